@@ -1,0 +1,48 @@
+/**
+ * The crypto backend interface the ESP engine uses. A context is created once per
+ * SA and direction and then seals/opens packets in place, with an explicit IV,
+ * into caller-owned buffers, so a backend can keep an OpenSSL context alive
+ * between packets (dataplane-notes.md "Consequences").
+ *
+ * Two implementations: node-backend.ts (node:crypto, the portable reference) and
+ * evp-backend.ts (libcrypto.so.3 EVP through koffi, the fast path). Both pass the
+ * same vectors, and a test proves they produce identical bytes.
+ */
+import type { HashName } from './suites.js';
+
+/** AEAD context: AES-GCM (RFC 4106) or ChaCha20-Poly1305 (RFC 7634). Nonce = salt(4) | iv(8). */
+export interface AeadContext {
+  readonly icvLen: number;
+  /**
+   * Encrypt `data` in place and write the ICV into `tag` (exactly icvLen bytes).
+   * `data` may be empty (AES-GMAC, RFC 4543: everything is AAD).
+   */
+  seal(iv: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array): void;
+  /** Verify `tag` and decrypt `data` in place. Returns false on an ICV mismatch (data is then unspecified). */
+  open(iv: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array): boolean;
+}
+
+/** CBC context (AES-CBC RFC 3602, 3DES-CBC RFC 2451); `data` is a whole number of blocks. */
+export interface CbcContext {
+  readonly blockLen: number;
+  encrypt(iv: Uint8Array, data: Uint8Array): void;
+  decrypt(iv: Uint8Array, data: Uint8Array): void;
+}
+
+/** Truncated HMAC context (RFC 2104, RFC 4868 §2.1). */
+export interface MacContext {
+  readonly icvLen: number;
+  /** MAC over `data` then `extra` (the ESN high bits, RFC 4303 §2.2.1), truncated into `out`. */
+  compute(data: Uint8Array, extra: Uint8Array | undefined, out: Uint8Array): void;
+}
+
+export type AeadCipher = 'aes-gcm' | 'chacha20-poly1305';
+export type CbcCipher = 'aes-cbc' | '3des-cbc';
+
+export interface CryptoBackend {
+  readonly name: 'node' | 'evp';
+  /** `key` is the cipher key without the salt. */
+  aead(cipher: AeadCipher, key: Uint8Array, salt: Uint8Array, icvLen: number): AeadContext;
+  cbc(cipher: CbcCipher, key: Uint8Array): CbcContext;
+  mac(hash: HashName, key: Uint8Array, icvLen: number): MacContext;
+}

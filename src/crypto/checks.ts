@@ -1,0 +1,46 @@
+/**
+ * Length checks shared by both backends. The EVP backend passes raw pointers to
+ * C, where a wrong length corrupts memory instead of throwing, so every length is
+ * checked here, in TypeScript, before each call.
+ */
+import { CryptoError } from '../util/errors.js';
+import type { AeadCipher, CbcCipher } from './backend.js';
+
+export function checkAeadKey(cipher: AeadCipher, key: Uint8Array, salt: Uint8Array, icvLen: number): void {
+  if (cipher === 'aes-gcm') {
+    if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
+      throw new CryptoError(`AES-GCM key must be 16, 24 or 32 bytes, got ${key.length}`);
+    }
+    if (icvLen !== 8 && icvLen !== 12 && icvLen !== 16) {
+      throw new CryptoError(`AES-GCM ICV must be 8, 12 or 16 bytes, got ${icvLen}`);
+    }
+  } else {
+    if (key.length !== 32) throw new CryptoError(`ChaCha20-Poly1305 key must be 32 bytes, got ${key.length}`);
+    if (icvLen !== 16) throw new CryptoError(`ChaCha20-Poly1305 ICV must be 16 bytes, got ${icvLen}`);
+  }
+  if (salt.length !== 4) throw new CryptoError(`salt must be 4 bytes, got ${salt.length}`);
+}
+
+export function checkAeadArgs(iv: Uint8Array, tag: Uint8Array, icvLen: number): void {
+  if (iv.length !== 8) throw new CryptoError(`AEAD IV must be 8 bytes, got ${iv.length}`);
+  if (tag.length !== icvLen) throw new CryptoError(`ICV buffer must be ${icvLen} bytes, got ${tag.length}`);
+}
+
+export function checkCbcKey(cipher: CbcCipher, key: Uint8Array): void {
+  if (cipher === '3des-cbc') {
+    if (key.length !== 24) throw new CryptoError(`3DES key must be 24 bytes, got ${key.length}`);
+  } else if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
+    throw new CryptoError(`AES-CBC key must be 16, 24 or 32 bytes, got ${key.length}`);
+  }
+}
+
+export function checkCbcArgs(iv: Uint8Array, data: Uint8Array, blockLen: number): void {
+  if (iv.length !== blockLen) throw new CryptoError(`CBC IV must be ${blockLen} bytes, got ${iv.length}`);
+  if (data.length % blockLen !== 0) {
+    throw new CryptoError(`CBC data must be a multiple of ${blockLen} bytes, got ${data.length}`);
+  }
+}
+
+export function checkMacArgs(out: Uint8Array, icvLen: number): void {
+  if (out.length !== icvLen) throw new CryptoError(`ICV buffer must be ${icvLen} bytes, got ${out.length}`);
+}
