@@ -131,7 +131,7 @@ const espArb = fc
     b.set(rest, 4);
     return b.length > 8 ? b : new Uint8Array([...b, 0, 0, 0, 0]);
   });
-// IKE messages: >= 28 bytes, Initiator SPI / cookie non-zero (RFC 7296 §3.1, RFC 2408 §3.1).
+// IKE messages: >= 28 bytes, Initiator SPI / cookie non-zero (RFC 7296 §3.1; udp-encaps-00 §2.1).
 const ikeArb = fc
   .tuple(fc.uint8Array({ minLength: 28, maxLength: 60 }), fc.integer({ min: 0, max: 7 }))
   .map(([b, i]) => {
