@@ -15,16 +15,19 @@ CRYPT = {'aes-cbc': 'AES-CBC', '3des-cbc': '3DES', 'null': 'NULL'}
 def key(n, base):
     return bytes((base + i) & 0xff for i in range(n))
 
+# No ESN cases: scapy 2.5.0 leaves Seq-hi out of the ESP ICV with a separate integrity
+# algorithm (AuthAlgo.sign() appends it only for AH), contrary to RFC 4303 §2.2.1;
+# ESN with HMAC is covered by the node:crypto construction in src/esp/esp-sa.test.ts.
 cases = [
     # name, encr, key len, integ, spi, seq (64-bit), esn, inner payload bytes
     ('aes128-cbc hmac-sha1-96', 'aes-cbc', 16, 'hmac-sha1-96', 0x0000a001, 1, False, 0),
-    ('aes256-cbc hmac-sha256-128 esn', 'aes-cbc', 32, 'hmac-sha256-128', 0x0000a002, (1 << 32) | 0x12345678, True, 13),
-    ('aes192-cbc hmac-sha512-256 esn', 'aes-cbc', 24, 'hmac-sha512-256', 0x0000a003, (0xdeadbeef << 32) | 5, True, 100),
+    ('aes256-cbc hmac-sha256-128', 'aes-cbc', 32, 'hmac-sha256-128', 0x0000a002, 0x12345678, False, 13),
+    ('aes192-cbc hmac-sha512-256', 'aes-cbc', 24, 'hmac-sha512-256', 0x0000a003, 5, False, 100),
     ('aes128-cbc hmac-sha384-192 no padding', 'aes-cbc', 16, 'hmac-sha384-192', 0x0000a004, 42, False, 18),
     ('3des-cbc hmac-md5-96', '3des-cbc', 24, 'hmac-md5-96', 0x0000a005, 7, False, 21),
-    ('3des-cbc hmac-sha1-96 esn', '3des-cbc', 24, 'hmac-sha1-96', 0x0000a006, (2 << 32) | 0xffffffff, True, 3),
+    ('3des-cbc hmac-sha1-96', '3des-cbc', 24, 'hmac-sha1-96', 0x0000a006, 0xffffffff, False, 3),
     ('null hmac-sha256-128', 'null', 0, 'hmac-sha256-128', 0x0000a007, 1, False, 8),
-    ('null hmac-sha1-96 esn', 'null', 0, 'hmac-sha1-96', 0x0000a008, (0x01020304 << 32) | 9, True, 31),
+    ('null hmac-sha1-96', 'null', 0, 'hmac-sha1-96', 0x0000a008, 9, False, 31),
 ]
 vectors = []
 for i, (name, encr, klen, integ, spi, seq, esn, plen) in enumerate(cases):
@@ -38,7 +41,6 @@ for i, (name, encr, klen, integ, spi, seq, esn, plen) in enumerate(cases):
     inner = IP(src='10.1.0.1', dst='10.2.0.1', id=i) / UDP(sport=1000 + i, dport=2000) / Raw(bytes(range(plen)))
     ivlen = {'aes-cbc': 16, '3des-cbc': 8, 'null': 0}[encr]
     iv = key(ivlen, 0xa0 + i) if ivlen else None
-    # scapy takes the high 32 bits via esn= and treats 0 as "unset", so all ESN cases use hi != 0
     e = sa.encrypt(inner, seq_num=seq & 0xffffffff, iv=iv)
     pkt = bytes(e[ESP])
     vectors.append({
