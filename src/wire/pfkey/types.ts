@@ -223,8 +223,15 @@ export type PfkeyExt =
   | SecCtxExt
   | UnknownExt;
 
+/** The record type of extension name K (records tagged by a union of names included). */
+export type PfkeyExtOf<K extends SadbExtName, E = PfkeyExt> = E extends { ext: infer N }
+  ? K extends N
+    ? E
+    : never
+  : never;
+
 /** Map from extension name to its record type. */
-export type PfkeyExtByName = { readonly [K in SadbExtName]: Extract<PfkeyExt, { ext: K }> };
+export type PfkeyExtByName = { readonly [K in SadbExtName]: PfkeyExtOf<K> };
 
 export interface PfkeyMessage {
   readonly header: SadbMsgHeader;
