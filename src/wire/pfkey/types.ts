@@ -153,7 +153,7 @@ export interface IpsecRequest {
   readonly tunnel?: { readonly src: SockAddr; readonly dst: SockAddr };
 }
 
-/** sadb_x_policy + ipsecrequests. `priority` is Linux (and FreeBSD >= 12); reserved2 elsewhere. */
+/** sadb_x_policy + ipsecrequests. `priority` is Linux (and newer FreeBSD); reserved2 elsewhere. */
 export interface PolicyExt {
   readonly ext: 'X_POLICY';
   readonly policyType: number;
