@@ -185,7 +185,7 @@ function upperspec(u: UpperSpec): string {
 /** ipsec_dump_policy.c with delimiter "\n\t" (priority words only when non-zero). */
 export function dumpPolicy(p: Policy, delimiter: string, withPorts = false): string {
   const prio = p.priority ? `${formatPriority(p.priority)} ` : '';
-  return [`${p.dir} ${prio}${p.action}`, ...p.requests.map((r) => formatRequest(r, withPorts))].join(delimiter);
+  return [`${p.dir} ${prio}${p.action}`, ...p.requests.map((r) => formatRequest(r, withPorts, true))].join(delimiter);
 }
 
 /** One policy as pfkey_spdump1 prints it. */

@@ -230,13 +230,14 @@ function formatEndpoint(e: SaEndpoint, withPorts: boolean): string {
 /**
  * One request as ipsec_dump_policy.c ipsec_dump_ipsecrequest prints it:
  * `proto/mode/src-dst/level`, then `:reqid` (or `#reqid` above
- * IPSEC_MANUAL_REQID_MAX 0x3fff, an automatically assigned reqid).
+ * IPSEC_MANUAL_REQID_MAX 0x3fff, an automatically assigned reqid, when `dump`).
  */
-export function formatRequest(r: IpsecRequest, withPorts = true): string {
+export function formatRequest(r: IpsecRequest, withPorts = true, dump = false): string {
   const addrs = r.tunnel ? `${formatEndpoint(r.tunnel.src, withPorts)}-${formatEndpoint(r.tunnel.dst, withPorts)}` : '';
   const base = `${r.proto}/${r.mode}/${addrs}/${r.level}`;
   if (r.reqid === undefined || r.reqid === 0) return base;
-  return `${base}${r.reqid > 0x3fff ? '#' : ':'}${r.reqid}`;
+  // `#` would start a comment in a config file, so only dumps use it
+  return `${base}${dump && r.reqid > 0x3fff ? '#' : ':'}${r.reqid}`;
 }
 
 /**
