@@ -527,3 +527,17 @@ test('message format matches the documented example', () => {
     message: `setkey.conf:3:35: unknown encryption algorithm "aes-ccm" (token 'aes-ccm')`,
   });
 });
+
+test('docs/setkey.md NAT-T example: both ends parse with the NAT-mapped port on B', () => {
+  const b = `flush ; spdflush ;
+add 20.0.0.1[32768] 20.0.0.2[4500] esp-udp 0x10001 -m tunnel -u 1
+    -E aes-gcm-16 0x000102030405060708090a0b0c0d0e0f10111213 ;
+spdadd 10.0.2.0/24 10.0.1.0/24 any -P out ipsec
+    esp/tunnel/20.0.0.2[4500]-20.0.0.1[32768]/unique:2 ;`;
+  const [, , sa, sp] = parseSetkey(b);
+  assert.ok(sa?.op === 'add' && sp?.op === 'spdadd');
+  assert.deepEqual(sa.natt, { type: 'rfc3948', sport: 32768, dport: 4500 });
+  assert.equal(sa.reqid, 1);
+  assert.equal(sp.policy.requests[0]?.tunnel?.dst.port, 32768);
+  assert.equal(sp.policy.requests[0]?.reqid, 2);
+});
