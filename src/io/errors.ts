@@ -20,7 +20,7 @@ export class SyscallError extends IpsecError {
 
 /**
  * Why an `ip` (iproute2) command failed, classified from its exit status and stderr:
- * `exists` (RTNETLINK answers: File exists), `no-device` (Cannot find device / No such device),
+ * `exists` (RTNETLINK answers: File exists; ipv4: Address already assigned), `no-device` (Cannot find device / No such device),
  * `permission` (Operation not permitted), `no-binary` (ip not installed), `other`.
  */
 export type IpCommandFailure = 'exists' | 'no-device' | 'permission' | 'no-binary' | 'other';

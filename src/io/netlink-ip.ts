@@ -17,7 +17,7 @@ export interface IpOptions {
 
 function classify(code: number | string | null | undefined, stderr: string): IpCommandFailure {
   if (code === 'ENOENT') return 'no-binary';
-  if (/File exists/i.test(stderr)) return 'exists';
+  if (/File exists|already assigned|already exists/i.test(stderr)) return 'exists';
   if (/Cannot find device|No such device|does not exist/i.test(stderr)) return 'no-device';
   if (/Operation not permitted|Permission denied/i.test(stderr)) return 'permission';
   return 'other';
