@@ -136,3 +136,29 @@ test('a second fixture finds and removes a stale tun0 held by nobody', { skip },
   again.kill('SIGKILL');
   await again.exited;
 });
+
+test('IFF_MULTI_QUEUE: two queues on one device, each with its own reader, answer pings', { skip }, async () => {
+  const n = theNs();
+  const mq = n.spawn([process.execPath, TUN_ECHO, 'mq0', '2']);
+  try {
+    await mq.waitForLine(/"ready"/);
+    const detail = await runIp(['-d', 'link', 'show', 'dev', 'mq0'], { netns: n.name });
+    assert.match(detail, /multi_queue/);
+    // Several flows (one per ping id) so the kernel can spread them over the queues.
+    for (let i = 0; i < 4; i++) {
+      const p = await n.exec(['ping', '-c2', '-i0.2', '-W2', `10.99.8.${i + 1}`]);
+      assert.match(p.stdout, /2 received/);
+    }
+    mq.write('stats');
+    const stats = JSON.parse(await mq.waitForLine(/"stats"/)) as { queues: Array<{ txPackets: number }> };
+    assert.equal(stats.queues.length, 2);
+    assert.equal(
+      stats.queues.reduce((a, q) => a + q.txPackets, 0),
+      8,
+      'every echo request was answered on the queue that read it',
+    );
+  } finally {
+    mq.kill('SIGKILL');
+    await mq.exited;
+  }
+});
