@@ -99,10 +99,10 @@ interface Arena {
 }
 
 /** Declares every function once; per-packet calls then reuse these bindings. */
-function bindLibcrypto(): { L: Libcrypto; arena: Arena } {
+function bindLibcrypto(libPath: string): { L: Libcrypto; arena: Arena } {
   const require = createRequire(import.meta.url);
   const koffi = require('koffi') as typeof Koffi;
-  const lib = koffi.load('libcrypto.so.3');
+  const lib = koffi.load(libPath);
   const f = <T>(proto: string): T => lib.func(proto) as unknown as T;
   const versionNum = f<() => number | bigint>('unsigned long OpenSSL_version_num(void)');
   const L: Libcrypto = {
@@ -143,6 +143,13 @@ function fail(what: string): never {
   throw new CryptoError(`libcrypto: ${what} failed`);
 }
 
+let liveNatives = 0;
+
+/** Native EVP_CIPHER_CTX/HMAC_CTX objects currently allocated by this module (for tests and leak checks). */
+export function evpLiveNativeObjects(): number {
+  return liveNatives;
+}
+
 /** The native objects one context owns; freed by dispose() or, failing that, after GC. */
 class Owned {
   private readonly ptrs: Addr[] = [];
@@ -150,10 +157,14 @@ class Owned {
   add(p: Addr, what: string): Addr {
     if (p === 0) fail(what);
     this.ptrs.push(p);
+    liveNatives++;
     return p;
   }
   freeAll(): void {
-    for (const p of this.ptrs.splice(0)) this.free(p);
+    for (const p of this.ptrs.splice(0)) {
+      this.free(p);
+      liveNatives--;
+    }
   }
 }
 
@@ -487,25 +498,31 @@ function makeEvpBackend(L: Libcrypto, A: Arena): EvpBackend {
   };
 }
 
-let cached: { backend: EvpBackend } | { error: CryptoError } | undefined;
+/** Debian's OpenSSL 3 libcrypto (package libssl3 / libssl3t64). */
+export const LIBCRYPTO = 'libcrypto.so.3';
+
+const cache = new Map<string, { backend: EvpBackend } | { error: CryptoError }>();
 
 /**
- * Loads koffi and libcrypto.so.3 on first call and caches the outcome.
+ * Loads koffi and libcrypto (default libcrypto.so.3) on first call and caches the
+ * outcome per library path.
  * @throws CryptoError naming the reason when either cannot be loaded or is not OpenSSL 3.
  */
-export function loadEvpBackend(): EvpBackend {
-  if (cached === undefined) {
+export function loadEvpBackend(libPath: string = LIBCRYPTO): EvpBackend {
+  let c = cache.get(libPath);
+  if (c === undefined) {
     try {
-      const { L, arena } = bindLibcrypto();
+      const { L, arena } = bindLibcrypto(libPath);
       if (L.version < 0x30000000) throw new Error(`OpenSSL ${L.version.toString(16)} is older than 3.0`);
-      cached = { backend: makeEvpBackend(L, arena) };
+      c = { backend: makeEvpBackend(L, arena) };
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      cached = { error: new CryptoError(`EVP backend unavailable: ${why}`) };
+      c = { error: new CryptoError(`EVP backend unavailable (${libPath}): ${why}`) };
     }
+    cache.set(libPath, c);
   }
-  if ('error' in cached) throw cached.error;
-  return cached.backend;
+  if ('error' in c) throw c.error;
+  return c.backend;
 }
 
 /**

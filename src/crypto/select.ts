@@ -5,7 +5,7 @@
  */
 import { ConfigError, CryptoError } from '../util/errors.js';
 import type { CryptoBackend } from './backend.js';
-import { loadEvpBackend } from './evp-backend.js';
+import { LIBCRYPTO, loadEvpBackend } from './evp-backend.js';
 import { nodeBackend } from './node-backend.js';
 
 export type BackendPreference = 'auto' | 'evp' | 'node';
@@ -14,17 +14,18 @@ export type BackendPreference = 'auto' | 'evp' | 'node';
 export const CRYPTO_ENV = 'ESPRIT_CRYPTO';
 
 /**
+ * `libcrypto` overrides the library path (tests; non-Debian systems).
  * @throws CryptoError when `pref` is 'evp' and the EVP backend cannot load (the message says why).
  */
-export function selectBackend(pref: BackendPreference = 'auto'): CryptoBackend {
+export function selectBackend(pref: BackendPreference = 'auto', libcrypto: string = LIBCRYPTO): CryptoBackend {
   switch (pref) {
     case 'node':
       return nodeBackend;
     case 'evp':
-      return loadEvpBackend();
+      return loadEvpBackend(libcrypto);
     case 'auto':
       try {
-        return loadEvpBackend();
+        return loadEvpBackend(libcrypto);
       } catch (e) {
         if (e instanceof CryptoError) return nodeBackend;
         throw e;
