@@ -41,11 +41,12 @@ function bump<K extends string>(m: Partial<Record<K, number>>, k: K): void {
 }
 
 /** Wrap one ESP packet per the SA's encapsulation into an outer IP packet. */
-export function outerPacket(sa: SaConfig, esp: Uint8Array, ttl: number, tos: number, id: number): Uint8Array {
+export function outerPacket(sa: SaConfig, esp: Uint8Array, hdr: { ttl: number; tos: number; id: number; df: boolean }): Uint8Array {
   const src = sa.src.bytes;
   const dst = sa.dst.bytes;
   const e = sa.encapsulation;
-  if (e.type === 'none') return buildIpPacket({ src, dst, protocol: IPPROTO_ESP, payload: esp, ttl, tos, id });
+  const { ttl, tos, id, df } = hdr;
+  if (e.type === 'none') return buildIpPacket({ src, dst, protocol: IPPROTO_ESP, payload: esp, ttl, tos, id, df });
   const udp = buildUdp({
     src,
     dst,
@@ -55,7 +56,7 @@ export function outerPacket(sa: SaConfig, esp: Uint8Array, ttl: number, tos: num
     // RFC 3948 §2.1: the UDP checksum is sent as 0 over IPv4; IPv6 needs one (RFC 8200 §8.1)
     checksum: sa.src.family === 4 ? 'zero' : 'compute',
   });
-  return buildIpPacket({ src, dst, protocol: IPPROTO_UDP, payload: udp, ttl, tos, id });
+  return buildIpPacket({ src, dst, protocol: IPPROTO_UDP, payload: udp, ttl, tos, id, df });
 }
 
 /** Encrypt every IP packet of a capture with one outbound SA. Never throws on packet contents. */
@@ -107,8 +108,18 @@ export function encryptCapture(
       continue;
     }
     const esp = out.subarray(0, r.length);
-    const ttl = sa.mode === 'tunnel' ? 64 : ip.ttl;
-    records.push({ timestampNs: cp.timestampNs, data: outerPacket(sa, esp, ttl, ip.tos, Number(r.seq & 0xffffn)) });
+    // transport mode keeps the packet's own IPv4 identification, DF, TTL and TOS (RFC 4303 §3.1.1)
+    const v4 = ip.version === 4;
+    const hdr =
+      sa.mode === 'tunnel'
+        ? { ttl: 64, tos: ip.tos, id: Number(r.seq & 0xffffn), df: false }
+        : {
+            ttl: ip.ttl,
+            tos: ip.tos,
+            id: v4 ? ((ipBytes[4] as number) << 8) | (ipBytes[5] as number) : 0,
+            df: v4 && ((ipBytes[6] as number) & 0x40) !== 0,
+          };
+    records.push({ timestampNs: cp.timestampNs, data: outerPacket(sa, esp, hdr) });
     summary.encrypted++;
   }
   return { records, summary };
