@@ -140,7 +140,9 @@ export const ENCR: Readonly<Record<EncrAlgorithm, EncrSpec>> = {
     ikev1: 3,
     pfkey: { linux: 3, kame: 3 },
   },
-  // RFC 4543: AES-GMAC, key + 4-byte salt, 8-byte IV, 16-byte ICV, payload not encrypted
+  // RFC 4543: AES-GMAC, key + 4-byte salt, 8-byte IV, 16-byte ICV, payload not encrypted.
+  // PF_KEY: Linux SADB_X_EALG_NULL_AES_GMAC = 23 (uapi linux/pfkeyv2.h); FreeBSD and NetBSD
+  // SADB_X_EALG_AESGMAC = 23 (sys/net/pfkeyv2.h, "RFC4543 + Errata1821"). 21 is OpenBSD's value.
   'aes-gmac': {
     name: 'aes-gmac',
     kind: 'gmac',
@@ -151,7 +153,7 @@ export const ENCR: Readonly<Record<EncrAlgorithm, EncrSpec>> = {
     icvLen: 16,
     ikev2: 21,
     ikev1: 23,
-    pfkey: { linux: 23, kame: 21 },
+    pfkey: { linux: 23, kame: 23 },
   },
   // RFC 2410
   null: {

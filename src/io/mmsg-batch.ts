@@ -1,0 +1,144 @@
+import { allocNative, EAGAIN, EINTR, freeNative, libc, type NativeBlock } from './libc.js';
+import { SOCKADDR_IN6_SIZE } from './sockaddr.js';
+
+/**
+ * Batched datagram I/O with `sendmmsg(2)`/`recvmmsg(2)`: one system call for up to `count`
+ * datagrams, on native memory laid out once (the kernel reads pointers, so the buffers
+ * must not move: they live in `koffi.alloc` memory and JS sees them through views).
+ *
+ *   block: [ mmsghdr x count ][ iovec x count ][ sockaddr slot x count ][ data slot x count ]
+ *
+ *   struct mmsghdr (LP64, 64 bytes)          struct iovec (16 bytes)
+ *    0 msg_name *     8 msg_namelen u32        0 iov_base *
+ *   16 msg_iov *     24 msg_iovlen u64         8 iov_len u64
+ *   32 msg_control * 40 msg_controllen u64
+ *   48 msg_flags i32 56 msg_len u32
+ */
+
+const MMSGHDR = 64;
+const IOVEC = 16;
+
+export class MmsgBatch {
+  /** Data slot i (bufferSize bytes) in native memory. */
+  readonly bufs: readonly Uint8Array[];
+  /** Address slot i (28 bytes: room for a sockaddr_in6). */
+  readonly names: readonly Uint8Array[];
+  /** Datagram length per slot: set before send(), filled by recv(). */
+  readonly lengths: Int32Array;
+  /** sockaddr length per slot: set before send() (0 for a connected socket), filled by recv(). */
+  readonly nameLengths: Int32Array;
+  /** errno of the last failed call (0 when it succeeded or hit EAGAIN). */
+  lastErrno = 0;
+  private readonly block: NativeBlock;
+  private readonly dv: DataView;
+  private freed = false;
+
+  constructor(
+    readonly count: number,
+    readonly bufferSize: number,
+  ) {
+    if (process.arch !== 'x64' && process.arch !== 'arm64')
+      throw new Error(`MmsgBatch: unsupported arch ${process.arch}`);
+    if (!Number.isInteger(count) || count < 1 || count > 1024) throw new RangeError(`count ${count} not in 1..1024`);
+    if (!Number.isInteger(bufferSize) || bufferSize < 1 || bufferSize > 65535) throw new RangeError('bufferSize');
+    const iovOff = count * MMSGHDR;
+    const nameOff = iovOff + count * IOVEC;
+    const dataOff = nameOff + count * SOCKADDR_IN6_SIZE;
+    this.block = allocNative(dataOff + count * bufferSize);
+    const b = this.block.bytes;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const base = this.block.address;
+    const bufs: Uint8Array[] = [];
+    const names: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const h = i * MMSGHDR;
+      const iov = iovOff + i * IOVEC;
+      const name = nameOff + i * SOCKADDR_IN6_SIZE;
+      const data = dataOff + i * bufferSize;
+      this.dv.setBigUint64(h, base + BigInt(name), true);
+      this.dv.setBigUint64(h + 16, base + BigInt(iov), true);
+      this.dv.setBigUint64(h + 24, 1n, true);
+      this.dv.setBigUint64(iov, base + BigInt(data), true);
+      bufs.push(b.subarray(data, data + bufferSize));
+      names.push(b.subarray(name, name + SOCKADDR_IN6_SIZE));
+    }
+    this.bufs = bufs;
+    this.names = names;
+    this.lengths = new Int32Array(count);
+    this.nameLengths = new Int32Array(count);
+  }
+
+  /**
+   * Send slots 0..n-1 (`lengths[i]` bytes, to `names[i]` when `nameLengths[i]` > 0) with one
+   * sendmmsg(). Returns how many the kernel took (0 on EAGAIN, -1 on another error: `lastErrno`).
+   */
+  send(fd: number, n: number, flags = 0): number {
+    const dv = this.dv;
+    const iovOff = this.count * MMSGHDR;
+    const m = Math.min(n, this.count);
+    for (let i = 0; i < m; i++) {
+      const len = this.lengths[i] ?? 0;
+      const nl = this.nameLengths[i] ?? 0;
+      if (len < 0 || len > this.bufferSize || nl < 0 || nl > SOCKADDR_IN6_SIZE)
+        throw new RangeError(`slot ${i} length`);
+      dv.setUint32(i * MMSGHDR + 8, nl, true);
+      dv.setBigUint64(
+        i * MMSGHDR,
+        nl > 0 ? this.block.address + BigInt(iovOff + this.count * IOVEC + i * SOCKADDR_IN6_SIZE) : 0n,
+        true,
+      );
+      dv.setBigUint64(iovOff + i * IOVEC + 8, BigInt(len), true);
+    }
+    this.check();
+    const c = libc();
+    for (;;) {
+      const r = c.sendmmsg(fd, this.block.ptr, m, flags);
+      if (r >= 0 || c.errno() !== EINTR) return this.result(r);
+    }
+  }
+
+  /** Receive up to `count` datagrams with one recvmmsg(); fills lengths/nameLengths. Same returns as send(). */
+  recv(fd: number, flags = 0): number {
+    const dv = this.dv;
+    const iovOff = this.count * MMSGHDR;
+    const nameOff = iovOff + this.count * IOVEC;
+    const size = BigInt(this.bufferSize);
+    for (let i = 0; i < this.count; i++) {
+      dv.setBigUint64(i * MMSGHDR, this.block.address + BigInt(nameOff + i * SOCKADDR_IN6_SIZE), true);
+      dv.setUint32(i * MMSGHDR + 8, SOCKADDR_IN6_SIZE, true);
+      dv.setBigUint64(iovOff + i * IOVEC + 8, size, true);
+    }
+    this.check();
+    const c = libc();
+    let r: number;
+    do r = c.recvmmsg(fd, this.block.ptr, this.count, flags, null);
+    while (r < 0 && c.errno() === EINTR);
+    r = this.result(r);
+    for (let i = 0; i < r; i++) {
+      this.lengths[i] = dv.getUint32(i * MMSGHDR + 56, true);
+      this.nameLengths[i] = dv.getUint32(i * MMSGHDR + 8, true);
+    }
+    return r;
+  }
+
+  /** Release the native memory (idempotent); the views become unusable. */
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    freeNative(this.block);
+  }
+
+  private check(): void {
+    if (this.freed) throw new Error('MmsgBatch used after free()');
+  }
+
+  private result(r: number): number {
+    if (r >= 0) {
+      this.lastErrno = 0;
+      return r;
+    }
+    const e = libc().errno();
+    this.lastErrno = e === EAGAIN ? 0 : e;
+    return e === EAGAIN ? 0 : -1;
+  }
+}

@@ -1,0 +1,208 @@
+import { SyscallError } from './errors.js';
+import { defaultPoller, type FdPoller } from './fd-poller.js';
+import { EAGAIN, EINTR, ENOBUFS, libc, O_CLOEXEC, O_NONBLOCK, O_RDWR, POLLIN } from './libc.js';
+
+/**
+ * A Linux TUN device (layer 3, no packet-information header), one IP packet per
+ * `read()`/`write()` (Documentation/networking/tuntap.rst).
+ *
+ *   struct ifreq (40 bytes on LP64), as TUNSETIFF reads it:
+ *    0                   16      18                    40
+ *   +--------------------+-------+---------------------+
+ *   | ifr_name (NUL-term)| flags | (union, unused)     |
+ *   +--------------------+-------+---------------------+
+ *
+ * The device lives in the network namespace of the process that opened it, and goes
+ * away with its last fd unless made persistent (TUNSETPERSIST, not used here).
+ * Never wrap the fd in a stream that coalesces writes: the kernel takes one write as one packet.
+ */
+
+/** `_IOW('T', 202, int)` (linux/if_tun.h). */
+export const TUNSETIFF = 0x400454ca;
+export const IFF_TUN = 0x0001;
+export const IFF_NO_PI = 0x1000;
+export const IFF_MULTI_QUEUE = 0x0100;
+/** IFNAMSIZ (linux/if.h) including the terminating NUL. */
+export const IFNAMSIZ = 16;
+const IFREQ_SIZE = 40;
+
+export interface TunOptions {
+  /** Interface name (at most 15 bytes); a `%d` pattern lets the kernel pick a number. */
+  readonly name: string;
+  /** IFF_MULTI_QUEUE: each further `openTun` with the same name adds a queue. */
+  readonly multiQueue?: boolean;
+  /** Poller for `waitReadable()`; the process-wide one by default. */
+  readonly poller?: FdPoller;
+}
+
+/** Per-device counters; the data path counts instead of throwing. */
+export interface TunCounters {
+  rxPackets: number;
+  rxBytes: number;
+  /** read() failures other than EAGAIN/EINTR (the packet is lost); see `lastRxErrno`. */
+  rxErrors: number;
+  /**
+   * Reads that filled their buffer exactly: the kernel truncates a packet larger than the
+   * buffer without telling, so a non-zero count means buffers smaller than the MTU.
+   */
+  rxFull: number;
+  txPackets: number;
+  txBytes: number;
+  /** write() refused with EAGAIN (queue full): packet dropped. */
+  txDropAgain: number;
+  /** write() refused with ENOBUFS: packet dropped. */
+  txDropNoBufs: number;
+  /** Other write() failures (EINVAL for a malformed packet, EIO when the link is down ...). */
+  txErrors: number;
+  lastRxErrno: number;
+  lastTxErrno: number;
+}
+
+export interface TunDevice {
+  /** The name the kernel gave the interface. */
+  readonly name: string;
+  readonly fd: number;
+  readonly counters: TunCounters;
+  readonly closed: boolean;
+  /**
+   * Non-blocking drain: `read()` into `bufs[0]`, `bufs[1]`, ... until EAGAIN or the batch is
+   * full; `lens[i]` gets each packet's length. Returns the number of packets read. A
+   * packet larger than its buffer comes back truncated (size buffers to the MTU).
+   * Stops early on a read error other than EAGAIN/EINTR (counted in `rxErrors`).
+   */
+  readBatch(bufs: readonly Uint8Array[], lens: Int32Array): number;
+  /** Write one packet with one `write()`. Returns false (and counts why) when the kernel refuses it. */
+  write(pkt: Uint8Array): boolean;
+  /** Resolves when the fd is readable (or in error), or when the device is closed. */
+  waitReadable(): Promise<void>;
+  /** Close the fd (idempotent); a non-persistent device disappears with its last queue. */
+  close(): void;
+}
+
+function newCounters(): TunCounters {
+  return {
+    rxPackets: 0,
+    rxBytes: 0,
+    rxErrors: 0,
+    rxFull: 0,
+    txPackets: 0,
+    txBytes: 0,
+    txDropAgain: 0,
+    txDropNoBufs: 0,
+    txErrors: 0,
+    lastRxErrno: 0,
+    lastTxErrno: 0,
+  };
+}
+
+/** Encode an interface name for ifr_name; throws RangeError when empty, too long or not printable ASCII. */
+export function encodeIfName(name: string): Uint8Array {
+  if (name.length === 0 || name.length >= IFNAMSIZ || !/^[\x21-\x7e]+$/.test(name) || name.includes('/')) {
+    throw new RangeError(`invalid interface name ${JSON.stringify(name)} (1-15 printable ASCII, no '/')`);
+  }
+  const out = new Uint8Array(IFNAMSIZ);
+  for (let i = 0; i < name.length; i++) out[i] = name.charCodeAt(i);
+  return out;
+}
+
+class LinuxTun implements TunDevice {
+  readonly counters = newCounters();
+  closed = false;
+  constructor(
+    readonly name: string,
+    readonly fd: number,
+    private readonly poller: FdPoller,
+  ) {}
+
+  readBatch(bufs: readonly Uint8Array[], lens: Int32Array): number {
+    if (this.closed) return 0;
+    const c = libc();
+    const max = Math.min(bufs.length, lens.length);
+    const k = this.counters;
+    let n = 0;
+    while (n < max) {
+      const buf = bufs[n] as Uint8Array;
+      const r = c.read(this.fd, buf, buf.length);
+      if (r >= 0) {
+        lens[n++] = r;
+        if (r === buf.length) k.rxFull++;
+        k.rxPackets++;
+        k.rxBytes += r;
+        continue;
+      }
+      const e = c.errno();
+      if (e === EINTR) continue;
+      if (e !== EAGAIN) {
+        k.rxErrors++;
+        k.lastRxErrno = e;
+      }
+      break;
+    }
+    return n;
+  }
+
+  write(pkt: Uint8Array): boolean {
+    const k = this.counters;
+    if (this.closed) {
+      k.txErrors++;
+      return false;
+    }
+    const c = libc();
+    for (;;) {
+      const r = c.write(this.fd, pkt, pkt.length);
+      if (r >= 0) {
+        k.txPackets++;
+        k.txBytes += r;
+        return true;
+      }
+      const e = c.errno();
+      if (e === EINTR) continue;
+      k.lastTxErrno = e;
+      if (e === EAGAIN) k.txDropAgain++;
+      else if (e === ENOBUFS) k.txDropNoBufs++;
+      else k.txErrors++;
+      return false;
+    }
+  }
+
+  async waitReadable(): Promise<void> {
+    if (this.closed) return;
+    await this.poller.wait(this.fd, POLLIN);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.poller.cancel(this.fd);
+    libc().close(this.fd);
+  }
+}
+
+/**
+ * Open (or attach a queue to) a TUN device: open("/dev/net/tun", O_RDWR|O_NONBLOCK|O_CLOEXEC)
+ * then ioctl(TUNSETIFF) with IFF_TUN|IFF_NO_PI (+ IFF_MULTI_QUEUE). The link is down and
+ * unaddressed: configure it with netlink-ip.ts. Needs CAP_NET_ADMIN.
+ * Throws SyscallError (EPERM without the capability, EBUSY when the name is taken by another
+ * kind of device or a single-queue TUN already attached, EINVAL on a queue-mode mismatch).
+ */
+export function openTun(opts: TunOptions): TunDevice {
+  const ifr = new Uint8Array(IFREQ_SIZE);
+  ifr.set(encodeIfName(opts.name), 0);
+  const flags = IFF_TUN | IFF_NO_PI | (opts.multiQueue ? IFF_MULTI_QUEUE : 0);
+  new DataView(ifr.buffer).setUint16(16, flags, true);
+  const c = libc();
+  const fd = c.open('/dev/net/tun', O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    const e = c.errno();
+    throw new SyscallError('open /dev/net/tun', e, c.strerror(e));
+  }
+  if (c.ioctlPtr(fd, TUNSETIFF, ifr) < 0) {
+    const e = c.errno();
+    c.close(fd);
+    throw new SyscallError(`ioctl TUNSETIFF ${opts.name}`, e, c.strerror(e));
+  }
+  let end = 0;
+  while (end < IFNAMSIZ && ifr[end] !== 0) end++;
+  const name = String.fromCharCode(...ifr.subarray(0, end));
+  return new LinuxTun(name, fd, opts.poller ?? defaultPoller());
+}

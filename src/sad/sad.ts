@@ -1,0 +1,642 @@
+/**
+ * Security Association Database (RFC 4301 §4.4.2) with PF_KEY v2 semantics (RFC 2367 §3),
+ * sans-IO: the key engine calls getspi/update/add/delete/get/flush/dump, the data plane calls
+ * lookupInbound/lookupOutbound/recordUse/updateMapping, the daemon calls tick at nextDeadline.
+ * docs/sad-spd.md states every rule and where it follows or differs from Linux and KAME.
+ *
+ *   GETSPI ──> larval ──UPDATE (owner)──> mature ──soft limit──> dying ──hard limit──> dead (removed)
+ *     │          └── larval timeout ──> dead (removed)                                   ^
+ *   ADD ──────────────────────────────> mature ────────────── DELETE / FLUSH ────────────┘
+ *
+ * Identity: (satype, dst, NAT-T dport when UDP-encapsulated, SPI). The port is part of the
+ * key so that outbound SAs to several peers behind one NAT (same public address, different
+ * ports) coexist even when the peers picked the same SPI.
+ */
+
+import type { Clock } from '../util/clock.js';
+import { PfkeyError } from '../util/errors.js';
+import { bytesEqual } from '../util/hex.js';
+import type { IpAddr } from '../util/ip-addr.js';
+import type { Rng } from '../util/rng.js';
+import { Errno } from './errno.js';
+import type { Encapsulation, Mode, SaConfig } from './sa-config.js';
+import {
+  counterReached,
+  type ExpireReason,
+  newCurrent,
+  recordTraffic,
+  type SaCurrent,
+  type SaLifetime,
+  timeDeadline,
+  UNLIMITED,
+  validateLifetime,
+} from './sa-lifetime.js';
+
+export type SaState = 'larval' | 'mature' | 'dying' | 'dead';
+export type SaType = 'esp';
+
+/** An address and UDP port (the port is 0 when the SA is not UDP-encapsulated). */
+export interface Endpoint {
+  readonly addr: IpAddr;
+  readonly port: number;
+}
+
+/**
+ * One SAD entry. Entries are live views owned by the Sad: read them, never mutate them.
+ * `src`/`dst`/`encap` always agree with `cfg` once the SA is mature.
+ */
+export interface SaEntry {
+  /** creation order; dump order and the last tie-breaker of lookupOutbound */
+  readonly id: number;
+  readonly satype: SaType;
+  readonly state: SaState;
+  readonly spi: number;
+  readonly src: IpAddr;
+  readonly dst: IpAddr;
+  /** sadb_x_sa2_reqid (u32, 0 = none) */
+  readonly reqid: number;
+  /** 'any' for a larval SA requested without SA2 (Linux mode 0) */
+  readonly mode: Mode | 'any';
+  readonly replayWindow: number;
+  /** sadb_sa_flags */
+  readonly flags: number;
+  /** client that did GETSPI; undefined for SAs created by ADD */
+  readonly owner: number | undefined;
+  /** sadb_msg_seq of the GETSPI or ADD */
+  readonly seq: number;
+  readonly encap: Encapsulation;
+  /** undefined while larval */
+  readonly cfg: SaConfig | undefined;
+  readonly lifetime: SaLifetime;
+  readonly current: Readonly<SaCurrent>;
+  /** soft expiry already reported */
+  readonly softExpired: boolean;
+  /** last NAT mapping change applied by updateMapping, if any */
+  readonly mappedMs: number | undefined;
+}
+
+export interface GetspiParams {
+  readonly src: IpAddr;
+  readonly dst: IpAddr;
+  /** sadb_spirange; default [0x100, 0x0fffffff] as Linux pfkey_getspi and KAME key_spi_minval/maxval */
+  readonly spirange?: { readonly min: number; readonly max: number };
+  readonly reqid: number;
+  readonly mode: Mode | 'any';
+  readonly owner: number;
+  readonly seq: number;
+}
+
+export interface AddParams {
+  readonly cfg: SaConfig;
+  readonly reqid?: number;
+  readonly flags?: number;
+  readonly lifetime?: SaLifetime;
+  readonly owner?: number;
+  readonly seq?: number;
+}
+
+/** How PF_KEY names an SA: sadb_sa SPI + ADDRESS_DST (+ ADDRESS_SRC, + NAT_T_DPORT). */
+export interface SaRef {
+  readonly dst: IpAddr;
+  readonly spi: number;
+  /** when given, must equal the SA's source (KAME checks it; Linux ignores it) */
+  readonly src?: IpAddr;
+  /** NAT-T destination port; disambiguates two SAs to peers behind one NAT */
+  readonly dport?: number;
+}
+
+export interface UpdateParams extends SaRef {
+  /** the requesting client; must be the GETSPI owner when the SA is larval */
+  readonly owner: number;
+  /** required to complete a larval SA; for a mature SA only encapsulation and natOa are taken */
+  readonly cfg?: SaConfig;
+  readonly lifetime?: SaLifetime;
+  readonly reqid?: number;
+  readonly flags?: number;
+}
+
+export interface OutboundQuery {
+  readonly src: IpAddr | Uint8Array;
+  readonly dst: IpAddr | Uint8Array;
+  /** when non-zero, the SA must carry this reqid */
+  readonly reqid?: number;
+  /** when given, the SA's NAT-T destination port (the peer's port) must equal it */
+  readonly dport?: number;
+}
+
+export type SadEvent = {
+  readonly kind: 'expire';
+  readonly which: 'soft' | 'hard';
+  readonly reason: ExpireReason;
+  readonly entry: SaEntry;
+};
+
+export interface MappingChange {
+  /** the inbound SA whose peer moved */
+  readonly sa: SaEntry;
+  readonly old: Endpoint;
+  readonly new: Endpoint;
+  /** outbound SAs toward the old peer endpoint, already moved to the new one */
+  readonly followers: readonly { readonly entry: SaEntry; readonly old: Endpoint }[];
+  /** outbound SAs that could not move: an SA with the same (dst, dport, SPI) already exists there */
+  readonly conflicts: readonly SaEntry[];
+}
+
+export interface SadOptions {
+  readonly clock: Clock;
+  /** larval SAs die this long after GETSPI (KAME net.key.larval_lifetime, Linux xfrm_acq_expires: 30 s) */
+  readonly larvalTimeoutMs?: number;
+}
+
+type Impl = { -readonly [K in keyof SaEntry]: SaEntry[K] } & { current: SaCurrent; live: boolean; pairKey: string };
+
+const NO_ENCAP: Encapsulation = Object.freeze({ type: 'none', sport: 0, dport: 0 });
+const EMPTY: readonly SadEvent[] = Object.freeze([]);
+const DEFAULT_MIN_SPI = 0x100;
+const DEFAULT_MAX_SPI = 0x0fffffff;
+const U32 = 0x1_0000_0000;
+const RANDOM_TRIES = 16;
+
+function inval(detail: string): never {
+  throw new PfkeyError(Errno.EINVAL, detail);
+}
+
+function isU32(v: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v < U32;
+}
+
+function addrKey(a: IpAddr | Uint8Array): string {
+  const b = a instanceof Uint8Array ? a : a.bytes;
+  return String.fromCharCode(...b);
+}
+
+function bytesOf(a: IpAddr | Uint8Array): Uint8Array {
+  return a instanceof Uint8Array ? a : a.bytes;
+}
+
+function identityPort(e: { encap: Encapsulation }): number {
+  return e.encap.type === 'none' ? 0 : e.encap.dport;
+}
+
+function sameAddr(a: IpAddr, b: IpAddr): boolean {
+  return bytesEqual(a.bytes, b.bytes);
+}
+
+function usable(e: Impl): boolean {
+  return e.state === 'mature' || e.state === 'dying';
+}
+
+/** RFC 4303 §2.1: SPI 0 is reserved for local use, 1-255 are reserved by IANA. */
+function checkSpi(spi: number): void {
+  if (!isU32(spi) || spi < 256) inval(`SPI ${spi} is reserved or not a u32 (RFC 4303 §2.1)`);
+}
+
+function checkCfg(cfg: SaConfig): void {
+  checkSpi(cfg.spi);
+  if (cfg.src.family !== cfg.dst.family) inval('SA source and destination families differ');
+  if (!Number.isInteger(cfg.replayWindow) || cfg.replayWindow < 0) inval(`bad replay window ${cfg.replayWindow}`);
+  const e = cfg.encapsulation;
+  const port = (p: number) => Number.isInteger(p) && p >= 0 && p <= 0xffff;
+  if (!port(e.sport) || !port(e.dport)) inval('bad NAT-T port');
+  if (e.type !== 'none' && (e.sport === 0 || e.dport === 0)) inval('UDP encapsulation needs both ports');
+}
+
+export class Sad {
+  private readonly clock: Clock;
+  private readonly larvalTimeoutMs: number;
+  /** every live entry, in creation order */
+  private readonly all = new Map<number, Impl>();
+  private readonly bySpi = new Map<number, Impl[]>();
+  /** src+dst -> entries, for outbound selection */
+  private readonly byPair = new Map<string, Impl[]>();
+  private nextId = 1;
+
+  constructor(opts: SadOptions) {
+    this.clock = opts.clock;
+    this.larvalTimeoutMs = opts.larvalTimeoutMs ?? 30_000;
+  }
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  counts(): Record<'larval' | 'mature' | 'dying', number> {
+    const c = { larval: 0, mature: 0, dying: 0 };
+    for (const e of this.all.values()) if (e.state !== 'dead') c[e.state]++;
+    return c;
+  }
+
+  /**
+   * SADB_GETSPI (RFC 2367 §3.1.1): pick a random SPI in the range that no SA toward `dst`
+   * uses, and create a larval SA owned by `owner`. Never 0 or 1-255 (RFC 4303 §2.1): the
+   * range is clamped to start at 256. Throws EINVAL for an empty or inverted range, ENOENT
+   * when every SPI in the range is taken (linux xfrm_alloc_spi).
+   */
+  getspi(p: GetspiParams, rng: Rng): SaEntry {
+    if (p.src.family !== p.dst.family) inval('GETSPI: source and destination families differ');
+    if (!isU32(p.reqid)) inval(`GETSPI: reqid ${p.reqid} is not a u32`);
+    const min = p.spirange?.min ?? DEFAULT_MIN_SPI;
+    const max = p.spirange?.max ?? DEFAULT_MAX_SPI;
+    if (!isU32(min) || !isU32(max) || min > max) inval(`GETSPI: bad SPI range ${min}-${max}`);
+    const lo = Math.max(min, 256);
+    if (lo > max) inval(`GETSPI: SPI range ${min}-${max} holds only reserved values (RFC 4303 §2.1)`);
+    const spi = this.pickSpi(p.dst, lo, max, rng);
+    const now = this.clock.now();
+    const e: Impl = {
+      id: this.nextId++,
+      satype: 'esp',
+      state: 'larval',
+      spi,
+      src: p.src,
+      dst: p.dst,
+      reqid: p.reqid,
+      mode: p.mode,
+      replayWindow: 0,
+      flags: 0,
+      owner: p.owner,
+      seq: p.seq,
+      encap: NO_ENCAP,
+      cfg: undefined,
+      lifetime: UNLIMITED,
+      current: newCurrent(now),
+      softExpired: false,
+      mappedMs: undefined,
+      live: true,
+      pairKey: '',
+    };
+    this.link(e);
+    return e;
+  }
+
+  /**
+   * SADB_ADD (RFC 2367 §3.1.3): install a mature SA. Throws EEXIST when an SA with the same
+   * identity exists (larval included), EINVAL on bad parameters.
+   */
+  add(p: AddParams): SaEntry {
+    checkCfg(p.cfg);
+    const lifetime = p.lifetime ?? UNLIMITED;
+    validateLifetime(lifetime);
+    const reqid = p.reqid ?? 0;
+    if (!isU32(reqid)) inval(`ADD: reqid ${reqid} is not a u32`);
+    const encap = p.cfg.encapsulation;
+    if (this.findIdentity(p.cfg.dst, encap.type === 'none' ? 0 : encap.dport, p.cfg.spi)) {
+      throw new PfkeyError(Errno.EEXIST, `SA ${p.cfg.dst.text}/${p.cfg.spi} exists`);
+    }
+    const e: Impl = {
+      id: this.nextId++,
+      satype: 'esp',
+      state: 'mature',
+      spi: p.cfg.spi,
+      src: p.cfg.src,
+      dst: p.cfg.dst,
+      reqid,
+      mode: p.cfg.mode,
+      replayWindow: p.cfg.replayWindow,
+      flags: p.flags ?? 0,
+      owner: p.owner,
+      seq: p.seq ?? 0,
+      encap,
+      cfg: p.cfg,
+      lifetime,
+      current: newCurrent(this.clock.now()),
+      softExpired: false,
+      mappedMs: undefined,
+      live: true,
+      pairKey: '',
+    };
+    this.link(e);
+    return e;
+  }
+
+  /**
+   * SADB_UPDATE (RFC 2367 §3.1.2).
+   * - larval: only the GETSPI owner may complete it (else EINVAL, as KAME key_update's pid
+   *   check); `cfg` is required and must name the same SPI, src and dst (else EINVAL). The
+   *   SA becomes mature and its addtime restarts.
+   * - mature/dying: like linux xfrm_state_update, only the lifetimes and the NAT-T
+   *   encapsulation (same type, else EINVAL) and NAT-OA change; other cfg fields are ignored.
+   * Throws ESRCH when no SA matches (linux), EINVAL when the reference is ambiguous,
+   * EEXIST when new NAT-T ports collide with another SA's identity.
+   */
+  update(p: UpdateParams): SaEntry {
+    const e = this.resolve(p, 'UPDATE');
+    if (p.lifetime) validateLifetime(p.lifetime);
+    if (p.reqid !== undefined && !isU32(p.reqid)) inval(`UPDATE: reqid ${p.reqid} is not a u32`);
+    if (e.state === 'larval') {
+      if (p.owner !== e.owner) inval(`UPDATE: SA ${e.spi} belongs to client ${e.owner}, not ${p.owner}`);
+      const cfg = p.cfg;
+      if (!cfg) inval('UPDATE of a larval SA needs keys');
+      checkCfg(cfg);
+      if (cfg.spi !== e.spi || !sameAddr(cfg.dst, e.dst) || !sameAddr(cfg.src, e.src)) {
+        inval('UPDATE: SPI or addresses differ from the larval SA');
+      }
+      if (e.mode !== 'any' && cfg.mode !== e.mode) inval(`UPDATE: mode ${cfg.mode} differs from GETSPI's ${e.mode}`);
+      this.checkMove(e, e.dst, cfg.encapsulation);
+      this.unlinkPair(e);
+      e.state = 'mature';
+      e.cfg = cfg;
+      e.src = cfg.src;
+      e.dst = cfg.dst;
+      e.mode = cfg.mode;
+      e.encap = cfg.encapsulation;
+      e.replayWindow = cfg.replayWindow;
+      e.flags = p.flags ?? e.flags;
+      e.reqid = p.reqid ?? e.reqid;
+      e.lifetime = p.lifetime ?? UNLIMITED;
+      e.current = newCurrent(this.clock.now());
+      e.softExpired = false;
+      this.linkPair(e);
+      return e;
+    }
+    if (p.cfg) {
+      const enc = p.cfg.encapsulation;
+      if (enc.type !== e.encap.type) inval(`UPDATE: encapsulation ${enc.type} differs from ${e.encap.type}`);
+      checkCfg({ ...p.cfg, spi: e.spi });
+      this.checkMove(e, e.dst, enc);
+      const old = e.cfg as SaConfig;
+      e.encap = enc;
+      e.cfg = { ...old, encapsulation: enc, ...(p.cfg.natOa ? { natOa: p.cfg.natOa } : {}) };
+    }
+    if (p.lifetime) e.lifetime = p.lifetime;
+    if (p.flags !== undefined) e.flags = p.flags;
+    return e;
+  }
+
+  /** SADB_DELETE. Throws ESRCH when absent (linux pfkey_delete), EINVAL when ambiguous. The entry is returned dead. */
+  delete(ref: SaRef): SaEntry {
+    const e = this.resolve(ref, 'DELETE');
+    this.kill(e);
+    return e;
+  }
+
+  /** SADB_GET. Throws ESRCH when absent, EINVAL when ambiguous. */
+  get(ref: SaRef): SaEntry {
+    return this.resolve(ref, 'GET');
+  }
+
+  /** SADB_FLUSH: remove every SA (of the satype, when given); returns them dead, in creation order. */
+  flush(satype?: SaType): SaEntry[] {
+    const out = this.dump(satype);
+    for (const e of out) this.kill(e as Impl);
+    return out;
+  }
+
+  /** SADB_DUMP: every SA (of the satype, when given) in creation order. */
+  dump(satype?: SaType): SaEntry[] {
+    const out: SaEntry[] = [];
+    for (const e of this.all.values()) if (satype === undefined || e.satype === satype) out.push(e);
+    return out;
+  }
+
+  /**
+   * Inbound data path (RFC 4301 §4.4.2): the mature or dying SA for (dst, SPI). Larval SAs
+   * never match (they have no keys). Allocation-free.
+   */
+  lookupInbound(dst: IpAddr | Uint8Array, spi: number): SaEntry | undefined {
+    const list = this.bySpi.get(spi);
+    if (!list) return undefined;
+    const b = bytesOf(dst);
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i] as Impl;
+      if (usable(e) && bytesEqual(e.dst.bytes, b)) return e;
+    }
+    return undefined;
+  }
+
+  /**
+   * Outbound data path: among mature and dying SAs from src to dst (and reqid / peer port when
+   * given), prefer a mature one over a dying one, then the most recently added, then the
+   * newest entry (linux xfrm_state_find: km.dying, then curlft.add_time).
+   */
+  lookupOutbound(q: OutboundQuery): SaEntry | undefined {
+    const list = this.byPair.get(addrKey(q.src) + addrKey(q.dst));
+    if (!list) return undefined;
+    let best: Impl | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i] as Impl;
+      if (!usable(e)) continue;
+      if (q.reqid && e.reqid !== q.reqid) continue;
+      if (q.dport !== undefined && e.encap.dport !== q.dport) continue;
+      if (!best || better(e, best)) best = e;
+    }
+    return best;
+  }
+
+  /**
+   * Count traffic on an SA and apply the counter limits: the first time the soft limit is
+   * reached the SA becomes dying and a soft expire is returned; at the hard limit it becomes
+   * dead, is removed and a hard expire is returned. Returns a shared empty array otherwise.
+   */
+  recordUse(entry: SaEntry, bytes: number | bigint, packets: number | bigint, nowMs: number): readonly SadEvent[] {
+    const e = entry as Impl;
+    if (!e.live || !usable(e)) return EMPTY;
+    recordTraffic(e.current, bytes, packets, nowMs);
+    const hard = counterReached(e.lifetime.hard, e.current);
+    if (hard) {
+      this.kill(e);
+      return [{ kind: 'expire', which: 'hard', reason: hard, entry: e }];
+    }
+    if (!e.softExpired) {
+      const soft = counterReached(e.lifetime.soft, e.current);
+      if (soft) return [this.softExpire(e, soft)];
+    }
+    return EMPTY;
+  }
+
+  /**
+   * Apply time limits and the larval timeout at `nowMs`. Returns the events in creation order
+   * of their SAs: soft expires (SA now dying, reported once), hard expires and larval timeouts
+   * (SA dead and removed; reason 'larval' for the latter).
+   */
+  tick(nowMs: number): SadEvent[] {
+    const out: SadEvent[] = [];
+    for (const e of [...this.all.values()]) {
+      if (e.state === 'larval') {
+        if (nowMs >= e.current.addtimeMs + this.larvalTimeoutMs) {
+          this.kill(e);
+          out.push({ kind: 'expire', which: 'hard', reason: 'larval', entry: e });
+        }
+        continue;
+      }
+      const hard = timeDeadline(e.lifetime.hard, e.current);
+      if (hard && nowMs >= hard.atMs) {
+        this.kill(e);
+        out.push({ kind: 'expire', which: 'hard', reason: hard.reason, entry: e });
+        continue;
+      }
+      if (!e.softExpired) {
+        const soft = timeDeadline(e.lifetime.soft, e.current);
+        if (soft && nowMs >= soft.atMs) out.push(this.softExpire(e, soft.reason));
+      }
+    }
+    return out;
+  }
+
+  /** When tick next has work to do (ms), or undefined when no SA has a pending time limit. */
+  nextDeadline(): number | undefined {
+    let best: number | undefined;
+    const take = (t: number | undefined) => {
+      if (t !== undefined && (best === undefined || t < best)) best = t;
+    };
+    for (const e of this.all.values()) {
+      if (e.state === 'larval') {
+        take(e.current.addtimeMs + this.larvalTimeoutMs);
+        continue;
+      }
+      take(timeDeadline(e.lifetime.hard, e.current)?.atMs);
+      if (!e.softExpired) take(timeDeadline(e.lifetime.soft, e.current)?.atMs);
+    }
+    return best;
+  }
+
+  /**
+   * NAT mapping change (RFC 3947 §7 / RFC 7296 §2.23): an authenticated packet on the inbound,
+   * UDP-encapsulated SA `entry` came from `to` instead of the recorded peer endpoint. Call it
+   * only after the packet passed ICV and replay checks. Moves the SA's source and NAT-T sport,
+   * then moves every outbound SA that is the reverse of the old path (src = entry.dst,
+   * dst = old peer address, NAT-T sport = entry's dport, dport = old peer port) to the new
+   * peer endpoint. Returns undefined when nothing changed. Throws EINVAL for a larval or
+   * unencapsulated SA or a family change.
+   */
+  updateMapping(entry: SaEntry, to: Endpoint, nowMs: number): MappingChange | undefined {
+    const e = entry as Impl;
+    if (!e.live || !usable(e)) inval('mapping change on a larval or dead SA');
+    if (e.encap.type === 'none') inval('mapping change on an SA without UDP encapsulation');
+    if (to.addr.family !== e.src.family) inval('mapping change across address families');
+    if (!Number.isInteger(to.port) || to.port <= 0 || to.port > 0xffff) inval(`bad NAT-T port ${to.port}`);
+    const old: Endpoint = { addr: e.src, port: e.encap.sport };
+    if (sameAddr(old.addr, to.addr) && old.port === to.port) return undefined;
+
+    const candidates: Impl[] = [];
+    for (const o of this.byPair.get(addrKey(e.dst) + addrKey(old.addr)) ?? []) {
+      if (o === e || !usable(o) || o.encap.type === 'none') continue;
+      if (o.encap.dport === old.port && o.encap.sport === e.encap.dport) candidates.push(o);
+    }
+
+    this.unlinkPair(e);
+    e.src = to.addr;
+    e.encap = { ...e.encap, sport: to.port };
+    e.cfg = { ...(e.cfg as SaConfig), src: to.addr, encapsulation: e.encap };
+    e.mappedMs = nowMs;
+    this.linkPair(e);
+
+    const followers: { entry: SaEntry; old: Endpoint }[] = [];
+    const conflicts: SaEntry[] = [];
+    for (const o of candidates) {
+      const clash = this.findIdentity(to.addr, to.port, o.spi);
+      if (clash && clash !== o) {
+        conflicts.push(o);
+        continue;
+      }
+      const was: Endpoint = { addr: o.dst, port: o.encap.dport };
+      this.unlinkPair(o);
+      o.dst = to.addr;
+      o.encap = { ...o.encap, dport: to.port };
+      o.cfg = { ...(o.cfg as SaConfig), dst: to.addr, encapsulation: o.encap };
+      o.mappedMs = nowMs;
+      this.linkPair(o);
+      followers.push({ entry: o, old: was });
+    }
+    return { sa: e, old, new: { addr: to.addr, port: to.port }, followers, conflicts };
+  }
+
+  private softExpire(e: Impl, reason: ExpireReason): SadEvent {
+    e.softExpired = true;
+    e.state = 'dying';
+    return { kind: 'expire', which: 'soft', reason, entry: e };
+  }
+
+  private pickSpi(dst: IpAddr, lo: number, hi: number, rng: Rng): number {
+    const span = hi - lo + 1;
+    const buf = new Uint8Array(4);
+    const rand = () => {
+      rng.fill(buf);
+      return (
+        (((buf[0] as number) << 24) | ((buf[1] as number) << 16) | ((buf[2] as number) << 8) | (buf[3] as number)) >>> 0
+      );
+    };
+    for (let i = 0; i < Math.min(RANDOM_TRIES, span); i++) {
+      const spi = lo + (rand() % span);
+      if (!this.spiTaken(dst, spi)) return spi;
+    }
+    // Dense range: walk forward from a random start. At most (SAs toward dst) + 1 steps.
+    let used = 0;
+    for (const e of this.all.values()) if (e.spi >= lo && e.spi <= hi && sameAddr(e.dst, dst)) used++;
+    if (used >= span) throw new PfkeyError(Errno.ENOENT, `GETSPI: every SPI in ${lo}-${hi} is in use`);
+    let spi = lo + (rand() % span);
+    while (this.spiTaken(dst, spi)) spi = spi === hi ? lo : spi + 1;
+    return spi;
+  }
+
+  private spiTaken(dst: IpAddr, spi: number): boolean {
+    const list = this.bySpi.get(spi);
+    return list !== undefined && list.some((e) => sameAddr(e.dst, dst));
+  }
+
+  private findIdentity(dst: IpAddr, port: number, spi: number): Impl | undefined {
+    return this.bySpi.get(spi)?.find((e) => identityPort(e) === port && sameAddr(e.dst, dst));
+  }
+
+  /** EEXIST when giving `e` the destination `dst` and encapsulation `enc` would clash with another SA. */
+  private checkMove(e: Impl, dst: IpAddr, enc: Encapsulation): void {
+    const clash = this.findIdentity(dst, enc.type === 'none' ? 0 : enc.dport, e.spi);
+    if (clash && clash !== e) throw new PfkeyError(Errno.EEXIST, `SA ${dst.text}/${e.spi} port ${enc.dport} exists`);
+  }
+
+  private resolve(ref: SaRef, op: string): Impl {
+    const hits = (this.bySpi.get(ref.spi) ?? []).filter(
+      (e) =>
+        sameAddr(e.dst, ref.dst) &&
+        (ref.src === undefined || sameAddr(e.src, ref.src)) &&
+        (ref.dport === undefined || identityPort(e) === ref.dport),
+    );
+    if (hits.length === 0) throw new PfkeyError(Errno.ESRCH, `${op}: no SA ${ref.dst.text}/${ref.spi}`);
+    if (hits.length > 1) inval(`${op}: SA ${ref.dst.text}/${ref.spi} is ambiguous; give the NAT-T destination port`);
+    return hits[0] as Impl;
+  }
+
+  private link(e: Impl): void {
+    this.all.set(e.id, e);
+    const l = this.bySpi.get(e.spi);
+    if (l) l.push(e);
+    else this.bySpi.set(e.spi, [e]);
+    this.linkPair(e);
+  }
+
+  private linkPair(e: Impl): void {
+    e.pairKey = addrKey(e.src) + addrKey(e.dst);
+    const l = this.byPair.get(e.pairKey);
+    if (l) l.push(e);
+    else this.byPair.set(e.pairKey, [e]);
+  }
+
+  private unlinkPair(e: Impl): void {
+    const l = this.byPair.get(e.pairKey);
+    if (!l) return;
+    const i = l.indexOf(e);
+    if (i >= 0) l.splice(i, 1);
+    if (l.length === 0) this.byPair.delete(e.pairKey);
+  }
+
+  private kill(e: Impl): void {
+    if (!e.live) return;
+    e.live = false;
+    e.state = 'dead';
+    this.all.delete(e.id);
+    const l = this.bySpi.get(e.spi);
+    if (l) {
+      const i = l.indexOf(e);
+      if (i >= 0) l.splice(i, 1);
+      if (l.length === 0) this.bySpi.delete(e.spi);
+    }
+    this.unlinkPair(e);
+  }
+}
+
+function better(a: Impl, b: Impl): boolean {
+  const ad = a.state === 'dying' ? 1 : 0;
+  const bd = b.state === 'dying' ? 1 : 0;
+  if (ad !== bd) return ad < bd;
+  if (a.current.addtimeMs !== b.current.addtimeMs) return a.current.addtimeMs > b.current.addtimeMs;
+  return a.id > b.id;
+}
