@@ -9,14 +9,14 @@
  */
 import type { DropReason, OpenResult } from '../esp/types.js';
 import type { SaConfig } from '../sad/sa-config.js';
+import { WireError } from '../util/errors.js';
 import { bytesEqual } from '../util/hex.js';
+import { decodeIpPacket } from '../wire/ip/ip-packet.js';
 import type { CapturePacket } from '../wire/pcap/capture-packet.js';
 import { linkPayload } from '../wire/pcap/link-layer.js';
 import type { PcapRecord } from '../wire/pcap/pcap-file.js';
-import { decodeIpPacket } from '../wire/ip/ip-packet.js';
 import { type IgnoreReason, locateEsp } from './locate-esp.js';
 import { rebuildTransport } from './rebuild-transport.js';
-import { WireError } from '../util/errors.js';
 
 /** What the capture tools need from an inbound ESP SA (the ESP engine's EspSa). */
 export interface InboundSa {

@@ -41,7 +41,11 @@ function bump<K extends string>(m: Partial<Record<K, number>>, k: K): void {
 }
 
 /** Wrap one ESP packet per the SA's encapsulation into an outer IP packet. */
-export function outerPacket(sa: SaConfig, esp: Uint8Array, hdr: { ttl: number; tos: number; id: number; df: boolean }): Uint8Array {
+export function outerPacket(
+  sa: SaConfig,
+  esp: Uint8Array,
+  hdr: { ttl: number; tos: number; id: number; df: boolean },
+): Uint8Array {
   const src = sa.src.bytes;
   const dst = sa.dst.bytes;
   const e = sa.encapsulation;

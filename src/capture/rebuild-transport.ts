@@ -8,7 +8,7 @@
  *   rebuilt:   IP(proto NH) payload
  */
 import type { IpPacketInfo } from '../wire/ip/ip-packet.js';
-import { natOaFixupIncremental, type NatOaFixupResult } from '../wire/ip/nat-oa.js';
+import { type NatOaFixupResult, natOaFixupIncremental } from '../wire/ip/nat-oa.js';
 
 const IPV6_EXTENSIONS = new Set([0, 43, 60]); // hop-by-hop, routing, destination options (RFC 8200 §4)
 

@@ -44,7 +44,8 @@ function hexKey(k: Uint8Array): string {
 export function wiresharkEspSa(sa: SaConfig): UatEntry {
   const enc = ENCRYPTION[sa.encryption.algorithm];
   if (!enc) return { ok: false, reason: `Wireshark 4.0 cannot decrypt ESP with ${sa.encryption.algorithm}` };
-  if (sa.esn) return { ok: false, reason: 'Wireshark 4.0 does not support extended sequence numbers (RFC 4303 §2.2.1)' };
+  if (sa.esn)
+    return { ok: false, reason: 'Wireshark 4.0 does not support extended sequence numbers (RFC 4303 §2.2.1)' };
   const fields = [
     sa.src.family === 4 ? 'IPv4' : 'IPv6',
     sa.src.text,

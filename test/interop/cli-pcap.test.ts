@@ -20,7 +20,10 @@ import { requireTshark, runCli } from '../util/tools.js';
 const dir = mkdtempSync(join(tmpdir(), 'esprit-cli-'));
 const SA = join(FIXTURES, 'pcap', 'esp-mixed.sa.json');
 const IN = join(FIXTURES, 'pcap', 'esp-mixed.pcapng');
-const manifest = JSON.parse(readFileSync(join(FIXTURES, 'pcap', 'manifest.json'), 'utf8')) as Record<string, { decrypted?: string[] }>;
+const manifest = JSON.parse(readFileSync(join(FIXTURES, 'pcap', 'manifest.json'), 'utf8')) as Record<
+  string,
+  { decrypted?: string[] }
+>;
 
 test('pcap decrypt: fixture capture -> inner packets equal to scapy plaintext; replay and forgery dropped', () => {
   const out = join(dir, 'dec.pcap');
@@ -31,7 +34,13 @@ test('pcap decrypt: fixture capture -> inner packets equal to scapy plaintext; r
   assert.equal(s.decrypted, 4);
   assert.equal(s.unmatched, 0);
   assert.deepEqual(s.ignored, { ike: 1, keepalive: 1, 'non-ip': 1, 'no-esp': 1 });
-  assert.deepEqual(s.sas[0], { index: 0, spi: '0x0000c0de', dst: '198.51.100.7', decrypted: 3, dropped: { replay: 1, icv: 1 } });
+  assert.deepEqual(s.sas[0], {
+    index: 0,
+    spi: '0x0000c0de',
+    dst: '198.51.100.7',
+    decrypted: 3,
+    dropped: { replay: 1, icv: 1 },
+  });
   assert.deepEqual(s.sas[1], { index: 1, spi: '0x00001001', dst: '2001:db8::20', decrypted: 1, dropped: {} });
   const f = decodePcap(new Uint8Array(readFileSync(out)));
   assert.equal(f.linkType, 101);
@@ -40,7 +49,10 @@ test('pcap decrypt: fixture capture -> inner packets equal to scapy plaintext; r
     manifest['esp-mixed.pcapng']?.decrypted,
   );
   const text = runCli(['pcap', 'decrypt', '--sa', SA, IN, join(dir, 'dec2.pcap')]);
-  assert.match(text.stdout, /sas\[0\] SPI 0x0000c0de 192\.0\.2\.1 -> 198\.51\.100\.7 \(tunnel\): decrypted 3, dropped: replay 1, icv 1/);
+  assert.match(
+    text.stdout,
+    /sas\[0\] SPI 0x0000c0de 192\.0\.2\.1 -> 198\.51\.100\.7 \(tunnel\): decrypted 3, dropped: replay 1, icv 1/,
+  );
   assert.match(text.stdout, /ignored: ike 1, keepalive 1, non-ip 1, no-esp 1/);
 });
 
@@ -51,7 +63,10 @@ test('bad SA file and unreadable input: exit 1 with the file, SA index and field
   writeFileSync(badPath, JSON.stringify(bad));
   const r = runCli(['pcap', 'decrypt', '--sa', badPath, IN, join(dir, 'x.pcap')]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, new RegExp(`${badPath.replace(/[.]/g, '\\.')}: sas\\[1\\]\\.encryption\\.key: aes-cbc needs 16 or 24 or 32 bytes`));
+  assert.match(
+    r.stderr,
+    new RegExp(`${badPath.replace(/[.]/g, '\\.')}: sas\\[1\\]\\.encryption\\.key: aes-cbc needs 16 or 24 or 32 bytes`),
+  );
   const r2 = runCli(['pcap', 'decrypt', '--sa', SA, join(dir, 'missing.pcap'), join(dir, 'x.pcap')]);
   assert.equal(r2.status, 1);
   assert.match(r2.stderr, /missing\.pcap: cannot read capture/);
@@ -66,18 +81,51 @@ test('bad SA file and unreadable input: exit 1 with the file, SA index and field
 test('pcap encrypt -> tshark 4.0 decrypts with the `sa wireshark` lines (inner ICMP fields)', () => {
   requireTshark();
   const cases = [
-    { algorithm: 'aes-gcm-16', key: `${'11'.repeat(32)}cafebabe`, integ: { algorithm: 'none' }, encap: { type: 'rfc3948', sport: 4500, dport: 4500 } },
-    { algorithm: 'aes-gcm-8', key: `${'12'.repeat(16)}cafebabe`, integ: { algorithm: 'none' }, encap: { type: 'none' } },
-    { algorithm: 'aes-cbc', key: '13'.repeat(16), integ: { algorithm: 'hmac-sha256-128', key: '14'.repeat(32) }, encap: { type: 'none' } },
-    { algorithm: '3des-cbc', key: '15'.repeat(24), integ: { algorithm: 'hmac-sha1-96', key: '16'.repeat(20) }, encap: { type: 'rfc3948', sport: 4500, dport: 4500 } },
-    { algorithm: 'null', key: undefined, integ: { algorithm: 'hmac-md5-96', key: '17'.repeat(16) }, encap: { type: 'none' } },
+    {
+      algorithm: 'aes-gcm-16',
+      key: `${'11'.repeat(32)}cafebabe`,
+      integ: { algorithm: 'none' },
+      encap: { type: 'rfc3948', sport: 4500, dport: 4500 },
+    },
+    {
+      algorithm: 'aes-gcm-8',
+      key: `${'12'.repeat(16)}cafebabe`,
+      integ: { algorithm: 'none' },
+      encap: { type: 'none' },
+    },
+    {
+      algorithm: 'aes-cbc',
+      key: '13'.repeat(16),
+      integ: { algorithm: 'hmac-sha256-128', key: '14'.repeat(32) },
+      encap: { type: 'none' },
+    },
+    {
+      algorithm: '3des-cbc',
+      key: '15'.repeat(24),
+      integ: { algorithm: 'hmac-sha1-96', key: '16'.repeat(20) },
+      encap: { type: 'rfc3948', sport: 4500, dport: 4500 },
+    },
+    {
+      algorithm: 'null',
+      key: undefined,
+      integ: { algorithm: 'hmac-md5-96', key: '17'.repeat(16) },
+      encap: { type: 'none' },
+    },
   ];
   // plaintext: the scapy-made tunnel inner packets (ICMP echo seq 1..3 from 10.1.0.1)
   const plain = join(dir, 'plain.pcap');
   assert.equal(runCli(['pcap', 'decrypt', '--sa', SA, IN, plain]).status, 0);
   for (const c of cases) {
     const saPath = join(dir, `${c.algorithm}.sa.json`);
-    const sa = { spi: '0x0000beef', src: '192.0.2.1', dst: '198.51.100.7', mode: 'tunnel', encryption: { algorithm: c.algorithm, key: c.key }, integrity: c.integ, encapsulation: c.encap };
+    const sa = {
+      spi: '0x0000beef',
+      src: '192.0.2.1',
+      dst: '198.51.100.7',
+      mode: 'tunnel',
+      encryption: { algorithm: c.algorithm, key: c.key },
+      integrity: c.integ,
+      encapsulation: c.encap,
+    };
     writeFileSync(saPath, JSON.stringify({ sas: [sa] }));
     const enc = join(dir, `${c.algorithm}.pcap`);
     const r = runCli(['pcap', 'encrypt', '--sa', saPath, plain, enc]);
@@ -87,7 +135,30 @@ test('pcap encrypt -> tshark 4.0 decrypts with the `sa wireshark` lines (inner I
     const line = uat.stdout.trim();
     const t = spawnSync(
       'tshark',
-      ['-o', 'esp.enable_encryption_decode:TRUE', '-o', 'esp.enable_authentication_check:TRUE', '-o', `uat:esp_sa:${line}`, '-r', enc, '-T', 'fields', '-E', 'occurrence=l', '-e', 'esp.spi', '-e', 'ip.src', '-e', 'icmp.seq', '-e', 'ipv6.src', '-e', 'esp.icv_good'],
+      [
+        '-o',
+        'esp.enable_encryption_decode:TRUE',
+        '-o',
+        'esp.enable_authentication_check:TRUE',
+        '-o',
+        `uat:esp_sa:${line}`,
+        '-r',
+        enc,
+        '-T',
+        'fields',
+        '-E',
+        'occurrence=l',
+        '-e',
+        'esp.spi',
+        '-e',
+        'ip.src',
+        '-e',
+        'icmp.seq',
+        '-e',
+        'ipv6.src',
+        '-e',
+        'esp.icv_good',
+      ],
       { encoding: 'utf8' },
     );
     assert.equal(t.status, 0, t.stderr);
@@ -118,7 +189,10 @@ test('sa wireshark: Wireshark 4.0 has no ChaCha20-Poly1305, AES-GMAC or ESN: lef
   const r = runCli(['sa', 'wireshark', p]);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /sas\[0\] \(SPI 0x0000012c\) left out: Wireshark 4\.0 cannot decrypt ESP with chacha20-poly1305/);
+  assert.match(
+    r.stderr,
+    /sas\[0\] \(SPI 0x0000012c\) left out: Wireshark 4\.0 cannot decrypt ESP with chacha20-poly1305/,
+  );
   assert.match(r.stderr, /sas\[1\] .* aes-gmac/);
   assert.match(r.stderr, /sas\[2\] .* extended sequence numbers/);
 });

@@ -32,7 +32,8 @@ interface Suite {
 
 const SUITES: Suite[] = [];
 for (const icv of [8, 12, 16]) {
-  for (const k of [16, 24, 32]) SUITES.push({ encr: `aes-gcm-${icv}`, encrKeyLen: k + 4, icv, auth: 'none', authKeyLen: 0 });
+  for (const k of [16, 24, 32])
+    SUITES.push({ encr: `aes-gcm-${icv}`, encrKeyLen: k + 4, icv, auth: 'none', authKeyLen: 0 });
 }
 SUITES.push({ encr: 'chacha20-poly1305', encrKeyLen: 36, icv: 16, auth: 'none', authKeyLen: 0 });
 for (const [auth, len, k] of [
@@ -46,7 +47,8 @@ for (const [auth, len, k] of [
 }
 SUITES.push({ encr: '3des-cbc', encrKeyLen: 24, icv: 0, auth: 'hmac-sha1-96', authKeyLen: 20 });
 SUITES.push({ encr: 'null', encrKeyLen: 0, icv: 0, auth: 'hmac-sha256-128', authKeyLen: 32 });
-for (const k of [16, 24, 32]) SUITES.push({ encr: 'aes-gmac', encrKeyLen: k + 4, icv: 16, auth: 'none', authKeyLen: 0 });
+for (const k of [16, 24, 32])
+  SUITES.push({ encr: 'aes-gmac', encrKeyLen: k + 4, icv: 16, auth: 'none', authKeyLen: 0 });
 
 const ENCAPS = [
   { type: 'none' },
@@ -149,7 +151,14 @@ function scapy(op: 'encrypt' | 'decrypt', list: unknown[]): { plain: string[]; o
 }
 
 function raw(hexes: string[]): CapturePacket[] {
-  return hexes.map((h, index) => ({ index, interfaceId: 0, linkType: 101, timestampNs: BigInt(index), origLen: h.length / 2, data: fromHex(h) }));
+  return hexes.map((h, index) => ({
+    index,
+    interfaceId: 0,
+    linkType: 101,
+    timestampNs: BigInt(index),
+    origLen: h.length / 2,
+    data: fromHex(h),
+  }));
 }
 
 const ALL = cases();
@@ -163,13 +172,28 @@ test(`scapy encrypts, esprit decrypts: ${ALL.length} SAs (${SUITES.length} suite
     const r = results[i];
     assert.ok(r?.outer);
     const sa = saOf(c);
-    const { records, summary } = decryptCapture(raw(r.outer), [sa], (cfg) => new EspSa(cfg, 'in', { backend: nodeBackend, rng }));
+    const { records, summary } = decryptCapture(
+      raw(r.outer),
+      [sa],
+      (cfg) => new EspSa(cfg, 'in', { backend: nodeBackend, rng }),
+    );
     const got = records.map((x) => toHex(x.data));
     if (JSON.stringify(got) !== JSON.stringify(r.plain)) {
-      failures.push(`${c.name}: ${JSON.stringify(summary)} got ${got[0]?.slice(0, 80)} want ${r.plain[0]?.slice(0, 80)}`);
+      failures.push(
+        `${c.name}: ${JSON.stringify(summary)} got ${got[0]?.slice(0, 80)} want ${r.plain[0]?.slice(0, 80)}`,
+      );
     }
   });
-  const bySuite = new Map<string, number>(); for (const f of failures) { const k = f.split(":")[0]?.split(" ").filter((_, j) => j !== 2).join(" ") ?? ""; bySuite.set(k, (bySuite.get(k) ?? 0) + 1); }
+  const bySuite = new Map<string, number>();
+  for (const f of failures) {
+    const k =
+      f
+        .split(':')[0]
+        ?.split(' ')
+        .filter((_, j) => j !== 2)
+        .join(' ') ?? '';
+    bySuite.set(k, (bySuite.get(k) ?? 0) + 1);
+  }
   assert.deepEqual([...bySuite].map(([k, n]) => `${n} x ${k}`).concat(failures.slice(0, 3)), []);
 });
 
@@ -178,7 +202,11 @@ test(`esprit encrypts, scapy decrypts: ${ALL.length} SAs`, () => {
   const plains = scapy('encrypt', ALL).map((r) => r.plain);
   const outers = ALL.map((c, i) => {
     const sa = saOf(c);
-    const { records, summary } = encryptCapture(raw(plains[i] ?? []), sa, new EspSa(sa, 'out', { backend: nodeBackend, rng }));
+    const { records, summary } = encryptCapture(
+      raw(plains[i] ?? []),
+      sa,
+      new EspSa(sa, 'out', { backend: nodeBackend, rng }),
+    );
     assert.equal(summary.encrypted, c.count, c.name);
     return records.map((x) => toHex(x.data));
   });
@@ -189,8 +217,18 @@ test(`esprit encrypts, scapy decrypts: ${ALL.length} SAs`, () => {
   const failures: string[] = [];
   ALL.forEach((c, i) => {
     const got = results[i]?.plain ?? [];
-    if (JSON.stringify(got) !== JSON.stringify(plains[i])) failures.push(`${c.name}: got ${got[0]?.slice(0, 100)} want ${plains[i]?.[0]?.slice(0, 100)}`);
+    if (JSON.stringify(got) !== JSON.stringify(plains[i]))
+      failures.push(`${c.name}: got ${got[0]?.slice(0, 100)} want ${plains[i]?.[0]?.slice(0, 100)}`);
   });
-  const bySuite = new Map<string, number>(); for (const f of failures) { const k = f.split(":")[0]?.split(" ").filter((_, j) => j !== 2).join(" ") ?? ""; bySuite.set(k, (bySuite.get(k) ?? 0) + 1); }
+  const bySuite = new Map<string, number>();
+  for (const f of failures) {
+    const k =
+      f
+        .split(':')[0]
+        ?.split(' ')
+        .filter((_, j) => j !== 2)
+        .join(' ') ?? '';
+    bySuite.set(k, (bySuite.get(k) ?? 0) + 1);
+  }
   assert.deepEqual([...bySuite].map(([k, n]) => `${n} x ${k}`).concat(failures.slice(0, 3)), []);
 });

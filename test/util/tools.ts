@@ -14,7 +14,11 @@ export const PYTHON = '/usr/bin/python3';
  */
 export function requireTool(cmd: string, args: string[], what: string): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  assert.equal(r.status, 0, `${what} is required for this interop test (${cmd} ${args.join(' ')}: ${r.error?.message ?? r.stderr})`);
+  assert.equal(
+    r.status,
+    0,
+    `${what} is required for this interop test (${cmd} ${args.join(' ')}: ${r.error?.message ?? r.stderr})`,
+  );
 }
 
 export function requireScapy(): void {

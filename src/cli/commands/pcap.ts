@@ -4,12 +4,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { decryptCapture, type DecryptSummary } from '../../capture/decrypt.js';
+import { type DecryptSummary, decryptCapture } from '../../capture/decrypt.js';
 import { type EncryptSummary, encryptCapture } from '../../capture/encrypt.js';
 import { parseSaFile } from '../../config/sa-file.js';
 import type { CryptoBackend } from '../../crypto/backend.js';
+import { nodeBackend } from '../../crypto/node-backend.js';
 import { NodeRng } from '../../crypto/random.js';
-import { type BackendPreference, selectBackend } from '../../crypto/select.js';
 import { EspSa } from '../../esp/esp-sa.js';
 import type { SaConfig } from '../../sad/sa-config.js';
 import { ConfigError, IpsecError } from '../../util/errors.js';
@@ -49,7 +49,8 @@ export function loadSaFile(path: string): SaConfig[] {
   try {
     return parseSaFile(text);
   } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError(e.path ? `${path}: ${e.path}` : path, e.message.slice(e.path ? e.path.length + 2 : 0));
+    if (e instanceof ConfigError)
+      throw new ConfigError(e.path ? `${path}: ${e.path}` : path, e.message.slice(e.path ? e.path.length + 2 : 0));
     throw e;
   }
 }
@@ -71,8 +72,11 @@ function readCapture(path: string) {
 
 function backendOf(name: string | undefined): CryptoBackend {
   const pref = name ?? 'auto';
-  if (pref !== 'auto' && pref !== 'evp' && pref !== 'node') throw new UsageError(`--crypto must be auto, evp or node, not ${JSON.stringify(pref)}`);
-  return selectBackend(pref as BackendPreference);
+  if (pref !== 'auto' && pref !== 'evp' && pref !== 'node')
+    throw new UsageError(`--crypto must be auto, evp or node, not ${JSON.stringify(pref)}`);
+  // TODO(crypto branch): route through crypto/select.ts selectBackend(pref) once it is on main;
+  // until then every preference runs on the node:crypto reference backend.
+  return nodeBackend;
 }
 
 function counts(m: Partial<Record<string, number>>): string {
@@ -86,7 +90,9 @@ export function formatDecryptSummary(input: string, s: DecryptSummary, sas: read
   const lines = [`${input}: ${s.packets} packets, ${s.decrypted} decrypted, ${s.unmatched} ESP without a matching SA`];
   for (const x of s.sas) {
     const sa = sas[x.index] as SaConfig;
-    lines.push(`  sas[${x.index}] SPI ${hex32(x.spi)} ${sa.src.text} -> ${x.dst} (${sa.mode}): decrypted ${x.decrypted}, dropped: ${counts(x.dropped)}`);
+    lines.push(
+      `  sas[${x.index}] SPI ${hex32(x.spi)} ${sa.src.text} -> ${x.dst} (${sa.mode}): decrypted ${x.decrypted}, dropped: ${counts(x.dropped)}`,
+    );
   }
   lines.push(`  ignored: ${counts(s.ignored)}`);
   return lines.join('\n');
@@ -100,7 +106,13 @@ export function decryptSummaryJson(input: string, output: string, s: DecryptSumm
     decrypted: s.decrypted,
     unmatched: s.unmatched,
     ignored: s.ignored,
-    sas: s.sas.map((x) => ({ index: x.index, spi: hex32(x.spi), dst: x.dst, decrypted: x.decrypted, dropped: x.dropped })),
+    sas: s.sas.map((x) => ({
+      index: x.index,
+      spi: hex32(x.spi),
+      dst: x.dst,
+      decrypted: x.decrypted,
+      dropped: x.dropped,
+    })),
   };
 }
 
@@ -113,14 +125,20 @@ function formatEncryptSummary(input: string, s: EncryptSummary, sa: SaConfig, in
 }
 
 function parseSpi(s: string): number {
-  if (!/^(0[xX][0-9a-fA-F]{1,8}|[0-9]{1,10})$/.test(s) || Number(s) > 0xffffffff) throw new UsageError(`--spi: not a 32-bit SPI: ${JSON.stringify(s)}`);
+  if (!/^(0[xX][0-9a-fA-F]{1,8}|[0-9]{1,10})$/.test(s) || Number(s) > 0xffffffff)
+    throw new UsageError(`--spi: not a 32-bit SPI: ${JSON.stringify(s)}`);
   return Number(s);
 }
 
 async function decrypt(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { sa: { type: 'string' }, json: { type: 'boolean' }, crypto: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      sa: { type: 'string' },
+      json: { type: 'boolean' },
+      crypto: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
   });
   if (values.help) {
@@ -128,7 +146,8 @@ async function decrypt(args: string[]): Promise<number> {
     return 0;
   }
   const [input, output, ...extra] = positionals;
-  if (!values.sa || !input || !output || extra.length > 0) throw new UsageError('decrypt needs --sa SA.json, IN and OUT');
+  if (!values.sa || !input || !output || extra.length > 0)
+    throw new UsageError('decrypt needs --sa SA.json, IN and OUT');
   const sas = loadSaFile(values.sa);
   const backend = backendOf(values.crypto);
   const cap = readCapture(input);
@@ -136,14 +155,22 @@ async function decrypt(args: string[]): Promise<number> {
   const { records, summary } = decryptCapture(cap.packets, sas, (cfg) => new EspSa(cfg, 'in', { backend, rng }));
   writeFileSync(output, encodePcap(records));
   if (values.json) console.log(JSON.stringify(decryptSummaryJson(input, output, summary), null, 2));
-  else console.log(`${formatDecryptSummary(input, summary, sas)}\nwrote ${records.length} packets to ${output} (pcap, LINKTYPE_RAW)`);
+  else
+    console.log(
+      `${formatDecryptSummary(input, summary, sas)}\nwrote ${records.length} packets to ${output} (pcap, LINKTYPE_RAW)`,
+    );
   return 0;
 }
 
 async function encrypt(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { sa: { type: 'string' }, spi: { type: 'string' }, crypto: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      sa: { type: 'string' },
+      spi: { type: 'string' },
+      crypto: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
   });
   if (values.help) {
@@ -151,7 +178,8 @@ async function encrypt(args: string[]): Promise<number> {
     return 0;
   }
   const [input, output, ...extra] = positionals;
-  if (!values.sa || !input || !output || extra.length > 0) throw new UsageError('encrypt needs --sa SA.json, IN and OUT');
+  if (!values.sa || !input || !output || extra.length > 0)
+    throw new UsageError('encrypt needs --sa SA.json, IN and OUT');
   const sas = loadSaFile(values.sa);
   let index = 0;
   if (values.spi !== undefined) {
@@ -164,7 +192,9 @@ async function encrypt(args: string[]): Promise<number> {
   const cap = readCapture(input);
   const { records, summary } = encryptCapture(cap.packets, sa, new EspSa(sa, 'out', { backend, rng: new NodeRng() }));
   writeFileSync(output, encodePcap(records));
-  console.log(`${formatEncryptSummary(input, summary, sa, index)}\nwrote ${records.length} packets to ${output} (pcap, LINKTYPE_RAW)`);
+  console.log(
+    `${formatEncryptSummary(input, summary, sa, index)}\nwrote ${records.length} packets to ${output} (pcap, LINKTYPE_RAW)`,
+  );
   return 0;
 }
 

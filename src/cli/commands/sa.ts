@@ -26,10 +26,16 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (sub !== 'wireshark') {
-      console.error(`esprit sa: ${sub === undefined ? 'missing subcommand' : `unknown subcommand ${JSON.stringify(sub)}`}\n\n${USAGE}`);
+      console.error(
+        `esprit sa: ${sub === undefined ? 'missing subcommand' : `unknown subcommand ${JSON.stringify(sub)}`}\n\n${USAGE}`,
+      );
       return 2;
     }
-    const { values, positionals } = parseArgs({ args: rest, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
     if (values.help) {
       console.log(USAGE);
       return 0;
@@ -47,7 +53,9 @@ export async function run(argv: string[]): Promise<number> {
         console.log(e.line);
         written++;
       } else {
-        console.error(`esprit sa wireshark: ${file}: sas[${i}] (SPI 0x${sa.spi.toString(16).padStart(8, '0')}) left out: ${e.reason}`);
+        console.error(
+          `esprit sa wireshark: ${file}: sas[${i}] (SPI 0x${sa.spi.toString(16).padStart(8, '0')}) left out: ${e.reason}`,
+        );
       }
     });
     return written > 0 ? 0 : 1;
