@@ -8,8 +8,8 @@ import { type DecryptSummary, decryptCapture } from '../../capture/decrypt.js';
 import { type EncryptSummary, encryptCapture } from '../../capture/encrypt.js';
 import { parseSaFile } from '../../config/sa-file.js';
 import type { CryptoBackend } from '../../crypto/backend.js';
-import { nodeBackend } from '../../crypto/node-backend.js';
 import { NodeRng } from '../../crypto/random.js';
+import { isBackendPreference, selectBackend, selectBackendFromEnv } from '../../crypto/select.js';
 import { EspSa } from '../../esp/esp-sa.js';
 import type { SaConfig } from '../../sad/sa-config.js';
 import { ConfigError, IpsecError } from '../../util/errors.js';
@@ -70,13 +70,13 @@ function readCapture(path: string) {
   }
 }
 
+/** --crypto wins; otherwise ESPRIT_CRYPTO; otherwise auto (EVP when libcrypto.so.3 loads). */
 function backendOf(name: string | undefined): CryptoBackend {
-  const pref = name ?? 'auto';
-  if (pref !== 'auto' && pref !== 'evp' && pref !== 'node')
-    throw new UsageError(`--crypto must be auto, evp or node, not ${JSON.stringify(pref)}`);
-  // TODO(crypto branch): route through crypto/select.ts selectBackend(pref) once it is on main;
-  // until then every preference runs on the node:crypto reference backend.
-  return nodeBackend;
+  if (name === undefined) return selectBackendFromEnv(process.env);
+  if (!isBackendPreference(name)) {
+    throw new UsageError(`--crypto must be auto, evp or node, not ${JSON.stringify(name)}`);
+  }
+  return selectBackend(name);
 }
 
 function counts(m: Partial<Record<string, number>>): string {
