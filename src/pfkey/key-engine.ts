@@ -513,7 +513,10 @@ export class KeyEngine {
     for (const e of gone) this.removed(e);
     const hdr: SadbMsgHeader = { ...h, errno: 0 };
     // Linux pfkey_flush: broadcast to all when something was flushed, else the sender only.
-    this.send(out, gone.length > 0 ? 'all' : 'one', c, () => ({ header: hdr, extensions: [] }));
+    this.send(out, gone.length > 0 ? 'all' : 'one', gone.length > 0 ? undefined : c, () => ({
+      header: hdr,
+      extensions: [],
+    }));
   }
 
   private dump(out: Delivery[], c: Client, h: SadbMsgHeader): void {
@@ -590,7 +593,10 @@ export class KeyEngine {
     const gone = this.spd.flush();
     if (gone.length > 0) this.changed({ kind: 'spd-changed' });
     const hdr: SadbMsgHeader = { ...h, errno: 0, satype: 0 };
-    this.send(out, gone.length > 0 ? 'all' : 'one', c, () => ({ header: hdr, extensions: [] }));
+    this.send(out, gone.length > 0 ? 'all' : 'one', gone.length > 0 ? undefined : c, () => ({
+      header: hdr,
+      extensions: [],
+    }));
   }
 
   // ---- helpers ----------------------------------------------------------------------------
