@@ -521,6 +521,11 @@ const ERR_CASES: readonly ErrCase[] = [
     errno: { linux: 90, kame: 40 },
   },
   {
+    name: 'sadb_msg_len 1 (shorter than sadb_msg)',
+    bytes: () => hex('02 0a 00 03 0100 0000 2a000000 07000000'),
+    errno: { linux: 90, kame: 40 },
+  },
+  {
     name: 'extension running past the message',
     bytes: () => hex('02 03 00 03 0300 0000 2a000000 07000000 0900 0100 00000000'),
     errno: { linux: 22, kame: 22 },
@@ -557,6 +562,16 @@ test('refusals: the errno of each dialect, a reply to the sender only, the reque
       );
     }
   }
+});
+
+test('a buffer shorter than sadb_msg: EMSGSIZE with what header fields exist', () => {
+  const { engine } = setup();
+  const c = engine.connect('kame', 7);
+  const out = engine.receive(c, hex('02 03 00 03 0200 0000 2a00'));
+  assert.deepEqual(
+    out.map((d) => [d.to, d.message.header.type, d.message.header.errno, d.message.header.satype]),
+    [[c, 3, 40, 3]],
+  );
 });
 
 test('error log line names the extension and field', () => {

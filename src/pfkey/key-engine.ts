@@ -174,9 +174,8 @@ export class KeyEngine {
     try {
       msg = decodePfkeyMessage(bytes, client.dialect);
     } catch (e) {
-      const wire = e instanceof WireError;
-      const errno =
-        wire && (e.code === 'truncated' || e.code === 'trailing') && e.path.endsWith('.len') ? E.EMSGSIZE : E.EINVAL;
+      // Linux pfkey_get_base_msg: a short buffer or sadb_msg_len != its length is EMSGSIZE
+      const errno = bytes.length < 16 || (e instanceof WireError && e.path === 'msg.len') ? E.EMSGSIZE : E.EINVAL;
       const detail = e instanceof Error ? e.message : String(e);
       this.reject(out, client, rawHeader(bytes), errno, `malformed: ${detail}`);
       return out;
