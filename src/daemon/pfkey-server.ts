@@ -90,11 +90,34 @@ export interface PfkeySocketStatus {
   readonly drops: number;
 }
 
+/** Totals over all connections, closed ones included. */
+export interface PfkeyServerCounters {
+  readonly connectionsOpened: number;
+  readonly connectionsClosed: number;
+  /** open now */
+  readonly connections: number;
+  readonly messagesIn: number;
+  readonly bytesIn: number;
+  readonly messagesOut: number;
+  readonly bytesOut: number;
+  /** messages to a client whose write queue was full (best-effort copies) */
+  readonly drops: number;
+  /** replies parked in a requester's backlog until it read (never dropped below maxBacklogBytes) */
+  readonly backlogged: number;
+  /** connections closed for a bad sadb_msg_len */
+  readonly framingErrors: number;
+  readonly encodeErrors: number;
+  /** exceptions out of the engine (a bug: it must not throw) */
+  readonly engineErrors: number;
+  /** deliveries to a client that had gone */
+  readonly undeliverable: number;
+  readonly ticks: number;
+}
+
 export interface PfkeyServer {
   readonly sockets: readonly PfkeySocketStatus[];
   readonly connections: readonly PfkeyConnectionStatus[];
-  /** totals: messagesIn/Out, bytesIn/Out, drops, framingErrors, encodeErrors, engineErrors, ... */
-  readonly counters: Readonly<Record<string, number>>;
+  readonly counters: PfkeyServerCounters;
   /** Stop listening, close every connection, remove the socket files, stop the timer. */
   close(): Promise<void>;
 }
