@@ -1,5 +1,5 @@
 // Module boundaries (docs/architecture.md, ../shared/docs/STYLE.md §3.2), checked in `npm test`.
-const core = '^src/(util|wire|crypto|sad|esp|udpencap|pfkey|config|capture)/';
+const core = '^src/(util|wire|crypto|sad|esp|udpencap|pfkey|config|capture|dataplane)/';
 const allow = (from, to) => ({ from, to });
 /** who may import whom: layer -> allowed layers (besides itself) */
 const matrix = {
@@ -12,6 +12,7 @@ const matrix = {
   pfkey: ['util', 'wire', 'crypto', 'sad'],
   config: ['util', 'wire', 'crypto', 'sad'],
   capture: ['util', 'wire', 'crypto', 'sad', 'esp', 'udpencap', 'config'],
+  dataplane: ['util', 'wire', 'crypto', 'sad', 'esp', 'udpencap', 'pfkey'],
   io: ['util'],
 };
 const layerRules = Object.entries(matrix).map(([layer, ok]) => ({

@@ -61,4 +61,16 @@ export interface SaConfig {
   readonly lifetime?: Lifetime;
   /** RFC 4303 §2.4 TFC padding: pad the inner payload up to this many bytes (outbound) */
   readonly tfcPadTo?: number;
+  /**
+   * Send NAT keepalives toward the peer of this (outbound, UDP-encapsulated) SA, in
+   * encapsulation.keepalive format, when nothing else was sent for the interval: the
+   * side behind the NAT does this (RFC 3948 §4, RFC 3947 §3.2).
+   */
+  readonly natKeepalive?: boolean;
+  /**
+   * Follow the peer when authenticated, non-replayed ESP for this (inbound) SA arrives
+   * from a new address or port: only the side NOT behind the NAT may (RFC 3947 §7,
+   * RFC 7296 §2.23). A manually keyed gateway learns a NATed client's port this way.
+   */
+  readonly natFloat?: boolean;
 }
