@@ -17,8 +17,8 @@ import { parseSetkey } from '../../src/config/setkey/parser.js';
 import { addMessage, bareMessage } from '../../src/config/setkey/to-pfkey.js';
 import type { AddCommand } from '../../src/config/setkey/types.js';
 import { NodeRng } from '../../src/crypto/random.js';
-import { PfkeyStreamClient } from '../../src/daemon/pfkey-stream-client.js';
 import { startPfkeyServer } from '../../src/daemon/pfkey-server.js';
+import { PfkeyStreamClient } from '../../src/daemon/pfkey-stream-client.js';
 import { systemClock } from '../../src/daemon/system-clock.js';
 import { KeyEngine } from '../../src/pfkey/key-engine.js';
 import { SADB_SATYPE } from '../../src/wire/pfkey/index.js';
@@ -65,7 +65,11 @@ export async function benchPfkey(n: number, window: number): Promise<PfkeyBenchR
         while (inFlight < window && next < n) {
           // distinct SPIs and peers: 0x1000 + i, destination 10.x.y.z
           const i = next++;
-          const dst = { family: 4 as const, bytes: Uint8Array.of(10, (i >> 16) & 255, (i >> 8) & 255, i & 255), text: '' };
+          const dst = {
+            family: 4 as const,
+            bytes: Uint8Array.of(10, (i >> 16) & 255, (i >> 8) & 255, i & 255),
+            text: '',
+          };
           const cmd: AddCommand = { ...t, spi: 0x1000 + i, dst: { addr: dst } };
           inFlight++;
           client.request(addMessage(cmd, 'linux', { seq: seq++, pid })).then((r) => {
