@@ -17,7 +17,7 @@ import type { KeepaliveFormat } from '../sad/sa-config.js';
 import { FakeClock } from '../util/clock.js';
 import { fromHex } from '../util/hex.js';
 import { parseIp, parsePrefix } from '../util/ip-addr.js';
-import { type Host, KEY_B, Nat, Net, saConfig } from './test-harness.js';
+import { type Host, KEY_A, KEY_B, Nat, Net, saConfig } from './test-harness.js';
 
 const DATA = '6162636465666768696a6b6c6d6e6f7071727374757677616263646566676869';
 export const ICMP_REQ4 = fromHex(`4500003c00014000400126b70a0100020a020005 08003b2712340001${DATA}`.replace(/ /g, ''));
@@ -160,4 +160,84 @@ export function natTunnel(o: NatTunnelOptions = {}): NatTunnel {
     ],
   });
   return { clock, net, nat, client, gateway, natPort };
+}
+
+export const V6_CLIENT = '2001:db8:1::2';
+export const V6_GATEWAY = '2001:db8:2::1';
+
+export interface DirectPairOptions {
+  readonly family: 4 | 6;
+  readonly encap: 'none' | 'rfc3948' | 'udp-encaps-00';
+  readonly port?: number;
+  /** give host a its own address as localAddresses (default true) */
+  readonly aLocal?: boolean;
+}
+
+/**
+ * Two hosts without a NAT, tunnel mode, inner networks fd00:1::2/128 <-> fd00:2::/64 (IPv6)
+ * or 10.1.0.2/32 <-> 10.2.0.0/24 (IPv4). SPIs: a->b 0x1001, b->a 0x2001. No natFloat and
+ * no natKeepalive.
+ */
+export function directPair(o: DirectPairOptions): { clock: FakeClock; net: Net; a: Host; b: Host } {
+  const clock = new FakeClock(1000);
+  const net = new Net(clock);
+  const v6 = o.family === 6;
+  const A = v6 ? V6_CLIENT : CLIENT;
+  const B = v6 ? V6_GATEWAY : GATEWAY;
+  const wildcard = v6 ? '::' : '0.0.0.0';
+  const port = o.port ?? (o.encap === 'udp-encaps-00' ? 500 : 4500);
+  const role = o.encap === 'udp-encaps-00' ? 'ike-encaps-00' : 'natt';
+  const a = net.host({
+    name: 'a',
+    address: A,
+    listeners: [{ address: wildcard, port, role }],
+    localAddresses: o.aLocal === false ? [] : [A],
+  });
+  const b = net.host({ name: 'b', address: B, listeners: [{ address: B, port, role }] });
+  const encapsulation =
+    o.encap === 'none' ? { type: 'none' as const, sport: 0, dport: 0 } : { type: o.encap, sport: port, dport: port };
+  const innerA = pfx(v6 ? 'fd00:1::2/128' : '10.1.0.2/32');
+  const innerB = pfx(v6 ? 'fd00:2::/64' : '10.2.0.0/24');
+  for (const [h, self, peer, mine, theirs] of [
+    [a, A, B, innerA, innerB],
+    [b, B, A, innerB, innerA],
+  ] as const) {
+    const outSpi = h === a ? 0x1001 : 0x2001;
+    const inSpi = h === a ? 0x2001 : 0x1001;
+    h.keys.addSa(
+      saConfig({
+        spi: outSpi,
+        src: ip(self),
+        dst: ip(peer),
+        encapsulation,
+        encryption: { algorithm: 'aes-gcm-16', key: h === a ? KEY_A : KEY_B },
+      }),
+    );
+    h.keys.addSa(
+      saConfig({
+        spi: inSpi,
+        src: ip(peer),
+        dst: ip(self),
+        encapsulation,
+        encryption: { algorithm: 'aes-gcm-16', key: h === a ? KEY_B : KEY_A },
+      }),
+    );
+    h.keys.addPolicy({
+      selector: { src: mine, dst: theirs, proto: 255, sport: 0, dport: 0 },
+      dir: 'out',
+      action: 'ipsec',
+      requests: [
+        { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(self), dst: ip(peer) }, level: 'require', reqid: 0 },
+      ],
+    });
+    h.keys.addPolicy({
+      selector: { src: theirs, dst: mine, proto: 255, sport: 0, dport: 0 },
+      dir: 'in',
+      action: 'ipsec',
+      requests: [
+        { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(peer), dst: ip(self) }, level: 'require', reqid: 0 },
+      ],
+    });
+  }
+  return { clock, net, a, b };
 }

@@ -299,11 +299,9 @@ export class Net {
     return n;
   }
 
-  /** Drop everything in flight. */
-  dropQueued(): number {
-    const n = this.queue.length;
-    this.queue.length = 0;
-    return n;
+  /** Take everything in flight off the wire (returned, not delivered). */
+  dropQueued(): Datagram[] {
+    return this.queue.splice(0, this.queue.length);
   }
 }
 
