@@ -58,6 +58,11 @@ export interface NatTunnelOptions {
   readonly port?: number;
   readonly keepalive?: KeepaliveFormat;
   readonly keepaliveIntervalMs?: number;
+  /**
+   * The gateway's SAs and policies for this client carry this reqid at level unique: what
+   * tells peers behind one NAT apart (same public address, RFC 3948 §5.2). Default: none.
+   */
+  readonly gatewayReqid?: number;
 }
 
 /**
@@ -125,6 +130,9 @@ export function natTunnel(o: NatTunnelOptions = {}): NatTunnel {
     ],
   });
   // gateway: the peer is the NAT's public endpoint
+  const level = o.gatewayReqid
+    ? { level: 'unique' as const, reqid: o.gatewayReqid }
+    : { level: 'require' as const, reqid: 0 };
   gateway.keys.addSa(
     saConfig({
       spi: 0x1001,
@@ -133,6 +141,7 @@ export function natTunnel(o: NatTunnelOptions = {}): NatTunnel {
       encapsulation: encap(natPort, port),
       natFloat: true,
     }),
+    { reqid: o.gatewayReqid ?? 0 },
   );
   gateway.keys.addSa(
     saConfig({
@@ -142,22 +151,19 @@ export function natTunnel(o: NatTunnelOptions = {}): NatTunnel {
       encryption: { algorithm: 'aes-gcm-16', key: KEY_B },
       encapsulation: encap(port, natPort),
     }),
+    { reqid: o.gatewayReqid ?? 0 },
   );
   gateway.keys.addPolicy({
     selector: { src: pfx('10.1.0.2/32'), dst: pfx('10.2.0.0/24'), proto: 255, sport: 0, dport: 0 },
     dir: 'in',
     action: 'ipsec',
-    requests: [
-      { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(NAT_PUBLIC), dst: ip(GATEWAY) }, level: 'require', reqid: 0 },
-    ],
+    requests: [{ proto: 'esp', mode: 'tunnel', tunnel: { src: ip(NAT_PUBLIC), dst: ip(GATEWAY) }, ...level }],
   });
   gateway.keys.addPolicy({
     selector: { src: pfx('10.2.0.0/24'), dst: pfx('10.1.0.2/32'), proto: 255, sport: 0, dport: 0 },
     dir: 'out',
     action: 'ipsec',
-    requests: [
-      { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(GATEWAY), dst: ip(NAT_PUBLIC) }, level: 'require', reqid: 0 },
-    ],
+    requests: [{ proto: 'esp', mode: 'tunnel', tunnel: { src: ip(GATEWAY), dst: ip(NAT_PUBLIC) }, ...level }],
   });
   return { clock, net, nat, client, gateway, natPort };
 }
