@@ -20,6 +20,7 @@ import type { CryptoBackend } from '../crypto/backend.js';
 import { EspSa } from '../esp/esp-sa.js';
 import type { Encapsulation, EncapType, SaConfig } from '../sad/sa-config.js';
 import type { SaEntry } from '../sad/sad.js';
+import type { Policy } from '../sad/spd.js';
 import { demux } from '../udpencap/demux.js';
 import { espPrefix, frameIke } from '../udpencap/framing.js';
 import { DEFAULT_KEEPALIVE_INTERVAL_MS } from '../udpencap/keepalive.js';
@@ -27,7 +28,7 @@ import type { Clock } from '../util/clock.js';
 import { type IpAddr, tryParseIp } from '../util/ip-addr.js';
 import { type Logger, nullLogger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
-import { buildIpPacket, type IpPeek, peekIp } from '../wire/ip/ip-packet.js';
+import { buildIpPacket } from '../wire/ip/ip-packet.js';
 import { natOaFixupIncremental } from '../wire/ip/nat-oa.js';
 import { type DataplaneDropReason, newDropCounters } from './drop-reasons.js';
 import { inboundPolicyAllows } from './inbound-policy.js';
@@ -42,7 +43,7 @@ import {
   sameBytes,
 } from './listener.js';
 import { type Mapping, NatKeepalives } from './nat-keepalives.js';
-import { copyTuple, fillTuple, ipTotalLength, newTuple, upperLayer } from './packet-view.js';
+import { copyTuple, ipTotalLength, newTuple, peekTuple, upperLayer } from './packet-view.js';
 import { type DataplaneStatus, type DataplaneTotals, nonZero, type SaStatus } from './status.js';
 
 export interface UdpAddress {
@@ -173,6 +174,10 @@ export class Dataplane {
   /** old peer address -> new one, after a NAT mapping change moved a peer's address */
   private readonly moved = new Map<string, IpAddr>();
   private readonly tuple = newTuple();
+  /** outbound SA last used per tunnel-mode policy, with the SAD generation it was found in */
+  private readonly policySa = new WeakMap<Policy, { entry: SaEntry; gen: number }>();
+  /** bumped on every SAD/SPD change */
+  private gen = 0;
   private out = new Uint8Array(MIN_BUFFER);
 
   /** @throws ConfigError for a bad listener or local address, or a bad keepalive interval. */
@@ -228,12 +233,12 @@ export class Dataplane {
    */
   fromTun(packet: Uint8Array): void {
     this.totals.tunIn++;
-    const pk = peekIp(packet);
-    if (!pk) {
+    const tuple = this.tuple;
+    const version = peekTuple(packet, tuple);
+    if (version === 0) {
       this.drop('bad-packet');
       return;
     }
-    const tuple = fillTuple(this.tuple, pk);
     const spd = this.keys.spd;
     const policy = spd.lookup('out', tuple);
     if (!policy || policy.action === 'none') {
@@ -255,13 +260,18 @@ export class Dataplane {
     const sad = this.keys.sad;
     if (req.mode === 'tunnel' && req.tunnel) {
       const t = req.tunnel;
-      entry = sad.lookupOutbound({ src: t.src, dst: t.dst, reqid });
+      // per-policy cache, valid until the next SAD change (a rekey adds an SA: it takes over at once)
+      const c = this.policySa.get(policy);
+      if (c && c.gen === this.gen && usable(c.entry)) entry = c.entry;
+      else entry = sad.lookupOutbound({ src: t.src, dst: t.dst, reqid });
       if (!entry && this.moved.size > 0) {
         const now = this.moved.get(t.dst.text);
         if (now) entry = sad.lookupOutbound({ src: t.src, dst: now, reqid });
       }
+      if (entry && c?.entry !== entry) this.policySa.set(policy, { entry, gen: this.gen });
+      else if (c && entry) c.gen = this.gen;
     } else {
-      entry = sad.lookupOutbound({ src: pk.src, dst: pk.dst, reqid });
+      entry = sad.lookupOutbound({ src: tuple.src, dst: tuple.dst, reqid });
     }
     if (!entry || entry.mode !== req.mode) {
       const r = this.hook(() => this.keys.onOutboundNoSa(policy, copyTuple(tuple), packet));
@@ -270,10 +280,10 @@ export class Dataplane {
       else this.drop('no-sa');
       return;
     }
-    this.seal(entry, packet, pk);
+    this.seal(entry, packet, version, tuple.proto);
   }
 
-  private seal(entry: SaEntry, packet: Uint8Array, pk: IpPeek): void {
+  private seal(entry: SaEntry, packet: Uint8Array, version: 4 | 6, protocol: number): void {
     const st = this.outState(entry);
     if (!st) {
       this.drop('sa-unusable');
@@ -288,7 +298,7 @@ export class Dataplane {
     if (entry.mode === 'tunnel') {
       // RFC 4303 §2.6: the whole inner packet, next header 4 (IPv4) or 41 (IPv6)
       payload = packet.subarray(0, ipTotalLength(packet));
-      nextHeader = pk.version === 4 ? 4 : 41;
+      nextHeader = version === 4 ? 4 : 41;
     } else {
       // RFC 4303 §3.1.1 transport mode: the upper-layer payload; the outer IP header is the kernel's
       const ul = upperLayer(packet);
@@ -301,7 +311,7 @@ export class Dataplane {
         return;
       }
       payload = packet.subarray(ul.offset, ul.end);
-      nextHeader = pk.protocol;
+      nextHeader = protocol;
     }
     const pre = st.prefixLen;
     const need = pre + st.esp.maxSealLength(payload.length);
@@ -490,16 +500,13 @@ export class Dataplane {
     let pkt: Uint8Array | undefined;
     if (entry.mode === 'tunnel') {
       const inner = r.payload;
-      const pk = peekIp(inner);
-      if (pk && (pk.version === 4) === (r.nextHeader === 4)) {
+      const v = peekTuple(inner, this.tuple);
+      if (v !== 0 && (v === 4) === (r.nextHeader === 4)) {
         pkt = inner.subarray(0, ipTotalLength(inner)); // drops TFC padding (RFC 4303 §2.7)
-        fillTuple(this.tuple, pk);
       }
     } else {
       pkt = this.rebuildTransport(entry, r.nextHeader, r.payload);
-      const pk = pkt && peekIp(pkt);
-      if (pk) fillTuple(this.tuple, pk);
-      else pkt = undefined;
+      if (pkt && peekTuple(pkt, this.tuple) === 0) pkt = undefined;
     }
     if (!pkt) {
       st.badPacket++;
@@ -650,6 +657,7 @@ export class Dataplane {
    * nonces (RFC 4106 §3.1), and reopen the inbound replay window. Held packets are sent.
    */
   onSadChange(c: SadChange): void {
+    this.gen++;
     if (c.kind === 'spd-changed') return;
     const e = c.entry;
     if (c.kind === 'sa-removed') {
@@ -800,11 +808,12 @@ export class Dataplane {
   // ───────────────────────────── helpers ──────────────────────────────
 
   private used(entry: SaEntry, bytes: number, lifetime: 'soft' | 'hard' | undefined): void {
-    const d = this.hook(() => this.keys.onSaUsed(entry, bytes, 1));
-    if (d) this.deliver(d);
-    if (lifetime) {
-      const l = this.hook(() => this.keys.onLifetimeEvent(entry, lifetime));
-      if (l) this.deliver(l);
+    try {
+      const d = this.keys.onSaUsed(entry, bytes, 1);
+      if (d.length !== 0) this.sink.pfkey(d);
+      if (lifetime) this.deliver(this.keys.onLifetimeEvent(entry, lifetime));
+    } catch (e) {
+      this.hookFailed(e);
     }
   }
 
@@ -817,10 +826,14 @@ export class Dataplane {
     try {
       return f();
     } catch (e) {
-      this.totals.hookErrors++;
-      this.logger.log('error', 'esp', `key engine hook failed: ${(e as Error).message}`);
+      this.hookFailed(e);
       return undefined;
     }
+  }
+
+  private hookFailed(e: unknown): void {
+    this.totals.hookErrors++;
+    this.logger.log('error', 'esp', `key engine hook failed: ${(e as Error).message}`);
   }
 
   private drop(reason: DataplaneDropReason, l?: Listener): void {

@@ -87,3 +87,64 @@ export function upperLayer(pkt: Uint8Array): UpperLayer | undefined {
   }
   return undefined;
 }
+
+const PORT_PROTOCOLS_MASK = (proto: number): boolean => proto === 6 || proto === 17 || proto === 132 || proto === 136;
+
+/**
+ * peekIp + fillTuple in one pass without intermediate objects (the per-packet path): fills
+ * `t` and returns the IP version, or 0 for a packet peekIp would reject. Ports (or ICMP
+ * type/code) only on first fragments with the 4 (2) bytes present, as peekIp.
+ */
+export function peekTuple(pkt: Uint8Array, t: MutableTuple): 0 | 4 | 6 {
+  const n = pkt.length;
+  if (n < 1) return 0;
+  const v = (pkt[0] as number) >> 4;
+  let l4: number;
+  let end: number;
+  let proto: number;
+  let first: boolean;
+  if (v === 4) {
+    const ihl = ((pkt[0] as number) & 0x0f) * 4;
+    if (ihl < 20 || n < ihl) return 0;
+    end = ((pkt[2] as number) << 8) | (pkt[3] as number);
+    if (end < ihl || end > n) return 0;
+    proto = pkt[9] as number;
+    t.src = pkt.subarray(12, 16);
+    t.dst = pkt.subarray(16, 20);
+    l4 = ihl;
+    first = ((((pkt[6] as number) << 8) | (pkt[7] as number)) & 0x1fff) === 0;
+  } else if (v === 6) {
+    if (n < IPV6_HEADER_LEN) return 0;
+    end = IPV6_HEADER_LEN + (((pkt[4] as number) << 8) | (pkt[5] as number));
+    if (end > n) return 0;
+    const nh = pkt[6] as number;
+    if (nh === 0 || nh === 43 || nh === 44 || nh === 60) {
+      const chain = walkIpv6Chain(pkt, nh, IPV6_HEADER_LEN, end);
+      if (isChainFault(chain)) return 0;
+      proto = chain.protocol;
+      l4 = chain.headerLen;
+      first = chain.fragment === undefined || chain.fragment.offset === 0;
+    } else {
+      proto = nh;
+      l4 = IPV6_HEADER_LEN;
+      first = true;
+    }
+    t.src = pkt.subarray(8, 24);
+    t.dst = pkt.subarray(24, 40);
+  } else {
+    return 0;
+  }
+  t.proto = proto;
+  t.sport = 0;
+  t.dport = 0;
+  if (first) {
+    if (PORT_PROTOCOLS_MASK(proto) && l4 + 4 <= end) {
+      t.sport = ((pkt[l4] as number) << 8) | (pkt[l4 + 1] as number);
+      t.dport = ((pkt[l4 + 2] as number) << 8) | (pkt[l4 + 3] as number);
+    } else if ((proto === 1 || proto === 58) && l4 + 2 <= end) {
+      t.sport = pkt[l4] as number;
+      t.dport = pkt[l4 + 1] as number;
+    }
+  }
+  return v;
+}
