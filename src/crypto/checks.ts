@@ -5,6 +5,7 @@
  */
 import { CryptoError } from '../util/errors.js';
 import type { AeadCipher, CbcCipher } from './backend.js';
+import type { HashName } from './suites.js';
 
 export function checkAeadKey(cipher: AeadCipher, key: Uint8Array, salt: Uint8Array, icvLen: number): void {
   if (cipher === 'aes-gcm') {
@@ -41,6 +42,27 @@ export function checkCbcArgs(iv: Uint8Array, data: Uint8Array, blockLen: number)
   }
 }
 
+/** Digest output length L of each hash (RFC 2104 §2; FIPS 180-4; RFC 1321). */
+const DIGEST_LEN: Readonly<Record<HashName, number>> = { md5: 16, sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
+
+/**
+ * A truncated HMAC outputs 1..L bytes (RFC 2104 §5). Keys of any length are allowed
+ * (RFC 2104 §3: longer keys are hashed first), which the RFC 2202/4231 vectors use.
+ */
+export function checkMacKey(hash: HashName, key: Uint8Array, icvLen: number): void {
+  const l = DIGEST_LEN[hash];
+  if (l === undefined) throw new CryptoError(`unknown hash ${String(hash)}`);
+  if (!Number.isInteger(icvLen) || icvLen < 1 || icvLen > l) {
+    throw new CryptoError(`HMAC-${hash} ICV must be 1..${l} bytes, got ${icvLen}`);
+  }
+  checkFfiLength('HMAC key', key.length);
+}
+
 export function checkMacArgs(out: Uint8Array, icvLen: number): void {
   if (out.length !== icvLen) throw new CryptoError(`ICV buffer must be ${icvLen} bytes, got ${out.length}`);
+}
+
+/** EVP takes `int` lengths: anything above INT_MAX would wrap in C. */
+export function checkFfiLength(what: string, len: number): void {
+  if (len > 0x7fffffff) throw new CryptoError(`${what} of ${len} bytes exceeds INT_MAX`);
 }

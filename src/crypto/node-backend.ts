@@ -6,7 +6,7 @@
 import { type CipherGCMTypes, createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { CryptoError } from '../util/errors.js';
 import type { AeadCipher, AeadContext, CbcCipher, CbcContext, CryptoBackend, MacContext } from './backend.js';
-import { checkAeadArgs, checkAeadKey, checkCbcArgs, checkCbcKey, checkMacArgs } from './checks.js';
+import { checkAeadArgs, checkAeadKey, checkCbcArgs, checkCbcKey, checkMacArgs, checkMacKey } from './checks.js';
 import type { HashName } from './suites.js';
 
 function gcmName(keyLen: number): CipherGCMTypes {
@@ -102,6 +102,7 @@ class NodeMac implements MacContext {
     key: Uint8Array,
     readonly icvLen: number,
   ) {
+    checkMacKey(hash, key, icvLen);
     this.key = key.slice();
   }
   compute(data: Uint8Array, extra: Uint8Array | undefined, out: Uint8Array): void {

@@ -379,3 +379,20 @@ test('updateMapping refuses unencapsulated, larval and cross-family SAs (EINVAL)
   const l: SaEntry = sad.getspi({ src: PEER, dst: GW, reqid: 0, mode: 'any', owner: 1, seq: 0 }, new SeededRng(2n));
   assert.throws(() => sad.updateMapping(l, { addr: NAT, port: 4500 }, 0), { errno: 22 });
 });
+
+test('expire(): an ESP-engine lifetime event makes the SA dying once (soft) or removes it (hard)', () => {
+  const { sad } = setup();
+  const e = sad.add({ cfg: cfg(0x1000, PEER, GW) });
+  const soft = sad.expire(e, 'soft', 'bytes');
+  assert.deepEqual(soft && { which: soft.which, reason: soft.reason }, { which: 'soft', reason: 'bytes' });
+  assert.equal(e.state, 'dying');
+  assert.equal(sad.expire(e, 'soft', 'bytes'), undefined, 'soft is reported once');
+  const hard = sad.expire(e, 'hard', 'allocations');
+  assert.equal(hard?.which, 'hard');
+  assert.equal(e.state, 'dead');
+  assert.equal(sad.size, 0);
+  assert.equal(sad.expire(e, 'hard', 'bytes'), undefined, 'a dead SA yields nothing');
+  const larval = sad.getspi({ src: PEER, dst: GW, reqid: 0, mode: 'any', owner: 1, seq: 1 }, new SeededRng(3n));
+  assert.equal(sad.expire(larval, 'hard', 'bytes'), undefined, 'a larval SA yields nothing');
+  assert.equal(larval.state, 'larval');
+});

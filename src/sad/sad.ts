@@ -540,6 +540,22 @@ export class Sad {
     return { sa: e, old, new: { addr: to.addr, port: to.port }, followers, conflicts };
   }
 
+  /**
+   * A lifetime limit the ESP engine enforced itself (SaConfig.lifetime) was reached on `entry`:
+   * apply it as recordUse would. Soft: the SA becomes dying, reported once (undefined when
+   * already reported). Hard: the SA becomes dead and is removed. Undefined for a larval or
+   * dead SA.
+   */
+  expire(entry: SaEntry, which: 'soft' | 'hard', reason: ExpireReason): SadEvent | undefined {
+    const e = entry as Impl;
+    if (!e.live || !usable(e)) return undefined;
+    if (which === 'hard') {
+      this.kill(e);
+      return { kind: 'expire', which: 'hard', reason, entry: e };
+    }
+    return e.softExpired ? undefined : this.softExpire(e, reason);
+  }
+
   private softExpire(e: Impl, reason: ExpireReason): SadEvent {
     e.softExpired = true;
     e.state = 'dying';

@@ -1,0 +1,152 @@
+/**
+ * ESP benchmark runner.
+ *
+ *   node dist/bench/esp/run.js [--short] [--out FILE] [--layer crypto] [--backend node,evp]
+ *                              [--sizes 64,512,1400]
+ *
+ * Measures seal and open packets/s and Gbit/s for each suite, size and backend, runs
+ * `openssl speed` at 1400 bytes beside it, and prints a markdown report (also written
+ * to FILE with --out). --short: ~10-20 s for CI; default: full (~2-3 min, median of 3).
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import type { CryptoBackend } from '../../src/crypto/backend.js';
+import { selectBackend } from '../../src/crypto/select.js';
+import { cryptoLayer } from './crypto-layer.js';
+import type { BenchCase, Layer } from './layer.js';
+import { measure, type Rate } from './measure.js';
+import { combinedPps, opensslSpeed, opensslVersion, type SpeedResult } from './openssl-speed.js';
+
+/** Benchmark layers by name; the ESP engine layer registers here when it exists. */
+export const LAYERS: Record<string, Layer> = { crypto: cryptoLayer };
+
+const OPENSSL_BYTES = 1400;
+
+interface Options {
+  short: boolean;
+  out: string | undefined;
+  layers: string[];
+  backends: string[];
+  sizes: number[];
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = {
+    short: false,
+    out: undefined,
+    layers: ['crypto'],
+    backends: ['node', 'evp'],
+    sizes: [64, 512, 1400],
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--short') o.short = true;
+    else if (a === '--out') o.out = next();
+    else if (a === '--layer') o.layers = next().split(',');
+    else if (a === '--backend') o.backends = next().split(',');
+    else if (a === '--sizes') o.sizes = next().split(',').map(Number);
+    else throw new Error(`unknown argument ${a}`);
+  }
+  for (const l of o.layers) if (!(l in LAYERS)) throw new Error(`unknown layer ${l} (have ${Object.keys(LAYERS)})`);
+  return o;
+}
+
+const k = (pps: number | undefined): string => (pps === undefined ? '—' : (pps / 1000).toFixed(0));
+const g = (r: Rate): string => r.gbps.toFixed(2);
+const pct = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined ? '—' : `${((100 * a) / b).toFixed(0)} %`;
+
+function main(): void {
+  const o = parseArgs(process.argv.slice(2));
+  const budgetMs = o.short ? 50 : 300;
+  const repeats = o.short ? 1 : 3;
+  const speedSeconds = o.short ? 1 : 3;
+  const started = Date.now();
+
+  const backends: CryptoBackend[] = o.backends.map((b) => selectBackend(b === 'evp' ? 'evp' : 'node'));
+  const results = new Map<string, Rate>();
+  const keyOf = (c: Pick<BenchCase, 'layer' | 'suite' | 'size' | 'backend' | 'op'>): string =>
+    `${c.layer}|${c.suite}|${c.size}|${c.backend}|${c.op}`;
+  const rows: BenchCase[] = [];
+  for (const name of o.layers) {
+    const layer = LAYERS[name];
+    if (layer === undefined) continue;
+    for (const c of layer.cases(backends, o.sizes)) {
+      results.set(keyOf(c), measure(c.run, c.bytes, budgetMs, repeats));
+      rows.push(c);
+    }
+  }
+
+  const speedKeys = new Set<string>();
+  for (const name of o.layers) {
+    const layer = LAYERS[name];
+    for (const c of rows) for (const key of layer?.openssl(c.suite) ?? []) speedKeys.add(key);
+  }
+  const speed = new Map<string, SpeedResult>();
+  for (const key of speedKeys) speed.set(key, opensslSpeed(key, OPENSSL_BYTES, speedSeconds));
+
+  const lines: string[] = [];
+  lines.push(`### ESP crypto benchmark (${o.short ? 'short' : 'full'} mode)`);
+  lines.push('');
+  lines.push(
+    `${new Date().toISOString().slice(0, 10)}; ${cpus()[0]?.model ?? 'cpu?'} (${cpus().length} cores); Node ${process.version}; ${opensslVersion()}; ` +
+      `${budgetMs} ms CPU x ${repeats} per case (median); rates per CPU second, like openssl speed; one thread.`,
+  );
+  lines.push('');
+  lines.push('| layer | suite | bytes | backend | seal kpps | seal Gbit/s | open kpps | open Gbit/s |');
+  lines.push('|---|---|---:|---|---:|---:|---:|---:|');
+  const seen = new Set<string>();
+  for (const c of rows) {
+    const id = `${c.layer}|${c.suite}|${c.size}|${c.backend}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const s = results.get(keyOf({ ...c, op: 'seal' }));
+    const op = results.get(keyOf({ ...c, op: 'open' }));
+    if (s === undefined || op === undefined) continue;
+    lines.push(
+      `| ${c.layer} | ${c.suite} | ${c.bytes} | ${c.backend} | ${k(s.pps)} | ${g(s)} | ${k(op.pps)} | ${g(op)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(`#### Against \`openssl speed\` at ${OPENSSL_BYTES} bytes (seal)`);
+  lines.push('');
+  lines.push(
+    '| suite | openssl reference | openssl kpps | ' +
+      backends.map((b) => `${b.name} kpps | ${b.name} / openssl`).join(' | ') +
+      ' |',
+  );
+  lines.push(`|---|---|---:|${backends.map(() => '---:|---:').join('|')}|`);
+  const suites = [...new Set(rows.filter((c) => c.size === OPENSSL_BYTES).map((c) => `${c.layer}|${c.suite}`))];
+  let target = '';
+  for (const ls of suites) {
+    const [layerName, suite] = ls.split('|') as [string, string];
+    const refs = LAYERS[layerName]?.openssl(suite) ?? [];
+    const ref = combinedPps(refs.map((r) => speed.get(r)?.pps));
+    const cells = backends.map((b) => {
+      const r = results.get(`${ls}|${OPENSSL_BYTES}|${b.name}|seal`);
+      return `${k(r?.pps)} | ${pct(r?.pps, ref)}`;
+    });
+    lines.push(`| ${suite} | ${refs.length ? refs.join(' + ') : 'none'} | ${k(ref)} | ${cells.join(' | ')} |`);
+    if (suite === 'aes-gcm-16 (128)') {
+      const evp = results.get(`${ls}|${OPENSSL_BYTES}|evp|seal`);
+      target = `Target (EVP AES-128-GCM seal at 1400 B >= 50 % of \`openssl speed -aead -evp aes-128-gcm\`): ${pct(evp?.pps, ref)}${evp === undefined || ref === undefined ? '' : evp.pps / ref >= 0.5 ? ' - met' : ' - NOT met'}.`;
+    }
+  }
+  lines.push('');
+  if (target) lines.push(target, '');
+  for (const s of speed.values()) {
+    lines.push(`- \`${s.command}\`: ${s.pps === undefined ? `failed (${s.error})` : `${k(s.pps)} kpps`}`);
+  }
+  lines.push('');
+  lines.push(`Total run time ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  const md = `${lines.join('\n')}\n`;
+  process.stdout.write(md);
+  if (o.out) writeFileSync(o.out, md);
+}
+
+main();

@@ -1,0 +1,534 @@
+/**
+ * Fast-path backend: OpenSSL 3 EVP in Debian's libcrypto.so.3, called through the
+ * koffi FFI. Each context owns native EVP_CIPHER_CTX / HMAC_CTX objects keyed once
+ * and reused for every packet; a packet only resets the IV (dataplane-notes.md:
+ * ~4x node:crypto for AES-GCM at 1400 bytes).
+ *
+ *   seal (AEAD)  EVP_CipherInit_ex(ctx, NULL, NULL, NULL, salt|iv, 1)
+ *                EVP_CipherUpdate(ctx, NULL, &n, aad, aadLen)     AAD: NULL out
+ *                EVP_CipherUpdate(ctx, data, &n, data, dataLen)   in place
+ *                EVP_CipherFinal_ex(ctx, scratch, &n)
+ *                EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, icvLen, tag)   truncated tag
+ *   open (AEAD)  init IV, EVP_CTRL_AEAD_SET_TAG(icvLen), AAD, data, Final == 1
+ *   CBC          init IV, one Update over whole blocks (padding off)
+ *   HMAC         HMAC_Init_ex(ctx, NULL, 0, NULL, NULL) (reuse key), Update(s), Final
+ *
+ * Safety: C trusts every pointer/length pair, so each call is preceded by the
+ * TypeScript checks in checks.ts, and a disposed context refuses to run.
+ *
+ * Lifetime: every context has `dispose()`, which frees its native objects at once
+ * (idempotent; later calls throw CryptoError). A FinalizationRegistry frees the
+ * objects of contexts that are dropped without dispose(), as a safety net only:
+ * GC timing is unpredictable, so owners of SAs should call disposeContext().
+ */
+import { createRequire } from 'node:module';
+import type * as Koffi from 'koffi';
+import { CryptoError } from '../util/errors.js';
+import type { AeadCipher, AeadContext, CbcCipher, CbcContext, CryptoBackend, MacContext } from './backend.js';
+import {
+  checkAeadArgs,
+  checkAeadKey,
+  checkCbcArgs,
+  checkCbcKey,
+  checkFfiLength,
+  checkMacArgs,
+  checkMacKey,
+} from './checks.js';
+import type { HashName } from './suites.js';
+
+/** openssl/evp.h (3.0) */
+const EVP_CTRL_AEAD_SET_IVLEN = 0x9;
+const EVP_CTRL_AEAD_GET_TAG = 0x10;
+const EVP_CTRL_AEAD_SET_TAG = 0x11;
+const EVP_MAX_MD_SIZE = 64;
+
+/**
+ * A native address as a JS number (user-space addresses fit in 53 bits). The hot
+ * path declares every pointer as intptr_t: koffi converts a number in ~0.1 us but
+ * spends ~0.2 us per TypedArray or External pointer argument (measured, koffi 2.16).
+ */
+type Addr = number;
+
+interface Libcrypto {
+  readonly version: number;
+  // setup only: keys are passed as TypedArrays (slow path, once per context)
+  EVP_CIPHER_fetch(libctx: Addr, name: string, props: Addr): Addr;
+  EVP_MD_fetch(libctx: Addr, name: string, props: Addr): Addr;
+  EVP_CIPHER_CTX_new(): Addr;
+  EVP_CIPHER_CTX_free(ctx: Addr): void;
+  EVP_CIPHER_CTX_set_padding(ctx: Addr, pad: number): number;
+  EVP_CipherInit_key(ctx: Addr, cipher: Addr, engine: Addr, key: Uint8Array | null, iv: Addr, enc: number): number;
+  HMAC_CTX_new(): Addr;
+  HMAC_CTX_free(ctx: Addr): void;
+  HMAC_Init_key(ctx: Addr, key: Uint8Array, len: number, md: Addr, engine: Addr): number;
+  // per packet: addresses only, all inside the staging arena
+  EVP_CIPHER_CTX_ctrl(ctx: Addr, type: number, arg: number, ptr: Addr): number;
+  EVP_CipherInit_ex(ctx: Addr, cipher: Addr, engine: Addr, key: Addr, iv: Addr, enc: number): number;
+  EVP_CipherUpdate(ctx: Addr, out: Addr, outl: Addr, inp: Addr, inl: number): number;
+  EVP_CipherFinal_ex(ctx: Addr, out: Addr, outl: Addr): number;
+  HMAC_Init_ex(ctx: Addr, key: Addr, len: number, md: Addr, engine: Addr): number;
+  HMAC_Update(ctx: Addr, data: Addr, len: number): number;
+  HMAC_Final(ctx: Addr, md: Addr, len: Addr): number;
+}
+
+/**
+ * Staging arena: one native block per thread, never freed (it lives as long as the
+ * module). Packets are copied in, processed in place, copied out; every address the
+ * hot path passes to C is `base + a constant offset` and every length is at most the
+ * size of its slot, so no caller-supplied buffer is ever handed to C.
+ *
+ *   0        STAGE_LEN  +64        +80   +96    +100    +132  +196
+ *   | stage  | aad      | nonce/iv | tag | outl | final | md  | mdLen |
+ */
+const STAGE_LEN = 65536;
+/** AAD up to this size (ESP: 8 or 12 bytes, RFC 4106 §5) skips the stage. */
+const AAD_SLOT = 64;
+const OFF_AAD = STAGE_LEN;
+const OFF_IV = OFF_AAD + AAD_SLOT;
+const OFF_TAG = OFF_IV + 16;
+const OFF_OUTL = OFF_TAG + 16;
+const OFF_FINAL = OFF_OUTL + 4;
+const OFF_MD = OFF_FINAL + 32;
+const OFF_MDLEN = OFF_MD + EVP_MAX_MD_SIZE;
+const ARENA_LEN = OFF_MDLEN + 4;
+
+interface Arena {
+  readonly base: Addr;
+  readonly bytes: Uint8Array;
+  readonly i32: Int32Array;
+}
+
+/** Declares every function once; per-packet calls then reuse these bindings. */
+function bindLibcrypto(libPath: string): { L: Libcrypto; arena: Arena } {
+  const require = createRequire(import.meta.url);
+  const koffi = require('koffi') as typeof Koffi;
+  const lib = koffi.load(libPath);
+  const f = <T>(proto: string): T => lib.func(proto) as unknown as T;
+  const versionNum = f<() => number | bigint>('unsigned long OpenSSL_version_num(void)');
+  const L: Libcrypto = {
+    version: Number(versionNum()),
+    EVP_CIPHER_fetch: f('intptr_t EVP_CIPHER_fetch(intptr_t libctx, const char *name, intptr_t props)'),
+    EVP_MD_fetch: f('intptr_t EVP_MD_fetch(intptr_t libctx, const char *name, intptr_t props)'),
+    EVP_CIPHER_CTX_new: f('intptr_t EVP_CIPHER_CTX_new(void)'),
+    EVP_CIPHER_CTX_free: f('void EVP_CIPHER_CTX_free(intptr_t ctx)'),
+    EVP_CIPHER_CTX_set_padding: f('int EVP_CIPHER_CTX_set_padding(intptr_t ctx, int pad)'),
+    EVP_CipherInit_key: f(
+      'int EVP_CipherInit_ex(intptr_t ctx, intptr_t cipher, intptr_t engine, const uint8_t *key, intptr_t iv, int enc)',
+    ),
+    HMAC_CTX_new: f('intptr_t HMAC_CTX_new(void)'),
+    HMAC_CTX_free: f('void HMAC_CTX_free(intptr_t ctx)'),
+    HMAC_Init_key: f('int HMAC_Init_ex(intptr_t ctx, const uint8_t *key, int len, intptr_t md, intptr_t engine)'),
+    EVP_CIPHER_CTX_ctrl: f('int EVP_CIPHER_CTX_ctrl(intptr_t ctx, int type, int arg, intptr_t ptr)'),
+    EVP_CipherInit_ex: f(
+      'int EVP_CipherInit_ex(intptr_t ctx, intptr_t cipher, intptr_t engine, intptr_t key, intptr_t iv, int enc)',
+    ),
+    EVP_CipherUpdate: f('int EVP_CipherUpdate(intptr_t ctx, intptr_t out, intptr_t outl, intptr_t inp, int inl)'),
+    EVP_CipherFinal_ex: f('int EVP_CipherFinal_ex(intptr_t ctx, intptr_t out, intptr_t outl)'),
+    HMAC_Init_ex: f('int HMAC_Init_ex(intptr_t ctx, intptr_t key, int len, intptr_t md, intptr_t engine)'),
+    HMAC_Update: f('int HMAC_Update(intptr_t ctx, intptr_t data, size_t len)'),
+    HMAC_Final: f('int HMAC_Final(intptr_t ctx, intptr_t md, intptr_t len)'),
+  };
+  const block = koffi.alloc('uint64_t', Math.ceil(ARENA_LEN / 8));
+  const base = Number(koffi.address(block));
+  if (!Number.isSafeInteger(base) || base === 0) throw new Error('arena address is not a safe integer');
+  const ab = koffi.view(block, ARENA_LEN);
+  // keep the block reachable for the life of the module
+  arenaRoots.push(block);
+  return { L, arena: { base, bytes: new Uint8Array(ab), i32: new Int32Array(ab) } };
+}
+
+const arenaRoots: unknown[] = [];
+
+function fail(what: string): never {
+  throw new CryptoError(`libcrypto: ${what} failed`);
+}
+
+let liveNatives = 0;
+
+/** Native EVP_CIPHER_CTX/HMAC_CTX objects currently allocated by this module (for tests and leak checks). */
+export function evpLiveNativeObjects(): number {
+  return liveNatives;
+}
+
+/** The native objects one context owns; freed by dispose() or, failing that, after GC. */
+class Owned {
+  private readonly ptrs: Addr[] = [];
+  constructor(private readonly free: (p: Addr) => void) {}
+  add(p: Addr, what: string): Addr {
+    if (p === 0) fail(what);
+    this.ptrs.push(p);
+    liveNatives++;
+    return p;
+  }
+  freeAll(): void {
+    for (const p of this.ptrs.splice(0)) {
+      this.free(p);
+      liveNatives--;
+    }
+  }
+}
+
+const finalizer = new FinalizationRegistry<Owned>((owned) => owned.freeAll());
+
+/** Base of the three contexts: native ownership and use-after-dispose protection. */
+abstract class EvpContext {
+  protected disposed = false;
+  protected readonly owned: Owned;
+  constructor(free: (p: Addr) => void) {
+    this.owned = new Owned(free);
+    finalizer.register(this, this.owned, this);
+  }
+  protected live(): void {
+    if (this.disposed) throw new CryptoError('crypto context used after dispose()');
+  }
+  /** Frees the native contexts now and wipes the key copy. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    finalizer.unregister(this);
+    this.owned.freeAll();
+    this.wipe();
+  }
+  protected abstract wipe(): void;
+}
+
+/** Copies `src` into the stage at 0 (src.length <= STAGE_LEN, checked by callers). */
+function stageIn(A: Arena, src: Uint8Array, at: number): void {
+  A.bytes.set(src, at);
+}
+function stageOut(A: Arena, dst: Uint8Array, at: number, len: number): void {
+  dst.set(A.bytes.subarray(at, at + len));
+}
+
+/**
+ * EVP_CipherUpdate over `buf` in place, through the stage in chunks of at most
+ * STAGE_LEN bytes; `out` false feeds AAD (NULL output). Returns false on failure.
+ */
+function cipherUpdate(L: Libcrypto, A: Arena, ctx: Addr, buf: Uint8Array, out: boolean): boolean {
+  const base = A.base;
+  if (!out && buf.length <= AAD_SLOT) {
+    // small AAD: a byte loop beats TypedArray#set at this size
+    const b = A.bytes;
+    for (let i = 0; i < buf.length; i++) b[OFF_AAD + i] = buf[i] ?? 0;
+    return buf.length === 0 || L.EVP_CipherUpdate(ctx, 0, base + OFF_OUTL, base + OFF_AAD, buf.length) === 1;
+  }
+  for (let off = 0; off < buf.length; off += STAGE_LEN) {
+    const n = Math.min(STAGE_LEN, buf.length - off);
+    const chunk = off === 0 && n === buf.length ? buf : buf.subarray(off, off + n);
+    stageIn(A, chunk, 0);
+    if (L.EVP_CipherUpdate(ctx, out ? base : 0, base + OFF_OUTL, base, n) !== 1) return false;
+    if (out) {
+      if (A.i32[OFF_OUTL >> 2] !== n) return false;
+      stageOut(A, chunk, 0, n);
+    }
+  }
+  return true;
+}
+
+/** AES-GCM (RFC 4106) and ChaCha20-Poly1305 (RFC 7634); one EVP_CIPHER_CTX per direction, made on first use. */
+class EvpAead extends EvpContext implements AeadContext {
+  private readonly key: Uint8Array;
+  private readonly salt: Uint8Array;
+  private sealCtx = 0;
+  private openCtx = 0;
+
+  constructor(
+    private readonly L: Libcrypto,
+    private readonly A: Arena,
+    private readonly cipher: Addr,
+    key: Uint8Array,
+    salt: Uint8Array,
+    readonly icvLen: number,
+  ) {
+    super(L.EVP_CIPHER_CTX_free);
+    this.key = key.slice();
+    this.salt = salt.slice();
+  }
+
+  private ready(enc: 0 | 1): Addr {
+    this.live();
+    const L = this.L;
+    const ctx = this.owned.add(L.EVP_CIPHER_CTX_new(), 'EVP_CIPHER_CTX_new');
+    if (L.EVP_CipherInit_key(ctx, this.cipher, 0, null, 0, enc) !== 1) fail('EVP_CipherInit_ex(cipher)');
+    if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, 12, 0) !== 1) fail('EVP_CTRL_AEAD_SET_IVLEN');
+    if (L.EVP_CipherInit_key(ctx, 0, 0, this.key, 0, enc) !== 1) fail('EVP_CipherInit_ex(key)');
+    if (enc === 1) this.sealCtx = ctx;
+    else this.openCtx = ctx;
+    return ctx;
+  }
+
+  /** RFC 4106 §4 / RFC 7634 §2: nonce = salt(4) | explicit IV(8), written to the arena. */
+  private nonce(iv: Uint8Array): void {
+    const b = this.A.bytes;
+    const s = this.salt;
+    b[OFF_IV] = s[0] ?? 0;
+    b[OFF_IV + 1] = s[1] ?? 0;
+    b[OFF_IV + 2] = s[2] ?? 0;
+    b[OFF_IV + 3] = s[3] ?? 0;
+    for (let i = 0; i < 8; i++) b[OFF_IV + 4 + i] = iv[i] ?? 0;
+  }
+
+  seal(iv: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array): void {
+    checkAeadArgs(iv, tag, this.icvLen);
+    checkFfiLength('AAD', aad.length);
+    checkFfiLength('data', data.length);
+    const ctx = this.sealCtx || this.ready(1);
+    const { L, A } = this;
+    const base = A.base;
+    this.nonce(iv);
+    if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 1) !== 1) fail('EVP_CipherInit_ex(iv)');
+    if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
+    if (!cipherUpdate(L, A, ctx, data, true)) fail('EVP_CipherUpdate(data)');
+    if (L.EVP_CipherFinal_ex(ctx, base + OFF_FINAL, base + OFF_OUTL) !== 1) fail('EVP_CipherFinal_ex');
+    // RFC 4106 §6: a truncated ICV is the leading icvLen bytes of the full tag
+    if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, this.icvLen, base + OFF_TAG) !== 1) {
+      fail('EVP_CTRL_AEAD_GET_TAG');
+    }
+    const b = A.bytes;
+    for (let i = 0; i < this.icvLen; i++) tag[i] = b[OFF_TAG + i] ?? 0;
+  }
+
+  open(iv: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array): boolean {
+    checkAeadArgs(iv, tag, this.icvLen);
+    checkFfiLength('AAD', aad.length);
+    checkFfiLength('data', data.length);
+    const ctx = this.openCtx || this.ready(0);
+    const { L, A } = this;
+    const base = A.base;
+    this.nonce(iv);
+    const b = A.bytes;
+    for (let i = 0; i < this.icvLen; i++) b[OFF_TAG + i] = tag[i] ?? 0;
+    if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 0) !== 1) fail('EVP_CipherInit_ex(iv)');
+    if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, this.icvLen, base + OFF_TAG) !== 1) {
+      fail('EVP_CTRL_AEAD_SET_TAG');
+    }
+    if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
+    if (!cipherUpdate(L, A, ctx, data, true)) fail('EVP_CipherUpdate(data)');
+    return L.EVP_CipherFinal_ex(ctx, base + OFF_FINAL, base + OFF_OUTL) === 1;
+  }
+
+  protected wipe(): void {
+    this.sealCtx = 0;
+    this.openCtx = 0;
+    this.key.fill(0);
+  }
+}
+
+/**
+ * AES-CBC (RFC 3602) and 3DES-CBC (RFC 2451). Two contexts, because AES decryption
+ * uses a different key schedule, so one context cannot switch direction by IV reset.
+ */
+class EvpCbc extends EvpContext implements CbcContext {
+  readonly blockLen: number;
+  private readonly key: Uint8Array;
+  private encCtx = 0;
+  private decCtx = 0;
+
+  constructor(
+    private readonly L: Libcrypto,
+    private readonly A: Arena,
+    private readonly cipher: Addr,
+    cbc: CbcCipher,
+    key: Uint8Array,
+  ) {
+    super(L.EVP_CIPHER_CTX_free);
+    this.blockLen = cbc === '3des-cbc' ? 8 : 16;
+    this.key = key.slice();
+  }
+
+  private ready(enc: 0 | 1): Addr {
+    this.live();
+    const L = this.L;
+    const ctx = this.owned.add(L.EVP_CIPHER_CTX_new(), 'EVP_CIPHER_CTX_new');
+    if (L.EVP_CipherInit_key(ctx, this.cipher, 0, this.key, 0, enc) !== 1) fail('EVP_CipherInit_ex(key)');
+    // ESP pads itself (RFC 4303 §2.4): no PKCS#7 padding from EVP
+    if (L.EVP_CIPHER_CTX_set_padding(ctx, 0) !== 1) fail('EVP_CIPHER_CTX_set_padding');
+    if (enc === 1) this.encCtx = ctx;
+    else this.decCtx = ctx;
+    return ctx;
+  }
+
+  private run(ctx: Addr, enc: 0 | 1, iv: Uint8Array, data: Uint8Array): void {
+    const { L, A } = this;
+    const b = A.bytes;
+    for (let i = 0; i < this.blockLen; i++) b[OFF_IV + i] = iv[i] ?? 0;
+    if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, A.base + OFF_IV, enc) !== 1) fail('EVP_CipherInit_ex(iv)');
+    // STAGE_LEN is a multiple of both block sizes, so chunks chain the CBC state
+    if (!cipherUpdate(L, A, ctx, data, true)) fail('EVP_CipherUpdate');
+  }
+
+  encrypt(iv: Uint8Array, data: Uint8Array): void {
+    checkCbcArgs(iv, data, this.blockLen);
+    checkFfiLength('data', data.length);
+    this.run(this.encCtx || this.ready(1), 1, iv, data);
+  }
+
+  decrypt(iv: Uint8Array, data: Uint8Array): void {
+    checkCbcArgs(iv, data, this.blockLen);
+    checkFfiLength('data', data.length);
+    this.run(this.decCtx || this.ready(0), 0, iv, data);
+  }
+
+  protected wipe(): void {
+    this.encCtx = 0;
+    this.decCtx = 0;
+    this.key.fill(0);
+  }
+}
+
+/**
+ * Truncated HMAC (RFC 2104, RFC 4868). The key is set once; HMAC_Init_ex with a NULL
+ * key and digest restores the keyed inner state for each packet. HMAC_CTX is
+ * deprecated in 3.0 but exported; EVP_MAC's HMAC provider wraps the same code.
+ */
+class EvpMac extends EvpContext implements MacContext {
+  private readonly ctx: Addr;
+
+  constructor(
+    private readonly L: Libcrypto,
+    private readonly A: Arena,
+    md: Addr,
+    key: Uint8Array,
+    readonly icvLen: number,
+  ) {
+    super(L.HMAC_CTX_free);
+    this.ctx = this.owned.add(L.HMAC_CTX_new(), 'HMAC_CTX_new');
+    // HMAC_Init_ex needs a non-NULL key pointer even for an empty key
+    const k = key.length > 0 ? key : new Uint8Array(1);
+    if (L.HMAC_Init_key(this.ctx, k, key.length, md, 0) !== 1) fail('HMAC_Init_ex(key)');
+  }
+
+  compute(data: Uint8Array, extra: Uint8Array | undefined, out: Uint8Array): void {
+    checkMacArgs(out, this.icvLen);
+    checkFfiLength('data', data.length);
+    this.live();
+    const { L, A, ctx } = this;
+    const base = A.base;
+    const xl = extra === undefined ? 0 : extra.length;
+    if (L.HMAC_Init_ex(ctx, 0, 0, 0, 0) !== 1) fail('HMAC_Init_ex');
+    if (extra !== undefined && data.length + xl <= STAGE_LEN) {
+      // RFC 4303 §2.2.1: the ESN high bits follow the packet, so one Update covers both
+      stageIn(A, data, 0);
+      stageIn(A, extra, data.length);
+      if (L.HMAC_Update(ctx, base, data.length + xl) !== 1) fail('HMAC_Update');
+    } else {
+      this.update(data);
+      if (extra !== undefined) this.update(extra);
+    }
+    if (L.HMAC_Final(ctx, base + OFF_MD, base + OFF_MDLEN) !== 1) fail('HMAC_Final');
+    const b = A.bytes;
+    for (let i = 0; i < this.icvLen; i++) out[i] = b[OFF_MD + i] ?? 0;
+  }
+
+  private update(buf: Uint8Array): void {
+    const { L, A, ctx } = this;
+    for (let off = 0; off < buf.length; off += STAGE_LEN) {
+      const n = Math.min(STAGE_LEN, buf.length - off);
+      stageIn(A, off === 0 && n === buf.length ? buf : buf.subarray(off, off + n), 0);
+      if (L.HMAC_Update(ctx, A.base, n) !== 1) fail('HMAC_Update');
+    }
+  }
+
+  protected wipe(): void {}
+}
+
+const OSSL_HASH: Readonly<Record<HashName, string>> = {
+  md5: 'MD5',
+  sha1: 'SHA1',
+  sha256: 'SHA2-256',
+  sha384: 'SHA2-384',
+  sha512: 'SHA2-512',
+};
+
+function cipherName(cipher: AeadCipher | CbcCipher, keyLen: number): string {
+  switch (cipher) {
+    case 'aes-gcm':
+      return `AES-${keyLen * 8}-GCM`;
+    case 'chacha20-poly1305':
+      return 'ChaCha20-Poly1305';
+    case 'aes-cbc':
+      return `AES-${keyLen * 8}-CBC`;
+    case '3des-cbc':
+      return 'DES-EDE3-CBC';
+  }
+}
+
+/** The EVP backend plus its explicit-lifetime extras. */
+export interface EvpBackend extends CryptoBackend {
+  readonly name: 'evp';
+  /** OpenSSL_version_num() of the loaded libcrypto, e.g. 0x30000130 */
+  readonly opensslVersion: number;
+}
+
+function makeEvpBackend(L: Libcrypto, A: Arena): EvpBackend {
+  const ciphers = new Map<string, Addr>();
+  const mds = new Map<string, Addr>();
+  // EVP_*_fetch once per algorithm; the fetched objects live as long as the process
+  const cipher = (name: string): Addr => {
+    let c = ciphers.get(name);
+    if (c === undefined) {
+      c = L.EVP_CIPHER_fetch(0, name, 0) || fail(`EVP_CIPHER_fetch(${name})`);
+      ciphers.set(name, c);
+    }
+    return c;
+  };
+  const md = (name: string): Addr => {
+    let m = mds.get(name);
+    if (m === undefined) {
+      m = L.EVP_MD_fetch(0, name, 0) || fail(`EVP_MD_fetch(${name})`);
+      mds.set(name, m);
+    }
+    return m;
+  };
+  return {
+    name: 'evp',
+    opensslVersion: L.version,
+    aead(c, key, salt, icvLen) {
+      checkAeadKey(c, key, salt, icvLen);
+      return new EvpAead(L, A, cipher(cipherName(c, key.length)), key, salt, icvLen);
+    },
+    cbc(c, key) {
+      checkCbcKey(c, key);
+      return new EvpCbc(L, A, cipher(cipherName(c, key.length)), c, key);
+    },
+    mac(hash, key, icvLen) {
+      checkMacKey(hash, key, icvLen);
+      return new EvpMac(L, A, md(OSSL_HASH[hash]), key, icvLen);
+    },
+  };
+}
+
+/** Debian's OpenSSL 3 libcrypto (package libssl3 / libssl3t64). */
+export const LIBCRYPTO = 'libcrypto.so.3';
+
+const cache = new Map<string, { backend: EvpBackend } | { error: CryptoError }>();
+
+/**
+ * Loads koffi and libcrypto (default libcrypto.so.3) on first call and caches the
+ * outcome per library path.
+ * @throws CryptoError naming the reason when either cannot be loaded or is not OpenSSL 3.
+ */
+export function loadEvpBackend(libPath: string = LIBCRYPTO): EvpBackend {
+  let c = cache.get(libPath);
+  if (c === undefined) {
+    try {
+      const { L, arena } = bindLibcrypto(libPath);
+      if (L.version < 0x30000000) throw new Error(`OpenSSL ${L.version.toString(16)} is older than 3.0`);
+      c = { backend: makeEvpBackend(L, arena) };
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      c = { error: new CryptoError(`EVP backend unavailable (${libPath}): ${why}`) };
+    }
+    cache.set(libPath, c);
+  }
+  if ('error' in c) throw c.error;
+  return c.backend;
+}
+
+/**
+ * Frees a context's native objects now (EVP contexts), or does nothing (node:crypto
+ * contexts hold no native state). The SA owner calls this when it deletes an SA.
+ */
+export function disposeContext(ctx: AeadContext | CbcContext | MacContext): void {
+  if (ctx instanceof EvpContext) ctx.dispose();
+}
