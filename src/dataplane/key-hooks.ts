@@ -1,33 +1,17 @@
 /**
- * What the data plane needs from the key engine (src/pfkey/key-engine.ts, branch keyd):
+ * What the data plane needs from the key engine (src/pfkey/key-engine.ts):
  * the SAD and SPD it reads per packet, and four hooks that turn data-path events into
- * PF_KEY messages (ACQUIRE, EXPIRE, X_NAT_T_NEW_MAPPING). Declared here, narrowly, so the
- * data plane builds before the key engine lands; the real KeyEngine satisfies it
- * structurally (its methods return `Delivery[]`, assignable to the readonly arrays here).
+ * PF_KEY messages (ACQUIRE, EXPIRE, X_NAT_T_NEW_MAPPING). The real KeyEngine satisfies it
+ * structurally (checked in dataplane-key-engine.test.ts); tests may use a smaller fake.
+ * `SadChange` (the key engine's onChange) goes to Dataplane.onSadChange; `released` are the
+ * packets the acquire table held for the SA (RFC 4301 §5.1 step 3a), to go out now.
  */
+import type { ClientId, Delivery, SadChange } from '../pfkey/key-engine.js';
 import type { Endpoint, Sad, SaEntry } from '../sad/sad.js';
 import type { PacketTuple } from '../sad/selector.js';
 import type { Policy, Spd } from '../sad/spd.js';
-import type { PfkeyMessage } from '../wire/pfkey/types.js';
 
-/** A PF_KEY socket of the key engine's clients (the daemon maps it to a connection). */
-export type ClientId = number;
-
-/** One PF_KEY message for one client. */
-export interface Delivery {
-  readonly to: ClientId;
-  readonly message: PfkeyMessage;
-}
-
-/**
- * What changed in the SAD/SPD (the key engine's `onChange`); the daemon forwards each one
- * to `Dataplane.onSadChange`. `released` are the packets the acquire table held for the SA
- * (RFC 4301 §5.1 step 3a), to go out now.
- */
-export type SadChange =
-  | { readonly kind: 'sa-added' | 'sa-updated'; readonly entry: SaEntry; readonly released: readonly Uint8Array[] }
-  | { readonly kind: 'sa-removed'; readonly entry: SaEntry }
-  | { readonly kind: 'spd-changed' };
+export type { ClientId, Delivery, SadChange };
 
 export interface DataplaneKeyHooks {
   readonly sad: Sad;

@@ -111,6 +111,8 @@ export interface HostOptions {
   readonly behindNat?: boolean;
   readonly localAddresses?: readonly string[];
   readonly keepaliveIntervalMs?: number;
+  /** key hooks to use instead of the host's FakeKeys (e.g. the real KeyEngine); the caller wires its onChange */
+  readonly hooks?: DataplaneKeyHooks;
 }
 
 export class Host {
@@ -162,7 +164,7 @@ export class Host {
       },
     };
     this.dp = new Dataplane({
-      keys: this.keys,
+      keys: o.hooks ?? this.keys,
       backend: nodeBackend,
       rng: new SeededRng(7n),
       clock,
@@ -172,7 +174,7 @@ export class Host {
       keepaliveIntervalMs: o.keepaliveIntervalMs,
       localAddresses: o.localAddresses,
     });
-    this.keys.onChange = (c) => this.dp.onSadChange(c);
+    if (!o.hooks) this.keys.onChange = (c) => this.dp.onSadChange(c);
     net.attach(this);
   }
 
