@@ -1,0 +1,860 @@
+/**
+ * The sans-IO data plane of `esprit ipsecd` (docs/dataplane.md): packets from the TUN device
+ * are matched against the SPD, sealed with their SA and framed; datagrams from the UDP
+ * listeners (or raw ESP) are demultiplexed, opened, checked against the inbound policy and
+ * written to the TUN. Keys and policies come only from the key engine (DataplaneKeyHooks).
+ *
+ *   fromTun ──peekIp──SPD 'out'──SA (lookupOutbound)──EspSa.seal──frame──> sink.udpSend / rawSend
+ *                                 └─ none: keys.onOutboundNoSa (ACQUIRE, held) ──> sink.pfkey
+ *   fromUdp ──demux(role)──┬─ keepalive: counted, absorbed (RFC 3948 §2.3)
+ *                          ├─ IKE (marker stripped) ──> sink.toIke
+ *                          └─ ESP ──SA (lookupInbound)──EspSa.open──NAT rebinding (natFloat)
+ *   fromRawEsp ─────────────────┘      ──inner packet──inbound policy (RFC 4301 §5.2)──> sink.tunWrite
+ *   sendIke ──frameIke (marker on non-500 NAT-T ports)──> sink.udpSend
+ *   tick ──due NAT-keepalives──> sink.udpSend;  onSadChange: EspSa cache, held packets, keepalives
+ *
+ * The data path never throws: every dropped packet is counted under one DataplaneDropReason.
+ * Time comes from the injected Clock; nothing here touches a socket or a timer.
+ */
+import type { CryptoBackend } from '../crypto/backend.js';
+import { EspSa } from '../esp/esp-sa.js';
+import type { Encapsulation, EncapType, SaConfig } from '../sad/sa-config.js';
+import type { SaEntry } from '../sad/sad.js';
+import type { Policy } from '../sad/spd.js';
+import { demux } from '../udpencap/demux.js';
+import { espPrefix, frameIke } from '../udpencap/framing.js';
+import { DEFAULT_KEEPALIVE_INTERVAL_MS } from '../udpencap/keepalive.js';
+import type { Clock } from '../util/clock.js';
+import { type IpAddr, tryParseIp } from '../util/ip-addr.js';
+import { type Logger, nullLogger } from '../util/logger.js';
+import type { Rng } from '../util/rng.js';
+import { buildIpPacket } from '../wire/ip/ip-packet.js';
+import { natOaFixupIncremental } from '../wire/ip/nat-oa.js';
+import { type DataplaneDropReason, newDropCounters } from './drop-reasons.js';
+import { inboundPolicyAllows } from './inbound-policy.js';
+import type { DataplaneKeyHooks, Delivery, SadChange } from './key-hooks.js';
+import {
+  type Listener,
+  type ListenerId,
+  type ListenerSpec,
+  listenerFor,
+  listenerForIke,
+  makeListeners,
+  sameBytes,
+} from './listener.js';
+import { type Mapping, NatKeepalives } from './nat-keepalives.js';
+import { copyTuple, ipTotalLength, newTuple, peekTuple, upperLayer } from './packet-view.js';
+import { type DataplaneStatus, type DataplaneTotals, nonZero, type SaStatus } from './status.js';
+
+export interface UdpAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+/**
+ * The daemon's side: real sockets and the TUN device. Ownership of `payload`/`esp`/`packet`:
+ * the bytes are valid only during the call, because the data plane reuses its buffers. A
+ * sink that keeps a reference after returning (node:dgram does when the socket buffer is
+ * full: UdpEndpoint.counters.txQueued rises) must return `true`; the data plane then never
+ * writes that buffer again and allocates a new one. Returning nothing or false means the
+ * bytes were copied or sent.
+ */
+export interface DataplaneSink {
+  udpSend(listener: ListenerId, remoteAddress: string, remotePort: number, payload: Uint8Array): boolean | undefined;
+  /** ESP as IP protocol 50; the kernel adds the IP header (raw socket without IP_HDRINCL). */
+  rawSend(family: 4 | 6, dst: Uint8Array, esp: Uint8Array): boolean | undefined;
+  /**
+   * A decapsulated packet: a view into the datagram given to fromUdp/fromRawEsp, or a fresh
+   * array (transport mode). The data plane never writes it again; the sink may keep it.
+   */
+  tunWrite(packet: Uint8Array): void;
+  /** IKE with any Non-ESP Marker stripped, for the IKE daemon's channel (a view into the datagram). */
+  toIke(local: UdpAddress, remote: UdpAddress, ike: Uint8Array): void;
+  /** PF_KEY messages the key engine produced for data-path events. */
+  pfkey(deliveries: readonly Delivery[]): void;
+}
+
+export interface DataplaneOptions {
+  readonly keys: DataplaneKeyHooks;
+  readonly backend: CryptoBackend;
+  readonly rng: Rng;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  readonly sink: DataplaneSink;
+  readonly listeners: readonly ListenerSpec[];
+  /** NAT-keepalive idle interval, RFC 3948 §4 (default 20 s) */
+  readonly keepaliveIntervalMs?: number;
+  /**
+   * This host's addresses. Needed only to find inbound SAs for datagrams on wildcard
+   * listeners and raw IPv6 ESP (whose destination is unknown); listeners bound to a
+   * specific address count as local too.
+   */
+  readonly localAddresses?: readonly string[];
+}
+
+interface OutState {
+  readonly entry: SaEntry;
+  readonly esp: EspSa;
+  /** the entry's dst/encap objects when the fields below were computed (the SAD replaces them on a move) */
+  dstRef: IpAddr | undefined;
+  encapRef: Encapsulation | undefined;
+  framing: EncapType;
+  prefixLen: number;
+  listener: Listener | undefined;
+  dstText: string;
+  dport: number;
+  mapping: Mapping | undefined;
+}
+
+interface InState {
+  readonly entry: SaEntry;
+  readonly esp: EspSa;
+  /** the peer address when first seen (policies keep the endpoints they were installed with) */
+  readonly firstSrc: IpAddr;
+  /** highest sequence number accepted so far: only a newer packet may move the SA (RFC 7296 §2.23) */
+  maxSeq: bigint;
+  policyMismatch: number;
+  badPacket: number;
+}
+
+const AMBIGUOUS = Symbol('ambiguous');
+const KEEPALIVE_FF = Uint8Array.of(0xff);
+const KEEPALIVE_CISCO = Uint8Array.of(0, 0, 0, 0, 0xff);
+const MIN_BUFFER = 2048;
+const ADDR_CACHE_MAX = 256;
+const MOVED_MAX = 1024;
+
+function u32(b: Uint8Array, at: number): number {
+  return (
+    (((b[at] as number) << 24) |
+      ((b[at + 1] as number) << 16) |
+      ((b[at + 2] as number) << 8) |
+      (b[at + 3] as number)) >>>
+    0
+  );
+}
+
+function usable(e: SaEntry): boolean {
+  return e.state === 'mature' || e.state === 'dying';
+}
+
+/** Same keys and ESP parameters: an EspSa built from `a` can keep serving `b`. */
+function sameCrypto(a: SaConfig, b: SaConfig | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.spi === b.spi &&
+    a.mode === b.mode &&
+    a.esn === b.esn &&
+    a.replayWindow === b.replayWindow &&
+    a.tfcPadTo === b.tfcPadTo &&
+    a.encryption.algorithm === b.encryption.algorithm &&
+    a.integrity.algorithm === b.integrity.algorithm &&
+    sameBytes(a.encryption.key, b.encryption.key) &&
+    sameBytes(a.integrity.key, b.integrity.key)
+  );
+}
+
+export class Dataplane {
+  private readonly keys: DataplaneKeyHooks;
+  private readonly backend: CryptoBackend;
+  private readonly rng: Rng;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly sink: DataplaneSink;
+  /** in the order of the options; index = ListenerId */
+  readonly listeners: readonly Listener[];
+  readonly totals: DataplaneTotals;
+  private readonly keepalives: NatKeepalives;
+  private readonly outStates = new Map<number, OutState>();
+  private readonly inStates = new Map<number, InState>();
+  /** SPI -> SAs, for inbound lookups whose destination is unknown */
+  private readonly bySpi = new Map<number, SaEntry[]>();
+  private readonly localAddrs: IpAddr[];
+  private readonly addrCache = new Map<string, IpAddr | undefined>();
+  /** old peer address -> new one, after a NAT mapping change moved a peer's address */
+  private readonly moved = new Map<string, IpAddr>();
+  private readonly tuple = newTuple();
+  /** outbound SA last used per tunnel-mode policy, with the SAD generation it was found in */
+  private readonly policySa = new WeakMap<Policy, { entry: SaEntry; gen: number }>();
+  /** bumped on every SAD/SPD change */
+  private gen = 0;
+  private out = new Uint8Array(MIN_BUFFER);
+
+  /** @throws ConfigError for a bad listener or local address, or a bad keepalive interval. */
+  constructor(opts: DataplaneOptions) {
+    this.keys = opts.keys;
+    this.backend = opts.backend;
+    this.rng = opts.rng;
+    this.clock = opts.clock;
+    this.logger = opts.logger ?? nullLogger;
+    this.sink = opts.sink;
+    this.listeners = makeListeners(opts.listeners);
+    this.keepalives = new NatKeepalives(opts.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS);
+    this.localAddrs = [];
+    for (const a of opts.localAddresses ?? []) {
+      const ip = tryParseIp(a);
+      if (!ip) throw new TypeError(`localAddresses: not an IP address: ${a}`);
+      this.localAddrs.push(ip);
+    }
+    for (const l of this.listeners) if (!l.wildcard && !this.isLocal(l.addr)) this.localAddrs.push(l.addr);
+    this.totals = {
+      tunIn: 0,
+      tunOut: 0,
+      espOut: 0,
+      espIn: 0,
+      rawIn: 0,
+      rawOut: 0,
+      udpIn: 0,
+      udpOut: 0,
+      ikeIn: 0,
+      ikeOut: 0,
+      keepalivesIn: 0,
+      keepalivesOut: 0,
+      held: 0,
+      released: 0,
+      natMappings: 0,
+      hookErrors: 0,
+      retainedBuffers: 0,
+      drops: newDropCounters(),
+    };
+    for (const e of this.keys.sad.dump()) {
+      this.index(e);
+      this.refreshKeepalive(e);
+    }
+  }
+
+  // ───────────────────────────── outbound ─────────────────────────────
+
+  /**
+   * One IP packet read from the TUN device (borrowed for the call). RFC 4301 §5.1: SPD
+   * 'out' lookup; discard and bypass are dropped ('policy-discard', 'no-policy': bypass
+   * traffic never reaches the TUN); ipsec goes out on the first request's SA, or triggers
+   * an ACQUIRE when there is none.
+   */
+  fromTun(packet: Uint8Array): void {
+    this.totals.tunIn++;
+    const tuple = this.tuple;
+    const version = peekTuple(packet, tuple);
+    if (version === 0) {
+      this.drop('bad-packet');
+      return;
+    }
+    const spd = this.keys.spd;
+    const policy = spd.lookup('out', tuple);
+    if (!policy || policy.action === 'none') {
+      this.drop('no-policy');
+      return;
+    }
+    if (policy.action === 'discard') {
+      this.drop('policy-discard');
+      return;
+    }
+    const req = policy.requests[0];
+    if (!req) {
+      this.drop('no-policy');
+      return;
+    }
+    // Linux af_key: the reqid binds only at level unique
+    const reqid = req.level === 'unique' ? req.reqid : 0;
+    let entry: SaEntry | undefined;
+    const sad = this.keys.sad;
+    if (req.mode === 'tunnel' && req.tunnel) {
+      const t = req.tunnel;
+      // per-policy cache, valid until the next SAD change (a rekey adds an SA: it takes over at once)
+      const c = this.policySa.get(policy);
+      if (c && c.gen === this.gen && usable(c.entry)) entry = c.entry;
+      else entry = sad.lookupOutbound({ src: t.src, dst: t.dst, reqid });
+      if (!entry && this.moved.size > 0) {
+        const now = this.moved.get(t.dst.text);
+        if (now) entry = sad.lookupOutbound({ src: t.src, dst: now, reqid });
+      }
+      if (entry && c?.entry !== entry) this.policySa.set(policy, { entry, gen: this.gen });
+      else if (c && entry) c.gen = this.gen;
+    } else {
+      entry = sad.lookupOutbound({ src: tuple.src, dst: tuple.dst, reqid });
+    }
+    if (!entry || entry.mode !== req.mode) {
+      const r = this.hook(() => this.keys.onOutboundNoSa(policy, copyTuple(tuple), packet));
+      if (r) this.deliver(r.deliveries);
+      if (r?.held) this.totals.held++;
+      else this.drop('no-sa');
+      return;
+    }
+    this.seal(entry, packet, version, tuple.proto);
+  }
+
+  private seal(entry: SaEntry, packet: Uint8Array, version: 4 | 6, protocol: number): void {
+    const st = this.outState(entry);
+    if (!st) {
+      this.drop('sa-unusable');
+      return;
+    }
+    if (st.framing !== 'none' && !st.listener) {
+      this.drop('no-listener');
+      return;
+    }
+    let payload: Uint8Array;
+    let nextHeader: number;
+    if (entry.mode === 'tunnel') {
+      // RFC 4303 §2.6: the whole inner packet, next header 4 (IPv4) or 41 (IPv6)
+      payload = packet.subarray(0, ipTotalLength(packet));
+      nextHeader = version === 4 ? 4 : 41;
+    } else {
+      // RFC 4303 §3.1.1 transport mode: the upper-layer payload; the outer IP header is the kernel's
+      const ul = upperLayer(packet);
+      if (!ul) {
+        this.drop('bad-packet');
+        return;
+      }
+      if (ul.fragment) {
+        this.drop('fragment');
+        return;
+      }
+      payload = packet.subarray(ul.offset, ul.end);
+      nextHeader = protocol;
+    }
+    const pre = st.prefixLen;
+    const need = pre + st.esp.maxSealLength(payload.length);
+    let buf = this.out;
+    if (buf.length < need) {
+      buf = new Uint8Array(Math.max(need, MIN_BUFFER));
+      this.out = buf;
+    }
+    const r = st.esp.seal(nextHeader, payload, pre === 0 ? buf : buf.subarray(pre));
+    if (!r.ok) {
+      this.drop(r.reason);
+      return;
+    }
+    // udp-encaps-00 §2.1: the 8-byte Non-IKE Marker before ESP (espPrefix)
+    if (pre !== 0) buf.fill(0, 0, pre);
+    const datagram = buf.subarray(0, pre + r.length);
+    let kept: boolean | undefined;
+    if (st.framing === 'none') {
+      kept = this.sink.rawSend(entry.dst.family, entry.dst.bytes, datagram);
+      this.totals.rawOut++;
+    } else {
+      const l = st.listener as Listener;
+      kept = this.sink.udpSend(l.id, st.dstText, st.dport, datagram);
+      this.totals.udpOut++;
+      l.counters.txPackets++;
+      l.counters.txBytes += datagram.length;
+      l.counters.espOut++;
+      if (st.mapping) this.keepalives.onSent(st.mapping, this.clock.now());
+    }
+    if (kept === true) this.replaceOut(buf);
+    this.totals.espOut++;
+    this.used(entry, payload.length, r.lifetime);
+  }
+
+  /** The outbound state of an SA, creating its EspSa on first use and re-reading its path after a move. */
+  private outState(entry: SaEntry): OutState | undefined {
+    let st = this.outStates.get(entry.id);
+    if (!st) {
+      const esp = this.espFor(entry, 'out');
+      if (!esp) return undefined;
+      st = {
+        entry,
+        esp,
+        dstRef: undefined,
+        encapRef: undefined,
+        framing: 'none',
+        prefixLen: 0,
+        listener: undefined,
+        dstText: '',
+        dport: 0,
+        mapping: undefined,
+      };
+      this.outStates.set(entry.id, st);
+    }
+    if (st.dstRef !== entry.dst || st.encapRef !== entry.encap) {
+      // read the destination from the SaEntry: it moves on NAT rebinding, cfg does not matter
+      const enc = entry.encap;
+      st.dstRef = entry.dst;
+      st.encapRef = enc;
+      st.framing = enc.type;
+      st.prefixLen = enc.type === 'none' ? 0 : espPrefix(enc.type).length;
+      st.listener = enc.type === 'none' ? undefined : listenerFor(this.listeners, enc.sport, entry.src);
+      st.dstText = entry.dst.text;
+      st.dport = enc.dport;
+      this.refreshKeepalive(entry);
+      st.mapping = this.keepalives.forSa(entry.id);
+    }
+    return st;
+  }
+
+  private espFor(entry: SaEntry, dir: 'in' | 'out'): EspSa | undefined {
+    const cfg = entry.cfg;
+    if (!cfg) return undefined;
+    try {
+      return new EspSa(cfg, dir, { backend: this.backend, rng: this.rng });
+    } catch (e) {
+      this.logger.log('warn', 'esp', `SA ${hexSpi(entry.spi)}: unusable: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private replaceOut(kept: Uint8Array): void {
+    this.totals.retainedBuffers++;
+    if (this.out === kept) this.out = new Uint8Array(kept.length);
+  }
+
+  // ───────────────────────────── inbound ──────────────────────────────
+
+  /**
+   * One UDP datagram read on `listener` from (remoteAddress, remotePort). ESP is decrypted
+   * IN PLACE: `payload` is modified. IKE goes to sink.toIke as a view into `payload`.
+   */
+  fromUdp(listener: ListenerId, remoteAddress: string, remotePort: number, payload: Uint8Array): void {
+    const l = this.listeners[listener];
+    if (!l) {
+      this.drop('no-listener');
+      return;
+    }
+    this.totals.udpIn++;
+    const c = l.counters;
+    c.rxPackets++;
+    c.rxBytes += payload.length;
+    const d = demux(l.role, payload, remotePort);
+    switch (d.kind) {
+      case 'drop':
+        this.drop(d.reason, l);
+        return;
+      case 'keepalive':
+        // RFC 3948 §2.3: ignored; RFC 3947 §7: never used to learn a mapping
+        c.keepalivesIn++;
+        this.totals.keepalivesIn++;
+        return;
+      case 'ike':
+        c.ikeIn++;
+        this.totals.ikeIn++;
+        this.sink.toIke(l.local, { address: remoteAddress, port: remotePort }, d.ike);
+        return;
+      case 'esp':
+        c.espIn++;
+        this.inbound(d.esp, l, l.wildcard ? undefined : l.addr.bytes, l.addr.family, remoteAddress, remotePort);
+        return;
+    }
+  }
+
+  /**
+   * One ESP packet received as IP protocol 50 (RFC 4303 §3.4), from `src` to `dst` (the
+   * IPv4 header gives it; undefined when unknown, e.g. a raw IPv6 socket). Decrypted in place.
+   */
+  fromRawEsp(src: Uint8Array, dst: Uint8Array | undefined, esp: Uint8Array): void {
+    this.totals.rawIn++;
+    if (esp.length <= 8) {
+      this.drop('short-esp');
+      return;
+    }
+    const spi = u32(esp, 0);
+    if (spi === 0) {
+      this.drop('spi-zero');
+      return;
+    }
+    if (spi < 256) {
+      this.drop('spi-reserved');
+      return;
+    }
+    this.inbound(esp, undefined, dst, src.length === 4 ? 4 : 6, undefined, 0);
+  }
+
+  private inbound(
+    esp: Uint8Array,
+    l: Listener | undefined,
+    dst: Uint8Array | undefined,
+    family: 4 | 6,
+    remoteAddress: string | undefined,
+    remotePort: number,
+  ): void {
+    const found = this.findInbound(u32(esp, 0), dst, family, l, remoteAddress);
+    if (found === AMBIGUOUS) {
+      this.drop('ambiguous-spi', l);
+      return;
+    }
+    if (!found) {
+      this.drop('unknown-spi', l);
+      return;
+    }
+    const entry = found;
+    const st = this.inState(entry);
+    if (!st) {
+      this.drop('sa-unusable', l);
+      return;
+    }
+    const r = st.esp.open(esp);
+    if (!r.ok) {
+      this.drop(r.reason, l);
+      return;
+    }
+    this.totals.espIn++;
+    const newest = r.seq > st.maxSeq;
+    if (newest) st.maxSeq = r.seq;
+    // (1) NAT rebinding, only after the ICV and replay checks passed (open() succeeded), only
+    // on the side not behind the NAT (natFloat) and only for the newest packet, so a delayed
+    // packet from the old mapping cannot move the SA back (RFC 3947 §7, RFC 7296 §2.23).
+    if (remoteAddress !== undefined && newest && entry.cfg?.natFloat === true && entry.encap.type !== 'none') {
+      this.rebind(entry, remoteAddress, remotePort);
+    }
+    this.used(entry, r.payload.length, r.lifetime);
+    // (2) the packet for the TUN and its inbound policy check (RFC 4301 §5.2)
+    let pkt: Uint8Array | undefined;
+    if (entry.mode === 'tunnel') {
+      const inner = r.payload;
+      const v = peekTuple(inner, this.tuple);
+      if (v !== 0 && (v === 4) === (r.nextHeader === 4)) {
+        pkt = inner.subarray(0, ipTotalLength(inner)); // drops TFC padding (RFC 4303 §2.7)
+      }
+    } else {
+      pkt = this.rebuildTransport(entry, r.nextHeader, r.payload);
+      if (pkt && peekTuple(pkt, this.tuple) === 0) pkt = undefined;
+    }
+    if (!pkt) {
+      st.badPacket++;
+      this.drop('bad-packet', l);
+      return;
+    }
+    if (!inboundPolicyAllows(this.keys.spd, this.tuple, entry, st.firstSrc)) {
+      st.policyMismatch++;
+      this.drop('policy-mismatch', l);
+      return;
+    }
+    // (3) deliver
+    this.sink.tunWrite(pkt);
+    this.totals.tunOut++;
+  }
+
+  /**
+   * RFC 3948 §3.1.2 / RFC 4303 §3.1.1: rebuild a transport-mode packet with the SA's
+   * addresses (src = the peer as received, dst = us) and fix the TCP/UDP checksum from the
+   * NAT-OA original addresses to those (method 1, incremental). Undefined when malformed.
+   */
+  private rebuildTransport(entry: SaEntry, protocol: number, payload: Uint8Array): Uint8Array | undefined {
+    const src = entry.src.bytes;
+    const dst = entry.dst.bytes;
+    if (payload.length + (src.length === 4 ? 20 : 40) > 0xffff) return undefined;
+    const oa = entry.cfg?.natOa;
+    if (oa && (oa.src || oa.dst)) {
+      const fix = natOaFixupIncremental(protocol, payload, { src, dst }, { src: oa.src?.bytes, dst: oa.dst?.bytes });
+      if (fix === 'truncated' || fix === 'bad-address') return undefined;
+    }
+    return buildIpPacket({ src, dst, protocol, payload });
+  }
+
+  private rebind(entry: SaEntry, remoteAddress: string, remotePort: number): void {
+    if (entry.encap.sport === remotePort && entry.src.text === remoteAddress) return;
+    const to = this.parseAddr(remoteAddress);
+    if (!to || to.family !== entry.src.family) return;
+    if (entry.encap.sport === remotePort && sameBytes(entry.src.bytes, to.bytes)) return;
+    const old = entry.src;
+    const oldPort = entry.encap.sport;
+    const d = this.hook(() => this.keys.onNatMapping(entry, { addr: to, port: remotePort }));
+    this.totals.natMappings++;
+    this.logger.log(
+      'info',
+      'esp',
+      `SA ${hexSpi(entry.spi)}: peer moved ${old.text}:${oldPort} -> ${to.text}:${remotePort} (NAT mapping change)`,
+    );
+    if (d) this.deliver(d);
+    if (!sameBytes(old.bytes, to.bytes)) {
+      if (this.moved.size >= MOVED_MAX) this.moved.clear();
+      for (const [k, v] of this.moved) if (v.text === old.text) this.moved.set(k, to);
+      this.moved.set(old.text, to);
+      this.moved.delete(to.text);
+    }
+  }
+
+  /**
+   * The inbound SA for an SPI (RFC 4301 §4.4.2: by destination and SPI). When the
+   * destination is unknown (wildcard listener, raw IPv6): try each local address; failing
+   * that, the one SA with this SPI and family that could be inbound here (UDP: encapsulated
+   * with our port as its NAT-T dport; its source not ours), preferring one whose source is
+   * the sender. Several left: AMBIGUOUS.
+   */
+  private findInbound(
+    spi: number,
+    dst: Uint8Array | undefined,
+    family: 4 | 6,
+    l: Listener | undefined,
+    remoteAddress: string | undefined,
+  ): SaEntry | undefined | typeof AMBIGUOUS {
+    const sad = this.keys.sad;
+    if (dst) return sad.lookupInbound(dst, spi);
+    for (const a of this.localAddrs) {
+      if (a.family !== family) continue;
+      const e = sad.lookupInbound(a.bytes, spi);
+      if (e) return e;
+    }
+    const list = this.bySpi.get(spi);
+    if (!list) return undefined;
+    let found: SaEntry | undefined;
+    let n = 0;
+    let fromSender: SaEntry | undefined;
+    let nSender = 0;
+    for (const e of list) {
+      if (!usable(e) || e.dst.family !== family || this.isLocal(e.src)) continue;
+      if (l && (e.encap.type === 'none' || e.encap.dport !== l.port)) continue;
+      found = e;
+      n++;
+      if (remoteAddress !== undefined && e.src.text === remoteAddress) {
+        fromSender = e;
+        nSender++;
+      }
+    }
+    if (n <= 1) return found;
+    return nSender === 1 ? fromSender : AMBIGUOUS;
+  }
+
+  private inState(entry: SaEntry): InState | undefined {
+    let st = this.inStates.get(entry.id);
+    if (st) return st;
+    const esp = this.espFor(entry, 'in');
+    if (!esp) return undefined;
+    st = { entry, esp, firstSrc: entry.src, maxSeq: -1n, policyMismatch: 0, badPacket: 0 };
+    this.inStates.set(entry.id, st);
+    return st;
+  }
+
+  // ──────────────────────────────── IKE ───────────────────────────────
+
+  /**
+   * IKE from the IKE daemon (without marker) leaves from the listener at `local` (exact
+   * address, else the wildcard of the family) with the framing its port needs: the Non-ESP
+   * Marker on rfc3948 ports when neither port is 500 (RFC 3948 §2.2, RFC 7296 §2.23).
+   */
+  sendIke(local: UdpAddress, remote: UdpAddress, ike: Uint8Array): void {
+    const family = remote.address.includes(':') ? 6 : 4;
+    const localAddr = this.parseAddr(local.address);
+    if (localAddr && localAddr.family !== family) {
+      this.drop('family-mismatch');
+      return;
+    }
+    const l = listenerForIke(this.listeners, localAddr?.text ?? local.address, local.port, family);
+    if (!l) {
+      this.drop('no-listener');
+      return;
+    }
+    // cisco-udp carries no IKE: it stays plain on 500 (framing.ts)
+    if (l.role === 'cisco-udp') {
+      this.drop('ike-on-cisco-port', l);
+      return;
+    }
+    const payload = frameIke(l.ikeFraming, { sport: l.port, dport: remote.port }, ike);
+    this.sink.udpSend(l.id, remote.address, remote.port, payload);
+    this.totals.udpOut++;
+    this.totals.ikeOut++;
+    l.counters.txPackets++;
+    l.counters.txBytes += payload.length;
+    l.counters.ikeOut++;
+    this.keepalives.onSentTo(l.id, remote.address, remote.port, this.clock.now());
+  }
+
+  // ────────────────────────── key engine events ───────────────────────
+
+  /**
+   * A SAD/SPD change from the key engine. The EspSa of an SA is kept across 'sa-updated'
+   * when its keys and ESP parameters are unchanged (a NAT mapping move, new ports, new
+   * lifetimes): rebuilding it would restart the outbound sequence number, reusing AEAD
+   * nonces (RFC 4106 §3.1), and reopen the inbound replay window. Held packets are sent.
+   */
+  onSadChange(c: SadChange): void {
+    this.gen++;
+    if (c.kind === 'spd-changed') return;
+    const e = c.entry;
+    if (c.kind === 'sa-removed') {
+      this.outStates.delete(e.id);
+      this.inStates.delete(e.id);
+      this.keepalives.untrack(e.id);
+      this.unindex(e);
+      return;
+    }
+    this.index(e);
+    if (c.kind === 'sa-updated') {
+      const o = this.outStates.get(e.id);
+      if (o && !sameCrypto(o.esp.cfg, e.cfg)) this.outStates.delete(e.id);
+      const i = this.inStates.get(e.id);
+      if (i && !sameCrypto(i.esp.cfg, e.cfg)) this.inStates.delete(e.id);
+    }
+    this.refreshKeepalive(e);
+    const st = this.outStates.get(e.id);
+    if (st) st.dstRef = undefined; // re-read the path on the next packet
+    for (const p of c.released) {
+      this.totals.released++;
+      this.fromTun(p);
+    }
+  }
+
+  private index(e: SaEntry): void {
+    const l = this.bySpi.get(e.spi);
+    if (!l) this.bySpi.set(e.spi, [e]);
+    else if (!l.includes(e)) l.push(e);
+  }
+
+  private unindex(e: SaEntry): void {
+    const l = this.bySpi.get(e.spi);
+    if (!l) return;
+    const i = l.indexOf(e);
+    if (i >= 0) l.splice(i, 1);
+    if (l.length === 0) this.bySpi.delete(e.spi);
+  }
+
+  /** Track the peer mapping of an outbound SA with natKeepalive (the side behind the NAT). */
+  private refreshKeepalive(e: SaEntry): void {
+    const enc = e.encap;
+    if (!usable(e) || e.cfg?.natKeepalive !== true || enc.type === 'none') {
+      this.keepalives.untrack(e.id);
+      return;
+    }
+    const l = listenerFor(this.listeners, enc.sport, e.src);
+    if (!l) {
+      this.keepalives.untrack(e.id);
+      return;
+    }
+    this.keepalives.track(e.id, l.id, e.dst.text, enc.dport, enc.keepalive ?? 'ff', this.clock.now());
+  }
+
+  // ───────────────────────────── timers ───────────────────────────────
+
+  /**
+   * Send the NAT-keepalives that are due: one per peer mapping on which nothing was sent
+   * for the interval (RFC 3948 §4), in the format of the SAs using it.
+   */
+  tick(): void {
+    const now = this.clock.now();
+    for (const m of this.keepalives.due(now)) {
+      const l = this.listeners[m.listener];
+      if (!l) continue;
+      const payload = m.format === 'ff' ? KEEPALIVE_FF : KEEPALIVE_CISCO;
+      this.sink.udpSend(l.id, m.address, m.port, payload);
+      this.keepalives.onSent(m, now);
+      this.totals.udpOut++;
+      this.totals.keepalivesOut++;
+      l.counters.txPackets++;
+      l.counters.txBytes += payload.length;
+      l.counters.keepalivesOut++;
+    }
+  }
+
+  /** When tick() next has work (ms on the injected clock), or undefined. */
+  nextDeadline(): number | undefined {
+    return this.keepalives.nextDeadline();
+  }
+
+  // ───────────────────────────── status ───────────────────────────────
+
+  status(): DataplaneStatus {
+    const sas: SaStatus[] = [];
+    for (const e of this.keys.sad.dump()) {
+      const o = this.outStates.get(e.id);
+      const i = this.inStates.get(e.id);
+      if (o) sas.push(this.saStatus(e, 'out', o.esp, o.listener?.id, {}));
+      if (i)
+        sas.push(
+          this.saStatus(e, 'in', i.esp, undefined, { 'policy-mismatch': i.policyMismatch, 'bad-packet': i.badPacket }),
+        );
+      if (!o && !i) sas.push(this.saStatus(e, 'unused', undefined, undefined, {}));
+    }
+    const { drops, ...totals } = this.totals;
+    return {
+      sas,
+      listeners: this.listeners.map((l) => {
+        const { drops: ld, ...rest } = l.counters;
+        return { id: l.id, address: l.address, port: l.port, role: l.role, counters: { ...rest, drops: nonZero(ld) } };
+      }),
+      keepalives: this.keepalives.mappings().map((m) => ({
+        listener: m.listener,
+        address: m.address,
+        port: m.port,
+        format: m.format,
+        sas: [...m.sas],
+        dueMs: m.timer.nextDeadline(),
+      })),
+      totals: { ...totals, drops: nonZero(drops) },
+    };
+  }
+
+  private saStatus(
+    e: SaEntry,
+    direction: SaStatus['direction'],
+    esp: EspSa | undefined,
+    listener: ListenerId | undefined,
+    extra: Partial<Record<DataplaneDropReason, number>>,
+  ): SaStatus {
+    const drops: Partial<Record<DataplaneDropReason, number>> = {};
+    if (esp) for (const [k, v] of Object.entries(esp.counters.drops)) if (v) drops[k as DataplaneDropReason] = v;
+    for (const [k, v] of Object.entries(extra)) if (v) drops[k as DataplaneDropReason] = v;
+    // an unused SA is shown from our side: inbound when its destination is one of our addresses
+    const inbound = direction === 'in' || (direction === 'unused' && this.isLocal(e.dst));
+    return {
+      id: e.id,
+      spi: hexSpi(e.spi),
+      direction,
+      state: e.state,
+      mode: e.mode,
+      reqid: e.reqid,
+      src: e.src.text,
+      dst: e.dst.text,
+      framing: e.encap.type,
+      peer: inbound ? { address: e.src.text, port: e.encap.sport } : { address: e.dst.text, port: e.encap.dport },
+      ...(listener !== undefined ? { listener } : {}),
+      natKeepalive: e.cfg?.natKeepalive === true,
+      natFloat: e.cfg?.natFloat === true,
+      ...(e.mappedMs !== undefined ? { mappedMs: e.mappedMs } : {}),
+      packets: esp?.counters.packets ?? 0,
+      bytes: esp?.counters.bytes ?? 0,
+      drops,
+    };
+  }
+
+  // ───────────────────────────── helpers ──────────────────────────────
+
+  private used(entry: SaEntry, bytes: number, lifetime: 'soft' | 'hard' | undefined): void {
+    try {
+      const d = this.keys.onSaUsed(entry, bytes, 1);
+      if (d.length !== 0) this.sink.pfkey(d);
+      if (lifetime) this.deliver(this.keys.onLifetimeEvent(entry, lifetime));
+    } catch (e) {
+      this.hookFailed(e);
+    }
+  }
+
+  private deliver(d: readonly Delivery[]): void {
+    if (d.length !== 0) this.sink.pfkey(d);
+  }
+
+  /** Key-engine hooks must not break the data path: an exception is logged and counted. */
+  private hook<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (e) {
+      this.hookFailed(e);
+      return undefined;
+    }
+  }
+
+  private hookFailed(e: unknown): void {
+    this.totals.hookErrors++;
+    this.logger.log('error', 'esp', `key engine hook failed: ${(e as Error).message}`);
+  }
+
+  private drop(reason: DataplaneDropReason, l?: Listener): void {
+    this.totals.drops[reason]++;
+    if (l) l.counters.drops[reason]++;
+  }
+
+  private isLocal(a: IpAddr): boolean {
+    for (const x of this.localAddrs) if (sameBytes(x.bytes, a.bytes)) return true;
+    return false;
+  }
+
+  private parseAddr(s: string): IpAddr | undefined {
+    if (this.addrCache.has(s)) return this.addrCache.get(s);
+    const a = tryParseIp(s);
+    if (this.addrCache.size >= ADDR_CACHE_MAX) this.addrCache.clear();
+    this.addrCache.set(s, a);
+    return a;
+  }
+}
+
+function hexSpi(spi: number): string {
+  return spi.toString(16).padStart(8, '0');
+}
