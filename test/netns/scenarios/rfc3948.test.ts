@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { LAB, Lab, newPrefix } from '../harness.js';
+import { EspritNode, pollFor, requireScenarioSystem, saBySpi, statusNumber, stopAll } from './esprit-node.js';
+import { KEYS, tunnelPair } from './setkey-config.js';
+import { describePackets, iperf3, natPublicPort, ping, readCapture, summarize, waitForPing } from './traffic.js';
+
+// Scenario 1: RFC 3948 ESP-in-UDP through the NAT (nftables masquerade random), static keys
+// loaded with `esprit setkey -f` on both ends. The client is behind the NAT (-n keepalive);
+// the gw knows only the NAT's public address and port 4500 and follows the real mapping (-n float).
+//
+//   client 10.99.4.1 ── esp0 ── ipsecd ─UDP 4500→NAT(random port)─ ipsecd(gw) ── esp0 ── 10.99.3.1
+const skip = requireScenarioSystem(['iperf3']);
+const K = KEYS[0];
+
+let lab: Lab | undefined;
+const nodes: EspritNode[] = [];
+
+before(async () => {
+  if (skip) return;
+  lab = await Lab.create({ prefix: `${newPrefix()}r3948-`, natPorts: 'random' });
+});
+
+after(async () => {
+  await stopAll(nodes);
+  await lab?.destroy();
+});
+
+test('rfc3948 through the NAT: ping and iperf3 pass; the public side sees only UDP 4500 (ESP and keepalives)', {
+  skip,
+}, async () => {
+  assert.ok(lab && K, 'lab was not created');
+  const l = lab;
+  const cap = await l.capture('gw', 'eth0');
+  const [client, gw] = await Promise.all([
+    EspritNode.start(l, 'client', { routes: ['10.99.3.0/24'], keepaliveInterval: 2 }),
+    EspritNode.start(l, 'gw', { routes: [`${LAB.client.lan4}/32`] }),
+  ]);
+  nodes.push(client, gw);
+  const cfg = tunnelPair({
+    keys: K,
+    client: LAB.client.v4,
+    gw: LAB.gw.v4,
+    clientSeenByGw: LAB.natWan.v4,
+    clientPort: 4500,
+    gwPort: 4500,
+    framing: 'rfc3948',
+    behindNat: true,
+    selectors: [[`${LAB.client.lan4}/32`, '10.99.3.0/24']],
+  });
+  await client.setkey(cfg.client);
+  await gw.setkey(cfg.gw);
+
+  await waitForPing(l, 'client', LAB.client.lan4, LAB.gw.protected4);
+  const p = await ping(l, 'client', LAB.client.lan4, LAB.gw.protected4, { count: 5 });
+  assert.equal(p.received, 5, p.output);
+
+  const perf = await iperf3(l, {
+    clientRole: 'client',
+    serverRole: 'gw',
+    serverAddress: LAB.gw.protected4,
+    bindAddress: LAB.client.lan4,
+    seconds: 3,
+  });
+  assert.ok(perf.bytesReceived > 0, 'iperf3 TCP moved data through the tunnel');
+
+  // The gw followed the client to the NAT's real mapping (RFC 3948 / RFC 7296 §2.23).
+  const publicPort = await natPublicPort(l, LAB.client.v4, 4500);
+  assert.ok(publicPort !== undefined, 'the NAT has a mapping for client:4500');
+  const gwSas = await gw.sas();
+  const inbound = saBySpi(gwSas, K.clientToGw.spi);
+  const outbound = saBySpi(gwSas, K.gwToClient.spi);
+  assert.ok(inbound && outbound, `gw status lists both SAs: ${JSON.stringify(gwSas)}`);
+  assert.equal(inbound.framing, 'rfc3948');
+  assert.deepEqual(inbound.peer, { address: LAB.natWan.v4, port: publicPort });
+  assert.deepEqual(outbound.peer, { address: LAB.natWan.v4, port: publicPort });
+  assert.ok((inbound.packets ?? 0) > 0 && (outbound.packets ?? 0) > 0);
+
+  // Idle longer than --keepalive-interval 2: the client sends NAT-keepalives (RFC 3948 §2.3).
+  const sent = await pollFor(async () => {
+    const n = statusNumber(await client.status(), 'keepalivesOut') ?? 0;
+    return n > 0 ? n : undefined;
+  }, 12_000);
+  assert.ok(sent !== undefined, 'the client sent a NAT-keepalive while idle');
+  await pollFor(async () => ((statusNumber(await gw.status(), 'keepalivesIn') ?? 0) > 0 ? true : undefined), 5000);
+
+  const pkts = await readCapture(await cap.stop());
+  const s = summarize(pkts);
+  assert.ok(s.espInUdp > 0, 'ESP-in-UDP on the public side');
+  assert.ok(s.keepalives >= 1, 'at least one NAT-keepalive on the public side');
+  assert.equal(s.other.length, 0, `only UDP 4500 (and ARP/ND) on the public side:\n${describePackets(s.other)}`);
+  // Every UDP packet is between the gw's 4500 and the NAT's public address.
+  for (const q of pkts.filter((x) => /:udp/.test(x.protocols))) {
+    const gwSide = q.src === LAB.gw.v4 ? q.srcPort : q.dstPort;
+    assert.equal(gwSide, 4500, describePackets([q]));
+    assert.ok(q.src === LAB.natWan.v4 || q.dst === LAB.natWan.v4, describePackets([q]));
+  }
+});
