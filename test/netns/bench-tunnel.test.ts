@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  type BenchReport,
+  defaultOptions,
+  exitCode,
+  formatMarkdown,
+  type ResultRow,
+  runTunnelBench,
+} from '../../bench/tunnel/run.js';
+import { CHARON } from '../../bench/tunnel/strongswan.js';
+import { requireSystem } from './harness.js';
+
+// System test: the tunnel benchmark's short mode (bench/tunnel/run.ts) over the plain NAT path
+// and strongSwan kernel-libipsec, plus the esprit placeholder. It asserts that every path
+// produced a positive throughput and a well-formed row, never how fast anything was.
+const skip = requireSystem(['ip', 'nft', 'conntrack', 'ping', 'iperf3', 'swanctl', 'unshare', CHARON, '/dev/net/tun']);
+
+function row(r: BenchReport, path: string, t: string): ResultRow {
+  const x = r.rows.find((y) => y.path === path && y.test === t);
+  assert.ok(x, `no row ${path}/${t}`);
+  return x;
+}
+
+test('bench:tunnel --short: plain and strongswan measured, esprit reported unavailable', { skip }, async () => {
+  const lines: string[] = [];
+  const opts = defaultOptions(true);
+  const report = await runTunnelBench({ ...opts, log: (l) => lines.push(l) });
+  const tests = ['tcp', ...opts.udp.map((u) => `udp-${u.rate}-${u.len}`)];
+  assert.equal(report.rows.length, 3 * tests.length);
+
+  for (const path of ['plain', 'strongswan']) {
+    for (const t of tests) {
+      const x = row(report, path, t);
+      assert.equal(x.status, 'ok', `${path}/${t}: ${x.note ?? ''} ${lines.join('\n')}`);
+      assert.equal(x.reps, 1);
+      assert.equal(x.samples.length, 1);
+      assert.ok(x.gbps > 0, `${path}/${t} Gbit/s ${x.gbps}`);
+      assert.ok(x.pps > 0, `${path}/${t} pkt/s ${x.pps}`);
+      assert.ok(Number.isFinite(x.cpuSecPerGbTotal) && x.cpuSecPerGbTotal > 0, `${path}/${t} CPU/GB`);
+      assert.ok(x.cpuSecPerGbTotal >= x.cpuSecPerGbTunnel);
+      assert.ok(x.machineBusy >= 0 && x.machineBusy <= 1);
+      assert.equal(x.vsPlain !== undefined && x.vsStrongswan !== undefined, true);
+    }
+  }
+  // the plain path has no tunnel process; strongSwan's two charons did the ESP work
+  assert.equal(row(report, 'plain', 'tcp').cpuSecPerGbTunnel, 0);
+  assert.ok(row(report, 'strongswan', 'tcp').cpuSecPerGbTunnel > 0);
+  // ratios are against the row's own path: exactly 1
+  assert.equal(row(report, 'plain', 'tcp').vsPlain, 1);
+  assert.equal(row(report, 'strongswan', 'tcp').vsStrongswan, 1);
+
+  for (const t of tests) {
+    const e = row(report, 'esprit', t);
+    assert.equal(e.status, 'unavailable');
+    assert.match(e.note ?? '', /not available yet/);
+    assert.equal(e.vsStrongswan, undefined);
+  }
+  assert.equal(exitCode(report, []), 0);
+  assert.equal(exitCode(report, ['esprit']), 1);
+
+  const md = formatMarkdown(report).split('\n');
+  for (const path of ['plain', 'strongswan']) {
+    const l = md.find((x) => x.startsWith(`| ${path} | tcp | `));
+    assert.ok(l, `markdown row for ${path}`);
+    // | path | test | Gbit/s | kpkt/s | CPU s/GB tunnel | CPU s/GB total | × strongSwan | × plain | busy | runs |
+    const cells = l.split('|').map((c) => c.trim());
+    assert.equal(cells.length, 12);
+    assert.match(cells[3] ?? '', /^\d+\.\d{3}$/);
+    assert.match(cells[4] ?? '', /^\d+\.\d$/);
+  }
+  assert.ok(md.some((x) => x.startsWith('| esprit | tcp | unavailable |')));
+});
