@@ -73,7 +73,10 @@ export interface ResultRow {
   /** 'tcp' or 'udp-<rate>-<len>' */
   readonly test: string;
   readonly status: RowStatus;
+  /** repetitions that produced a sample */
   readonly reps: number;
+  /** runs (or setups) of this row that failed; their messages are in `note` */
+  readonly failures: number;
   readonly gbps: number;
   readonly pps: number;
   readonly cpuSecPerGbTunnel: number;
@@ -342,39 +345,47 @@ export async function runTunnelBench(o: BenchOptions): Promise<BenchReport> {
   };
   const tests = testsOf(o);
   const samples = new Map<string, RunSample[]>();
-  const status = new Map<PathName, { status: RowStatus; note: string }>();
+  const problems = new Map<string, string[]>();
+  const unavailable = new Map<PathName, string>();
   const key = (p: PathName, t: string) => `${p}/${t}`;
+  const problem = (p: PathName, t: string, msg: string) => {
+    const firstLine = msg.split('\n')[0] ?? msg;
+    problems.set(key(p, t), [...(problems.get(key(p, t)) ?? []), firstLine]);
+  };
   const lab = await Lab.create({ natPorts: 'random' });
   try {
     let server = await startServer(lab);
     for (let rep = 1; rep <= o.reps; rep++) {
       for (const path of o.paths) {
-        const st = status.get(path)?.status;
-        if (st === 'unavailable' || st === 'failed') continue;
+        if (unavailable.has(path)) continue;
         const tun = tunnels[path];
         let ep: TunnelEndpoints;
         try {
           ep = await tun.setup(lab);
         } catch (e) {
-          const unavailable = e instanceof TunnelUnavailableError;
-          status.set(path, { status: unavailable ? 'unavailable' : 'failed', note: (e as Error).message });
-          log(`[${path}] ${unavailable ? 'unavailable' : 'setup FAILED'}: ${(e as Error).message}`);
+          const msg = (e as Error).message;
+          if (e instanceof TunnelUnavailableError) {
+            unavailable.set(path, msg);
+            log(`[${path}] unavailable: ${msg}`);
+          } else {
+            for (const t of tests) problem(path, t.name, `rep ${rep}: ${msg}`);
+            log(`[${path}] rep ${rep} setup FAILED: ${msg}`);
+          }
           continue;
         }
         try {
           for (const t of tests) {
             try {
               const s = await measure(lab, server, ep, t, o.seconds, rep);
-              const list = samples.get(key(path, t.name)) ?? [];
-              list.push(s);
-              samples.set(key(path, t.name), list);
+              samples.set(key(path, t.name), [...(samples.get(key(path, t.name)) ?? []), s]);
               log(
                 `[${path}] rep ${rep} ${t.name}: ${s.gbps.toFixed(3)} Gbit/s, ${Math.round(s.pps)} pkt/s, ` +
                   `cpu tunnel ${s.cpuTunnel.toFixed(2)} s, iperf3 ${s.cpuIperf.toFixed(2)} s`,
               );
             } catch (e) {
-              log(`[${path}] rep ${rep} ${t.name}: FAILED ${(e as Error).message}`);
-              status.set(path, { status: 'failed', note: `${t.name}: ${(e as Error).message}` });
+              const msg = (e as Error).message;
+              log(`[${path}] rep ${rep} ${t.name}: FAILED ${msg}`);
+              problem(path, t.name, `rep ${rep}: ${msg}`);
               // a wedged server (e.g. half-finished test) would fail every later run: restart it
               server.kill('SIGKILL');
               await server.exited;
@@ -397,7 +408,7 @@ export async function runTunnelBench(o: BenchOptions): Promise<BenchReport> {
     machine: machineLine(),
     reps: o.reps,
     seconds: o.seconds,
-    rows: buildRows(o.paths, tests, samples, status),
+    rows: buildRows(o.paths, tests, samples, problems, unavailable),
   };
 }
 
@@ -405,19 +416,23 @@ function buildRows(
   paths: readonly PathName[],
   tests: readonly TestSpec[],
   samples: ReadonlyMap<string, RunSample[]>,
-  status: ReadonlyMap<PathName, { status: RowStatus; note: string }>,
+  problems: ReadonlyMap<string, string[]>,
+  unavailable: ReadonlyMap<PathName, string>,
 ): ResultRow[] {
   const rows: ResultRow[] = [];
   for (const path of paths) {
     for (const t of tests) {
       const ss = samples.get(`${path}/${t.name}`) ?? [];
-      const st = status.get(path);
+      const pr = problems.get(`${path}/${t.name}`) ?? [];
+      const na = unavailable.get(path);
       const gb = (s: RunSample) => s.bytes / 1e9;
+      const note = na ?? pr.join('; ');
       rows.push({
         path,
         test: t.name,
-        status: ss.length === 0 ? (st?.status ?? 'failed') : 'ok',
+        status: na !== undefined ? 'unavailable' : ss.length > 0 ? 'ok' : 'failed',
         reps: ss.length,
+        failures: pr.length,
         gbps: median(ss.map((s) => s.gbps)),
         pps: median(ss.map((s) => s.pps)),
         cpuSecPerGbTunnel: median(ss.map((s) => s.cpuTunnel / gb(s))),
@@ -426,7 +441,7 @@ function buildRows(
         vsStrongswan: undefined,
         vsPlain: undefined,
         samples: ss,
-        ...(st && st.status !== 'ok' && { note: st.note }),
+        ...(note !== '' && { note }),
       });
     }
   }
@@ -482,16 +497,22 @@ export function formatMarkdown(r: BenchReport): string {
     lines.push(
       `| ${x.path} | ${x.test} | ${f(x.gbps, 3)} | ${f(x.pps / 1000, 1)} | ${f(x.cpuSecPerGbTunnel, 2)} | ` +
         `${f(x.cpuSecPerGbTotal, 2)} | ${f(x.vsStrongswan, 2)} | ${f(x.vsPlain, 3)} | ${f(x.machineBusy * 100, 0)} % | ` +
-        `${x.samples.map((s) => s.gbps.toFixed(3)).join(' / ')} |`,
+        `${x.samples.map((s) => s.gbps.toFixed(3)).join(' / ')}${x.note ? ` (${x.failures} failed: ${x.note})` : ''} |`,
     );
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** Exit status: 1 when a path failed, or a path named with --require was unavailable. */
+/**
+ * Exit status: 1 when any run or setup failed, or a path was unavailable (esprit may be
+ * unavailable unless named with --require).
+ */
 export function exitCode(r: BenchReport, required: readonly PathName[]): number {
   const bad = r.rows.some(
-    (x) => x.status === 'failed' || (x.status === 'unavailable' && (required.includes(x.path) || x.path !== 'esprit')),
+    (x) =>
+      x.status === 'failed' ||
+      x.failures > 0 ||
+      (x.status === 'unavailable' && (required.includes(x.path) || x.path !== 'esprit')),
   );
   return bad ? 1 : 0;
 }

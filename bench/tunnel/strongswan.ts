@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ExecResult, LAB, type Lab, type LabProcess, run } from '../../test/netns/harness.js';
@@ -46,21 +46,23 @@ export class CharonInstance {
     return `unix://${join(this.runDir, 'charon.vici')}`;
   }
 
-  /** Start charon in `role` and wait (up to 10 s) until its vici socket exists. */
+  /** Start charon in `role` and wait (up to 10 s) until it answers on its vici socket. */
   static async start(lab: Lab, role: CharonRole, confDir = strongSwanConfDir()): Promise<CharonInstance> {
-    const runDir = join(lab.tmp, `charon-${role}`);
-    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    // A fresh directory per instance: a stale charon.vici or charon.log of an earlier instance
+    // would make the readiness check below pass before the new charon listens.
+    const runDir = mkdtempSync(join(lab.tmp, `charon-${role}-`));
     const conf = join(confDir, role, 'strongswan.conf');
     if (!existsSync(conf)) throw new Error(`missing ${conf}`);
     const script = `mount --bind '${runDir}' /run && exec env STRONGSWAN_CONF='${conf}' ${CHARON}`;
     const proc = lab.spawn(role, ['unshare', '-m', '--propagation', 'private', 'sh', '-c', script]);
     const inst = new CharonInstance(role, runDir, conf, proc);
-    const vici = join(runDir, 'charon.vici');
-    for (let i = 0; i < 100 && !existsSync(vici); i++) {
+    let ready = false;
+    for (let i = 0; i < 100 && !ready; i++) {
       if (proc.child.exitCode !== null || proc.child.signalCode !== null) break;
       await sleep(100);
+      ready = existsSync(join(runDir, 'charon.vici')) && (await inst.answers());
     }
-    if (!existsSync(vici)) {
+    if (!ready) {
       proc.kill('SIGKILL');
       throw new Error(`charon in ${role} did not come up: ${proc.stderr.trim()} ${inst.logTail()}`);
     }
@@ -78,6 +80,15 @@ export class CharonInstance {
     return run(['env', `STRONGSWAN_CONF=${this.conf}`, 'swanctl', command, '--uri', this.uri, ...args], {
       timeoutMs,
     });
+  }
+
+  /** True when `swanctl --stats` gets an answer from this instance. */
+  private async answers(): Promise<boolean> {
+    const r = await run(['env', `STRONGSWAN_CONF=${this.conf}`, 'swanctl', '--stats', '--uri', this.uri], {
+      allowFail: true,
+      timeoutMs: 5000,
+    });
+    return r.code === 0;
   }
 
   /** The last lines of this instance's charon.log (for error messages). */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import {
   type BenchReport,
@@ -8,8 +9,8 @@ import {
   type ResultRow,
   runTunnelBench,
 } from '../../bench/tunnel/run.js';
-import { CHARON } from '../../bench/tunnel/strongswan.js';
-import { requireSystem } from './harness.js';
+import { CHARON, StrongSwanTunnel } from '../../bench/tunnel/strongswan.js';
+import { LAB, Lab, requireSystem } from './harness.js';
 
 // System test: the tunnel benchmark's short mode (bench/tunnel/run.ts) over the plain NAT path
 // and strongSwan kernel-libipsec, plus the esprit placeholder. It asserts that every path
@@ -34,6 +35,7 @@ test('bench:tunnel --short: plain and strongswan measured, esprit reported unava
       const x = row(report, path, t);
       assert.equal(x.status, 'ok', `${path}/${t}: ${x.note ?? ''} ${lines.join('\n')}`);
       assert.equal(x.reps, 1);
+      assert.equal(x.failures, 0, x.note);
       assert.equal(x.samples.length, 1);
       assert.ok(x.gbps > 0, `${path}/${t} Gbit/s ${x.gbps}`);
       assert.ok(x.pps > 0, `${path}/${t} pkt/s ${x.pps}`);
@@ -70,4 +72,33 @@ test('bench:tunnel --short: plain and strongswan measured, esprit reported unava
     assert.match(cells[4] ?? '', /^\d+\.\d$/);
   }
   assert.ok(md.some((x) => x.startsWith('| esprit | tcp | unavailable |')));
+});
+
+test('strongSwan tunnel: up, down and up again in one lab; teardown ends both charons', { skip }, async () => {
+  const lab = await Lab.create({ natPorts: 'random' });
+  try {
+    const tun = new StrongSwanTunnel();
+    const seen: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      const ep = await tun.setup(lab); // resolves only after a ping through the tunnel
+      assert.equal(ep.serverAddress, LAB.gw.protected4);
+      assert.equal(ep.bindAddress, LAB.client.lan4);
+      assert.equal(ep.pids.length, 2);
+      for (const pid of ep.pids) assert.ok(existsSync(`/proc/${pid}`), `charon ${pid} running`);
+      const ping = await lab.exec('client', ['ping', '-c2', '-i0.2', '-W2', '-I', LAB.client.lan4, LAB.gw.protected4]);
+      assert.match(ping.stdout, /2 packets transmitted, 2 received/);
+      // the gw saw the client through the NAT: ESP-in-UDP on 4500 (RFC 3948)
+      const gw = tun.charons[0];
+      assert.ok(gw);
+      const sas = await gw.swanctl('--list-sas');
+      assert.match(sas.stdout, /INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-128/);
+      assert.match(sas.stdout, new RegExp(`remote 'client.bench' @ ${LAB.natWan.v4.replaceAll('.', '\\.')}\\[\\d+\\]`));
+      await tun.teardown();
+      for (const pid of ep.pids) assert.equal(existsSync(`/proc/${pid}`), false, `charon ${pid} stopped`);
+      seen.push(...ep.pids);
+    }
+    assert.equal(new Set(seen).size, 4);
+  } finally {
+    await lab.destroy();
+  }
 });
