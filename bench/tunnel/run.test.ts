@@ -119,6 +119,7 @@ function r(path: ResultRow['path'], status: ResultRow['status']): ResultRow {
     cpuSecPerGbTunnel: Number.NaN,
     cpuSecPerGbTotal: Number.NaN,
     machineBusy: Number.NaN,
+    lossOrRetransmits: Number.NaN,
     vsStrongswan: undefined,
     vsPlain: undefined,
     samples: [],

@@ -82,6 +82,8 @@ export interface ResultRow {
   readonly cpuSecPerGbTunnel: number;
   readonly cpuSecPerGbTotal: number;
   readonly machineBusy: number;
+  /** UDP: median receiver loss %; TCP: median sender retransmits (NaN when not reported) */
+  readonly lossOrRetransmits: number;
   /** median Gbit/s of this row over strongSwan's / plain's for the same test (undefined if absent) */
   readonly vsStrongswan: number | undefined;
   readonly vsPlain: number | undefined;
@@ -438,6 +440,7 @@ function buildRows(
         cpuSecPerGbTunnel: median(ss.map((s) => s.cpuTunnel / gb(s))),
         cpuSecPerGbTotal: median(ss.map((s) => (s.cpuTunnel + s.cpuIperf) / gb(s))),
         machineBusy: median(ss.map((s) => s.machineBusy)),
+        lossOrRetransmits: median(ss.map((s) => s.lossPercent ?? s.retransmits ?? Number.NaN)),
         vsStrongswan: undefined,
         vsPlain: undefined,
         samples: ss,
@@ -481,22 +484,30 @@ function machineLine(): string {
 const f = (x: number | undefined, digits: number): string =>
   x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits);
 
+const lossCell = (x: ResultRow): string =>
+  Number.isNaN(x.lossOrRetransmits)
+    ? '–'
+    : x.test.startsWith('udp')
+      ? `${x.lossOrRetransmits.toFixed(1)} %`
+      : x.lossOrRetransmits.toFixed(0);
+
 /** The report as a markdown table (plus a heading line). */
 export function formatMarkdown(r: BenchReport): string {
   const lines = [
     `Tunnel benchmark, ${r.mode} mode, ${r.date}: ${r.reps} repetition(s) of ${r.seconds} s per run, medians. ${r.machine}.`,
     '',
-    '| path | test | Gbit/s | kpkt/s | CPU s/GB tunnel | CPU s/GB total | × strongSwan | × plain | machine busy | runs (Gbit/s) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| path | test | Gbit/s | kpkt/s | CPU s/GB tunnel | CPU s/GB total | × strongSwan | × plain | UDP loss / TCP retr | machine busy | runs (Gbit/s) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const x of r.rows) {
     if (x.status !== 'ok') {
-      lines.push(`| ${x.path} | ${x.test} | ${x.status} | | | | | | | ${x.note ?? ''} |`);
+      lines.push(`| ${x.path} | ${x.test} | ${x.status} | | | | | | | | ${x.note ?? ''} |`);
       continue;
     }
     lines.push(
       `| ${x.path} | ${x.test} | ${f(x.gbps, 3)} | ${f(x.pps / 1000, 1)} | ${f(x.cpuSecPerGbTunnel, 2)} | ` +
-        `${f(x.cpuSecPerGbTotal, 2)} | ${f(x.vsStrongswan, 2)} | ${f(x.vsPlain, 3)} | ${f(x.machineBusy * 100, 0)} % | ` +
+        `${f(x.cpuSecPerGbTotal, 2)} | ${f(x.vsStrongswan, 2)} | ${f(x.vsPlain, 3)} | ${lossCell(x)} | ` +
+        `${f(x.machineBusy * 100, 0)} % | ` +
         `${x.samples.map((s) => s.gbps.toFixed(3)).join(' / ')}${x.note ? ` (${x.failures} failed: ${x.note})` : ''} |`,
     );
   }

@@ -42,6 +42,7 @@ test('bench:tunnel --short: plain and strongswan measured, esprit reported unava
       assert.ok(Number.isFinite(x.cpuSecPerGbTotal) && x.cpuSecPerGbTotal > 0, `${path}/${t} CPU/GB`);
       assert.ok(x.cpuSecPerGbTotal >= x.cpuSecPerGbTunnel);
       assert.ok(x.machineBusy >= 0 && x.machineBusy <= 1);
+      assert.ok(x.lossOrRetransmits >= 0, `${path}/${t} loss/retransmits ${x.lossOrRetransmits}`);
       assert.equal(x.vsPlain !== undefined && x.vsStrongswan !== undefined, true);
     }
   }
@@ -65,9 +66,9 @@ test('bench:tunnel --short: plain and strongswan measured, esprit reported unava
   for (const path of ['plain', 'strongswan']) {
     const l = md.find((x) => x.startsWith(`| ${path} | tcp | `));
     assert.ok(l, `markdown row for ${path}`);
-    // | path | test | Gbit/s | kpkt/s | CPU s/GB tunnel | CPU s/GB total | × strongSwan | × plain | busy | runs |
+    // | path | test | Gbit/s | kpkt/s | CPU s/GB tunnel | CPU s/GB total | × strongSwan | × plain | loss/retr | busy | runs |
     const cells = l.split('|').map((c) => c.trim());
-    assert.equal(cells.length, 12);
+    assert.equal(cells.length, 13);
     assert.match(cells[3] ?? '', /^\d+\.\d{3}$/);
     assert.match(cells[4] ?? '', /^\d+\.\d$/);
   }
