@@ -139,9 +139,10 @@ export const CRYPTO_SUITES: readonly CryptoSuite[] = [
 
 export const cryptoLayer: Layer = {
   name: 'crypto',
-  cases(backends, sizes) {
+  cases(backends, sizes, only) {
     const out: BenchCase[] = [];
     for (const s of CRYPTO_SUITES) {
+      if (only && !only.includes(s.name)) continue;
       for (const size of sizes) {
         for (const b of backends) {
           const m = s.make(b, size);

@@ -1,7 +1,7 @@
 /**
  * A benchmark layer produces cases (one operation on one packet). `crypto` measures the
- * per-SA crypto contexts; an `esp` layer (the ESP engine's encapsulate/decapsulate) can
- * be added by exporting another Layer and listing it in run.ts LAYERS.
+ * per-SA crypto contexts (crypto-layer.ts); `esp` the ESP engine's EspSa.seal/open end to
+ * end (esp-layer.ts). run.ts LAYERS lists them.
  */
 import type { CryptoBackend } from '../../src/crypto/backend.js';
 
@@ -19,7 +19,8 @@ export interface BenchCase {
 
 export interface Layer {
   readonly name: string;
-  cases(backends: readonly CryptoBackend[], sizes: readonly number[]): BenchCase[];
+  /** `only`: suite names to keep (all when undefined) */
+  cases(backends: readonly CryptoBackend[], sizes: readonly number[], only?: readonly string[]): BenchCase[];
   /** OpenSSL speed references for a suite (keys understood by openssl-speed.ts), [] when none */
   openssl(suite: string): readonly string[];
 }

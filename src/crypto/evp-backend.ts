@@ -14,7 +14,9 @@
  *   HMAC         HMAC_Init_ex(ctx, NULL, 0, NULL, NULL) (reuse key), Update(s), Final
  *
  * Safety: C trusts every pointer/length pair, so each call is preceded by the
- * TypeScript checks in checks.ts, and a disposed context refuses to run.
+ * TypeScript checks in checks.ts, every pointer into a caller's buffer is
+ * `address(view.buffer) + view.byteOffset` with the view's own length, and a disposed
+ * context refuses to run.
  *
  * Lifetime: every context has `dispose()`, which frees its native objects at once
  * (idempotent; later calls throw CryptoError). A FinalizationRegistry frees the
@@ -73,9 +75,12 @@ interface Libcrypto {
 
 /**
  * Staging arena: one native block per thread, never freed (it lives as long as the
- * module). Packets are copied in, processed in place, copied out; every address the
- * hot path passes to C is `base + a constant offset` and every length is at most the
- * size of its slot, so no caller-supplied buffer is ever handed to C.
+ * module). It holds the nonce, small AAD, outl/final scratch and the HMAC output at
+ * constant offsets. Packet data (cipher in place, HMAC input, AEAD tag) is passed to C
+ * as the address of the caller's own ArrayBuffer + byteOffset (bufferBase(): no copy);
+ * only buffers that do not qualify (SharedArrayBuffer, resizable) are copied through
+ * the stage. Every length handed to C is the length of the caller's view (so it stays
+ * inside that view) or at most the size of an arena slot.
  *
  *   0        STAGE_LEN  +64        +80   +96    +100    +132  +196
  *   | stage  | aad      | nonce/iv | tag | outl | final | md  | mdLen |
@@ -96,6 +101,12 @@ interface Arena {
   readonly base: Addr;
   readonly bytes: Uint8Array;
   readonly i32: Int32Array;
+  /** koffi.address of an ArrayBuffer's backing store */
+  readonly addressOf: (ab: ArrayBuffer) => Addr;
+  /** last ArrayBuffer resolved by bufferBase(), its byteLength then and its address */
+  lastAb: ArrayBufferLike | undefined;
+  lastLen: number;
+  lastBase: Addr;
 }
 
 /** Declares every function once; per-packet calls then reuse these bindings. */
@@ -134,7 +145,19 @@ function bindLibcrypto(libPath: string): { L: Libcrypto; arena: Arena } {
   const ab = koffi.view(block, ARENA_LEN);
   // keep the block reachable for the life of the module
   arenaRoots.push(block);
-  return { L, arena: { base, bytes: new Uint8Array(ab), i32: new Int32Array(ab) } };
+  const addressOf = (b: ArrayBuffer): Addr => Number(koffi.address(b));
+  return {
+    L,
+    arena: {
+      base,
+      bytes: new Uint8Array(ab),
+      i32: new Int32Array(ab),
+      addressOf,
+      lastAb: undefined,
+      lastLen: 0,
+      lastBase: 0,
+    },
+  };
 }
 
 const arenaRoots: unknown[] = [];
@@ -201,6 +224,31 @@ function stageOut(A: Arena, dst: Uint8Array, at: number, len: number): void {
 }
 
 /**
+ * Direct path: the native address of `u.buffer`, or -1 when the stage must be used.
+ *
+ * Only a plain, non-resizable, non-empty ArrayBuffer qualifies: its backing store is
+ * off the V8 heap and never moves while it is alive (`u.buffer` also moves a small
+ * on-heap typed array's bytes off-heap for good). A detached buffer has byteLength 0,
+ * so a cached address is reused only for the same ArrayBuffer with the same byteLength.
+ * SharedArrayBuffers and resizable buffers take the stage. The caller's view keeps the
+ * buffer alive during the call; the one-entry cache (the ESP engine reuses its packet
+ * buffer) keeps the last buffer alive until the next one replaces it.
+ */
+function bufferBase(A: Arena, u: Uint8Array): Addr {
+  const ab = u.buffer;
+  if (ab === A.lastAb && ab.byteLength === A.lastLen) return A.lastBase;
+  if (!(ab instanceof ArrayBuffer) || (ab as { resizable?: boolean }).resizable === true || ab.byteLength === 0) {
+    return -1;
+  }
+  const base = A.addressOf(ab);
+  if (!Number.isSafeInteger(base) || base === 0) return -1;
+  A.lastAb = ab;
+  A.lastLen = ab.byteLength;
+  A.lastBase = base;
+  return base;
+}
+
+/**
  * EVP_CipherUpdate over `buf` in place, through the stage in chunks of at most
  * STAGE_LEN bytes; `out` false feeds AAD (NULL output). Returns false on failure.
  */
@@ -211,6 +259,15 @@ function cipherUpdate(L: Libcrypto, A: Arena, ctx: Addr, buf: Uint8Array, out: b
     const b = A.bytes;
     for (let i = 0; i < buf.length; i++) b[OFF_AAD + i] = buf[i] ?? 0;
     return buf.length === 0 || L.EVP_CipherUpdate(ctx, 0, base + OFF_OUTL, base + OFF_AAD, buf.length) === 1;
+  }
+  if (buf.length === 0) return true;
+  const direct = bufferBase(A, buf);
+  if (direct >= 0) {
+    // in place in the caller's buffer: buf.byteOffset + buf.length <= byteLength by construction
+    // of the view, and buf.length <= INT_MAX (checkFfiLength)
+    const p = direct + buf.byteOffset;
+    if (L.EVP_CipherUpdate(ctx, out ? p : 0, base + OFF_OUTL, p, buf.length) !== 1) return false;
+    return !out || A.i32[OFF_OUTL >> 2] === buf.length;
   }
   for (let off = 0; off < buf.length; off += STAGE_LEN) {
     const n = Math.min(STAGE_LEN, buf.length - off);
@@ -280,12 +337,17 @@ class EvpAead extends EvpContext implements AeadContext {
     if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
     if (!cipherUpdate(L, A, ctx, data, true)) fail('EVP_CipherUpdate(data)');
     if (L.EVP_CipherFinal_ex(ctx, base + OFF_FINAL, base + OFF_OUTL) !== 1) fail('EVP_CipherFinal_ex');
-    // RFC 4106 §6: a truncated ICV is the leading icvLen bytes of the full tag
-    if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, this.icvLen, base + OFF_TAG) !== 1) {
+    // RFC 4106 §6: a truncated ICV is the leading icvLen bytes of the full tag; GET_TAG
+    // writes exactly icvLen bytes (tag.length === icvLen, checked above)
+    const tagBase = bufferBase(A, tag);
+    const tagAt = tagBase >= 0 ? tagBase + tag.byteOffset : base + OFF_TAG;
+    if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, this.icvLen, tagAt) !== 1) {
       fail('EVP_CTRL_AEAD_GET_TAG');
     }
-    const b = A.bytes;
-    for (let i = 0; i < this.icvLen; i++) tag[i] = b[OFF_TAG + i] ?? 0;
+    if (tagBase < 0) {
+      const b = A.bytes;
+      for (let i = 0; i < this.icvLen; i++) tag[i] = b[OFF_TAG + i] ?? 0;
+    }
   }
 
   open(iv: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array): boolean {
@@ -296,10 +358,16 @@ class EvpAead extends EvpContext implements AeadContext {
     const { L, A } = this;
     const base = A.base;
     this.nonce(iv);
-    const b = A.bytes;
-    for (let i = 0; i < this.icvLen; i++) b[OFF_TAG + i] = tag[i] ?? 0;
+    // SET_TAG reads exactly icvLen bytes (tag.length === icvLen, checked above)
+    const tagBase = bufferBase(A, tag);
+    let tagAt = base + OFF_TAG;
+    if (tagBase >= 0) tagAt = tagBase + tag.byteOffset;
+    else {
+      const b = A.bytes;
+      for (let i = 0; i < this.icvLen; i++) b[OFF_TAG + i] = tag[i] ?? 0;
+    }
     if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 0) !== 1) fail('EVP_CipherInit_ex(iv)');
-    if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, this.icvLen, base + OFF_TAG) !== 1) {
+    if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, this.icvLen, tagAt) !== 1) {
       fail('EVP_CTRL_AEAD_SET_TAG');
     }
     if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
@@ -422,6 +490,13 @@ class EvpMac extends EvpContext implements MacContext {
 
   private update(buf: Uint8Array): void {
     const { L, A, ctx } = this;
+    if (buf.length === 0) return;
+    const direct = bufferBase(A, buf);
+    if (direct >= 0) {
+      // HMAC_Update reads buf.length bytes from inside the caller's view
+      if (L.HMAC_Update(ctx, direct + buf.byteOffset, buf.length) !== 1) fail('HMAC_Update');
+      return;
+    }
     for (let off = 0; off < buf.length; off += STAGE_LEN) {
       const n = Math.min(STAGE_LEN, buf.length - off);
       stageIn(A, off === 0 && n === buf.length ? buf : buf.subarray(off, off + n), 0);
