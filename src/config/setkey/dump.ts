@@ -113,6 +113,12 @@ export function ipsecHexdump(b: Uint8Array): string {
 
 const hex8 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
+/** `keepalive`, `float`, `keepalive,float` or `none`: the words of setkey's esprit `-n`. */
+export function natSideWords(n: { readonly keepalive?: boolean; readonly float?: boolean }): string {
+  const w = [...(n.keepalive ? ['keepalive'] : []), ...(n.float ? ['float'] : [])];
+  return w.length === 0 ? 'none' : w.join(',');
+}
+
 function endpoint(e: SaEndpoint, withPorts: boolean): string {
   return withPorts ? `${e.addr.text}[${e.port ?? 0}]` : e.addr.text;
 }
@@ -136,6 +142,8 @@ export function formatSadEntry(e: SadDumpEntry, opts: DumpOptions = {}): string 
     if (oa.dst) s += ` OAR=${oa.dst.text}`;
     s += '\n';
   }
+  // esprit: the NAT side (sadb_sa_flags 0x00010000 / 0x00020000), as the `-n` option writes it
+  if (e.natt?.keepalive || e.natt?.float) s += `\tesprit: -n ${natSideWords(e.natt)}\n`;
   if (e.satype === 'esp' && e.encryption) {
     s += `\tE: ${DUMP_ENCR_NAME[e.encryption.algorithm]} ${ipsecHexdump(e.encryption.key)}\n`;
   }

@@ -7,6 +7,7 @@
 import { toHex } from '../../util/hex.js';
 import type { IpAddr } from '../../util/ip-addr.js';
 import { DUMP_ENCR_NAME, DUMP_INTEG_NAME } from './algorithms.js';
+import { natSideWords } from './dump.js';
 import { formatPolicy } from './policy.js';
 import type { AddCommand, SaEndpoint, Selector, SetkeyCommand, UpperSpec } from './types.js';
 
@@ -59,6 +60,8 @@ function addOptions(c: AddCommand): string[] {
   if (c.lifetime.hard.bytes !== undefined) o.push(`-bh ${c.lifetime.hard.bytes}`);
   if (c.lifetime.soft.bytes !== undefined) o.push(`-bs ${c.lifetime.soft.bytes}`);
   if (c.natt && c.natt.type !== 'rfc3948') o.push(`-e ${c.natt.type}`);
+  // `-n` only when it differs from the default (float, no keepalives)
+  if (c.natt && (c.natt.keepalive === true || c.natt.float !== true)) o.push(`-n ${natSideWords(c.natt)}`);
   if (c.natt?.oa) {
     const a = (x: IpAddr | undefined) => (x ? x.text : 'any');
     o.push(`-o ${a(c.natt.oa.src)} ${a(c.natt.oa.dst)}`);
