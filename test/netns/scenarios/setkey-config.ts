@@ -4,8 +4,8 @@ import type { Framing } from './esprit-node.js';
  * setkey(8) scripts for one end of a manually keyed tunnel (grammar: docs/setkey.md):
  *
  *   flush; spdflush;
- *   add LOCAL[lp] REMOTE[rp] esp-udp SPI_OUT -m tunnel -u REQID_OUT -E aes-gcm-16 KEY_OUT [-e F] [-n N];
- *   add REMOTE[rp] LOCAL[lp] esp-udp SPI_IN  -m tunnel -u REQID_IN  -E aes-gcm-16 KEY_IN  [-e F] [-n N];
+ *   add LOCAL[lp] REMOTE[rp] esp-udp SPI_OUT -m tunnel -r 64 -u REQID_OUT -E aes-gcm-16 KEY_OUT [-e F] [-n N];
+ *   add REMOTE[rp] LOCAL[lp] esp-udp SPI_IN  -m tunnel -r 64 -u REQID_IN  -E aes-gcm-16 KEY_IN  [-e F] [-n N];
  *   spdadd LNET RNET any -P out ipsec esp/tunnel/LOCAL-REMOTE/LEVEL;
  *   spdadd RNET LNET any -P in  ipsec esp/tunnel/REMOTE-LOCAL/LEVEL;
  *
@@ -61,6 +61,8 @@ export interface TunnelEndConfig {
   readonly level?: 'require' | 'unique';
   /** start with flush; spdflush; (default true) */
   readonly flush?: boolean;
+  /** anti-replay window in packets (linux dialect; default 64, RFC 4303 §3.4.3; setkey's own default 0 disables it) */
+  readonly replay?: number;
 }
 
 function endpoint(addr: string, port: number | undefined): string {
@@ -77,7 +79,7 @@ function saLine(
 ): string {
   const udp = sport !== undefined || dport !== undefined;
   const proto = udp ? 'esp-udp' : 'esp';
-  const opts = [`-m tunnel -u ${k.reqid}`];
+  const opts = [`-m tunnel -r ${c.replay ?? 64} -u ${k.reqid}`];
   if (udp && c.framing) opts.push(`-e ${c.framing}`);
   if (udp && c.nat && c.nat.length > 0) opts.push(`-n ${c.nat.join(',')}`);
   return `add ${endpoint(src, sport)} ${endpoint(dst, dport)} ${proto} 0x${k.spi.toString(16)} ${opts.join(' ')}\n    -E aes-gcm-16 0x${k.key} ;`;
