@@ -122,8 +122,9 @@ export async function readCapture(file: string, udpencapPorts: readonly number[]
       return {
         n: Number(f[0]),
         protocols: f[1] ?? '',
-        src: f[2] || f[3] || '',
-        dst: f[4] || f[5] || '',
+        // ICMP errors carry the offending header: tshark lists outer and quoted values, outer first
+        src: (f[2] || f[3] || '').split(',')[0] ?? '',
+        dst: (f[4] || f[5] || '').split(',')[0] ?? '',
         srcPort: num(f[6]),
         dstPort: num(f[7]),
         espSpi: f[8] || undefined,
@@ -162,6 +163,11 @@ export function summarize(pkts: readonly CapturedPacket[], port = 4500): Capture
   let housekeeping = 0;
   const other: CapturedPacket[] = [];
   for (const p of pkts) {
+    // an ICMP error quoting a UDP/ESP packet (tshark dissects the quote too) is not ESP
+    if (/:icmp(v6)?:/.test(p.protocols)) {
+      other.push(p);
+      continue;
+    }
     const onPort = p.srcPort === port || p.dstPort === port;
     const udp = /:udp(:|$)/.test(p.protocols);
     if (udp && onPort && p.espSpi !== undefined) espInUdp++;
