@@ -3,7 +3,20 @@
 
 Standard library only (socket AF_UNIX, struct). It is a second implementation of the wire
 format: nothing here is derived from esprit's TypeScript. Every layout below cites the
-docs/pfkey.md section it comes from; RFC 2367 supplies the satype and SA-state numbers.
+docs/pfkey.md section it comes from.
+
+Gaps in docs/pfkey.md this client exposed (all fixed in the docs since):
+  - satype numbers (ESP 3, AH 2) and SA states (LARVAL 0 .. DEAD 3) were not given
+    (taken from RFC 2367 §2.3.1 at first);
+  - ipsecrequest `proto` did not say it is an IP protocol number (ESP 50);
+  - the policy id's low 3 bits use the xfrm direction numbers (out = 1), not IPSEC_DIR;
+  - "every reply echoes seq" contradicted DUMP's seq N-1..0; reply type and the echo of
+    pid 0 were unstated; error replies' version was unstated;
+  - EMSGSIZE for a wrong sadb_msg_len cannot happen over the stream socket (framing uses it);
+  - which request fields matter (sadb_sa_state, address proto/prefixlen/port) was unstated;
+  - the message table omitted X_SA2 from NEW_MAPPING, optional extensions (X_NAT_T_DPORT in
+    GET/DELETE) and which replies carry keys; kame replies carry both OAI and OAR;
+  - algorithm numbers and key bits were spread over prose; now one table.
 
 Usage: pfkey_client.py --socket PATH --dialect linux|kame --params JSON
 Prints one JSON object describing what the daemon answered (the TypeScript test asserts it).
