@@ -123,6 +123,8 @@ export async function startIpsecd(o: IpsecdOptions): Promise<Ipsecd> {
           startedMs,
           nowMs: o.clock.now(),
           version: ESPRIT_VERSION,
+          ...(io ? { dataplane: io.status() } : {}),
+          ...(ike ? { ikeChannel: ike } : {}),
         }),
     });
   } catch (e) {
