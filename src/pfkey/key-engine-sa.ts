@@ -30,7 +30,12 @@ import {
   UDP_ENCAP,
 } from '../wire/pfkey/index.js';
 import { chooseSuite } from './pfkey-algorithms.js';
-import { ESPRIT_NAT_T_TYPE, SADB_X_SAFLAGS_ESN } from './private-values.js';
+import {
+  ESPRIT_NAT_T_TYPE,
+  ESPRIT_SAFLAGS_NAT_FLOAT,
+  ESPRIT_SAFLAGS_NAT_KEEPALIVE,
+  SADB_X_SAFLAGS_ESN,
+} from './private-values.js';
 
 const EINVAL = ERRNO.linux.EINVAL;
 const EOPNOTSUPP = ERRNO.linux.EOPNOTSUPP;
@@ -198,6 +203,26 @@ function replayField(dialect: PfkeyDialect, packets: number): number {
   return Math.min(255, dialect === 'kame' ? Math.ceil(packets / 8) : packets);
 }
 
+/**
+ * The esprit NAT side bits of sadb_sa_flags -> SaConfig (docs/pfkey.md "Private values").
+ * Absent bits mean off, as in the Linux kernel, which never moves an SA or sends keepalives
+ * by itself; `esprit setkey` sets float by default on esp-udp SAs (docs/setkey.md).
+ */
+export function natSideFromFlags(flags: number): { natKeepalive?: true; natFloat?: true } {
+  return {
+    ...((flags & ESPRIT_SAFLAGS_NAT_KEEPALIVE) !== 0 ? { natKeepalive: true as const } : {}),
+    ...((flags & ESPRIT_SAFLAGS_NAT_FLOAT) !== 0 ? { natFloat: true as const } : {}),
+  };
+}
+
+/** SaConfig -> the esprit NAT side bits (an SA from another source than PF_KEY still reports them). */
+export function natSideFlags(cfg: SaConfig | undefined): number {
+  if (!cfg) return 0;
+  return (cfg.natKeepalive ? ESPRIT_SAFLAGS_NAT_KEEPALIVE : 0) | (cfg.natFloat ? ESPRIT_SAFLAGS_NAT_FLOAT : 0);
+}
+
+const NAT_SIDE_MASK = ESPRIT_SAFLAGS_NAT_KEEPALIVE | ESPRIT_SAFLAGS_NAT_FLOAT;
+
 export interface SaInstall {
   /** undefined when a mature UPDATE carries no algorithms (only lifetimes / NAT-T) */
   readonly cfg: SaConfig | undefined;
@@ -230,6 +255,7 @@ export function parseInstall(
   const natOa = parseNatOa(ix, family);
   const mature = target.mature;
   if (mature?.cfg && sa.encrypt === 0 && sa.auth === 0 && !ix.byName.KEY_ENCRYPT && !ix.byName.KEY_AUTH) {
+    // the NAT side stays (Sad.update takes only the encapsulation and NAT-OA from a mature UPDATE)
     const cfg: SaConfig = {
       ...mature.cfg,
       encapsulation: encap ?? mature.cfg.encapsulation,
@@ -257,6 +283,7 @@ export function parseInstall(
     seq: 1n,
     ...(natOa ? { natOa } : {}),
     lifetime: espLifetime(lifetime ?? UNLIMITED),
+    ...natSideFromFlags(sa.flags),
   };
   return { cfg, lifetime, reqid: sa2?.reqid, flags: sa.flags, encap };
 }
@@ -292,7 +319,7 @@ export function saExtensions(e: SaEntry, dialect: PfkeyDialect, o: SaMessageOpti
       state: STATE[e.state],
       auth,
       encrypt: encr,
-      flags: e.flags >>> 0,
+      flags: ((e.flags & ~NAT_SIDE_MASK) | natSideFlags(cfg)) >>> 0,
     },
   ];
   if (o.limits !== 'soft') out.push(lifetimeExt('LIFETIME_HARD', e.lifetime.hard));

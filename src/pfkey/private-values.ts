@@ -23,3 +23,15 @@ export const ESPRIT_NAT_T_TYPE = {
   CISCO_UDP: 0xf0,
   CISCO_UDP_VPNC_KEEPALIVE: 0xf1,
 } as const;
+
+/**
+ * sadb_sa_flags bits for which side of a NAT an SA is on (SaConfig.natKeepalive /
+ * natFloat). PF_KEY has no field for them; macOS has a precedent in its private
+ * SADB_X_EXT_NATT_KEEPALIVE flag. Linux af_key uses PFS 0x1 and 0x20000000-0x80000000
+ * (XFRM_STATE_*), KAME 0x1-0x200 (CYCSEQ 0x40, PRAND 0x100, PZERO 0x200 ...) and 0x400 (ESN);
+ * 0x00010000 and 0x00020000 are free in both. Meaningful for UDP-encapsulated SAs only.
+ */
+/** Send NAT keepalives toward the peer of this outbound SA: we are behind the NAT (RFC 3948 §4). */
+export const ESPRIT_SAFLAGS_NAT_KEEPALIVE = 0x00010000;
+/** Follow the peer's new NAT mapping on this inbound SA: we are NOT behind the NAT (RFC 3947 §7, RFC 7296 §2.23). */
+export const ESPRIT_SAFLAGS_NAT_FLOAT = 0x00020000;

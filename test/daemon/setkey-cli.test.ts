@@ -58,7 +58,7 @@ after(() => {
 const SCRIPT = `# NAT-T tunnel, as docs/setkey.md
 flush ;
 spdflush ;
-add 10.0.1.2[4500] 20.0.0.2[4500] esp-udp 0x10001 -m tunnel -u 1
+add 10.0.1.2[4500] 20.0.0.2[4500] esp-udp 0x10001 -m tunnel -u 1 -n keepalive
     -E aes-gcm-16 0x000102030405060708090a0b0c0d0e0f10111213 ;
 add 20.0.0.1[32768] 20.0.0.2[4500] esp-udp 0x10002 -m tunnel -u 2 -e udp-encaps-00
     -E aes-cbc 0x00112233445566778899aabbccddeeff
@@ -81,12 +81,14 @@ const ERRORS = [
   '',
 ].join('\n');
 
-// pfkey_dump.c pfkey_sadump1 for the two SAs of SCRIPT, in creation order (sadb_seq counts down)
+// pfkey_dump.c pfkey_sadump1 for the two SAs of SCRIPT, in creation order (sadb_seq counts down);
+// esprit adds the `-n` line and flag bits 0x00010000 keepalive / 0x00020000 float (the esp-udp default)
 const SAD = [
   '10.0.1.2[4500] 20.0.0.2[4500] ',
   '\tesp-udp mode=tunnel spi=65537(0x00010001) reqid=1(0x00000001)',
+  '\tesprit: -n keepalive',
   '\tE: aes-gcm-16  00010203 04050607 08090a0b 0c0d0e0f 10111213',
-  '\tseq=0x00000000 replay=0 flags=0x00000040 state=mature ',
+  '\tseq=0x00000000 replay=0 flags=0x00010040 state=mature ',
   '\tcreated: T',
   '\tdiff: D(s)\thard: 0(s)\tsoft: 0(s)',
   '\tlast:                     \thard: 0(s)\tsoft: 0(s)',
@@ -95,9 +97,10 @@ const SAD = [
   '\tsadb_seq=1 pid=P refcnt=0',
   '20.0.0.1[32768] 20.0.0.2[4500] ',
   '\tesp-udp mode=tunnel spi=65538(0x00010002) reqid=2(0x00000002)',
+  '\tesprit: -n float',
   '\tE: aes-cbc  00112233 44556677 8899aabb ccddeeff',
   '\tA: hmac-sha1  01020304 05060708 090a0b0c 0d0e0f10 11121314',
-  '\tseq=0x00000000 replay=0 flags=0x00000040 state=mature ',
+  '\tseq=0x00000000 replay=0 flags=0x00020040 state=mature ',
   '\tcreated: T',
   '\tdiff: D(s)\thard: 0(s)\tsoft: 0(s)',
   '\tlast:                     \thard: 0(s)\tsoft: 0(s)',
@@ -172,7 +175,7 @@ test('-c reads stdin (no line prefix, as setkey.c MODE_STDIN); -F / -FP empty th
   assert.equal(esprit(['setkey', '--socket', sock, '-DP']).out, 'No SPD entries.\n');
 });
 
-test('status over the control socket; data-plane options refused with exit 2', () => {
+test('status over the control socket; data-plane options without --tun refused with exit 2', () => {
   const s = esprit(['status', '--control-socket', join(dir, 'ctl.sock'), '--json']);
   assert.equal(s.code, 0, s.err);
   const st = JSON.parse(s.out) as {
@@ -192,9 +195,12 @@ test('status over the control socket; data-plane options refused with exit 2', (
   assert.equal(st.counters.framingErrors, 0);
   const t = esprit(['status', '--control-socket', join(dir, 'ctl.sock')]);
   assert.match(t.out, /^esprit ipsecd 0\.1\.0, up \d+ s\n/);
-  const tun = esprit(['ipsecd', '--tun', 'esp0']);
-  assert.equal(tun.code, 2);
-  assert.match(tun.err, /not implemented yet/);
+  const lone = esprit(['ipsecd', '--listen', '0.0.0.0:4500']);
+  assert.equal(lone.code, 2);
+  assert.match(lone.err, /--listen needs --tun/);
+  const both = esprit(['ipsecd', '--tun', 'esp0', '--no-dataplane']);
+  assert.equal(both.code, 2);
+  assert.match(both.err, /exclude each other/);
 });
 
 test('SIGTERM: exit 0, socket files removed; a second daemon on a live socket refuses to start', async () => {

@@ -19,7 +19,7 @@ import type { EncrAlgorithm, IntegAlgorithm } from '../../crypto/suites.js';
 import { toHex } from '../../util/hex.js';
 import type { IpAddr } from '../../util/ip-addr.js';
 import { DUMP_ENCR_NAME, DUMP_INTEG_NAME } from './algorithms.js';
-import { upperName } from './format.js';
+import { natSideWords, upperName } from './format.js';
 import { formatPriority, formatRequest } from './policy.js';
 import type { Policy, SaEndpoint, SaMode, Selector, SetkeyNatt, UpperSpec } from './types.js';
 
@@ -136,6 +136,8 @@ export function formatSadEntry(e: SadDumpEntry, opts: DumpOptions = {}): string 
     if (oa.dst) s += ` OAR=${oa.dst.text}`;
     s += '\n';
   }
+  // esprit: the NAT side (sadb_sa_flags 0x00010000 / 0x00020000), as the `-n` option writes it
+  if (e.natt?.keepalive || e.natt?.float) s += `\tesprit: -n ${natSideWords(e.natt)}\n`;
   if (e.satype === 'esp' && e.encryption) {
     s += `\tE: ${DUMP_ENCR_NAME[e.encryption.algorithm]} ${ipsecHexdump(e.encryption.key)}\n`;
   }

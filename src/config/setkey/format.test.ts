@@ -102,6 +102,8 @@ const addCmd: fc.Arbitrary<AddCommand> = fc
     nattType: fc.constantFrom('rfc3948' as const, 'udp-encaps-00' as const, 'cisco-udp' as const),
     oaSrc: fc.boolean(),
     oaDst: fc.boolean(),
+    natKeepalive: fc.boolean(),
+    natFloat: fc.boolean(),
     seed: fc.tuple(endpoint(ipv4), endpoint(ipv4), endpoint(ipv6), endpoint(ipv6), ipv4, ipv4, ipv6, ipv6),
   })
   .map((r) => {
@@ -139,7 +141,14 @@ const addCmd: fc.Arbitrary<AddCommand> = fc
     const oa = oaSrc || oaDst ? { ...(oaSrc ? { src: oaSrc } : {}), ...(oaDst ? { dst: oaDst } : {}) } : undefined;
     return {
       ...base,
-      natt: { type: r.nattType, sport: src.port || 4500, dport: dst.port || 4500, ...(oa ? { oa } : {}) },
+      natt: {
+        type: r.nattType,
+        sport: src.port || 4500,
+        dport: dst.port || 4500,
+        ...(oa ? { oa } : {}),
+        keepalive: r.natKeepalive,
+        float: r.natFloat,
+      },
     };
   });
 

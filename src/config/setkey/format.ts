@@ -47,6 +47,12 @@ function key(k: Uint8Array): string {
   return `0x${toHex(k)}`;
 }
 
+/** `keepalive`, `float`, `keepalive,float` or `none`: the words of setkey's esprit `-n`. */
+export function natSideWords(n: { readonly keepalive?: boolean; readonly float?: boolean }): string {
+  const w = [...(n.keepalive ? ['keepalive'] : []), ...(n.float ? ['float'] : [])];
+  return w.length === 0 ? 'none' : w.join(',');
+}
+
 function addOptions(c: AddCommand): string[] {
   const o: string[] = [];
   if (c.mode !== 'any') o.push(`-m ${c.mode}`);
@@ -59,6 +65,8 @@ function addOptions(c: AddCommand): string[] {
   if (c.lifetime.hard.bytes !== undefined) o.push(`-bh ${c.lifetime.hard.bytes}`);
   if (c.lifetime.soft.bytes !== undefined) o.push(`-bs ${c.lifetime.soft.bytes}`);
   if (c.natt && c.natt.type !== 'rfc3948') o.push(`-e ${c.natt.type}`);
+  // `-n` only when it differs from the default (float, no keepalives)
+  if (c.natt && (c.natt.keepalive === true || c.natt.float !== true)) o.push(`-n ${natSideWords(c.natt)}`);
   if (c.natt?.oa) {
     const a = (x: IpAddr | undefined) => (x ? x.text : 'any');
     o.push(`-o ${a(c.natt.oa.src)} ${a(c.natt.oa.dst)}`);

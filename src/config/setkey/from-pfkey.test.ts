@@ -46,7 +46,7 @@ test('SAD reply (linux) -> SadDumpEntry -> the docs/setkey.md pfkey_sadump1 text
   assert.equal(e.spi, 0x1000);
   assert.equal(e.state, 'mature');
   assert.equal(e.mode, 'tunnel');
-  assert.deepEqual(e.natt, { type: 'rfc3948', sport: 4500, dport: 4500 });
+  assert.deepEqual(e.natt, { type: 'rfc3948', sport: 4500, dport: 4500, keepalive: false, float: false });
   assert.equal(e.encryption?.algorithm, 'aes-cbc');
   assert.equal(e.integrity?.algorithm, 'hmac-sha1-96');
   const text = formatSadEntry(e, { now: 1577836800 + 64 });
@@ -184,4 +184,20 @@ test('algorithm numbers map back per dialect (suites.ts), unknown ones to undefi
   assert.equal(encrFromNumber(28, 'kame'), 'chacha20-poly1305');
   assert.equal(integFromNumber(5, 'linux'), 'hmac-sha256-128');
   assert.equal(encrFromNumber(99, 'linux'), undefined);
+});
+
+test('esprit NAT side bits in sadb_sa_flags -> natt.keepalive/float and the `esprit: -n` dump line', () => {
+  // the SAD_LINUX reply with flags 0x00030000 (LE 00000300): keepalive 0x00010000 | float 0x00020000
+  const withBits = SAD_LINUX.replace('04 01 03 0c  00000000', '04 01 03 0c  00000300');
+  const e = sadEntryFromPfkey(msg(withBits, 'linux'), 'linux');
+  assert.equal(e.natt?.keepalive, true);
+  assert.equal(e.natt?.float, true);
+  const lines = formatSadEntry(e).split('\n');
+  assert.equal(lines[2], '\tesprit: -n keepalive,float');
+  assert.equal(lines[5], '\tseq=0x00000000 replay=4 flags=0x00030000 state=mature ');
+  const floatOnly = sadEntryFromPfkey(
+    msg(SAD_LINUX.replace('04 01 03 0c  00000000', '04 01 03 0c  00000200'), 'linux'),
+    'linux',
+  );
+  assert.equal(formatSadEntry(floatOnly).split('\n')[2], '\tesprit: -n float');
 });

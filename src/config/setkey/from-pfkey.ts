@@ -28,7 +28,14 @@ import {
   UDP_ENCAP,
 } from '../../wire/pfkey/index.js';
 import type { LifetimeCounters, SadDumpEntry, SaState, SpdDumpEntry } from './dump.js';
-import { IPPROTO_AH, IPPROTO_ESP, NAT_T_TYPE_CISCO_UDP, NAT_T_TYPE_CISCO_UDP_VPNC_KEEPALIVE } from './to-pfkey.js';
+import {
+  ESPRIT_SAFLAGS_NAT_FLOAT,
+  ESPRIT_SAFLAGS_NAT_KEEPALIVE,
+  IPPROTO_AH,
+  IPPROTO_ESP,
+  NAT_T_TYPE_CISCO_UDP,
+  NAT_T_TYPE_CISCO_UDP_VPNC_KEEPALIVE,
+} from './to-pfkey.js';
 import type { IpsecRequest, NattType, Policy, SaMode } from './types.js';
 
 /** IPPROTO_ICMP 1, IPPROTO_ICMPV6 58: selector ports carry type and code (parse.y fix_portstr). */
@@ -122,6 +129,8 @@ export function sadEntryFromPfkey(msg: PfkeyMessage, dialect: PfkeyDialect, path
       sport: byName.X_NAT_T_SPORT?.port ?? 0,
       dport: byName.X_NAT_T_DPORT?.port ?? 0,
       ...(oa ? { oa } : {}),
+      keepalive: (sa.flags & ESPRIT_SAFLAGS_NAT_KEEPALIVE) !== 0,
+      float: (sa.flags & ESPRIT_SAFLAGS_NAT_FLOAT) !== 0,
     };
   }
   const current = counters(byName.LIFETIME_CURRENT);

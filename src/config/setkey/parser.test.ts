@@ -153,8 +153,8 @@ add 20.0.0.2 [4500] 20.0.0.1 [32768] esp-udp 10001 -E rijndael-cbc "aaaaaaaaaaaa
     assert.deepEqual(sa.integrity, { algorithm: 'none', key: new Uint8Array(0) });
     assert.equal(sa.mode, 'any');
   }
-  assert.deepEqual(sas[2]?.natt, { type: 'rfc3948', sport: 32768, dport: 4500 });
-  assert.deepEqual(sas[3]?.natt, { type: 'rfc3948', sport: 4500, dport: 32768 });
+  assert.deepEqual(sas[2]?.natt, { type: 'rfc3948', sport: 32768, dport: 4500, keepalive: false, float: true });
+  assert.deepEqual(sas[3]?.natt, { type: 'rfc3948', sport: 4500, dport: 32768, keepalive: false, float: true });
   assert.equal(sas[3]?.dst.addr.text, '20.0.0.1');
 });
 
@@ -536,8 +536,26 @@ spdadd 10.0.2.0/24 10.0.1.0/24 any -P out ipsec
     esp/tunnel/20.0.0.2[4500]-20.0.0.1[32768]/unique:2 ;`;
   const [, , sa, sp] = parseSetkey(b);
   assert.ok(sa?.op === 'add' && sp?.op === 'spdadd');
-  assert.deepEqual(sa.natt, { type: 'rfc3948', sport: 32768, dport: 4500 });
+  assert.deepEqual(sa.natt, { type: 'rfc3948', sport: 32768, dport: 4500, keepalive: false, float: true });
   assert.equal(sa.reqid, 1);
   assert.equal(sp.policy.requests[0]?.tunnel?.dst.port, 32768);
   assert.equal(sp.policy.requests[0]?.reqid, 2);
+});
+
+test('esprit -n: keepalive/float/none lists; default float on esp-udp; refused on esp and for bad words', () => {
+  const k = '-E aes-gcm-16 0x000102030405060708090a0b0c0d0e0f10111213';
+  const side = (opt: string) => {
+    const [c] = parseSetkey(`add 10.0.0.1 10.0.0.2 esp-udp 0x1000 ${opt} ${k} ;`);
+    assert.ok(c?.op === 'add');
+    return { keepalive: c.natt?.keepalive, float: c.natt?.float };
+  };
+  assert.deepEqual(side(''), { keepalive: false, float: true });
+  assert.deepEqual(side('-n keepalive'), { keepalive: true, float: false });
+  assert.deepEqual(side('-n keepalive,float'), { keepalive: true, float: true });
+  assert.deepEqual(side('-n none'), { keepalive: false, float: false });
+  assert.throws(() => parseSetkey(`add 10.0.0.1 10.0.0.2 esp 0x1000 -n float ${k} ;`), /-n needs protocol esp-udp/);
+  assert.throws(() => parseSetkey(`add 10.0.0.1 10.0.0.2 esp-udp 0x1000 -n floaty ${k} ;`), /-n takes keepalive/);
+  assert.throws(() => parseSetkey(`add 10.0.0.1 10.0.0.2 esp-udp 0x1000 -n none,float ${k} ;`), /-n takes keepalive/);
+  assert.throws(() => parseSetkey(`add 10.0.0.1 10.0.0.2 esp-udp 0x1000 -n float,float ${k} ;`), /-n takes keepalive/);
+  assert.throws(() => parseSetkey(`add 10.0.0.1 10.0.0.2 esp-udp 0x1000 -n float -n none ${k} ;`), /duplicate -n/);
 });

@@ -36,6 +36,12 @@ import type {
 /** parse.y get_port: an esp-udp endpoint without a port uses 4500 (RFC 3948 §2.1 / RFC 3947 §4). */
 export const DEFAULT_NATT_PORT = 4500;
 
+/** `-n` when none is written on an esp-udp SA: float, no keepalives (docs/setkey.md). */
+export const DEFAULT_NAT_SIDE: { readonly keepalive: boolean; readonly float: boolean } = {
+  keepalive: false,
+  float: true,
+};
+
 /** Upper-layer protocol names understood without /etc/protocols (IANA protocol numbers). */
 export const UPPER_PROTOCOLS: Readonly<Record<string, number>> = {
   any: 255,
@@ -262,6 +268,7 @@ class Parser {
     let nattType: NattType | undefined;
     let oa: { src?: IpAddr; dst?: IpAddr } | undefined = espUdpOa ? { src: espUdpOa } : undefined;
     let nattTok: Token | undefined;
+    let natSide: { keepalive: boolean; float: boolean } | undefined;
     const seen = new Set<string>();
     for (;;) {
       const t = this.lx.next();
@@ -336,6 +343,27 @@ class Parser {
           nattType = n.text as NattType;
           break;
         }
+        case '-n': {
+          // esprit: -n keepalive|float|none[,...]; the list replaces the default (float)
+          once('-n');
+          nattTok = t;
+          const n = this.lx.next();
+          const words = n.kind === 'word' ? n.text.split(',') : [];
+          const side = { keepalive: false, float: false };
+          const seenWords = new Set<string>();
+          for (const w of words) {
+            if ((w !== 'keepalive' && w !== 'float' && w !== 'none') || seenWords.has(w)) {
+              this.fail(n, '-n takes keepalive, float or none (a comma list: keepalive,float)');
+            }
+            seenWords.add(w);
+            if (w !== 'none') side[w] = true;
+          }
+          if (words.length === 0 || (seenWords.has('none') && words.length > 1)) {
+            this.fail(n, '-n takes keepalive, float or none (a comma list: keepalive,float)');
+          }
+          natSide = side;
+          break;
+        }
         case '-o': {
           once('-o');
           nattTok = t;
@@ -405,6 +433,9 @@ class Parser {
         sport: src.port || DEFAULT_NATT_PORT,
         dport: dst.port || DEFAULT_NATT_PORT,
         ...(oa ? { oa } : {}),
+        // default for manual keying: float (a gateway learns a NATed client's port from its
+        // first authenticated packet, RFC 3947 §7); keepalives only where asked for
+        ...(natSide ?? DEFAULT_NAT_SIDE),
       },
     };
   }

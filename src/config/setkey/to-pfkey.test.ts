@@ -52,7 +52,7 @@ test('add esp-udp (RFC 3948) aes-gcm-16, linux: setkeymsg_add order and values',
       02 03 00 03  1300 0000  01000000  92100000   # v2 ADD errno 0 satype ESP, len 19 words, seq 1, pid 4242
       0400 0900  a000 0000                         # KEY_ENCRYPT, 4 words, 160 bits
       00010203 04050607 08090a0b 0c0d0e0f 10111213 00000000   # key + pad to 8
-      0200 0100  00010001  00 00 00 14  40000000   # SA: spi 0x10001 (net), replay 0, state 0, auth 0, encrypt 20 (AES-GCM-16), flags CYCSEQ
+      0200 0100  00010001  00 00 00 14  40000200   # SA: spi 0x10001 (net), replay 0, state 0, auth 0, encrypt 20 (AES-GCM-16), flags CYCSEQ 0x40 | esprit NAT float 0x00020000 (esp-udp default; ipsec-tools sends 0x40)
       0200 1300  02 00 0000  00000000  01000000    # X_SA2: mode tunnel, sequence 0, reqid 1
       0100 1400  02 000000                         # X_NAT_T_TYPE: UDP_ENCAP_ESPINUDP
       0300 0500  ff 20 0000  0200 1194 0a000102 0000000000000000   # ADDRESS_SRC any/32, AF_INET, port 4500, 10.0.1.2
@@ -69,7 +69,7 @@ test('add esp-udp, kame: BSD sockaddr (sa_len 16, family 2), same numbers', () =
     hx(`
       02 03 00 03  1300 0000  01000000  92100000
       0400 0900  a000 0000  00010203 04050607 08090a0b 0c0d0e0f 10111213 00000000
-      0200 0100  00010001  00 00 00 14  40000000
+      0200 0100  00010001  00 00 00 14  40000200   # flags CYCSEQ | esprit float
       0200 1300  02 00 0000  00000000  01000000
       0100 1400  02 000000
       0300 0500  ff 20 0000  10 02 1194 0a000102 0000000000000000
@@ -227,4 +227,16 @@ test('every message decodes back in its dialect (the server sees what was meant)
       assert.deepEqual(decodePfkeyMessage(encodePfkeyMessage(m, dialect), dialect), m);
     }
   }
+});
+
+test('esprit -n: sadb_sa_flags bits 0x00010000 keepalive, 0x00020000 float (host order), -n none clears both', () => {
+  const base = 'add 10.0.1.2[4500] 20.0.0.2[4500] esp-udp 0x10001 -m tunnel -u 1';
+  const key = '-E aes-gcm-16 0x000102030405060708090a0b0c0d0e0f10111213 ;';
+  // SA extension: 0200 0100 | spi 00010001 | replay 00 state 00 auth 00 encrypt 14 | flags (LE)
+  const saExt = (line: string) => bytesOf(line, 'linux').slice(2 * (16 + 32), 2 * (16 + 32 + 16));
+  assert.equal(saExt(`${base} -n keepalive,float ${key}`), hx('0200 0100  00010001  00 00 00 14  40000300'));
+  assert.equal(saExt(`${base} -n float,keepalive ${key}`), hx('0200 0100  00010001  00 00 00 14  40000300'));
+  assert.equal(saExt(`${base} -n keepalive ${key}`), hx('0200 0100  00010001  00 00 00 14  40000100'));
+  assert.equal(saExt(`${base} -n float ${key}`), hx('0200 0100  00010001  00 00 00 14  40000200'));
+  assert.equal(saExt(`${base} -n none ${key}`), hx('0200 0100  00010001  00 00 00 14  40000000'));
 });

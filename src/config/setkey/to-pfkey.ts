@@ -52,6 +52,12 @@ import type {
 export const SADB_X_EXT_CYCSEQ = 0x0040;
 export const SADB_X_EXT_PRAND = 0x0100;
 export const SADB_X_EXT_PZERO = 0x0200;
+/**
+ * esprit-private sadb_sa_flags (src/pfkey/private-values.ts ESPRIT_SAFLAGS_NAT_*; config may
+ * not import pfkey): 0x00010000 send NAT keepalives, 0x00020000 follow the peer's new mapping.
+ */
+export const ESPRIT_SAFLAGS_NAT_KEEPALIVE = 0x00010000;
+export const ESPRIT_SAFLAGS_NAT_FLOAT = 0x00020000;
 
 /** IPPROTO_ESP 50 / IPPROTO_AH 51: sadb_x_ipsecrequest_proto carries the IP protocol. */
 export const IPPROTO_ESP = 50;
@@ -131,6 +137,8 @@ export function addMessage(c: AddCommand, dialect: PfkeyDialect, ids: MessageIds
   let flags = c.cyclicSeq ? SADB_X_EXT_CYCSEQ : 0;
   if (c.pad === 'random-pad') flags |= SADB_X_EXT_PRAND;
   if (c.pad === 'zero-pad') flags |= SADB_X_EXT_PZERO;
+  if (c.natt?.keepalive) flags |= ESPRIT_SAFLAGS_NAT_KEEPALIVE;
+  if (c.natt?.float) flags |= ESPRIT_SAFLAGS_NAT_FLOAT;
   exts.push({
     ext: 'SA',
     spi: c.spi >>> 0,

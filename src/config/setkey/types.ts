@@ -48,6 +48,13 @@ export interface SetkeyNatt {
   readonly dport: number;
   /** RFC 3947 NAT-OA: original source (KAME X_NAT_T_OAI) and destination (X_NAT_T_OAR) */
   readonly oa?: { readonly src?: IpAddr; readonly dst?: IpAddr };
+  /**
+   * esprit `-n`: which side of the NAT the SA is on (sadb_sa_flags 0x00010000 keepalive,
+   * 0x00020000 float). The parser always sets both; absent reads as false.
+   * Without `-n`, an esp-udp SA floats and sends no keepalives (docs/setkey.md).
+   */
+  readonly keepalive?: boolean;
+  readonly float?: boolean;
 }
 
 export interface AddCommand {
