@@ -3,7 +3,7 @@
 # Runs `apt-get update` first, and only when something has to be installed.
 set -euo pipefail
 PKGS=(
-  iproute2 iputils-ping nftables conntrack tcpdump tshark iperf3 python3 python3-scapy
+  iproute2 iputils-ping nftables conntrack tcpdump tshark iperf3 python3 python3-scapy python3-cryptography
   strongswan-charon strongswan-swanctl libcharon-extra-plugins
   libstrongswan-standard-plugins libstrongswan-extra-plugins libssl3
 )

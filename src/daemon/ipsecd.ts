@@ -1,18 +1,25 @@
 /**
- * `esprit ipsecd` composition: the key engine served on PF_KEY sockets plus the control
- * socket. (The data plane — TUN, UDP listeners — joins here later.)
+ * `esprit ipsecd` composition: the key engine served on PF_KEY sockets, the control socket,
+ * and (unless --no-dataplane) the data plane with its TUN, UDP listeners, raw ESP sockets and
+ * the IKE channel.
  *
  *   KeyEngine <── pfkey-server (one or more sockets, each with a dialect)
+ *       │  onChange              ^ deliver (ACQUIRE/EXPIRE/NEW_MAPPING from the data path)
+ *       v                        │
+ *   dataplane-io (TUN, UDP, raw ESP, one timer) <──> ike-channel-server (IKE daemons)
  *       │
  *       └──> status-report <── control-server (newline-delimited JSON)
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { SadChange } from '../dataplane/key-hooks.js';
 import type { SaEntry } from '../sad/sad.js';
 import type { Policy } from '../sad/spd.js';
 import type { Clock } from '../util/clock.js';
 import { type Logger, nullLogger } from '../util/logger.js';
 import { type ControlServer, startControlServer } from './control-server.js';
+import { type DataplaneIo, type DataplaneIoOptions, startDataplaneIo } from './dataplane-io.js';
+import { type IkeChannelServer, startIkeChannelServer } from './ike-channel-server.js';
 import { type PfkeyEngineLike, type PfkeyServer, type PfkeySocketSpec, startPfkeyServer } from './pfkey-server.js';
 import { buildStatusReport } from './status-report.js';
 
@@ -31,11 +38,21 @@ export interface IpsecdOptions {
   readonly controlSocket: string;
   readonly logger?: Logger;
   readonly maxQueuedBytes?: number;
+  /** the data plane; absent: key engine only (--no-dataplane) */
+  readonly dataplane?: Omit<DataplaneIoOptions, 'engine' | 'clock' | 'logger' | 'pfkey' | 'toIke'> & {
+    readonly engine: DataplaneIoOptions['engine'];
+    /** the IKE channel socket */
+    readonly ikeSocket: string;
+    /** the engine's onChange is routed here: set by startIpsecd */
+    readonly bindOnChange: (f: (c: SadChange) => void) => void;
+  };
 }
 
 export interface Ipsecd {
   readonly pfkey: PfkeyServer;
   readonly control: ControlServer;
+  readonly dataplane: DataplaneIo | undefined;
+  readonly ike: IkeChannelServer | undefined;
   close(): Promise<void>;
 }
 
@@ -52,14 +69,43 @@ export async function startIpsecd(o: IpsecdOptions): Promise<Ipsecd> {
   const startedMs = o.clock.now();
   for (const s of o.pfkeySockets) ensureDir(s.path);
   ensureDir(o.controlSocket);
+  const d = o.dataplane;
+  if (d) ensureDir(d.ikeSocket);
+  let io: DataplaneIo | undefined;
   const pfkey = await startPfkeyServer({
     engine: o.engine,
     clock: o.clock,
     sockets: o.pfkeySockets,
     logger: log,
     ...(o.maxQueuedBytes !== undefined ? { maxQueuedBytes: o.maxQueuedBytes } : {}),
+    // with a data plane, one timer (dataplane-io) serves the key engine and the data plane
+    ...(d ? { ownTimer: false, onActivity: () => io?.rearm() } : {}),
   });
+  let ike: IkeChannelServer | undefined;
   let control: ControlServer;
+  try {
+    if (d) {
+      ike = await startIkeChannelServer({
+        path: d.ikeSocket,
+        logger: log,
+        send: (local, remote, msg) => io?.sendIke(local, remote, msg),
+      });
+      const channel = ike;
+      const { ikeSocket: _s, bindOnChange, ...rest } = d;
+      io = await startDataplaneIo({
+        ...rest,
+        clock: o.clock,
+        logger: log,
+        pfkey: (ds) => pfkey.deliver(ds),
+        toIke: (local, remote, msg) => channel.toClients(local, remote, msg),
+      });
+      const plane = io;
+      bindOnChange((c) => plane.onSadChange(c));
+    }
+  } catch (e) {
+    await Promise.all([pfkey.close(), ike?.close()]);
+    throw e;
+  }
   try {
     control = await startControlServer({
       path: o.controlSocket,
@@ -77,17 +123,22 @@ export async function startIpsecd(o: IpsecdOptions): Promise<Ipsecd> {
           startedMs,
           nowMs: o.clock.now(),
           version: ESPRIT_VERSION,
+          ...(io ? { dataplane: io.status() } : {}),
+          ...(ike ? { ikeChannel: ike } : {}),
         }),
     });
   } catch (e) {
-    await pfkey.close();
+    await Promise.all([pfkey.close(), ike?.close(), io?.close()]);
     throw e;
   }
   return {
     pfkey,
     control,
+    dataplane: io,
+    ike,
     async close() {
-      await Promise.all([pfkey.close(), control.close()]);
+      // closing the TUN fd removes the (non-persistent) device and its routes
+      await Promise.all([pfkey.close(), control.close(), ike?.close(), io?.close()]);
       log.log('info', 'daemon', 'stopped');
     },
   };

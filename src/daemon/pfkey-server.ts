@@ -17,7 +17,10 @@
  * delivery best-effort; Linux pfkey_broadcast_one gives ENOBUFS). A bad length or an oversized
  * message closes only that connection.
  *
- * One real timer follows engine.nextDeadline() and calls engine.tick().
+ * One real timer follows engine.nextDeadline() and calls engine.tick() — unless `ownTimer` is
+ * false: then the daemon runs one timer for the key engine and the data plane, calls
+ * engine.tick() itself and hands the deliveries to `deliver()` (as it does with the data
+ * plane's ACQUIRE/EXPIRE/NEW_MAPPING deliveries); `onActivity` tells it to re-arm.
  */
 import { listenUnixStream, type UnixConnection, type UnixStreamServer } from '../io/unix-stream-server.js';
 import type { Clock } from '../util/clock.js';
@@ -68,6 +71,10 @@ export interface PfkeyServerOptions {
   readonly maxQueuedBytes?: number;
   /** per-connection bound for replies to its own requests waiting for the reader (default 256 MiB) */
   readonly maxBacklogBytes?: number;
+  /** run the engine's timer here (default true); false: the daemon calls engine.tick() */
+  readonly ownTimer?: boolean;
+  /** after each batch of messages from a client and each disconnect (deadlines may have moved) */
+  readonly onActivity?: () => void;
 }
 
 export interface PfkeyConnectionStatus {
@@ -118,6 +125,11 @@ export interface PfkeyServer {
   readonly sockets: readonly PfkeySocketStatus[];
   readonly connections: readonly PfkeyConnectionStatus[];
   readonly counters: PfkeyServerCounters;
+  /**
+   * Send messages the engine produced outside a request (data-plane hooks, a tick run by the
+   * daemon): best-effort, as broadcasts (dropped and counted for a client that does not read).
+   */
+  deliver(deliveries: readonly PfkeyDelivery[]): void;
   /** Stop listening, close every connection, remove the socket files, stop the timer. */
   close(): Promise<void>;
 }
@@ -274,7 +286,13 @@ export async function startPfkeyServer(opts: PfkeyServerOptions): Promise<PfkeyS
     }
   }
 
+  const ownTimer = opts.ownTimer ?? true;
+
   function arm(): void {
+    if (!ownTimer) {
+      if (!closing) opts.onActivity?.();
+      return;
+    }
     if (closing) return;
     const d = engine.nextDeadline();
     if (d === armedFor && (timer !== undefined || d === undefined)) return;
@@ -434,6 +452,9 @@ export async function startPfkeyServer(opts: PfkeyServerOptions): Promise<PfkeyS
     },
     get counters() {
       return { ...counters, connections: peers.size };
+    },
+    deliver(deliveries: readonly PfkeyDelivery[]): void {
+      if (deliveries.length !== 0) dispatch(deliveries, undefined);
     },
     async close(): Promise<void> {
       closing = true;

@@ -5,7 +5,15 @@
 
 import type { SaEntry } from '../sad/sad.js';
 import type { Policy } from '../sad/spd.js';
-import type { PolicyStatus, SaStatus, SocketStatus, StatusReport } from '../wire/control/control-message.js';
+import type {
+  DataplaneReport,
+  PolicyStatus,
+  SaStatus,
+  SocketStatus,
+  StatusReport,
+} from '../wire/control/control-message.js';
+import type { DataplaneIoStatus } from './dataplane-io.js';
+import type { IkeChannelServer } from './ike-channel-server.js';
 
 export interface StatusSources {
   readonly sad: { dump(): readonly SaEntry[] };
@@ -16,6 +24,8 @@ export interface StatusSources {
   readonly startedMs: number;
   readonly nowMs: number;
   readonly version: string;
+  readonly dataplane?: DataplaneIoStatus;
+  readonly ikeChannel?: IkeChannelServer;
 }
 
 export function saStatus(e: SaEntry): SaStatus {
@@ -53,6 +63,55 @@ export function policyStatus(p: Policy): PolicyStatus {
   };
 }
 
+/** The data plane's status as the control protocol carries it (times as ISO 8601). */
+export function dataplaneReport(d: DataplaneIoStatus, ike?: IkeChannelServer): DataplaneReport {
+  const dp = d.dataplane;
+  const { drops, ...totals } = dp.totals;
+  return {
+    tun: { name: d.tun.name, mtu: d.tun.mtu, counters: { ...d.tun.counters } },
+    rawEsp: d.raw.map((r) => ({ family: r.family, counters: { ...r.counters } })),
+    listeners: dp.listeners.map((l, i) => {
+      const { drops: ld, ...c } = l.counters;
+      const sock = d.sockets[i]?.socket;
+      return {
+        id: l.id,
+        address: l.address,
+        port: l.port,
+        role: l.role,
+        counters: { ...c, ...(sock ? { txErrors: sock.txErrors, socketErrors: sock.socketErrors } : {}) },
+        drops: { ...ld },
+      };
+    }),
+    sas: dp.sas.map((a) => ({
+      spi: a.spi,
+      direction: a.direction,
+      state: a.state,
+      mode: a.mode,
+      reqid: a.reqid,
+      src: a.src,
+      dst: a.dst,
+      framing: a.framing,
+      peer: a.peer,
+      ...(a.mappedMs !== undefined ? { movedAt: new Date(a.mappedMs).toISOString() } : {}),
+      natKeepalive: a.natKeepalive,
+      natFloat: a.natFloat,
+      packets: a.packets,
+      bytes: a.bytes,
+      drops: { ...a.drops },
+    })),
+    keepalives: dp.keepalives.map((k) => ({
+      listener: k.listener,
+      address: k.address,
+      port: k.port,
+      format: k.format,
+      sas: k.sas.length,
+    })),
+    totals: { ...totals, timerRuns: d.timerRuns },
+    drops: { ...drops },
+    ...(ike ? { ikeChannel: { path: ike.path, connections: ike.connections, counters: { ...ike.counters } } } : {}),
+  };
+}
+
 export function buildStatusReport(s: StatusSources): StatusReport {
   return {
     version: s.version,
@@ -62,5 +121,6 @@ export function buildStatusReport(s: StatusSources): StatusReport {
     policies: s.spd.dump().map(policyStatus),
     counters: s.counters,
     engine: s.engineStats,
+    ...(s.dataplane ? { dataplane: dataplaneReport(s.dataplane, s.ikeChannel) } : {}),
   };
 }

@@ -10,8 +10,12 @@
  *   tick / onSaUsed / onLifetimeEvent ──> EXPIRE (REGISTERED)
  *   onOutboundNoSa ──> ACQUIRE (REGISTERED, rate-limited), packet held until an SA arrives
  *   onNatMapping   ──> X_NAT_T_NEW_MAPPING (REGISTERED), SAs moved
+ *
+ * Parts: key-engine-checks.ts (required extensions, satype rules), key-engine-fanout.ts
+ * (clients, pfkey_broadcast), key-engine-messages.ts (ACQUIRE, NEW_MAPPING, reply headers),
+ * key-engine-sa.ts / key-engine-spd.ts (SA and policy messages <-> SAD / SPD).
  */
-import { type AcquireRequest, AcquireTable } from '../sad/acquire.js';
+import { AcquireTable } from '../sad/acquire.js';
 import type { ExpireReason } from '../sad/sa-lifetime.js';
 import { type Endpoint, Sad, type SadEvent, type SaEntry, type SaRef } from '../sad/sad.js';
 import type { PacketTuple } from '../sad/selector.js';
@@ -25,12 +29,9 @@ import {
   displayName,
   ERRNO,
   encodePfkeyMessage,
-  IPSEC_DIR,
-  IPSEC_POLICY,
   indexExtensions,
   PF_KEY_V2,
   type PfkeyDialect,
-  type PfkeyExt,
   type PfkeyExtIndex,
   type PfkeyMessage,
   SADB_MSG,
@@ -39,17 +40,14 @@ import {
 } from '../wire/pfkey/index.js';
 import { translateMessage } from './dialect-translate.js';
 import { dialectErrno, errnoName } from './errno-map.js';
-import { addressExt, parseGetspi, parseInstall, parseSaRef, saMessage } from './key-engine-sa.js';
-import { parsePolicySpec, parseSelector, policyDir, policyExtensions } from './key-engine-spd.js';
-import { proposalCombs, supportedAlgs } from './pfkey-algorithms.js';
+import { fail, REQUIRED, requireEsp, satypeFilter } from './key-engine-checks.js';
+import { type Build, type Client, type ClientId, type Delivery, Fanout, type Target } from './key-engine-fanout.js';
+import { acquireMessage, newMappingMessage, policyMessage, rawHeader, replyHeader } from './key-engine-messages.js';
+import { parseGetspi, parseInstall, parseSaRef, saMessage } from './key-engine-sa.js';
+import { parsePolicySpec, parseSelector, policyDir } from './key-engine-spd.js';
+import { supportedAlgs } from './pfkey-algorithms.js';
 
-export type ClientId = number;
-
-/** One message for one client; `message` already uses the recipient's dialect names. */
-export interface Delivery {
-  readonly to: ClientId;
-  readonly message: PfkeyMessage;
-}
+export type { ClientId, Delivery } from './key-engine-fanout.js';
 
 export type SadChange =
   | { kind: 'sa-added' | 'sa-updated'; entry: SaEntry; released: readonly Uint8Array[] }
@@ -66,50 +64,9 @@ export interface KeyEngineOptions {
   onChange?: (c: SadChange) => void;
 }
 
-interface Client {
-  readonly id: ClientId;
-  readonly dialect: PfkeyDialect;
-  readonly pid: number;
-  /** satypes this socket registered for (SADB_REGISTER) */
-  readonly registered: Set<number>;
-  promisc: boolean;
-}
-
-/** Linux af_key pfkey_broadcast targets. */
-type Target = 'one' | 'all' | 'registered';
-type Build = (dialect: PfkeyDialect) => PfkeyMessage;
-
 const E = ERRNO.linux;
 const SATYPE_ESP = SADB_SATYPE.ESP;
-/** PF_KEY satypes esprit knows but does not implement: EOPNOTSUPP rather than EINVAL. */
-const UNSUPPORTED_SATYPES = new Set<number>([
-  SADB_SATYPE.AH,
-  SADB_SATYPE.X_IPCOMP,
-  SADB_SATYPE.RSVP,
-  SADB_SATYPE.OSPFV2,
-  SADB_SATYPE.RIPV2,
-  SADB_SATYPE.MIP,
-]);
-const KAME_ONLY_SATYPES = new Set<number>([SADB_SATYPE.X_TCPSIGNATURE]);
 const REQID_AUTO_MIN = 0x4000;
-
-function fail(errno: number, detail: string): never {
-  throw new PfkeyError(errno, detail);
-}
-
-/** Required extensions per request type (RFC 2367 §3.1 as Linux af_key enforces them). */
-const REQUIRED: Partial<Record<number, readonly (keyof PfkeyExtIndex['byName'])[]>> = {
-  [SADB_MSG.GETSPI]: ['ADDRESS_SRC', 'ADDRESS_DST'],
-  [SADB_MSG.UPDATE]: ['SA', 'ADDRESS_SRC', 'ADDRESS_DST'],
-  [SADB_MSG.ADD]: ['SA', 'ADDRESS_SRC', 'ADDRESS_DST'],
-  [SADB_MSG.DELETE]: ['SA', 'ADDRESS_SRC', 'ADDRESS_DST'],
-  [SADB_MSG.GET]: ['SA', 'ADDRESS_SRC', 'ADDRESS_DST'],
-  [SADB_MSG.X_SPDADD]: ['ADDRESS_SRC', 'ADDRESS_DST', 'X_POLICY'],
-  [SADB_MSG.X_SPDUPDATE]: ['ADDRESS_SRC', 'ADDRESS_DST', 'X_POLICY'],
-  [SADB_MSG.X_SPDDELETE]: ['ADDRESS_SRC', 'ADDRESS_DST', 'X_POLICY'],
-  [SADB_MSG.X_SPDGET]: ['X_POLICY'],
-  [SADB_MSG.X_SPDDELETE2]: ['X_POLICY'],
-};
 
 export class KeyEngine {
   readonly sad: Sad;
@@ -121,10 +78,9 @@ export class KeyEngine {
   private readonly log: Logger;
   private readonly acquire: AcquireTable;
   private readonly onChange: ((c: SadChange) => void) | undefined;
-  private readonly clients = new Map<ClientId, Client>();
+  private readonly fanout = new Fanout((key) => this.bump(key));
   /** SAs the data plane was told about (mature at some point), by SaEntry.id */
   private readonly announced = new Set<number>();
-  private nextClient = 1;
 
   constructor(opts: KeyEngineOptions) {
     this.clock = opts.clock;
@@ -141,18 +97,16 @@ export class KeyEngine {
 
   /** A new client socket speaking `dialect`. */
   connect(dialect: PfkeyDialect, pid = 0): ClientId {
-    const id = this.nextClient++;
-    this.clients.set(id, { id, dialect, pid, registered: new Set(), promisc: false });
-    return id;
+    return this.fanout.connect(dialect, pid);
   }
 
   /** The socket closed: it no longer receives anything and its REGISTER/PROMISC state is gone. */
   disconnect(id: ClientId): void {
-    this.clients.delete(id);
+    this.fanout.disconnect(id);
   }
 
   dialectOf(id: ClientId): PfkeyDialect {
-    const c = this.clients.get(id);
+    const c = this.fanout.get(id);
     if (!c) throw new Error(`assertion failed: no PF_KEY client ${id}`);
     return c.dialect;
   }
@@ -163,7 +117,7 @@ export class KeyEngine {
    * SPD unchanged. Unknown client ids yield nothing.
    */
   receive(id: ClientId, bytes: Uint8Array): Delivery[] {
-    const client = this.clients.get(id);
+    const client = this.fanout.get(id);
     const out: Delivery[] = [];
     if (!client) {
       this.bump('rx.unknown-client');
@@ -182,7 +136,7 @@ export class KeyEngine {
     }
     this.bump(`rx.${displayName(SADB_MSG, msg.header.type)}`);
     // Linux pfkey_process: every request is first copied to the promiscuous sockets.
-    this.promiscCopies(out, msg, client.dialect);
+    this.fanout.promiscCopies(out, msg, client.dialect);
     try {
       this.dispatch(out, client, msg);
     } catch (e) {
@@ -274,24 +228,7 @@ export class KeyEngine {
       'pfkey',
       `SA ${spi.toString(16)}: peer moved ${c.old.addr.text}:${c.old.port} -> ${c.new.addr.text}:${c.new.port}, ${c.followers.length} outbound SA(s) followed`,
     );
-    this.send(out, 'registered', undefined, () => ({
-      // Linux pfkey_send_new_mapping: HDR | SA | ADDRESS_SRC (old) | NAT_T_SPORT (old) |
-      // ADDRESS_DST (new) | NAT_T_DPORT (new); seq = the SA's, pid 0. X_SA2 added (strongSwan needs its reqid).
-      header: { version: PF_KEY_V2, type: SADB_MSG.X_NAT_T_NEW_MAPPING, errno: 0, satype: SATYPE_ESP, seq, pid: 0 },
-      extensions: [
-        { ext: 'SA', spi, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 },
-        addressExt('ADDRESS_SRC', c.old.addr),
-        { ext: 'X_NAT_T_SPORT', port: c.old.port },
-        addressExt('ADDRESS_DST', c.new.addr),
-        { ext: 'X_NAT_T_DPORT', port: c.new.port },
-        {
-          ext: 'X_SA2',
-          mode: c.sa.mode === 'tunnel' ? 2 : c.sa.mode === 'transport' ? 1 : 0,
-          sequence: 0,
-          reqid: c.sa.reqid,
-        },
-      ],
-    }));
+    this.send(out, 'registered', undefined, () => newMappingMessage(spi, seq, c));
     this.changed({ kind: 'sa-updated', entry: c.sa, released: [] });
     for (const f of c.followers) this.changed({ kind: 'sa-updated', entry: f.entry, released: [] });
     if (c.conflicts.length > 0) this.bump('new-mapping.conflicts');
@@ -384,17 +321,8 @@ export class KeyEngine {
     }
   }
 
-  /** ESP only: AH, IPCOMP (and the other RFC 2367 types) EOPNOTSUPP, unknown values EINVAL. */
-  private requireEsp(c: Client, satype: number): void {
-    if (satype === SATYPE_ESP) return;
-    if (UNSUPPORTED_SATYPES.has(satype) || (c.dialect === 'kame' && KAME_ONLY_SATYPES.has(satype))) {
-      fail(E.EOPNOTSUPP, `satype ${displayName(SADB_SATYPE, satype)}: esprit implements ESP only`);
-    }
-    fail(E.EINVAL, `satype ${satype} is not an SA type`);
-  }
-
   private getspi(out: Delivery[], c: Client, h: SadbMsgHeader, ix: PfkeyExtIndex): void {
-    this.requireEsp(c, h.satype);
+    requireEsp(c.dialect, h.satype);
     const p = parseGetspi(ix, c.dialect, c.id, h.seq);
     const e = this.sad.getspi(p, this.rng);
     // Linux pfkey_getspi: the larval SA, to the sender only.
@@ -416,7 +344,7 @@ export class KeyEngine {
   }
 
   private update(out: Delivery[], c: Client, h: SadbMsgHeader, ix: PfkeyExtIndex): void {
-    this.requireEsp(c, h.satype);
+    requireEsp(c.dialect, h.satype);
     const { ref, entry } = this.resolve(ix, c);
     const larval = entry.state === 'larval';
     const inst = parseInstall(ix, c.dialect, larval ? { larval: entry } : { mature: entry });
@@ -436,7 +364,7 @@ export class KeyEngine {
   }
 
   private add(out: Delivery[], c: Client, h: SadbMsgHeader, ix: PfkeyExtIndex): void {
-    this.requireEsp(c, h.satype);
+    requireEsp(c.dialect, h.satype);
     const inst = parseInstall(ix, c.dialect, {});
     if (!inst.cfg) fail(E.EINVAL, 'ADD needs algorithms and keys');
     const e = this.sad.add({
@@ -453,7 +381,7 @@ export class KeyEngine {
   }
 
   private delete(out: Delivery[], c: Client, h: SadbMsgHeader, ix: PfkeyExtIndex): void {
-    this.requireEsp(c, h.satype);
+    requireEsp(c.dialect, h.satype);
     const { ref } = this.resolve(ix, c);
     const e = this.sad.delete(ref);
     this.removed(e);
@@ -463,7 +391,7 @@ export class KeyEngine {
   }
 
   private get(out: Delivery[], c: Client, h: SadbMsgHeader, ix: PfkeyExtIndex): void {
-    this.requireEsp(c, h.satype);
+    requireEsp(c.dialect, h.satype);
     const { entry } = this.resolve(ix, c);
     this.send(out, 'one', c, (d) => saMessage(entry, d, replyHeader(h, SATYPE_ESP), { keys: true, limits: 'both' }));
   }
@@ -480,7 +408,7 @@ export class KeyEngine {
 
   private register(out: Delivery[], c: Client, h: SadbMsgHeader): void {
     if (h.satype !== SADB_SATYPE.UNSPEC) {
-      this.requireEsp(c, h.satype);
+      requireEsp(c.dialect, h.satype);
       // Linux pfkey_register: a second REGISTER for the same satype is EEXIST.
       if (c.registered.has(h.satype)) fail(E.EEXIST, `already registered for ${displayName(SADB_SATYPE, h.satype)}`);
       c.registered.add(h.satype);
@@ -498,16 +426,8 @@ export class KeyEngine {
     });
   }
 
-  /** FLUSH/DUMP satype: UNSPEC = all, ESP = ESP, other known types hold nothing here. */
-  private satypeFilter(c: Client, satype: number): 'all' | 'esp' | 'none' {
-    if (satype === SADB_SATYPE.UNSPEC) return 'all';
-    if (satype === SATYPE_ESP) return 'esp';
-    if (UNSUPPORTED_SATYPES.has(satype) || (c.dialect === 'kame' && KAME_ONLY_SATYPES.has(satype))) return 'none';
-    fail(E.EINVAL, `satype ${satype} is not an SA type`);
-  }
-
   private flush(out: Delivery[], c: Client, h: SadbMsgHeader): void {
-    const f = this.satypeFilter(c, h.satype);
+    const f = satypeFilter(c.dialect, h.satype);
     const gone = f === 'none' ? [] : this.sad.flush(f === 'esp' ? 'esp' : undefined);
     for (const e of gone) this.removed(e);
     const hdr: SadbMsgHeader = { ...h, errno: 0 };
@@ -519,7 +439,7 @@ export class KeyEngine {
   }
 
   private dump(out: Delivery[], c: Client, h: SadbMsgHeader): void {
-    const f = this.satypeFilter(c, h.satype);
+    const f = satypeFilter(c.dialect, h.satype);
     const list = f === 'none' ? [] : this.sad.dump(f === 'esp' ? 'esp' : undefined);
     if (list.length === 0) fail(E.ENOENT, 'DUMP: no SAs');
     // one message per SA to the sender, sadb_msg_seq counting down to 0 on the last (KAME key_dump)
@@ -655,107 +575,11 @@ export class KeyEngine {
     }));
   }
 
-  /** Linux pfkey_process: a copy of every request to each promiscuous socket, in its dialect. */
-  private promiscCopies(out: Delivery[], msg: PfkeyMessage, from: PfkeyDialect): void {
-    for (const p of this.clients.values()) {
-      if (!p.promisc) continue;
-      this.deliver(out, p, () => translateMessage(msg, from, p.dialect), true);
-    }
-  }
-
-  /**
-   * Linux af_key pfkey_broadcast: every promiscuous socket gets a copy (KAME: wrapped in an
-   * X_PROMISC header), then ALL / REGISTERED sockets other than `one`, then `one` itself.
-   */
   private send(out: Delivery[], target: Target, one: Client | undefined, build: Build): void {
-    const cache = new Map<PfkeyDialect, PfkeyMessage | undefined>();
-    const get = (d: PfkeyDialect) => {
-      if (!cache.has(d)) {
-        try {
-          cache.set(d, build(d));
-        } catch {
-          cache.set(d, undefined);
-        }
-      }
-      return cache.get(d);
-    };
-    for (const c of this.clients.values()) {
-      if (c.promisc) this.deliver(out, c, () => get(c.dialect), true);
-      if (c === one) continue;
-      if (target === 'all' || (target === 'registered' && c.registered.has(SATYPE_ESP))) {
-        this.deliver(out, c, () => get(c.dialect), false);
-      }
-    }
-    if (one && this.clients.has(one.id)) this.deliver(out, one, () => get(one.dialect), false);
-  }
-
-  /** Append a delivery if the message encodes in the recipient's dialect (else count it). */
-  private deliver(out: Delivery[], c: Client, make: () => PfkeyMessage | undefined, promiscCopy: boolean): void {
-    let m = make();
-    try {
-      if (!m) throw new Error('no message');
-      if (promiscCopy && c.dialect === 'kame') {
-        // KAME key_sendup0: promiscuous copies are prefixed with an X_PROMISC sadb_msg (seq/pid 0)
-        m = {
-          header: { version: PF_KEY_V2, type: SADB_MSG.X_PROMISC, errno: 0, satype: 0, seq: 0, pid: 0 },
-          extensions: [],
-          embedded: encodePfkeyMessage(m, c.dialect),
-        };
-      }
-      encodePfkeyMessage(m, c.dialect);
-    } catch {
-      this.bump('undeliverable');
-      return;
-    }
-    out.push({ to: c.id, message: m });
+    this.fanout.send(out, target, one, build);
   }
 
   private bump(key: string, n = 1): void {
     this.stats[key] = (this.stats[key] ?? 0) + n;
   }
-}
-
-/** The reply header: version, type, seq and pid of the request (RFC 2367 §3.1; Linux copies them). */
-function replyHeader(h: SadbMsgHeader, satype: number): { type: number; satype: number; seq: number; pid: number } {
-  return { type: h.type, satype, seq: h.seq, pid: h.pid };
-}
-
-function policyMessage(p: Policy, h: { type: number; satype: number; seq: number; pid: number }): PfkeyMessage {
-  return {
-    header: { version: PF_KEY_V2, type: h.type, errno: 0, satype: h.satype, seq: h.seq, pid: h.pid },
-    extensions: policyExtensions(p),
-  };
-}
-
-/** Whatever header fields a message too broken to decode still has (zeros past its end). */
-function rawHeader(b: Uint8Array): SadbMsgHeader {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const u8 = (o: number) => (o < b.length ? (b[o] as number) : 0);
-  const u32 = (o: number) => (o + 4 <= b.length ? v.getUint32(o, true) : 0);
-  return { version: PF_KEY_V2, type: u8(1), errno: 0, satype: u8(3), seq: u32(8), pid: u32(12) };
-}
-
-/**
- * SADB_ACQUIRE (RFC 2367 §3.1.6; Linux pfkey_send_acquire): ADDRESS_SRC/DST = the SA's
- * endpoints, X_POLICY (type IPSEC, dir OUTBOUND, the policy's id and priority), PROPOSAL
- * (replay 32). KAME also gets X_SA2 (mode, reqid), as KAME key_acquire sends it.
- */
-function acquireMessage(req: AcquireRequest, d: PfkeyDialect): PfkeyMessage {
-  const ext: PfkeyExt[] = [addressExt('ADDRESS_SRC', req.src), addressExt('ADDRESS_DST', req.dst)];
-  if (d === 'kame') ext.push({ ext: 'X_SA2', mode: req.mode === 'tunnel' ? 2 : 1, sequence: 0, reqid: req.reqid });
-  ext.push(
-    {
-      ext: 'X_POLICY',
-      policyType: IPSEC_POLICY.IPSEC,
-      dir: IPSEC_DIR.OUTBOUND,
-      id: req.policy.id,
-      priority: req.policy.priority,
-      requests: [],
-    },
-    { ext: 'PROPOSAL', replay: 32, combs: proposalCombs(d) },
-  );
-  return {
-    header: { version: PF_KEY_V2, type: SADB_MSG.ACQUIRE, errno: 0, satype: SATYPE_ESP, seq: req.seq, pid: 0 },
-    extensions: ext,
-  };
 }

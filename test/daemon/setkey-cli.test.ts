@@ -175,7 +175,7 @@ test('-c reads stdin (no line prefix, as setkey.c MODE_STDIN); -F / -FP empty th
   assert.equal(esprit(['setkey', '--socket', sock, '-DP']).out, 'No SPD entries.\n');
 });
 
-test('status over the control socket; data-plane options refused with exit 2', () => {
+test('status over the control socket; data-plane options without --tun refused with exit 2', () => {
   const s = esprit(['status', '--control-socket', join(dir, 'ctl.sock'), '--json']);
   assert.equal(s.code, 0, s.err);
   const st = JSON.parse(s.out) as {
@@ -195,9 +195,12 @@ test('status over the control socket; data-plane options refused with exit 2', (
   assert.equal(st.counters.framingErrors, 0);
   const t = esprit(['status', '--control-socket', join(dir, 'ctl.sock')]);
   assert.match(t.out, /^esprit ipsecd 0\.1\.0, up \d+ s\n/);
-  const tun = esprit(['ipsecd', '--tun', 'esp0']);
-  assert.equal(tun.code, 2);
-  assert.match(tun.err, /not implemented yet/);
+  const lone = esprit(['ipsecd', '--listen', '0.0.0.0:4500']);
+  assert.equal(lone.code, 2);
+  assert.match(lone.err, /--listen needs --tun/);
+  const both = esprit(['ipsecd', '--tun', 'esp0', '--no-dataplane']);
+  assert.equal(both.code, 2);
+  assert.match(both.err, /exclude each other/);
 });
 
 test('SIGTERM: exit 0, socket files removed; a second daemon on a live socket refuses to start', async () => {

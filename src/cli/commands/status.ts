@@ -102,6 +102,58 @@ export function formatStatus(s: StatusReport): string {
       ),
     );
   }
+  const d = s.dataplane;
+  if (d) {
+    const drops = (r: Readonly<Record<string, number>>) =>
+      Object.entries(r)
+        .filter(([, v]) => v !== 0)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',') || '-';
+    out.push('', `data plane: TUN ${d.tun.name} mtu ${d.tun.mtu}`);
+    out.push(
+      table(
+        ['spi', 'dir', 'mode', 'reqid', 'framing', 'peer (mapping)', 'moved', 'nat', 'packets', 'bytes', 'drops'],
+        d.sas.map((a) => [
+          `0x${a.spi}`,
+          a.direction,
+          a.mode,
+          String(a.reqid),
+          a.framing,
+          a.framing === 'none' ? a.peer.address : `${a.peer.address}:${a.peer.port}`,
+          a.movedAt ?? '-',
+          [a.natKeepalive ? 'keepalive' : '', a.natFloat ? 'float' : ''].filter((x) => x).join(',') || '-',
+          String(a.packets),
+          String(a.bytes),
+          drops(a.drops),
+        ]),
+      ),
+      '',
+      table(
+        ['listener', 'role', 'rx', 'tx', 'esp in/out', 'ike in/out', 'keepalive in/out', 'drops'],
+        d.listeners.map((l) => {
+          const c = (k: string) => String(l.counters[k] ?? 0);
+          return [
+            l.address.includes(':') ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`,
+            l.role,
+            c('rxPackets'),
+            c('txPackets'),
+            `${c('espIn')}/${c('espOut')}`,
+            `${c('ikeIn')}/${c('ikeOut')}`,
+            `${c('keepalivesIn')}/${c('keepalivesOut')}`,
+            drops(l.drops),
+          ];
+        }),
+      ),
+      '',
+      `TUN: rx ${d.tun.counters.rxPackets ?? 0} tx ${d.tun.counters.txPackets ?? 0} tx-drops ${
+        (d.tun.counters.txDropAgain ?? 0) + (d.tun.counters.txDropNoBufs ?? 0) + (d.tun.counters.txErrors ?? 0)
+      }`,
+      `totals: ${Object.entries(d.totals)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+      `drops: ${drops(d.drops)}`,
+    );
+  }
   out.push('', 'counters:');
   for (const [k, v] of Object.entries(s.counters)) out.push(`  ${k} ${v}`);
   out.push('engine:');

@@ -19,7 +19,7 @@ import type { EncrAlgorithm, IntegAlgorithm } from '../../crypto/suites.js';
 import { toHex } from '../../util/hex.js';
 import type { IpAddr } from '../../util/ip-addr.js';
 import { DUMP_ENCR_NAME, DUMP_INTEG_NAME } from './algorithms.js';
-import { upperName } from './format.js';
+import { natSideWords, upperName } from './format.js';
 import { formatPriority, formatRequest } from './policy.js';
 import type { Policy, SaEndpoint, SaMode, Selector, SetkeyNatt, UpperSpec } from './types.js';
 
@@ -112,12 +112,6 @@ export function ipsecHexdump(b: Uint8Array): string {
 }
 
 const hex8 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
-
-/** `keepalive`, `float`, `keepalive,float` or `none`: the words of setkey's esprit `-n`. */
-export function natSideWords(n: { readonly keepalive?: boolean; readonly float?: boolean }): string {
-  const w = [...(n.keepalive ? ['keepalive'] : []), ...(n.float ? ['float'] : [])];
-  return w.length === 0 ? 'none' : w.join(',');
-}
 
 function endpoint(e: SaEndpoint, withPorts: boolean): string {
   return withPorts ? `${e.addr.text}[${e.port ?? 0}]` : e.addr.text;

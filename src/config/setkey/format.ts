@@ -7,7 +7,6 @@
 import { toHex } from '../../util/hex.js';
 import type { IpAddr } from '../../util/ip-addr.js';
 import { DUMP_ENCR_NAME, DUMP_INTEG_NAME } from './algorithms.js';
-import { natSideWords } from './dump.js';
 import { formatPolicy } from './policy.js';
 import type { AddCommand, SaEndpoint, Selector, SetkeyCommand, UpperSpec } from './types.js';
 
@@ -46,6 +45,12 @@ function upper(u: UpperSpec): string {
 
 function key(k: Uint8Array): string {
   return `0x${toHex(k)}`;
+}
+
+/** `keepalive`, `float`, `keepalive,float` or `none`: the words of setkey's esprit `-n`. */
+export function natSideWords(n: { readonly keepalive?: boolean; readonly float?: boolean }): string {
+  const w = [...(n.keepalive ? ['keepalive'] : []), ...(n.float ? ['float'] : [])];
+  return w.length === 0 ? 'none' : w.join(',');
 }
 
 function addOptions(c: AddCommand): string[] {

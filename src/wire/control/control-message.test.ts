@@ -77,3 +77,19 @@ test('random input to the decoders yields only WireError', () => {
     { numRuns: 300 },
   );
 });
+
+test('responses: an optional dataplane object is checked (arrays where the shape says so)', () => {
+  const base = '"version":"0","uptimeSeconds":1,"sockets":[],"sas":[],"policies":[],"counters":{},"engine":{}';
+  const dp =
+    '"tun":{"name":"t","mtu":1400,"counters":{}},"rawEsp":[],"listeners":[],"sas":[],"keepalives":[],"totals":{},"drops":{}';
+  const ok = decodeControlResponse(`{"ok":true,"status":{${base},"dataplane":{${dp}}}}`);
+  assert.ok(ok.ok && ok.status.dataplane?.tun.name === 't');
+  assert.throws(() => decodeControlResponse(`{"ok":true,"status":{${base},"dataplane":[]}}`), {
+    code: 'bad-value',
+    path: 'control.response.status.dataplane',
+  });
+  assert.throws(
+    () => decodeControlResponse(`{"ok":true,"status":{${base},"dataplane":{${dp.replace('"sas":[]', '"sas":{}')}}}}`),
+    { code: 'bad-value', path: 'control.response.status.dataplane.sas' },
+  );
+});

@@ -54,6 +54,64 @@ export interface SocketStatus {
   readonly drops: number;
 }
 
+/** One SA as the data plane uses it (docs/dataplane.md §7): framing, the peer's current mapping, counters. */
+export interface DataplaneSaReport {
+  readonly spi: string;
+  /** 'in', 'out', or 'unused' before its first packet */
+  readonly direction: string;
+  readonly state: string;
+  readonly mode: string;
+  readonly reqid: number;
+  readonly src: string;
+  readonly dst: string;
+  /** none | rfc3948 | udp-encaps-00 | cisco-udp */
+  readonly framing: string;
+  /** the peer's current address and NAT-T port (dst/dport outbound, src/sport inbound) */
+  readonly peer: { readonly address: string; readonly port: number };
+  /** when a NAT mapping change last moved the SA (ISO 8601), if ever */
+  readonly movedAt?: string;
+  readonly natKeepalive: boolean;
+  readonly natFloat: boolean;
+  readonly packets: number;
+  readonly bytes: number;
+  /** non-zero drop counters by reason */
+  readonly drops: Readonly<Record<string, number>>;
+}
+
+export interface ListenerReport {
+  readonly id: number;
+  readonly address: string;
+  readonly port: number;
+  readonly role: string;
+  /** rx/tx packets and bytes, ESP/IKE/keepalives each way (data plane), socket errors */
+  readonly counters: Readonly<Record<string, number>>;
+  readonly drops: Readonly<Record<string, number>>;
+}
+
+/** The data plane of an ipsecd started with --tun. */
+export interface DataplaneReport {
+  readonly tun: { readonly name: string; readonly mtu: number; readonly counters: Readonly<Record<string, number>> };
+  readonly rawEsp: readonly { readonly family: number; readonly counters: Readonly<Record<string, number>> }[];
+  readonly listeners: readonly ListenerReport[];
+  readonly sas: readonly DataplaneSaReport[];
+  readonly keepalives: readonly {
+    readonly listener: number;
+    readonly address: string;
+    readonly port: number;
+    readonly format: string;
+    readonly sas: number;
+  }[];
+  /** tunIn/tunOut, espIn/espOut, udp/raw/ike/keepalive counts, held/released, natMappings ... */
+  readonly totals: Readonly<Record<string, number>>;
+  /** totals by drop reason (non-zero only) */
+  readonly drops: Readonly<Record<string, number>>;
+  readonly ikeChannel?: {
+    readonly path: string;
+    readonly connections: number;
+    readonly counters: Readonly<Record<string, number>>;
+  };
+}
+
 export interface StatusReport {
   readonly version: string;
   readonly uptimeSeconds: number;
@@ -64,6 +122,8 @@ export interface StatusReport {
   readonly counters: Readonly<Record<string, number>>;
   /** the key engine's own counters */
   readonly engine: Readonly<Record<string, number>>;
+  /** present when the daemon runs the data plane */
+  readonly dataplane?: DataplaneReport;
 }
 
 export type ControlResponse =
@@ -153,6 +213,16 @@ export function decodeControlResponse(line: string): ControlResponse {
     const c = st[k];
     if (c === null || typeof c !== 'object' || Array.isArray(c)) {
       throw new WireError('bad-value', `control.response.status.${k}`, 0, `${k} must be an object`);
+    }
+  }
+  const dp = st.dataplane;
+  if (dp !== undefined) {
+    if (dp === null || typeof dp !== 'object' || Array.isArray(dp))
+      throw new WireError('bad-value', 'control.response.status.dataplane', 0, 'dataplane must be an object');
+    const d = dp as Record<string, unknown>;
+    for (const k of ['listeners', 'sas', 'keepalives', 'rawEsp'] as const) {
+      if (!Array.isArray(d[k]))
+        throw new WireError('bad-value', `control.response.status.dataplane.${k}`, 0, `${k} must be an array`);
     }
   }
   return { ok: true, status: st as unknown as StatusReport };

@@ -1,0 +1,247 @@
+/**
+ * The I/O rim around the sans-IO Dataplane (docs/dataplane.md): the TUN device, the UDP
+ * listeners, the raw ESP sockets and the IKE channel, plus the one timer of the key engine
+ * and the data plane.
+ *
+ *   TUN ──startTunReader──> dp.fromTun ──sink.udpSend──> UdpEndpoint[listener]
+ *                                     └──sink.rawSend──> RawEspSocket (v4 | v6)
+ *   UdpEndpoint[i] ──dp.fromUdp(i)──> sink.tunWrite ──> TUN
+ *   RawEspSocket ──dp.fromRawEsp──┘           sink.toIke ──> IKE channel clients
+ *   IKE channel client ──dp.sendIke──> UdpEndpoint at `local`
+ *   KeyEngine.onChange ──> dp.onSadChange;   sink.pfkey ──> PF_KEY server (deliver)
+ *   timer: min(engine.nextDeadline, dp.nextDeadline, now + 1 s) ──> engine.tick + dp.tick
+ *
+ * Buffers: node:dgram defers a send to the next tick (it resolves the address first, even a
+ * literal one), so udpSend copies the datagram into a pooled Buffer and returns false; the
+ * data plane keeps reusing its send buffer. TUN and raw sends are synchronous system calls.
+ */
+import { networkInterfaces } from 'node:os';
+import type { CryptoBackend } from '../crypto/backend.js';
+import { Dataplane, type DataplaneSink } from '../dataplane/dataplane.js';
+import type { Delivery, SadChange } from '../dataplane/key-hooks.js';
+import type { ListenerSpec } from '../dataplane/listener.js';
+import type { DataplaneStatus } from '../dataplane/status.js';
+import type { DrainLoop } from '../io/drain-loop.js';
+import { addAddress, addRoute, linkUp, removeStaleTun, setMtu } from '../io/netlink-ip.js';
+import { openRawEsp, type RawEspCounters, type RawEspSocket, startRawEspReader } from '../io/raw-esp.js';
+import { openTun, type TunCounters, type TunDevice } from '../io/tun-device.js';
+import { startTunReader } from '../io/tun-reader.js';
+import { openUdpEndpoint, type UdpCounters, type UdpEndpoint } from '../io/udp-endpoint.js';
+import type { KeyEngine } from '../pfkey/key-engine.js';
+import type { Clock } from '../util/clock.js';
+import { type Logger, nullLogger } from '../util/logger.js';
+import type { Rng } from '../util/rng.js';
+import type { IkeChannelEndpoint } from '../wire/ike-channel/ike-channel-frame.js';
+
+/**
+ * Default TUN MTU: 1400 leaves room on a 1500-byte path for the outer IPv6 header (40), UDP
+ * (8), the udp-encaps-00 marker (8), ESP header + IV (8 + 16 for AES-CBC), up to 17 bytes of
+ * padding/pad length/next header, and an ICV of up to 32 bytes (HMAC-SHA-512/256): 129 bytes,
+ * 1371 + 129 = 1500 in the worst case; 1400 is the usual round figure (strongSwan/libreswan docs).
+ */
+export const DEFAULT_TUN_MTU = 1400;
+/** Longest the timer sleeps, so a deadline that moved earlier is never missed by more than this. */
+export const MAX_TIMER_MS = 1000;
+
+export interface DataplaneIoOptions {
+  readonly engine: KeyEngine;
+  readonly backend: CryptoBackend;
+  readonly rng: Rng;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  readonly tun: {
+    readonly name: string;
+    readonly mtu?: number;
+    readonly addresses?: readonly string[];
+    readonly routes?: readonly string[];
+  };
+  readonly listeners: readonly ListenerSpec[];
+  readonly rawEsp: boolean;
+  readonly keepaliveIntervalMs?: number;
+  /** PF_KEY messages from the data plane's hooks and the timer (the PF_KEY server's deliver) */
+  readonly pfkey: (d: readonly Delivery[]) => void;
+  /** IKE received from the network (the IKE channel's toClients) */
+  readonly toIke: (local: IkeChannelEndpoint, remote: IkeChannelEndpoint, ike: Uint8Array) => void;
+}
+
+export interface ListenerIoStatus {
+  readonly address: string;
+  readonly port: number;
+  readonly socket: UdpCounters;
+}
+
+export interface DataplaneIoStatus {
+  readonly tun: { readonly name: string; readonly mtu: number; readonly counters: TunCounters };
+  readonly raw: readonly { readonly family: 4 | 6; readonly counters: RawEspCounters }[];
+  readonly sockets: readonly ListenerIoStatus[];
+  readonly dataplane: DataplaneStatus;
+  readonly timerRuns: number;
+}
+
+export interface DataplaneIo {
+  readonly dataplane: Dataplane;
+  readonly tunName: string;
+  /** KeyEngine.onChange goes here */
+  onSadChange(c: SadChange): void;
+  /** re-arm the timer (after PF_KEY activity) */
+  rearm(): void;
+  sendIke(local: IkeChannelEndpoint, remote: IkeChannelEndpoint, ike: Uint8Array): void;
+  status(): DataplaneIoStatus;
+  close(): Promise<void>;
+}
+
+/** This host's addresses (for SA lookups on wildcard listeners and raw IPv6 ESP). */
+function interfaceAddresses(): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (!a.address.includes('%')) out.push(a.address);
+  }
+  return out;
+}
+
+export async function startDataplaneIo(o: DataplaneIoOptions): Promise<DataplaneIo> {
+  const log = o.logger ?? nullLogger;
+  const mtu = o.tun.mtu ?? DEFAULT_TUN_MTU;
+  const endpoints: UdpEndpoint[] = [];
+  const raws: RawEspSocket[] = [];
+  const loops: DrainLoop[] = [];
+  let tun: TunDevice | undefined;
+  let dp: Dataplane | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  let timerRuns = 0;
+
+  const cleanup = async (): Promise<void> => {
+    closed = true;
+    if (timer !== undefined) clearTimeout(timer);
+    for (const l of loops) l.stop();
+    tun?.close();
+    for (const r of raws) r.close();
+    await Promise.all(endpoints.map((e) => e.close()));
+  };
+
+  try {
+    // crash hygiene: a TUN of this name left by a killed run (routes went with it)
+    if (await removeStaleTun(o.tun.name)) log.log('warn', 'daemon', `removed stale TUN ${o.tun.name}`);
+    tun = openTun({ name: o.tun.name });
+    const dev = tun;
+    await setMtu(dev.name, mtu);
+    for (const a of o.tun.addresses ?? []) await addAddress(dev.name, a);
+    await linkUp(dev.name);
+    for (const r of o.tun.routes ?? []) await addRoute(r, dev.name);
+
+    for (const [i, l] of o.listeners.entries()) {
+      const ep = await openUdpEndpoint({
+        address: l.address,
+        port: l.port,
+        recvBufferSize: 4 << 20,
+        sendBufferSize: 4 << 20,
+        onMessage: (payload, remote) => dp?.fromUdp(i, remote.address, remote.port, payload),
+        onError: (err) => log.log('debug', 'daemon', `udp ${l.address}:${l.port}: ${err.message}`),
+      });
+      endpoints.push(ep);
+    }
+    if (o.rawEsp) {
+      for (const family of [4, 6] as const) raws.push(openRawEsp({ family, recvBufferSize: 4 << 20 }));
+    }
+
+    const sink: DataplaneSink = {
+      udpSend(listener, address, port, payload) {
+        const ep = endpoints[listener];
+        if (!ep) return false;
+        // node:dgram sends on a later tick: hand it a copy (pooled for small sizes)
+        const copy = Buffer.allocUnsafe(payload.length);
+        copy.set(payload);
+        ep.send(copy, port, address);
+        return false;
+      },
+      rawSend(family, dst, esp) {
+        const s = raws.find((r) => r.family === family);
+        s?.sendTo(esp, dst);
+        return false;
+      },
+      tunWrite(packet) {
+        dev.write(packet);
+      },
+      toIke(local, remote, ike) {
+        o.toIke(local, remote, ike);
+      },
+      pfkey(d) {
+        o.pfkey(d);
+        rearm();
+      },
+    };
+    dp = new Dataplane({
+      keys: o.engine,
+      backend: o.backend,
+      rng: o.rng,
+      clock: o.clock,
+      logger: log,
+      sink,
+      listeners: o.listeners,
+      ...(o.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: o.keepaliveIntervalMs } : {}),
+      localAddresses: interfaceAddresses(),
+    });
+    const plane = dp;
+    const onError = (err: unknown) => log.log('error', 'esp', `data path: ${(err as Error).stack ?? String(err)}`);
+    loops.push(startTunReader(dev, (pkt) => plane.fromTun(pkt), { bufferSize: Math.max(mtu, 2048) + 256, onError }));
+    for (const r of raws)
+      loops.push(startRawEspReader(r, (esp, src) => plane.fromRawEsp(src, undefined, esp), { onError }));
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+
+  const plane = dp;
+  const dev = tun;
+
+  function fire(): void {
+    timer = undefined;
+    if (closed) return;
+    timerRuns++;
+    try {
+      o.pfkey(o.engine.tick());
+    } catch (e) {
+      log.log('error', 'pfkey', `engine.tick failed: ${(e as Error).message}`);
+    }
+    plane.tick();
+    rearm();
+  }
+
+  function rearm(): void {
+    if (closed) return;
+    const now = o.clock.now();
+    let due = now + MAX_TIMER_MS;
+    const a = o.engine.nextDeadline();
+    const b = plane.nextDeadline();
+    if (a !== undefined && a < due) due = a;
+    if (b !== undefined && b < due) due = b;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(fire, Math.max(1, Math.ceil(due - now)));
+    timer.unref();
+  }
+  rearm();
+
+  return {
+    dataplane: plane,
+    tunName: dev.name,
+    onSadChange(c) {
+      plane.onSadChange(c);
+      rearm();
+    },
+    rearm,
+    sendIke(local, remote, ike) {
+      plane.sendIke(local, remote, ike);
+    },
+    status() {
+      return {
+        tun: { name: dev.name, mtu, counters: { ...dev.counters } },
+        raw: raws.map((r) => ({ family: r.family, counters: { ...r.counters } })),
+        sockets: endpoints.map((e) => ({ address: e.local.address, port: e.local.port, socket: { ...e.counters } })),
+        dataplane: plane.status(),
+        timerRuns,
+      };
+    },
+    close: cleanup,
+  };
+}
