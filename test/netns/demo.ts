@@ -90,10 +90,14 @@ async function demo(): Promise<void> {
 
   out('[5/6] Idling until the client sends a NAT-keepalive (interval 2 s) ...');
   const ka = await pollFor(async () => {
-    const n = statusNumber(await client.status(), 'keepalivesOut') ?? 0;
+    const n = statusNumber(await gw.status(), 'keepalivesIn') ?? 0;
     return n > 0 ? n : undefined;
   }, 12_000);
-  out(ka === undefined ? '      no keepalive seen within 12 s' : `      client sent ${ka} keepalive(s)`);
+  out(
+    ka === undefined
+      ? '      no keepalive reached the gw within 12 s'
+      : `      the gw received ${ka} keepalive(s) through the NAT`,
+  );
 
   out('[6/6] Status of both ends (esprit status):');
   for (const n of [client, gw]) {

@@ -8,7 +8,7 @@ import { type ExecResult, type Lab, type LabProcess, type Role, requireSystem } 
  * (`esprit ipsecd`, `esprit setkey -f`, `esprit status --json`) and nothing else.
  *
  *   EspritNode.start(lab, 'client', {...})  spawns  node dist/src/cli/main.js ipsecd --tun esp0 ...
- *        │ sockets under a fresh temp dir (pfkey.sock, control.sock), unique per node
+ *        │ sockets under a fresh temp dir (pfkey.sock, control.sock, ike.sock), unique per node
  *        │ resolves once stderr says "ipsecd: ready"
  *   node.setkey(config)                     writes the script, runs `esprit setkey -f` in the namespace
  *   node.status()                           `esprit status --json`, parsed
@@ -97,6 +97,7 @@ export class EspritNode {
     for (const r of o.routes ?? []) a.push('--route', r);
     for (const l of o.listen ?? []) a.push('--listen', l);
     a.push('--pfkey-socket', join(dir, 'pfkey.sock'), '--control-socket', join(dir, 'control.sock'));
+    a.push('--ike-socket', join(dir, 'ike.sock'));
     if (o.noRawEsp) a.push('--no-raw-esp');
     if (o.keepaliveInterval !== undefined) a.push('--keepalive-interval', String(o.keepaliveInterval));
     if (o.mtu !== undefined) a.push('--mtu', String(o.mtu));

@@ -76,13 +76,14 @@ test('rfc3948 through the NAT: ping and iperf3 pass; the public side sees only U
   assert.deepEqual(outbound.peer, { address: LAB.natWan.v4, port: publicPort });
   assert.ok((inbound.packets ?? 0) > 0 && (outbound.packets ?? 0) > 0);
 
-  // Idle longer than --keepalive-interval 2: the client sends NAT-keepalives (RFC 3948 §2.3).
-  const sent = await pollFor(async () => {
-    const n = statusNumber(await client.status(), 'keepalivesOut') ?? 0;
+  // Idle longer than --keepalive-interval 2: the client sends NAT-keepalives (RFC 3948 §2.3)
+  // and they reach the gw through the NAT.
+  const received = await pollFor(async () => {
+    const n = statusNumber(await gw.status(), 'keepalivesIn') ?? 0;
     return n > 0 ? n : undefined;
   }, 12_000);
-  assert.ok(sent !== undefined, 'the client sent a NAT-keepalive while idle');
-  await pollFor(async () => ((statusNumber(await gw.status(), 'keepalivesIn') ?? 0) > 0 ? true : undefined), 5000);
+  assert.ok(received !== undefined, 'the gw received a NAT-keepalive while the tunnel was idle');
+  assert.ok((statusNumber(await client.status(), 'keepalivesOut') ?? 0) >= received);
 
   const pkts = await readCapture(await cap.stop());
   const s = summarize(pkts);

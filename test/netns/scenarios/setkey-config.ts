@@ -42,6 +42,8 @@ export const KEYS: readonly TunnelKeys[] = [
   },
 ];
 
+export type NatSide = 'keepalive' | 'float' | 'keepalive,float' | 'none';
+
 export interface TunnelEndConfig {
   /** this end's outer address (as it sees itself) */
   readonly local: string;
@@ -51,8 +53,13 @@ export interface TunnelEndConfig {
   readonly localPort?: number;
   readonly remotePort?: number;
   readonly framing?: Framing;
-  /** esprit `-n` flags: keepalive (behind the NAT), float (follow the peer's mapping) */
-  readonly nat?: readonly ('keepalive' | 'float')[];
+  /**
+   * esprit `-n` per SA (docs/setkey.md): `keepalive` on the outbound SA of the side behind the
+   * NAT, `float` on the inbound SA of the side that is not; `none` for neither; undefined →
+   * no `-n` (ipsecd's default: float).
+   */
+  readonly natOut?: NatSide;
+  readonly natIn?: NatSide;
   readonly out: DirectionKeys;
   readonly in: DirectionKeys;
   /** [local selector, remote selector] pairs, e.g. ['10.99.4.1/32', '10.99.3.0/24'] */
@@ -75,13 +82,14 @@ function saLine(
   sport: number | undefined,
   dport: number | undefined,
   k: DirectionKeys,
+  nat: NatSide | undefined,
   c: TunnelEndConfig,
 ): string {
   const udp = sport !== undefined || dport !== undefined;
   const proto = udp ? 'esp-udp' : 'esp';
   const opts = [`-m tunnel -r ${c.replay ?? 64} -u ${k.reqid}`];
   if (udp && c.framing) opts.push(`-e ${c.framing}`);
-  if (udp && c.nat && c.nat.length > 0) opts.push(`-n ${c.nat.join(',')}`);
+  if (udp && nat) opts.push(`-n ${nat}`);
   return `add ${endpoint(src, sport)} ${endpoint(dst, dport)} ${proto} 0x${k.spi.toString(16)} ${opts.join(' ')}\n    -E aes-gcm-16 0x${k.key} ;`;
 }
 
@@ -89,8 +97,8 @@ function saLine(
 export function tunnelEndConfig(c: TunnelEndConfig): string {
   const lines: string[] = [];
   if (c.flush ?? true) lines.push('flush ;', 'spdflush ;');
-  lines.push(saLine(c.local, c.remote, c.localPort, c.remotePort, c.out, c));
-  lines.push(saLine(c.remote, c.local, c.remotePort, c.localPort, c.in, c));
+  lines.push(saLine(c.local, c.remote, c.localPort, c.remotePort, c.out, c.natOut, c));
+  lines.push(saLine(c.remote, c.local, c.remotePort, c.localPort, c.in, c.natIn, c));
   const lv = (k: DirectionKeys) => (c.level === 'unique' ? `unique:${k.reqid}` : 'require');
   for (const [l, r] of c.selectors) {
     lines.push(`spdadd ${l} ${r} any -P out ipsec\n    esp/tunnel/${c.local}-${c.remote}/${lv(c.out)} ;`);
@@ -111,7 +119,7 @@ export interface TunnelPairSpec {
   readonly gwPort?: number;
   readonly clientPortSeenByGw?: number;
   readonly framing?: Framing;
-  /** true: client keepalive, gw float (the client is behind a NAT) */
+  /** true: the client is behind a NAT: its outbound SA sends keepalives, the gw's inbound SA floats (the other two: none) */
   readonly behindNat?: boolean;
   /** [client selector, gw selector] pairs */
   readonly selectors: readonly (readonly [string, string])[];
@@ -132,7 +140,8 @@ export function tunnelPair(s: TunnelPairSpec): { client: string; gw: string } {
     remote: s.gw,
     localPort: s.clientPort,
     remotePort: s.gwPort,
-    nat: s.behindNat ? ['keepalive'] : undefined,
+    natOut: s.behindNat ? 'keepalive' : undefined,
+    natIn: s.behindNat ? 'none' : undefined,
     out: s.keys.clientToGw,
     in: s.keys.gwToClient,
     selectors: s.selectors,
@@ -143,7 +152,8 @@ export function tunnelPair(s: TunnelPairSpec): { client: string; gw: string } {
     remote: s.clientSeenByGw ?? s.client,
     localPort: s.gwPort,
     remotePort: s.clientPortSeenByGw ?? s.clientPort,
-    nat: s.behindNat ? ['float'] : undefined,
+    natOut: s.behindNat ? 'none' : undefined,
+    natIn: s.behindNat ? 'float' : undefined,
     out: s.keys.gwToClient,
     in: s.keys.clientToGw,
     selectors: s.selectors.map(([c, g]) => [g, c] as const),

@@ -1,4 +1,5 @@
-import { type Lab, type Role, run } from '../harness.js';
+import { execFile } from 'node:child_process';
+import type { Lab, Role } from '../harness.js';
 
 /**
  * Traffic through a tunnel and what a capture saw, read by independent tools: ping(8),
@@ -61,9 +62,9 @@ export async function iperf3(
   },
 ): Promise<IperfResult> {
   const port = String(o.port ?? 5201);
-  const server = lab.spawn(o.serverRole, ['iperf3', '-s', '-1', '-B', o.serverAddress, '-p', port]);
+  const server = lab.spawn(o.serverRole, ['iperf3', '-s', '-1', '--forceflush', '-B', o.serverAddress, '-p', port]);
   try {
-    // iperf3 -s prints "Server listening on PORT" once the socket is bound.
+    // iperf3 -s prints "Server listening on PORT" once the socket is bound (--forceflush: stdout is a pipe).
     await server.waitForLine(/Server listening/, 10_000);
     const argv = ['iperf3', '-c', o.serverAddress, '-B', o.bindAddress, '-p', port, '-t', String(o.seconds), '-J'];
     if (o.udpRate) argv.push('-u', '-b', o.udpRate, '-l', '1000');
@@ -94,7 +95,7 @@ export interface CapturedPacket {
   readonly udpPayload: string;
 }
 
-const FIELDS = [
+const BASE_FIELDS = [
   'frame.number',
   'frame.protocols',
   'ip.src',
@@ -106,15 +107,31 @@ const FIELDS = [
   'esp.spi',
   'udpencap.nat_keepalive',
   'icmpv6.type',
-  'udp.payload',
 ];
 
-/** Dissect a pcap with tshark, decoding `udpencapPorts` as RFC 3948 UDP encapsulation. */
-export async function readCapture(file: string, udpencapPorts: readonly number[] = [4500]): Promise<CapturedPacket[]> {
+/**
+ * Dissect a pcap with tshark, decoding `udpencapPorts` as RFC 3948 UDP encapsulation. UDP
+ * payloads are included only when asked (`payload`): a capture of an iperf3 run holds
+ * 100k+ packets.
+ */
+export async function readCapture(
+  file: string,
+  udpencapPorts: readonly number[] = [4500],
+  o: { payload?: boolean } = {},
+): Promise<CapturedPacket[]> {
   const decode = udpencapPorts.flatMap((p) => ['-d', `udp.port==${p},udpencap`]);
-  const r = await run(['tshark', '-n', '-r', file, ...decode, '-T', 'fields', ...FIELDS.flatMap((f) => ['-e', f])]);
+  const fields = o.payload ? [...BASE_FIELDS, 'udp.payload'] : BASE_FIELDS;
+  const argv = ['tshark', '-n', '-r', file, ...decode, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])];
+  const r = await new Promise<string>((resolve, reject) => {
+    execFile(
+      argv[0] ?? '',
+      argv.slice(1),
+      { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 120_000 },
+      (err, out, err2) => (err ? reject(new Error(`${argv.join(' ')}: ${err2 || err.message}`)) : resolve(out)),
+    );
+  });
   const num = (s: string | undefined) => (s ? Number(s.split(',')[0]) : undefined);
-  return r.stdout
+  return r
     .split('\n')
     .filter((l) => l.length > 0)
     .map((l) => {

@@ -53,7 +53,7 @@ test('udp-encaps-00 on port 500 through the NAT: ping passes, every datagram is 
   const sa = saBySpi(await gw.sas(), K.clientToGw.spi);
   assert.equal(sa?.framing, 'udp-encaps-00', JSON.stringify(sa));
 
-  const pkts = await readCapture(await cap.stop(), []);
+  const pkts = await readCapture(await cap.stop(), [], { payload: true });
   const ours = new Set([K.clientToGw.spi, K.gwToClient.spi]);
   let esp = 0;
   for (const q of pkts) {
