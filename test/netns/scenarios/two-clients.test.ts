@@ -107,7 +107,7 @@ test('two clients behind one NAT: both tunnels up at once, both ping at the same
   );
   for (const s of peers)
     assert.ok((s?.packets ?? 0) >= 10, `each SA carried its client's traffic: ${JSON.stringify(s)}`);
-  // No cross-talk: client's SAs saw only client's pings (11 at least, 1 before the gw knew
-  // the SA), and the inbound policy check dropped nothing.
+  // No cross-talk: neither peer's packets were refused by the inbound policy check of the
+  // other's SA (RFC 4301 §5.2; the reqid binds each SA to its own policy).
   for (const s of peers) assert.equal(s?.drops?.['policy-mismatch'] ?? 0, 0);
 });
