@@ -20,6 +20,8 @@ export interface AeadContext {
   seal(iv: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array): void;
   /** Verify `tag` and decrypt `data` in place. Returns false on an ICV mismatch (data is then unspecified). */
   open(iv: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array): boolean;
+  /** Free native state now (EVP); idempotent. Absent on backends with nothing to free. */
+  dispose?(): void;
 }
 
 /** CBC context (AES-CBC RFC 3602, 3DES-CBC RFC 2451); `data` is a whole number of blocks. */
@@ -27,6 +29,8 @@ export interface CbcContext {
   readonly blockLen: number;
   encrypt(iv: Uint8Array, data: Uint8Array): void;
   decrypt(iv: Uint8Array, data: Uint8Array): void;
+  /** Free native state now (EVP); idempotent. */
+  dispose?(): void;
 }
 
 /** Truncated HMAC context (RFC 2104, RFC 4868 §2.1). */
@@ -34,6 +38,8 @@ export interface MacContext {
   readonly icvLen: number;
   /** MAC over `data` then `extra` (the ESN high bits, RFC 4303 §2.2.1), truncated into `out`. */
   compute(data: Uint8Array, extra: Uint8Array | undefined, out: Uint8Array): void;
+  /** Free native state now (EVP); idempotent. */
+  dispose?(): void;
 }
 
 export type AeadCipher = 'aes-gcm' | 'chacha20-poly1305';

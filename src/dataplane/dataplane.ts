@@ -656,13 +656,19 @@ export class Dataplane {
    * lifetimes): rebuilding it would restart the outbound sequence number, reusing AEAD
    * nonces (RFC 4106 §3.1), and reopen the inbound replay window. Held packets are sent.
    */
+  /** Forget an SA's ESP state and free its crypto contexts at once (EVP native objects). */
+  private dropState(states: Map<number, { readonly esp: EspSa }>, id: number): void {
+    states.get(id)?.esp.dispose();
+    states.delete(id);
+  }
+
   onSadChange(c: SadChange): void {
     this.gen++;
     if (c.kind === 'spd-changed') return;
     const e = c.entry;
     if (c.kind === 'sa-removed') {
-      this.outStates.delete(e.id);
-      this.inStates.delete(e.id);
+      this.dropState(this.outStates, e.id);
+      this.dropState(this.inStates, e.id);
       this.keepalives.untrack(e.id);
       this.unindex(e);
       return;
@@ -670,9 +676,9 @@ export class Dataplane {
     this.index(e);
     if (c.kind === 'sa-updated') {
       const o = this.outStates.get(e.id);
-      if (o && !sameCrypto(o.esp.cfg, e.cfg)) this.outStates.delete(e.id);
+      if (o && !sameCrypto(o.esp.cfg, e.cfg)) this.dropState(this.outStates, e.id);
       const i = this.inStates.get(e.id);
-      if (i && !sameCrypto(i.esp.cfg, e.cfg)) this.inStates.delete(e.id);
+      if (i && !sameCrypto(i.esp.cfg, e.cfg)) this.dropState(this.inStates, e.id);
     }
     this.refreshKeepalive(e);
     const st = this.outStates.get(e.id);

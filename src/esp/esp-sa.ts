@@ -247,6 +247,16 @@ export class EspSa {
     return this.seqExhausted ? undefined : seq64(this.seqHi, this.seqLo);
   }
 
+  /**
+   * Free the crypto contexts' native state now (the EVP backend; a no-op on node:crypto).
+   * Call when the SA is removed; the SA must not be used afterwards.
+   */
+  dispose(): void {
+    this.aead?.dispose?.();
+    this.cbc?.dispose?.();
+    this.mac?.dispose?.();
+  }
+
   /** Bytes seal() writes for a payload of `payloadLen` bytes (TFC padding included). */
   maxSealLength(payloadLen: number): number {
     const inner = Math.max(payloadLen, this.tfcPadTo);

@@ -41,7 +41,7 @@ export type PadOption = 'zero-pad' | 'random-pad' | 'seq-pad';
 export type NattType = Exclude<EncapType, 'none'>;
 
 export interface SetkeyNatt {
-  /** rfc3948 -> X_NAT_T_TYPE 2 (UDP_ENCAP_ESPINUDP), udp-encaps-00 -> 1 (NON_IKE), cisco-udp -> 2 */
+  /** rfc3948 -> X_NAT_T_TYPE 2 (UDP_ENCAP_ESPINUDP), udp-encaps-00 -> 1 (NON_IKE), cisco-udp -> 0xf0 (esprit-private, docs/pfkey.md) */
   readonly type: NattType;
   /** X_NAT_T_SPORT / DPORT: the endpoint ports, 4500 when not written (parse.y get_port) */
   readonly sport: number;
