@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../util/hex.js';
+import { parseIp } from '../util/ip-addr.js';
 import { CLIENT, GATEWAY, ICMP_REP4, ICMP_REQ4, NAT_PUBLIC, natTunnel } from './scenarios.js';
+import { saConfig } from './test-harness.js';
 
 describe('rfc3948 tunnel through a NAT', () => {
   it('carries IPv4-in-IPv4 both ways; the far TUN gets the bytes that went in', () => {
@@ -149,6 +151,26 @@ describe('rfc3948 tunnel through a NAT', () => {
     const ks = client.dp.status().keepalives;
     assert.equal(ks.length, 1);
     assert.deepEqual(ks[0]?.sas.length, 1);
+  });
+
+  it('ignores natKeepalive on an inbound SA (keepalives go only toward the peer of an outbound SA)', () => {
+    const { net, clock, client } = natTunnel();
+    // the same flag on an SA whose destination is the client itself: no keepalive "to" CLIENT
+    client.keys.addSa(
+      saConfig({
+        spi: 0x3001,
+        src: parseIp(GATEWAY),
+        dst: parseIp(CLIENT),
+        encapsulation: { type: 'rfc3948', sport: 4500, dport: 4500 },
+        natKeepalive: true,
+      }),
+    );
+    clock.advance(20_000);
+    client.dp.tick();
+    assert.equal(net.queue.length, 1);
+    assert.equal(net.queue[0]?.dst.address, GATEWAY);
+    const ks = client.dp.status().keepalives;
+    assert.equal(ks.length, 1);
   });
 
   it('a keepalive from a new port does not move the SA (RFC 3947 §7)', () => {

@@ -706,7 +706,9 @@ export class Dataplane {
   /** Track the peer mapping of an outbound SA with natKeepalive (the side behind the NAT). */
   private refreshKeepalive(e: SaEntry): void {
     const enc = e.encap;
-    if (!usable(e) || e.cfg?.natKeepalive !== true || enc.type === 'none') {
+    // Keepalives go toward the peer of an OUTBOUND SA (RFC 3948 §4): an SA whose destination
+    // is one of our addresses is inbound, and keepalives "to" it would go to ourselves.
+    if (!usable(e) || e.cfg?.natKeepalive !== true || enc.type === 'none' || this.isLocal(e.dst)) {
       this.keepalives.untrack(e.id);
       return;
     }
