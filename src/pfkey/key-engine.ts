@@ -157,6 +157,7 @@ export class KeyEngine {
     for (const ev of this.sad.tick(now)) this.expired(out, ev);
     for (const a of this.acquire.tick(now)) {
       this.bump('acquire.expired');
+      if (a.dropped > 0) this.bump('acquire.dropped-timeout', a.dropped);
       this.log.log(
         'info',
         'pfkey',
@@ -181,7 +182,13 @@ export class KeyEngine {
    */
   onOutboundNoSa(policy: Policy, tuple: PacketTuple, packet: Uint8Array): { deliveries: Delivery[]; held: boolean } {
     const out: Delivery[] = [];
+    const st = this.acquire.stats;
+    const overflow = st.droppedOverflow;
+    const limit = st.droppedLimit;
     const r = this.acquire.onNoSa(policy, tuple, packet, this.clock.now());
+    // held packets lost to the queue bound (oldest first) or to the acquire limit: counted for `esprit status`
+    if (st.droppedOverflow > overflow) this.bump('acquire.dropped-overflow', st.droppedOverflow - overflow);
+    if (st.droppedLimit > limit) this.bump('acquire.dropped-limit', st.droppedLimit - limit);
     if (r.acquire) {
       this.bump(r.acquire.resend ? 'acquire.resent' : 'acquire.sent');
       const req = r.acquire;
@@ -403,6 +410,7 @@ export class KeyEngine {
     if (h.seq === 0 || h.errno === 0) return;
     const dropped = this.acquire.fail(h.seq);
     this.bump('acquire.failed');
+    if (dropped > 0) this.bump('acquire.dropped-failed', dropped);
     this.log.log('info', 'pfkey', `ACQUIRE seq ${h.seq} failed (errno ${h.errno}); dropped ${dropped} held packets`);
   }
 
