@@ -292,9 +292,10 @@ function rig(acquire?: { queueLimit?: number; expireMs?: number; rateLimitMs?: n
   /**
    * (d) the key manager's answer, as racoon / strongSwan's kernel-pfkey give it: GETSPI for the
    * inbound SA, UPDATE of that larval SA with keys, ADD of the outbound SA; both RFC 3948
-   * (X_NAT_T_TYPE 2, SPORT/DPORT 4500). Returns the inbound SPI.
+   * (X_NAT_T_TYPE 2, SPORT/DPORT 4500). `afterInbound` runs between UPDATE and ADD. Returns
+   * the inbound SPI.
    */
-  const answer = (acqSeq: number): number => {
+  const answer = (acqSeq: number, afterInbound?: () => void): number => {
     const spiReply = request(
       msg(
         { type: T.GETSPI, satype: SATYPE_ESP, seq: acqSeq, pid: PID },
@@ -319,6 +320,7 @@ function rig(acquire?: { queueLimit?: number; expireMs?: number; rateLimitMs?: n
         ...nat,
       ),
     );
+    afterInbound?.();
     request(
       msg(
         { type: T.ADD, satype: SATYPE_ESP, seq: acqSeq, pid: PID },
@@ -445,7 +447,12 @@ describe('ACQUIRE through real PF_KEY messages, KeyEngine and Dataplane', () => 
       );
 
     // (d) GETSPI + UPDATE (inbound) release nothing; ADD (outbound) releases the three
-    r.answer(a.seq);
+    r.answer(a.seq, () => {
+      // the inbound SA (gateway -> us) is mature now, but it is not what the packets wait for
+      assert.equal(r.engine.sad.dump().filter((e) => e.state === 'mature').length, 1);
+      assert.equal(r.udp.length, 0, 'GETSPI + UPDATE of the inbound SA release nothing');
+      assert.equal(r.dp.totals.released, 0);
+    });
     assert.equal(r.udp.length, 3, 'the three held packets left');
     for (const d of r.udp) assert.deepEqual([d.listener, d.address, d.port], [0, GATEWAY, 4500]);
     const inner = gatewayOpen(r.udp);
