@@ -58,12 +58,32 @@ const T = { GETSPI: 1, UPDATE: 2, ADD: 3, ACQUIRE: 6, REGISTER: 7, X_SPDADD: 14 
 const EXT = { SA: 1, ADDRESS_SRC: 5, ADDRESS_DST: 6, KEY_ENCRYPT: 9, PROPOSAL: 13, X_POLICY: 18 } as const;
 const SATYPE_ESP = 3;
 
-/** One IPv4/UDP packet INNER:40000 -> 10.2.0.5:7 carrying `text`; header checksum per RFC 1071, UDP checksum 0 (none, RFC 768). */
-function udpPacket(text: string, ipId: number): Uint8Array {
+/** One IPv4/UDP packet INNER:40000 -> 10.2.X.Y:7 carrying `text`; header checksum per RFC 1071, UDP checksum 0 (none, RFC 768). */
+function udpPacket(text: string, ipId: number, dstLow: readonly [number, number] = [0, 5]): Uint8Array {
   const data = new TextEncoder().encode(text);
   const total = 20 + 8 + data.length;
   const p = new Uint8Array(total);
-  p.set([0x45, 0, total >> 8, total & 0xff, ipId >> 8, ipId & 0xff, 0x40, 0, 64, 17, 0, 0, 10, 1, 0, 2, 10, 2, 0, 5]);
+  p.set([
+    0x45,
+    0,
+    total >> 8,
+    total & 0xff,
+    ipId >> 8,
+    ipId & 0xff,
+    0x40,
+    0,
+    64,
+    17,
+    0,
+    0,
+    10,
+    1,
+    0,
+    2,
+    10,
+    2,
+    ...dstLow,
+  ]);
   let sum = 0;
   for (let i = 0; i < 20; i += 2) sum += ((p[i] as number) << 8) | (p[i + 1] as number);
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
@@ -509,6 +529,45 @@ describe('ACQUIRE through real PF_KEY messages, KeyEngine and Dataplane', () => 
     const c = udpPacket('c', 3);
     r.dp.fromTun(c);
     assert.deepEqual(gatewayOpen(r.udp).map(toHex), [toHex(c)]);
+  });
+
+  it('rate limit: a packet 1 s after the ACQUIRE re-sends it with the same seq; all are released', () => {
+    const r = rig();
+    r.setup();
+    r.dp.fromTun(udpPacket('a', 1));
+    r.clock.advance(999);
+    r.dp.fromTun(udpPacket('b', 2));
+    const [a1, none] = r.takeAcquires();
+    assert.ok(a1 && !none, 'one ACQUIRE within the second');
+    r.clock.advance(1);
+    r.dp.fromTun(udpPacket('c', 3));
+    const [a2, none2] = r.takeAcquires();
+    assert.ok(a2 && !none2, 'the next packet after 1 s re-sends it');
+    assert.equal(a2.seq, a1.seq, 'a resend keeps the seq');
+    assert.equal(toHex(a2.bytes), toHex(a1.bytes), 'and is the same message');
+    assert.equal(r.engine.stats['acquire.resent'], 1);
+    r.answer(a1.seq);
+    assert.equal(r.udp.length, 3);
+  });
+
+  it('acquire limit: with 1024 acquires pending (transport mode, one per destination) the next packet is dropped and counted', () => {
+    const r = rig();
+    r.setup();
+    // X_SPDADD out 10.1.0.2/32 -> 10.2.0.0/16, esp/transport//require: each destination host its own acquire
+    r.request(
+      msg(
+        { type: T.X_SPDADD, satype: 0, seq: r.nextSeq(), pid: PID },
+        address('linux', EXT.ADDRESS_SRC, INNER, 255, 32),
+        address('linux', EXT.ADDRESS_DST, '10.2.0.0', 255, 16),
+        policy(2, 2, 0, 0, ipsecrequest('linux', 50, 1, 2, 0)),
+      ),
+    );
+    // (the /24 tunnel policy of setup() is more specific for 10.2.0.x: use 10.2.1.0 and up)
+    for (let i = 0; i < 1025; i++) r.dp.fromTun(udpPacket('x', i, [1 + (i >> 8), i & 0xff]));
+    assert.equal(r.takeAcquires().length, 1024);
+    assert.equal(r.dp.totals.held, 1024);
+    assert.equal(r.dp.totals.drops['no-sa'], 1);
+    assert.equal(r.engine.stats['acquire.dropped-limit'], 1);
   });
 
   it('after a timeout the next packet starts a fresh ACQUIRE with a new seq', () => {
