@@ -10,11 +10,11 @@ import { describe, it } from 'node:test';
 import { KeyEngine } from '../pfkey/key-engine.js';
 import { FakeClock } from '../util/clock.js';
 import { fromHex } from '../util/hex.js';
-import { parseIp as ip, parsePrefix as pfx } from '../util/ip-addr.js';
+import { parseIp as ip } from '../util/ip-addr.js';
 import { SeededRng } from '../util/rng.js';
 import type { Dataplane } from './dataplane.js';
 import type { DataplaneKeyHooks } from './key-hooks.js';
-import { CLIENT, GATEWAY, ICMP_REP4, ICMP_REQ4, NAT_PUBLIC } from './scenarios.js';
+import { CLIENT, GATEWAY, ICMP_REP4, ICMP_REQ4, NAT_PUBLIC, tunnelPolicy } from './scenarios.js';
 import { type Host, KEY_B, Nat, Net, saConfig } from './test-harness.js';
 
 /** Compile-time: the real engine fits the data plane's narrow interface. */
@@ -52,14 +52,6 @@ describe('Dataplane over the real KeyEngine', () => {
     const natPort = nat.map({ address: CLIENT, port: 4500 });
     const c = engineHost(net, clock, 'client', CLIENT, true);
     const g = engineHost(net, clock, 'gateway', GATEWAY, false);
-    const any = { proto: 255, sport: 0, dport: 0 };
-    const tunnel = (src: string, dst: string) => ({
-      proto: 'esp' as const,
-      mode: 'tunnel' as const,
-      tunnel: { src: ip(src), dst: ip(dst) },
-      level: 'require' as const,
-      reqid: 0,
-    });
     c.engine.sad.add({ cfg: saConfig({ spi: 0x1001, src: ip(CLIENT), dst: ip(GATEWAY) }) });
     c.engine.sad.add({
       cfg: saConfig({
@@ -69,20 +61,8 @@ describe('Dataplane over the real KeyEngine', () => {
         encryption: { algorithm: 'aes-gcm-16', key: KEY_B },
       }),
     });
-    c.engine.spd.add({
-      selector: { src: pfx('10.1.0.2/32'), dst: pfx('10.2.0.0/24'), ...any },
-      dir: 'out',
-      action: 'ipsec',
-      requests: [tunnel(CLIENT, GATEWAY)],
-      priority: 0,
-    });
-    c.engine.spd.add({
-      selector: { src: pfx('10.2.0.0/24'), dst: pfx('10.1.0.2/32'), ...any },
-      dir: 'in',
-      action: 'ipsec',
-      requests: [tunnel(GATEWAY, CLIENT)],
-      priority: 0,
-    });
+    c.engine.spd.add({ ...tunnelPolicy('out', '10.1.0.2/32', '10.2.0.0/24', CLIENT, GATEWAY), priority: 0 });
+    c.engine.spd.add({ ...tunnelPolicy('in', '10.2.0.0/24', '10.1.0.2/32', GATEWAY, CLIENT), priority: 0 });
     g.engine.sad.add({
       cfg: saConfig({
         spi: 0x1001,
@@ -101,20 +81,8 @@ describe('Dataplane over the real KeyEngine', () => {
         encapsulation: { type: 'rfc3948', sport: 4500, dport: natPort },
       }),
     });
-    g.engine.spd.add({
-      selector: { src: pfx('10.1.0.2/32'), dst: pfx('10.2.0.0/24'), ...any },
-      dir: 'in',
-      action: 'ipsec',
-      requests: [tunnel(NAT_PUBLIC, GATEWAY)],
-      priority: 0,
-    });
-    g.engine.spd.add({
-      selector: { src: pfx('10.2.0.0/24'), dst: pfx('10.1.0.2/32'), ...any },
-      dir: 'out',
-      action: 'ipsec',
-      requests: [tunnel(GATEWAY, NAT_PUBLIC)],
-      priority: 0,
-    });
+    g.engine.spd.add({ ...tunnelPolicy('in', '10.1.0.2/32', '10.2.0.0/24', NAT_PUBLIC, GATEWAY), priority: 0 });
+    g.engine.spd.add({ ...tunnelPolicy('out', '10.2.0.0/24', '10.1.0.2/32', GATEWAY, NAT_PUBLIC), priority: 0 });
 
     c.host.dp.fromTun(ICMP_REQ4);
     net.pump();

@@ -13,7 +13,17 @@ import { fromHex, toHex } from '../util/hex.js';
 import { parseIp as ip, parsePrefix as pfx } from '../util/ip-addr.js';
 import { SeededRng } from '../util/rng.js';
 import { DATAPLANE_DROP_REASONS, type DataplaneDropReason } from './drop-reasons.js';
-import { CLIENT, CLIENT2, directPair, GATEWAY, ICMP_REP4, ICMP_REQ4, NAT_PUBLIC, natTunnel } from './scenarios.js';
+import {
+  CLIENT,
+  CLIENT2,
+  directPair,
+  GATEWAY,
+  ICMP_REP4,
+  ICMP_REQ4,
+  NAT_PUBLIC,
+  natTunnel,
+  tunnelPolicy,
+} from './scenarios.js';
 import { KEY_A, KEY_B, Nat, Net, saConfig } from './test-harness.js';
 
 /*
@@ -131,22 +141,8 @@ describe('two clients behind one NAT', () => {
         encryption: { algorithm: 'aes-gcm-16', key: KEY_B },
       }),
     );
-    c2.keys.addPolicy({
-      selector: { src: pfx('10.1.0.3/32'), dst: pfx('10.2.0.0/24'), proto: 255, sport: 0, dport: 0 },
-      dir: 'out',
-      action: 'ipsec',
-      requests: [
-        { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(CLIENT2), dst: ip(GATEWAY) }, level: 'require', reqid: 0 },
-      ],
-    });
-    c2.keys.addPolicy({
-      selector: { src: pfx('10.2.0.0/24'), dst: pfx('10.1.0.3/32'), proto: 255, sport: 0, dport: 0 },
-      dir: 'in',
-      action: 'ipsec',
-      requests: [
-        { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(GATEWAY), dst: ip(CLIENT2) }, level: 'require', reqid: 0 },
-      ],
-    });
+    c2.keys.addPolicy(tunnelPolicy('out', '10.1.0.3/32', '10.2.0.0/24', CLIENT2, GATEWAY));
+    c2.keys.addPolicy(tunnelPolicy('in', '10.2.0.0/24', '10.1.0.3/32', GATEWAY, CLIENT2));
     // gateway side of client 2: same public address, port2; reqid 7 (unique) picks the SA outbound
     gateway.keys.addSa(
       saConfig({
@@ -168,22 +164,12 @@ describe('two clients behind one NAT', () => {
       }),
       { reqid: 7 },
     );
-    gateway.keys.addPolicy({
-      selector: { src: pfx('10.1.0.3/32'), dst: pfx('10.2.0.0/24'), proto: 255, sport: 0, dport: 0 },
-      dir: 'in',
-      action: 'ipsec',
-      requests: [
-        { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(NAT_PUBLIC), dst: ip(GATEWAY) }, level: 'unique', reqid: 7 },
-      ],
-    });
-    gateway.keys.addPolicy({
-      selector: { src: pfx('10.2.0.0/24'), dst: pfx('10.1.0.3/32'), proto: 255, sport: 0, dport: 0 },
-      dir: 'out',
-      action: 'ipsec',
-      requests: [
-        { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(GATEWAY), dst: ip(NAT_PUBLIC) }, level: 'unique', reqid: 7 },
-      ],
-    });
+    gateway.keys.addPolicy(
+      tunnelPolicy('in', '10.1.0.3/32', '10.2.0.0/24', NAT_PUBLIC, GATEWAY, { level: 'unique', reqid: 7 }),
+    );
+    gateway.keys.addPolicy(
+      tunnelPolicy('out', '10.2.0.0/24', '10.1.0.3/32', GATEWAY, NAT_PUBLIC, { level: 'unique', reqid: 7 }),
+    );
     t.client.dp.fromTun(ICMP_REQ4);
     c2.dp.fromTun(req2);
     net.pump();
@@ -194,14 +180,7 @@ describe('two clients behind one NAT', () => {
     assert.deepEqual(c2.tun, [rep2]);
     assert.deepEqual(t.client.tun, []);
     // client 2 claims client 1's inner address: its SA does not match that policy
-    c2.keys.addPolicy({
-      selector: { src: pfx('10.1.0.2/32'), dst: pfx('10.2.0.0/24'), proto: 255, sport: 0, dport: 0 },
-      dir: 'out',
-      action: 'ipsec',
-      requests: [
-        { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(CLIENT2), dst: ip(GATEWAY) }, level: 'require', reqid: 0 },
-      ],
-    });
+    c2.keys.addPolicy(tunnelPolicy('out', '10.1.0.2/32', '10.2.0.0/24', CLIENT2, GATEWAY));
     c2.dp.fromTun(ICMP_REQ4);
     net.pump();
     assert.equal(gateway.tun.length, 2);
@@ -284,20 +263,7 @@ describe('drop reasons', () => {
     const discard = ICMP_REQ4.slice();
     discard[17] = 4;
     a.dp.fromTun(discard); // policy-discard
-    a.keys.addPolicy({
-      selector: { src: pfx('10.1.0.2/32'), dst: pfx('10.5.0.0/16'), proto: 255, sport: 0, dport: 0 },
-      dir: 'out',
-      action: 'ipsec',
-      requests: [
-        {
-          proto: 'esp',
-          mode: 'tunnel',
-          tunnel: { src: ip('10.0.0.2'), dst: ip('203.0.113.9') },
-          level: 'use',
-          reqid: 0,
-        },
-      ],
-    });
+    a.keys.addPolicy(tunnelPolicy('out', '10.1.0.2/32', '10.5.0.0/16', '10.0.0.2', '203.0.113.9', { level: 'use' }));
     const noSa = ICMP_REQ4.slice();
     noSa[17] = 5;
     // the fake key engine holds every packet; a key engine that does not (level use) -> no-sa
@@ -306,20 +272,7 @@ describe('drop reasons', () => {
     a.dp.fromTun(noSa); // no-sa
     a.keys.onOutboundNoSa = held;
     // an SA whose keys the engine refuses (GCM key of the wrong length) -> sa-unusable
-    a.keys.addPolicy({
-      selector: { src: pfx('10.1.0.2/32'), dst: pfx('10.6.0.0/16'), proto: 255, sport: 0, dport: 0 },
-      dir: 'out',
-      action: 'ipsec',
-      requests: [
-        {
-          proto: 'esp',
-          mode: 'tunnel',
-          tunnel: { src: ip('10.0.0.2'), dst: ip('203.0.113.6') },
-          level: 'require',
-          reqid: 0,
-        },
-      ],
-    });
+    a.keys.addPolicy(tunnelPolicy('out', '10.1.0.2/32', '10.6.0.0/16', '10.0.0.2', '203.0.113.6'));
     a.keys.addSa(
       saConfig({
         spi: 0x6001,
@@ -332,20 +285,7 @@ describe('drop reasons', () => {
     unusable[17] = 6;
     a.dp.fromTun(unusable); // sa-unusable
     // an SA on a NAT-T port nobody listens on -> no-listener
-    a.keys.addPolicy({
-      selector: { src: pfx('10.1.0.2/32'), dst: pfx('10.7.0.0/16'), proto: 255, sport: 0, dport: 0 },
-      dir: 'out',
-      action: 'ipsec',
-      requests: [
-        {
-          proto: 'esp',
-          mode: 'tunnel',
-          tunnel: { src: ip('10.0.0.2'), dst: ip('203.0.113.7') },
-          level: 'require',
-          reqid: 0,
-        },
-      ],
-    });
+    a.keys.addPolicy(tunnelPolicy('out', '10.1.0.2/32', '10.7.0.0/16', '10.0.0.2', '203.0.113.7'));
     a.keys.addSa(
       saConfig({
         spi: 0x7001,
@@ -358,20 +298,7 @@ describe('drop reasons', () => {
     noListener[17] = 7;
     a.dp.fromTun(noListener); // no-listener
     // seq-overflow: an SA whose next sequence number is the last one (RFC 4303 §3.3.3)
-    a.keys.addPolicy({
-      selector: { src: pfx('10.1.0.2/32'), dst: pfx('10.8.0.0/16'), proto: 255, sport: 0, dport: 0 },
-      dir: 'out',
-      action: 'ipsec',
-      requests: [
-        {
-          proto: 'esp',
-          mode: 'tunnel',
-          tunnel: { src: ip('10.0.0.2'), dst: ip('203.0.113.8') },
-          level: 'require',
-          reqid: 0,
-        },
-      ],
-    });
+    a.keys.addPolicy(tunnelPolicy('out', '10.1.0.2/32', '10.8.0.0/16', '10.0.0.2', '203.0.113.8'));
     a.keys.addSa(saConfig({ spi: 0x8001, src: ip('10.0.0.2'), dst: ip('203.0.113.8'), seq: 0xffff_ffffn }));
     const last = ICMP_REQ4.slice();
     last[17] = 8;
@@ -423,14 +350,7 @@ describe('drop reasons', () => {
     // b's inbound policy does not cover 10.1.0.9 -> policy-mismatch
     const spoofed = ICMP_REQ4.slice();
     spoofed[15] = 9;
-    a.keys.addPolicy({
-      selector: { src: pfx('10.1.0.9/32'), dst: pfx('10.2.0.0/24'), proto: 255, sport: 0, dport: 0 },
-      dir: 'out',
-      action: 'ipsec',
-      requests: [
-        { proto: 'esp', mode: 'tunnel', tunnel: { src: ip('10.0.0.2'), dst: ip(GATEWAY) }, level: 'require', reqid: 0 },
-      ],
-    });
+    a.keys.addPolicy(tunnelPolicy('out', '10.1.0.9/32', '10.2.0.0/24', '10.0.0.2', GATEWAY));
     a.dp.fromTun(spoofed);
     rx(net.dropQueued()[0]?.payload ?? new Uint8Array(0)); // policy-mismatch
     check(b.dp);

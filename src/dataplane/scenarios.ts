@@ -14,6 +14,7 @@
  */
 
 import type { KeepaliveFormat } from '../sad/sa-config.js';
+import type { Level, PolicySpec } from '../sad/spd.js';
 import { FakeClock } from '../util/clock.js';
 import { fromHex } from '../util/hex.js';
 import { parseIp, parsePrefix } from '../util/ip-addr.js';
@@ -42,6 +43,34 @@ export const GATEWAY = '192.0.2.1';
 
 const ip = parseIp;
 const pfx = parsePrefix;
+
+/**
+ * A tunnel-mode ESP policy (any protocol and port): inner `src` → `dst` (prefix text), outer
+ * `tunnelSrc` → `tunnelDst`; level require and no reqid unless given.
+ */
+export function tunnelPolicy(
+  dir: 'in' | 'out',
+  src: string,
+  dst: string,
+  tunnelSrc: string,
+  tunnelDst: string,
+  o: { readonly level?: Level; readonly reqid?: number } = {},
+): Omit<PolicySpec, 'priority'> {
+  return {
+    selector: { src: pfx(src), dst: pfx(dst), proto: 255, sport: 0, dport: 0 },
+    dir,
+    action: 'ipsec',
+    requests: [
+      {
+        proto: 'esp',
+        mode: 'tunnel',
+        tunnel: { src: ip(tunnelSrc), dst: ip(tunnelDst) },
+        level: o.level ?? 'require',
+        reqid: o.reqid ?? 0,
+      },
+    ],
+  };
+}
 
 export interface NatTunnel {
   readonly clock: FakeClock;
@@ -113,22 +142,8 @@ export function natTunnel(o: NatTunnelOptions = {}): NatTunnel {
       encapsulation: encap(port, port),
     }),
   );
-  client.keys.addPolicy({
-    selector: { src: pfx('10.1.0.2/32'), dst: pfx('10.2.0.0/24'), proto: 255, sport: 0, dport: 0 },
-    dir: 'out',
-    action: 'ipsec',
-    requests: [
-      { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(CLIENT), dst: ip(GATEWAY) }, level: 'require', reqid: 0 },
-    ],
-  });
-  client.keys.addPolicy({
-    selector: { src: pfx('10.2.0.0/24'), dst: pfx('10.1.0.2/32'), proto: 255, sport: 0, dport: 0 },
-    dir: 'in',
-    action: 'ipsec',
-    requests: [
-      { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(GATEWAY), dst: ip(CLIENT) }, level: 'require', reqid: 0 },
-    ],
-  });
+  client.keys.addPolicy(tunnelPolicy('out', '10.1.0.2/32', '10.2.0.0/24', CLIENT, GATEWAY));
+  client.keys.addPolicy(tunnelPolicy('in', '10.2.0.0/24', '10.1.0.2/32', GATEWAY, CLIENT));
   // gateway: the peer is the NAT's public endpoint
   const level = o.gatewayReqid
     ? { level: 'unique' as const, reqid: o.gatewayReqid }
@@ -153,18 +168,8 @@ export function natTunnel(o: NatTunnelOptions = {}): NatTunnel {
     }),
     { reqid: o.gatewayReqid ?? 0 },
   );
-  gateway.keys.addPolicy({
-    selector: { src: pfx('10.1.0.2/32'), dst: pfx('10.2.0.0/24'), proto: 255, sport: 0, dport: 0 },
-    dir: 'in',
-    action: 'ipsec',
-    requests: [{ proto: 'esp', mode: 'tunnel', tunnel: { src: ip(NAT_PUBLIC), dst: ip(GATEWAY) }, ...level }],
-  });
-  gateway.keys.addPolicy({
-    selector: { src: pfx('10.2.0.0/24'), dst: pfx('10.1.0.2/32'), proto: 255, sport: 0, dport: 0 },
-    dir: 'out',
-    action: 'ipsec',
-    requests: [{ proto: 'esp', mode: 'tunnel', tunnel: { src: ip(GATEWAY), dst: ip(NAT_PUBLIC) }, ...level }],
-  });
+  gateway.keys.addPolicy(tunnelPolicy('in', '10.1.0.2/32', '10.2.0.0/24', NAT_PUBLIC, GATEWAY, level));
+  gateway.keys.addPolicy(tunnelPolicy('out', '10.2.0.0/24', '10.1.0.2/32', GATEWAY, NAT_PUBLIC, level));
   return { clock, net, nat, client, gateway, natPort };
 }
 
@@ -202,8 +207,8 @@ export function directPair(o: DirectPairOptions): { clock: FakeClock; net: Net; 
   const b = net.host({ name: 'b', address: B, listeners: [{ address: B, port, role }] });
   const encapsulation =
     o.encap === 'none' ? { type: 'none' as const, sport: 0, dport: 0 } : { type: o.encap, sport: port, dport: port };
-  const innerA = pfx(v6 ? 'fd00:1::2/128' : '10.1.0.2/32');
-  const innerB = pfx(v6 ? 'fd00:2::/64' : '10.2.0.0/24');
+  const innerA = v6 ? 'fd00:1::2/128' : '10.1.0.2/32';
+  const innerB = v6 ? 'fd00:2::/64' : '10.2.0.0/24';
   for (const [h, self, peer, mine, theirs] of [
     [a, A, B, innerA, innerB],
     [b, B, A, innerB, innerA],
@@ -228,22 +233,8 @@ export function directPair(o: DirectPairOptions): { clock: FakeClock; net: Net; 
         encryption: { algorithm: 'aes-gcm-16', key: h === a ? KEY_B : KEY_A },
       }),
     );
-    h.keys.addPolicy({
-      selector: { src: mine, dst: theirs, proto: 255, sport: 0, dport: 0 },
-      dir: 'out',
-      action: 'ipsec',
-      requests: [
-        { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(self), dst: ip(peer) }, level: 'require', reqid: 0 },
-      ],
-    });
-    h.keys.addPolicy({
-      selector: { src: theirs, dst: mine, proto: 255, sport: 0, dport: 0 },
-      dir: 'in',
-      action: 'ipsec',
-      requests: [
-        { proto: 'esp', mode: 'tunnel', tunnel: { src: ip(peer), dst: ip(self) }, level: 'require', reqid: 0 },
-      ],
-    });
+    h.keys.addPolicy(tunnelPolicy('out', mine, theirs, self, peer));
+    h.keys.addPolicy(tunnelPolicy('in', theirs, mine, peer, self));
   }
   return { clock, net, a, b };
 }

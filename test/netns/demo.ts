@@ -12,8 +12,9 @@
  */
 import { rmSync } from 'node:fs';
 import { LAB, Lab, requireSystem } from './harness.js';
-import { EspritNode, pollFor, SCENARIO_TOOLS, statusNumber } from './scenarios/esprit-node.js';
-import { KEYS, tunnelPair } from './scenarios/setkey-config.js';
+import { type EspritNode, pollFor, SCENARIO_TOOLS, statusNumber } from './scenarios/esprit-node.js';
+import { loadKeys, natTunnel, startPair } from './scenarios/scenario.js';
+import { KEYS } from './scenarios/setkey-config.js';
 import { ping, readCapture, summarize, waitForPing } from './scenarios/traffic.js';
 
 const out = (s = ''): void => {
@@ -57,27 +58,12 @@ async function demo(): Promise<void> {
 
   out("[2/6] Starting 'esprit ipsecd' in client and gw (TUN esp0, UDP 500/4500) ...");
   const cap = await l.capture('gw', 'eth0');
-  const [client, gw] = await Promise.all([
-    EspritNode.start(l, 'client', { routes: ['10.99.3.0/24'], keepaliveInterval: 2 }),
-    EspritNode.start(l, 'gw', { routes: [`${LAB.client.lan4}/32`] }),
-  ]);
-  nodes.push(client, gw);
+  const pair = await startPair(l, { client: { keepaliveInterval: 2 } }, nodes);
+  const { client, gw } = pair;
   out(`      client ipsecd pid ${client.pid}, gw ipsecd pid ${gw.pid}: ready`);
 
   out("[3/6] Loading static keys with 'esprit setkey -f' on both ends ...");
-  const cfg = tunnelPair({
-    keys: K,
-    client: LAB.client.v4,
-    gw: LAB.gw.v4,
-    clientSeenByGw: LAB.natWan.v4,
-    clientPort: 4500,
-    gwPort: 4500,
-    framing: 'rfc3948',
-    behindNat: true,
-    selectors: [[`${LAB.client.lan4}/32`, '10.99.3.0/24']],
-  });
-  await client.setkey(cfg.client);
-  await gw.setkey(cfg.gw);
+  const cfg = await loadKeys(pair, natTunnel(K));
   out('      client setkey.conf (-n keepalive: behind the NAT; the gw uses -n float and');
   out(`      starts with the NAT's address and port 4500, then follows the real mapping):`);
   out(indent(cfg.client, '        '));

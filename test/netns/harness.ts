@@ -336,76 +336,21 @@ export class Lab {
       const gw = await mk('gw');
       const client2 = opts.secondClient ? await mk('client2') : undefined;
       const ip = (n: Netns, ...a: string[]) => n.exec(['ip', ...a]);
-
       // veth pairs are created directly inside the namespaces (no root-namespace names).
+      const veth = (a: Netns, aName: string, b: Netns, bName: string) =>
+        run(['ip', 'link', 'add', aName, 'netns', a.name, 'type', 'veth', 'peer', 'name', bName, 'netns', b.name]);
       if (client2) {
-        await run([
-          'ip',
-          'link',
-          'add',
-          'eth0',
-          'netns',
-          client.name,
-          'type',
-          'veth',
-          'peer',
-          'name',
-          'lan0',
-          'netns',
-          nat.name,
-        ]);
-        await run([
-          'ip',
-          'link',
-          'add',
-          'eth0',
-          'netns',
-          client2.name,
-          'type',
-          'veth',
-          'peer',
-          'name',
-          'lan1',
-          'netns',
-          nat.name,
-        ]);
+        await veth(client, 'eth0', nat, 'lan0');
+        await veth(client2, 'eth0', nat, 'lan1');
         await ip(nat, 'link', 'add', 'lan', 'type', 'bridge');
         for (const port of ['lan0', 'lan1']) {
           await ip(nat, 'link', 'set', port, 'master', 'lan');
           await ip(nat, 'link', 'set', port, 'up');
         }
       } else {
-        await run([
-          'ip',
-          'link',
-          'add',
-          'eth0',
-          'netns',
-          client.name,
-          'type',
-          'veth',
-          'peer',
-          'name',
-          'lan',
-          'netns',
-          nat.name,
-        ]);
+        await veth(client, 'eth0', nat, 'lan');
       }
-      await run([
-        'ip',
-        'link',
-        'add',
-        'wan',
-        'netns',
-        nat.name,
-        'type',
-        'veth',
-        'peer',
-        'name',
-        'eth0',
-        'netns',
-        gw.name,
-      ]);
+      await veth(nat, 'wan', gw, 'eth0');
 
       const hosts: Array<[Netns, string, string]> = [[client, LAB.client.v4, LAB.client.v6]];
       if (client2) hosts.push([client2, LAB.client2.v4, LAB.client2.v6]);

@@ -130,71 +130,82 @@ function parseSpi(s: string): number {
   return Number(s);
 }
 
-async function decrypt(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      sa: { type: 'string' },
-      json: { type: 'boolean' },
-      crypto: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-  });
+/** Options both subcommands take (each adds its own). */
+const JOB_OPTIONS = {
+  sa: { type: 'string' },
+  crypto: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `--sa SA.json IN OUT`, checked, with the SA file loaded. */
+interface CaptureJob {
+  readonly saFile: string;
+  readonly sas: SaConfig[];
+  readonly input: string;
+  readonly output: string;
+}
+
+/** The parsed arguments of `command` as a job; undefined after printing --help. */
+function captureJob(
+  command: 'decrypt' | 'encrypt',
+  values: { readonly sa?: string; readonly help?: boolean },
+  positionals: readonly string[],
+): CaptureJob | undefined {
   if (values.help) {
     console.log(USAGE);
-    return 0;
+    return undefined;
   }
   const [input, output, ...extra] = positionals;
   if (!values.sa || !input || !output || extra.length > 0)
-    throw new UsageError('decrypt needs --sa SA.json, IN and OUT');
-  const sas = loadSaFile(values.sa);
+    throw new UsageError(`${command} needs --sa SA.json, IN and OUT`);
+  return { saFile: values.sa, sas: loadSaFile(values.sa), input, output };
+}
+
+/** Write `records` to `output` as pcap; returns the line that says so. */
+function writeRecords(output: string, records: Parameters<typeof encodePcap>[0]): string {
+  writeFileSync(output, encodePcap(records));
+  return `wrote ${records.length} packets to ${output} (pcap, LINKTYPE_RAW)`;
+}
+
+async function decrypt(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...JOB_OPTIONS, json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  const job = captureJob('decrypt', values, positionals);
+  if (!job) return 0;
+  const { sas, input, output } = job;
   const backend = backendOf(values.crypto);
   const cap = readCapture(input);
   const rng = new NodeRng();
   const { records, summary } = decryptCapture(cap.packets, sas, (cfg) => new EspSa(cfg, 'in', { backend, rng }));
-  writeFileSync(output, encodePcap(records));
+  const wrote = writeRecords(output, records);
   if (values.json) console.log(JSON.stringify(decryptSummaryJson(input, output, summary), null, 2));
-  else
-    console.log(
-      `${formatDecryptSummary(input, summary, sas)}\nwrote ${records.length} packets to ${output} (pcap, LINKTYPE_RAW)`,
-    );
+  else console.log(`${formatDecryptSummary(input, summary, sas)}\n${wrote}`);
   return 0;
 }
 
 async function encrypt(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: {
-      sa: { type: 'string' },
-      spi: { type: 'string' },
-      crypto: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: { ...JOB_OPTIONS, spi: { type: 'string' } },
     allowPositionals: true,
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const [input, output, ...extra] = positionals;
-  if (!values.sa || !input || !output || extra.length > 0)
-    throw new UsageError('encrypt needs --sa SA.json, IN and OUT');
-  const sas = loadSaFile(values.sa);
+  const job = captureJob('encrypt', values, positionals);
+  if (!job) return 0;
+  const { sas, input, output } = job;
   let index = 0;
   if (values.spi !== undefined) {
     const spi = parseSpi(values.spi);
     index = sas.findIndex((s) => s.spi === spi);
-    if (index < 0) throw new ConfigError(values.sa, `no SA with SPI ${hex32(spi)}`);
+    if (index < 0) throw new ConfigError(job.saFile, `no SA with SPI ${hex32(spi)}`);
   }
   const sa = sas[index] as SaConfig;
   const backend = backendOf(values.crypto);
   const cap = readCapture(input);
   const { records, summary } = encryptCapture(cap.packets, sa, new EspSa(sa, 'out', { backend, rng: new NodeRng() }));
-  writeFileSync(output, encodePcap(records));
-  console.log(
-    `${formatEncryptSummary(input, summary, sa, index)}\nwrote ${records.length} packets to ${output} (pcap, LINKTYPE_RAW)`,
-  );
+  console.log(`${formatEncryptSummary(input, summary, sa, index)}\n${writeRecords(output, records)}`);
   return 0;
 }
 

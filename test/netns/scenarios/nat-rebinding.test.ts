@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { LAB, Lab, newPrefix } from '../harness.js';
-import { ESPRIT_MAIN, EspritNode, pollFor, requireScenarioSystem, saBySpi, stopAll } from './esprit-node.js';
-import { KEYS, tunnelPair } from './setkey-config.js';
+import { test } from 'node:test';
+import { LAB } from '../harness.js';
+import { ESPRIT_MAIN, pollFor, requireScenarioSystem, saBySpi } from './esprit-node.js';
+import { keysAt, natTunnel, useLab } from './scenario.js';
+import { KEYS } from './setkey-config.js';
 import { natPublicPort, ping, sleep, waitForPing } from './traffic.js';
 
 // Scenario 3: NAT rebinding. A steady ping runs through the tunnel; the NAT's conntrack table
@@ -11,20 +12,8 @@ import { natPublicPort, ping, sleep, waitForPing } from './traffic.js';
 // number (RFC 3947 §7, RFC 7296 §2.23), reports SADB_X_NAT_T_NEW_MAPPING to PF_KEY listeners
 // (seen with `esprit setkey -x`), and the replies flow again.
 const skip = requireScenarioSystem();
-const K = KEYS[0];
-
-let lab: Lab | undefined;
-const nodes: EspritNode[] = [];
-
-before(async () => {
-  if (skip) return;
-  lab = await Lab.create({ prefix: `${newPrefix()}rebind-`, natPorts: 'random' });
-});
-
-after(async () => {
-  await stopAll(nodes);
-  await lab?.destroy();
-});
+const K = keysAt(KEYS, 0);
+const scenario = useLab('rebind-', { skip });
 
 function replySeqs(lines: readonly string[]): number[] {
   return lines.flatMap((l) => {
@@ -36,26 +25,8 @@ function replySeqs(lines: readonly string[]): number[] {
 test('NAT rebinding mid-flow: traffic keeps flowing, the gw moves to the new port and reports NEW_MAPPING', {
   skip,
 }, async () => {
-  assert.ok(lab && K, 'lab was not created');
-  const l = lab;
-  const [client, gw] = await Promise.all([
-    EspritNode.start(l, 'client', { routes: ['10.99.3.0/24'] }),
-    EspritNode.start(l, 'gw', { routes: [`${LAB.client.lan4}/32`] }),
-  ]);
-  nodes.push(client, gw);
-  const cfg = tunnelPair({
-    keys: K,
-    client: LAB.client.v4,
-    gw: LAB.gw.v4,
-    clientSeenByGw: LAB.natWan.v4,
-    clientPort: 4500,
-    gwPort: 4500,
-    framing: 'rfc3948',
-    behindNat: true,
-    selectors: [[`${LAB.client.lan4}/32`, '10.99.3.0/24']],
-  });
-  await client.setkey(cfg.client);
-  await gw.setkey(cfg.gw);
+  const l = scenario.lab;
+  const { gw } = await scenario.startKeyedPair({ tunnel: natTunnel(K) });
   await waitForPing(l, 'client', LAB.client.lan4, LAB.gw.protected4);
   const oldPort = await natPublicPort(l, LAB.client.v4, 4500);
   assert.ok(oldPort !== undefined, 'the NAT mapped client:4500');

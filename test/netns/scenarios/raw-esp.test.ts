@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { LAB, Lab, newPrefix } from '../harness.js';
-import { EspritNode, requireScenarioSystem, saBySpi, stopAll } from './esprit-node.js';
-import { KEYS, tunnelPair } from './setkey-config.js';
-import { describePackets, ping, readCapture, summarize, waitForPing } from './traffic.js';
+import { test } from 'node:test';
+import { LAB } from '../harness.js';
+import { requireScenarioSystem, saBySpi } from './esprit-node.js';
+import { GW_LAN4, keysAt, pingsPass, useLab } from './scenario.js';
+import { KEYS } from './setkey-config.js';
+import { describePackets, readCapture, summarize } from './traffic.js';
 
 // Scenario 2c: plain ESP (IP protocol 50, RFC 4303) with no NAT in the path. The lab's nat
 // namespace becomes a plain router: its nftables table (masquerade and the stateful forward
@@ -12,46 +13,25 @@ import { describePackets, ping, readCapture, summarize, waitForPing } from './tr
 //
 //   client 10.99.1.2 ──(router, no NAT)── 10.99.2.2 gw, ESP proto 50 between them
 const skip = requireScenarioSystem();
-const K = KEYS[0];
-
-let lab: Lab | undefined;
-const nodes: EspritNode[] = [];
-
-before(async () => {
-  if (skip) return;
-  lab = await Lab.create({ prefix: `${newPrefix()}resp-`, natPorts: 'random' });
-  await lab.exec('nat', ['nft', 'delete', 'table', 'inet', 'labnat']);
-  await lab.exec('gw', ['ip', 'route', 'add', '10.99.1.0/24', 'via', LAB.natWan.v4]);
-});
-
-after(async () => {
-  await stopAll(nodes);
-  await lab?.destroy();
+const K = keysAt(KEYS, 0);
+const scenario = useLab('resp-', {
+  skip,
+  setup: async (lab) => {
+    await lab.exec('nat', ['nft', 'delete', 'table', 'inet', 'labnat']);
+    await lab.exec('gw', ['ip', 'route', 'add', '10.99.1.0/24', 'via', LAB.natWan.v4]);
+  },
 });
 
 test('raw ESP without a NAT: ping passes, the wire carries IP protocol 50 from the real address', {
   skip,
 }, async () => {
-  assert.ok(lab && K, 'lab was not created');
-  const l = lab;
+  const l = scenario.lab;
   const cap = await l.capture('gw', 'eth0');
-  const [client, gw] = await Promise.all([
-    EspritNode.start(l, 'client', { routes: ['10.99.3.0/24'] }),
-    EspritNode.start(l, 'gw', { routes: [`${LAB.client.lan4}/32`] }),
-  ]);
-  nodes.push(client, gw);
-  const cfg = tunnelPair({
-    keys: K,
-    client: LAB.client.v4,
-    gw: LAB.gw.v4,
-    selectors: [[`${LAB.client.lan4}/32`, '10.99.3.0/24']],
+  const { gw } = await scenario.startKeyedPair({
+    tunnel: { keys: K, client: LAB.client.v4, gw: LAB.gw.v4, selectors: [[`${LAB.client.lan4}/32`, GW_LAN4]] },
   });
-  await client.setkey(cfg.client);
-  await gw.setkey(cfg.gw);
 
-  await waitForPing(l, 'client', LAB.client.lan4, LAB.gw.protected4);
-  const p = await ping(l, 'client', LAB.client.lan4, LAB.gw.protected4, { count: 5 });
-  assert.equal(p.received, 5, p.output);
+  await pingsPass(l, 5);
   const sa = saBySpi(await gw.sas(), K.clientToGw.spi);
   assert.ok(sa, 'gw status lists the inbound SA');
   assert.ok((sa.packets ?? 0) >= 5, JSON.stringify(sa));

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { LAB, Lab, newPrefix } from '../harness.js';
-import { EspritNode, type EspritNodeOptions, requireScenarioSystem, stopAll } from './esprit-node.js';
-import { KEYS, tunnelPair } from './setkey-config.js';
+import { test } from 'node:test';
+import { LAB } from '../harness.js';
+import { EspritNode, requireScenarioSystem } from './esprit-node.js';
+import { CLIENT_NODE, GW_NODE, keysAt, loadKeys, natTunnel, useLab } from './scenario.js';
+import { KEYS } from './setkey-config.js';
 import { ping, waitForPing } from './traffic.js';
 
 // Scenario 6: crash and restart. Both ipsecd are SIGKILLed (no cleanup code runs): the kernel
@@ -13,47 +14,13 @@ import { ping, waitForPing } from './traffic.js';
 // the sequence numbers under the same AES-GCM key (RFC 4106 §3.1 forbids nonce reuse) and the
 // peer's replay window would drop them.
 const skip = requireScenarioSystem();
-const K1 = KEYS[0];
-const K2 = KEYS[1];
-
-let lab: Lab | undefined;
-const nodes: EspritNode[] = [];
-
-before(async () => {
-  if (skip) return;
-  lab = await Lab.create({ prefix: `${newPrefix()}restart-`, natPorts: 'random' });
-});
-
-after(async () => {
-  await stopAll(nodes);
-  await lab?.destroy();
-});
-
-const CLIENT: EspritNodeOptions = { routes: ['10.99.3.0/24'] };
-const GW: EspritNodeOptions = { routes: [`${LAB.client.lan4}/32`] };
-
-function configs(keys: NonNullable<typeof K1>): { client: string; gw: string } {
-  return tunnelPair({
-    keys,
-    client: LAB.client.v4,
-    gw: LAB.gw.v4,
-    clientSeenByGw: LAB.natWan.v4,
-    clientPort: 4500,
-    gwPort: 4500,
-    framing: 'rfc3948',
-    behindNat: true,
-    selectors: [[`${LAB.client.lan4}/32`, '10.99.3.0/24']],
-  });
-}
+const K1 = keysAt(KEYS, 0);
+const K2 = keysAt(KEYS, 1);
+const scenario = useLab('restart-', { skip });
 
 test('SIGKILL and restart: no stale TUN or routes, the restart succeeds, new SAs work at once', { skip }, async () => {
-  assert.ok(lab && K1 && K2, 'lab was not created');
-  const l = lab;
-  const [client, gw] = await Promise.all([EspritNode.start(l, 'client', CLIENT), EspritNode.start(l, 'gw', GW)]);
-  nodes.push(client, gw);
-  const first = configs(K1);
-  await client.setkey(first.client);
-  await gw.setkey(first.gw);
+  const l = scenario.lab;
+  const { client, gw } = await scenario.startKeyedPair({ tunnel: natTunnel(K1) });
   await waitForPing(l, 'client', LAB.client.lan4, LAB.gw.protected4);
   assert.match((await l.exec('client', ['ip', 'route', 'show'])).stdout, /10\.99\.3\.0\/24 dev esp0/);
   assert.match((await l.exec('gw', ['ip', 'route', 'show'])).stdout, /10\.99\.4\.1 dev esp0/);
@@ -72,13 +39,11 @@ test('SIGKILL and restart: no stale TUN or routes, the restart succeeds, new SAs
 
   // Same socket directory: the stale pfkey.sock / control.sock files are still there.
   const [client2, gw2] = await Promise.all([
-    EspritNode.startIn(l, 'client', client.dir, CLIENT),
-    EspritNode.startIn(l, 'gw', gw.dir, GW),
+    EspritNode.startIn(l, 'client', client.dir, CLIENT_NODE),
+    EspritNode.startIn(l, 'gw', gw.dir, GW_NODE),
   ]);
-  nodes.push(client2, gw2);
-  const second = configs(K2);
-  await client2.setkey(second.client, 'setkey-2.conf');
-  await gw2.setkey(second.gw, 'setkey-2.conf');
+  scenario.nodes.push(client2, gw2);
+  await loadKeys({ client: client2, gw: gw2 }, natTunnel(K2), 'setkey-2.conf');
   const p = await ping(l, 'client', LAB.client.lan4, LAB.gw.protected4, { count: 3 });
   assert.equal(p.received, 3, `the first pings after the restart pass:\n${p.output}`);
   assert.equal((await l.exec('client', ['ip', '-o', 'link', 'show', 'esp0'])).code, 0);

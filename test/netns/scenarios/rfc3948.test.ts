@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { LAB, Lab, newPrefix } from '../harness.js';
-import { EspritNode, pollFor, requireScenarioSystem, saBySpi, statusNumber, stopAll } from './esprit-node.js';
-import { KEYS, tunnelPair } from './setkey-config.js';
-import { describePackets, iperf3, natPublicPort, ping, readCapture, summarize, waitForPing } from './traffic.js';
+import { test } from 'node:test';
+import { LAB } from '../harness.js';
+import { pollFor, requireScenarioSystem, saBySpi, statusNumber } from './esprit-node.js';
+import { keysAt, natTunnel, pingsPass, useLab } from './scenario.js';
+import { KEYS } from './setkey-config.js';
+import { describePackets, iperf3, natPublicPort, readCapture, summarize } from './traffic.js';
 
 // Scenario 1: RFC 3948 ESP-in-UDP through the NAT (nftables masquerade random), static keys
 // loaded with `esprit setkey -f` on both ends. The client is behind the NAT (-n keepalive);
@@ -11,49 +12,17 @@ import { describePackets, iperf3, natPublicPort, ping, readCapture, summarize, w
 //
 //   client 10.99.4.1 ── esp0 ── ipsecd ─UDP 4500→NAT(random port)─ ipsecd(gw) ── esp0 ── 10.99.3.1
 const skip = requireScenarioSystem(['iperf3']);
-const K = KEYS[0];
-
-let lab: Lab | undefined;
-const nodes: EspritNode[] = [];
-
-before(async () => {
-  if (skip) return;
-  lab = await Lab.create({ prefix: `${newPrefix()}r3948-`, natPorts: 'random' });
-});
-
-after(async () => {
-  await stopAll(nodes);
-  await lab?.destroy();
-});
+const K = keysAt(KEYS, 0);
+const scenario = useLab('r3948-', { skip });
 
 test('rfc3948 through the NAT: ping and iperf3 pass; the public side sees only UDP 4500 (ESP and keepalives)', {
   skip,
 }, async () => {
-  assert.ok(lab && K, 'lab was not created');
-  const l = lab;
+  const l = scenario.lab;
   const cap = await l.capture('gw', 'eth0');
-  const [client, gw] = await Promise.all([
-    EspritNode.start(l, 'client', { routes: ['10.99.3.0/24'], keepaliveInterval: 2 }),
-    EspritNode.start(l, 'gw', { routes: [`${LAB.client.lan4}/32`] }),
-  ]);
-  nodes.push(client, gw);
-  const cfg = tunnelPair({
-    keys: K,
-    client: LAB.client.v4,
-    gw: LAB.gw.v4,
-    clientSeenByGw: LAB.natWan.v4,
-    clientPort: 4500,
-    gwPort: 4500,
-    framing: 'rfc3948',
-    behindNat: true,
-    selectors: [[`${LAB.client.lan4}/32`, '10.99.3.0/24']],
-  });
-  await client.setkey(cfg.client);
-  await gw.setkey(cfg.gw);
+  const { client, gw } = await scenario.startKeyedPair({ client: { keepaliveInterval: 2 }, tunnel: natTunnel(K) });
 
-  await waitForPing(l, 'client', LAB.client.lan4, LAB.gw.protected4);
-  const p = await ping(l, 'client', LAB.client.lan4, LAB.gw.protected4, { count: 5 });
-  assert.equal(p.received, 5, p.output);
+  await pingsPass(l, 5);
 
   const perf = await iperf3(l, {
     clientRole: 'client',

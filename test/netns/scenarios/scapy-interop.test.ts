@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { LAB, Lab, newPrefix } from '../harness.js';
-import { EspritNode, requireScenarioSystem, saBySpi, stopAll } from './esprit-node.js';
+import { LAB } from '../harness.js';
+import { EspritNode, requireScenarioSystem, saBySpi } from './esprit-node.js';
+import { GW_NODE, keysAt, natTunnel, useLab } from './scenario.js';
 import { KEYS, tunnelPair } from './setkey-config.js';
 
 // Scenario 5: interop with an independent ESP implementation on the wire. scapy
@@ -14,21 +15,9 @@ import { KEYS, tunnelPair } from './setkey-config.js';
 const PYTHON = '/usr/bin/python3';
 const PEER = fileURLToPath(new URL('../../../../test/netns/scenarios/scapy-peer.py', import.meta.url));
 const skip = requireScenarioSystem([PYTHON]);
-const K = KEYS[0];
+const K = keysAt(KEYS, 0);
 const COUNT = 3;
-
-let lab: Lab | undefined;
-const nodes: EspritNode[] = [];
-
-before(async () => {
-  if (skip) return;
-  lab = await Lab.create({ prefix: `${newPrefix()}scapy-`, natPorts: 'random' });
-});
-
-after(async () => {
-  await stopAll(nodes);
-  await lab?.destroy();
-});
+const scenario = useLab('scapy-', { skip });
 
 interface Reply {
   src: string;
@@ -40,22 +29,10 @@ interface Reply {
 }
 
 test('scapy (client, behind the NAT) and ipsecd (gw) exchange ESP-in-UDP both ways', { skip }, async () => {
-  assert.ok(lab && K, 'lab was not created');
-  const l = lab;
-  const gw = await EspritNode.start(l, 'gw', { routes: [`${LAB.client.lan4}/32`] });
-  nodes.push(gw);
-  const cfg = tunnelPair({
-    keys: K,
-    client: LAB.client.v4,
-    gw: LAB.gw.v4,
-    clientSeenByGw: LAB.natWan.v4,
-    clientPort: 4500,
-    gwPort: 4500,
-    framing: 'rfc3948',
-    behindNat: true,
-    selectors: [[`${LAB.client.lan4}/32`, '10.99.3.0/24']],
-  });
-  await gw.setkey(cfg.gw);
+  const l = scenario.lab;
+  const gw = await EspritNode.start(l, 'gw', GW_NODE);
+  scenario.nodes.push(gw);
+  await gw.setkey(tunnelPair(natTunnel(K)).gw);
 
   const arg = JSON.stringify({
     local: LAB.client.v4,

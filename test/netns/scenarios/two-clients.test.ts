@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { LAB, Lab, newPrefix } from '../harness.js';
-import { EspritNode, requireScenarioSystem, saBySpi, stopAll } from './esprit-node.js';
+import { test } from 'node:test';
+import { LAB } from '../harness.js';
+import { EspritNode, requireScenarioSystem, saBySpi } from './esprit-node.js';
+import { CLIENT_NODE, GW_LAN4, keysAt, natTunnel, useLab } from './scenario.js';
 import { KEYS, tunnelPair } from './setkey-config.js';
 import { natPublicPort, ping, waitForPing } from './traffic.js';
 
@@ -12,48 +13,29 @@ import { natPublicPort, ping, waitForPing } from './traffic.js';
 // real public ports, read from the NAT's conntrack table after each client's first packet (what
 // IKE would have learnt). Inner: client 10.99.4.1 (lo), client2 10.99.4.2 (its TUN).
 const skip = requireScenarioSystem();
-const K1 = KEYS[0];
-const K2 = KEYS[1];
+const K1 = keysAt(KEYS, 0);
+const K2 = keysAt(KEYS, 1);
 const INNER2 = '10.99.4.2';
-
-let lab: Lab | undefined;
-const nodes: EspritNode[] = [];
-
-before(async () => {
-  if (skip) return;
-  lab = await Lab.create({ prefix: `${newPrefix()}two-`, natPorts: 'random', secondClient: true });
-});
-
-after(async () => {
-  await stopAll(nodes);
-  await lab?.destroy();
-});
+const scenario = useLab('two-', { skip, secondClient: true });
 
 test('two clients behind one NAT: both tunnels up at once, both ping at the same time', { skip }, async () => {
-  assert.ok(lab && K1 && K2, 'lab was not created');
-  const l = lab;
+  const l = scenario.lab;
   const [c1, c2, gw] = await Promise.all([
-    EspritNode.start(l, 'client', { routes: ['10.99.3.0/24'] }),
-    EspritNode.start(l, 'client2', { routes: ['10.99.3.0/24'], tunAddresses: [`${INNER2}/32`] }),
+    EspritNode.start(l, 'client', CLIENT_NODE),
+    EspritNode.start(l, 'client2', { ...CLIENT_NODE, tunAddresses: [`${INNER2}/32`] }),
     EspritNode.start(l, 'gw', { routes: ['10.99.4.0/24'] }),
   ]);
-  nodes.push(c1, c2, gw);
-  const base = {
-    gw: LAB.gw.v4,
-    clientSeenByGw: LAB.natWan.v4,
-    clientPort: 4500,
-    gwPort: 4500,
-    framing: 'rfc3948' as const,
-    behindNat: true,
+  scenario.nodes.push(c1, c2, gw);
+  // Both tunnels: the standard NAT-T tunnel with unique reqids; the second from client2.
+  const spec1 = { ...natTunnel(K1), level: 'unique' as const };
+  const spec2 = {
+    ...natTunnel(K2),
     level: 'unique' as const,
+    client: LAB.client2.v4,
+    selectors: [[`${INNER2}/32`, GW_LAN4] as const],
   };
-  const t1 = tunnelPair({
-    ...base,
-    keys: K1,
-    client: LAB.client.v4,
-    selectors: [[`${LAB.client.lan4}/32`, '10.99.3.0/24']],
-  });
-  const t2 = tunnelPair({ ...base, keys: K2, client: LAB.client2.v4, selectors: [[`${INNER2}/32`, '10.99.3.0/24']] });
+  const t1 = tunnelPair(spec1);
+  const t2 = tunnelPair(spec2);
   await c1.setkey(t1.client);
   await c2.setkey(t2.client);
 
@@ -68,21 +50,8 @@ test('two clients behind one NAT: both tunnels up at once, both ping at the same
   assert.notEqual(port1, port2);
 
   const gwConfig =
-    tunnelPair({
-      ...base,
-      keys: K1,
-      client: LAB.client.v4,
-      clientPortSeenByGw: port1,
-      selectors: [[`${LAB.client.lan4}/32`, '10.99.3.0/24']],
-    }).gw +
-    tunnelPair({
-      ...base,
-      keys: K2,
-      client: LAB.client2.v4,
-      clientPortSeenByGw: port2,
-      selectors: [[`${INNER2}/32`, '10.99.3.0/24']],
-      flush: false,
-    }).gw;
+    tunnelPair({ ...spec1, clientPortSeenByGw: port1 }).gw +
+    tunnelPair({ ...spec2, clientPortSeenByGw: port2, flush: false }).gw;
   await gw.setkey(gwConfig);
 
   await waitForPing(l, 'client', LAB.client.lan4, LAB.gw.protected4);
