@@ -11,9 +11,15 @@
  *   KeyEngine.onChange ──> dp.onSadChange;   sink.pfkey ──> PF_KEY server (deliver)
  *   timer: min(engine.nextDeadline, dp.nextDeadline, now + 1 s) ──> engine.tick + dp.tick
  *
- * Buffers: node:dgram defers a send to the next tick (it resolves the address first, even a
- * literal one), so udpSend copies the datagram into a pooled Buffer and returns false; the
- * data plane keeps reusing its send buffer. TUN and raw sends are synchronous system calls.
+ * UDP I/O (`udpIo`):
+ *  - 'mmsg' (default): sockets made through the FFI (mmsg-udp-endpoint.ts). Received with
+ *    recvmmsg in batches after FdPoller readiness; sent synchronously. Packets sealed while a
+ *    TUN batch is processed are queued (copied into native sendmmsg slots) and leave with one
+ *    sendmmsg per batch; any other send (IKE, keepalives, released packets) is flushed at once.
+ *  - 'dgram': node:dgram (udp-endpoint.ts). It defers a send to a later tick (it resolves the
+ *    address first, even a literal one), so udpSend copies the datagram into a pooled Buffer.
+ * Either way udpSend returns false: the data plane keeps reusing its send buffer. TUN and raw
+ * sends are synchronous system calls.
  */
 import { networkInterfaces } from 'node:os';
 import type { CryptoBackend } from '../crypto/backend.js';
@@ -22,6 +28,7 @@ import type { Delivery, SadChange } from '../dataplane/key-hooks.js';
 import type { ListenerSpec } from '../dataplane/listener.js';
 import type { DataplaneStatus } from '../dataplane/status.js';
 import type { DrainLoop } from '../io/drain-loop.js';
+import { type MmsgUdpEndpoint, openMmsgUdpEndpoint, startUdpReader } from '../io/mmsg-udp-endpoint.js';
 import { addAddress, addRoute, linkUp, removeStaleTun, setMtu } from '../io/netlink-ip.js';
 import { openRawEsp, type RawEspCounters, type RawEspSocket, startRawEspReader } from '../io/raw-esp.js';
 import { openTun, type TunCounters, type TunDevice } from '../io/tun-device.js';
@@ -57,12 +64,17 @@ export interface DataplaneIoOptions {
   };
   readonly listeners: readonly ListenerSpec[];
   readonly rawEsp: boolean;
+  /** UDP sockets: 'mmsg' (FFI, recvmmsg/sendmmsg batches; the default) or 'dgram' (node:dgram) */
+  readonly udpIo?: UdpIo;
   readonly keepaliveIntervalMs?: number;
   /** PF_KEY messages from the data plane's hooks and the timer (the PF_KEY server's deliver) */
   readonly pfkey: (d: readonly Delivery[]) => void;
   /** IKE received from the network (the IKE channel's toClients) */
   readonly toIke: (local: IkeChannelEndpoint, remote: IkeChannelEndpoint, ike: Uint8Array) => void;
 }
+
+export type UdpIo = 'mmsg' | 'dgram';
+export const UDP_IO_KINDS: readonly UdpIo[] = ['mmsg', 'dgram'];
 
 export interface ListenerIoStatus {
   readonly address: string;
@@ -74,6 +86,7 @@ export interface DataplaneIoStatus {
   readonly tun: { readonly name: string; readonly mtu: number; readonly counters: TunCounters };
   readonly raw: readonly { readonly family: 4 | 6; readonly counters: RawEspCounters }[];
   readonly sockets: readonly ListenerIoStatus[];
+  readonly udpIo: UdpIo;
   readonly dataplane: DataplaneStatus;
   readonly timerRuns: number;
 }
@@ -102,7 +115,16 @@ function interfaceAddresses(): string[] {
 export async function startDataplaneIo(o: DataplaneIoOptions): Promise<DataplaneIo> {
   const log = o.logger ?? nullLogger;
   const mtu = o.tun.mtu ?? DEFAULT_TUN_MTU;
+  const udpIo = o.udpIo ?? 'mmsg';
   const endpoints: UdpEndpoint[] = [];
+  /** the same endpoints when udpIo is 'mmsg' (index = ListenerId) */
+  const batched: MmsgUdpEndpoint[] = [];
+  /** true while a TUN batch is processed: sealed datagrams are queued, flushed at its end */
+  let inBatch = false;
+  const flushAll = (): void => {
+    inBatch = false;
+    for (const ep of batched) if (ep.pending > 0) ep.flush();
+  };
   const raws: RawEspSocket[] = [];
   const loops: DrainLoop[] = [];
   let tun: TunDevice | undefined;
@@ -131,6 +153,17 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     for (const r of o.tun.routes ?? []) await addRoute(r, dev.name);
 
     for (const [i, l] of o.listeners.entries()) {
+      if (udpIo === 'mmsg') {
+        const ep = openMmsgUdpEndpoint({
+          address: l.address,
+          port: l.port,
+          recvBufferSize: 4 << 20,
+          sendBufferSize: 4 << 20,
+        });
+        endpoints.push(ep);
+        batched.push(ep);
+        continue;
+      }
       const ep = await openUdpEndpoint({
         address: l.address,
         port: l.port,
@@ -147,6 +180,14 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
 
     const sink: DataplaneSink = {
       udpSend(listener, address, port, payload) {
+        if (udpIo === 'mmsg') {
+          const b = batched[listener];
+          if (!b) return false;
+          // copied into a native sendmmsg slot: the data plane may reuse its buffer at once
+          b.queue(payload, port, address);
+          if (!inBatch) b.flush();
+          return false;
+        }
         const ep = endpoints[listener];
         if (!ep) return false;
         // node:dgram sends on a later tick: hand it a copy (pooled for small sizes)
@@ -184,7 +225,24 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     });
     const plane = dp;
     const onError = (err: unknown) => log.log('error', 'esp', `data path: ${(err as Error).stack ?? String(err)}`);
-    loops.push(startTunReader(dev, (pkt) => plane.fromTun(pkt), { bufferSize: Math.max(mtu, 2048) + 256, onError }));
+    loops.push(
+      startTunReader(
+        dev,
+        (pkt) => {
+          inBatch = true;
+          plane.fromTun(pkt);
+        },
+        { bufferSize: Math.max(mtu, 2048) + 256, onError, onBatchEnd: flushAll },
+      ),
+    );
+    for (const [i, ep] of batched.entries()) {
+      loops.push(
+        startUdpReader(ep, (payload, address, port) => plane.fromUdp(i, address, port, payload), {
+          onError,
+          onBatchEnd: flushAll,
+        }),
+      );
+    }
     for (const r of raws)
       loops.push(startRawEspReader(r, (esp, src) => plane.fromRawEsp(src, undefined, esp), { onError }));
   } catch (e) {
@@ -238,6 +296,7 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
         tun: { name: dev.name, mtu, counters: { ...dev.counters } },
         raw: raws.map((r) => ({ family: r.family, counters: { ...r.counters } })),
         sockets: endpoints.map((e) => ({ address: e.local.address, port: e.local.port, socket: { ...e.counters } })),
+        udpIo,
         dataplane: plane.status(),
         timerRuns,
       };

@@ -7,6 +7,8 @@ export interface TunReaderOptions extends DrainLoopOptions {
   readonly batch?: number;
   /** Bytes per packet buffer; at least the device MTU (default 65535, the IPv4 maximum). */
   readonly bufferSize?: number;
+  /** After each batch was handed out, also when a callback threw (e.g. to flush the sends it caused). */
+  readonly onBatchEnd?: () => void;
 }
 
 /**
@@ -34,7 +36,11 @@ export function startTunReader(
       drain(): DrainResult {
         const errors = tun.counters.rxErrors;
         const n = tun.readBatch(bufs, lens);
-        for (let i = 0; i < n; i++) onPacket((bufs[i] as Uint8Array).subarray(0, lens[i]));
+        try {
+          for (let i = 0; i < n; i++) onPacket((bufs[i] as Uint8Array).subarray(0, lens[i]));
+        } finally {
+          if (n > 0) opts.onBatchEnd?.();
+        }
         if (n === batch) return 'more';
         if (tun.counters.rxErrors !== errors) {
           const e = tun.counters.lastRxErrno;
