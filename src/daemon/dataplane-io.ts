@@ -15,7 +15,8 @@
  *  - 'mmsg' (default): sockets made through the FFI (mmsg-udp-endpoint.ts). Received with
  *    recvmmsg in batches after FdPoller readiness; sent synchronously. Packets sealed while a
  *    TUN batch is processed are queued (copied into native sendmmsg slots) and leave with one
- *    sendmmsg per batch; any other send (IKE, keepalives, released packets) is flushed at once.
+ *    sendmmsg per batch, runs of equal-size datagrams to one peer as one UDP GSO message;
+ *    any other send (IKE, keepalives, released packets) is flushed at once.
  *  - 'dgram': node:dgram (udp-endpoint.ts). It defers a send to a later tick (it resolves the
  *    address first, even a literal one), so udpSend copies the datagram into a pooled Buffer.
  * Either way udpSend returns false: the data plane keeps reusing its send buffer. TUN and raw
@@ -66,6 +67,8 @@ export interface DataplaneIoOptions {
   readonly rawEsp: boolean;
   /** UDP sockets: 'mmsg' (FFI, recvmmsg/sendmmsg batches; the default) or 'dgram' (node:dgram) */
   readonly udpIo?: UdpIo;
+  /** UDP GSO for runs of equal-size datagrams (udpIo 'mmsg' only; default true) */
+  readonly udpGso?: boolean;
   readonly keepaliveIntervalMs?: number;
   /** PF_KEY messages from the data plane's hooks and the timer (the PF_KEY server's deliver) */
   readonly pfkey: (d: readonly Delivery[]) => void;
@@ -159,6 +162,7 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
           port: l.port,
           recvBufferSize: 4 << 20,
           sendBufferSize: 4 << 20,
+          gso: o.udpGso ?? true,
         });
         endpoints.push(ep);
         batched.push(ep);

@@ -32,6 +32,7 @@ export const EBADFD = 77;
 export const ECONNREFUSED = 111;
 export const EHOSTUNREACH = 113;
 export const EADDRINUSE = 98;
+export const EOPNOTSUPP = 95;
 export const EADDRNOTAVAIL = 99;
 export const ENETUNREACH = 101;
 

@@ -188,3 +188,66 @@ test('bind errors throw SyscallError with errno; SO_REUSEPORT lets two sockets s
   assert.equal(a.send(datagram(4, 0), 9, '127.0.0.1'), false, 'closed');
   assert.equal(a.counters.txErrors, 3);
 });
+
+test('UDP GSO: a run of equal-size datagrams to one peer leaves as one UDP_SEGMENT message; the peer sees each datagram', async () => {
+  const peers = [dgram.createSocket('udp4'), dgram.createSocket('udp4')];
+  for (const p of peers) {
+    p.bind(0, '127.0.0.1');
+    await once(p, 'listening');
+  }
+  const ep = openMmsgUdpEndpoint({ address: '127.0.0.1', port: 0 });
+  const got: string[][] = [[], []];
+  const done = new Promise<void>((resolve) => {
+    for (const [i, p] of peers.entries()) {
+      p.on('message', (msg) => {
+        got[i]?.push(`${msg.length}:${msg[0]}`);
+        if ((got[0]?.length ?? 0) + (got[1]?.length ?? 0) === 9) resolve();
+      });
+    }
+  });
+  try {
+    const [a, b] = peers.map((p) => p.address().port) as [number, number];
+    // run 1: five of 200 bytes + a shorter last one (50) to peer A; run 2: two to peer B;
+    // then one to A again (a new message: the destination changed)
+    for (let i = 1; i <= 5; i++) ep.queue(datagram(200, i), a, '127.0.0.1');
+    ep.queue(datagram(50, 6), a, '127.0.0.1');
+    ep.queue(datagram(300, 7), b, '127.0.0.1');
+    ep.queue(datagram(300, 8), b, '127.0.0.1');
+    ep.queue(datagram(10, 9), a, '127.0.0.1');
+    assert.equal(ep.flush(), 9);
+    assert.equal(ep.counters.gsoDisabled, 0, ep.counters.lastTxError);
+    assert.equal(ep.counters.txGsoRuns, 2);
+    assert.equal(ep.counters.txBatches, 1);
+    await done;
+    assert.deepEqual(got[0], ['200:1', '200:2', '200:3', '200:4', '200:5', '50:6', '10:9']);
+    assert.deepEqual(got[1], ['300:7', '300:8']);
+    assert.equal(ep.counters.txPackets, 9);
+  } finally {
+    await ep.close();
+    for (const p of peers) p.close();
+  }
+});
+
+test('gso: false sends the same run datagram by datagram', async () => {
+  const peer = dgram.createSocket('udp4');
+  peer.bind(0, '127.0.0.1');
+  await once(peer, 'listening');
+  const ep = openMmsgUdpEndpoint({ address: '127.0.0.1', port: 0, gso: false });
+  const got: number[] = [];
+  const done = new Promise<void>((resolve) =>
+    peer.on('message', (msg) => {
+      got.push(msg.length);
+      if (got.length === 3) resolve();
+    }),
+  );
+  try {
+    for (let i = 0; i < 3; i++) ep.queue(datagram(100, i), peer.address().port, '127.0.0.1');
+    assert.equal(ep.flush(), 3);
+    assert.equal(ep.counters.txGsoRuns, 0);
+    await done;
+    assert.deepEqual(got, [100, 100, 100]);
+  } finally {
+    await ep.close();
+    peer.close();
+  }
+});

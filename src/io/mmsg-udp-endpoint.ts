@@ -1,6 +1,7 @@
 import { type DrainLoop, type DrainLoopOptions, type DrainResult, startDrainLoop } from './drain-loop.js';
 import { SyscallError } from './errors.js';
 import { defaultPoller, type FdPoller } from './fd-poller.js';
+import { GsoSendBatch } from './gso-send-batch.js';
 import {
   AF_INET,
   AF_INET6,
@@ -8,7 +9,9 @@ import {
   EBADF,
   EINTR,
   EINVAL,
+  EIO,
   ENOBUFS,
+  EOPNOTSUPP,
   IPPROTO_IPV6,
   IPV6_V6ONLY,
   libc,
@@ -61,6 +64,11 @@ export interface MmsgUdpEndpointOptions {
   readonly sendBatch?: number;
   /** Bytes per send slot (default 2048); a longer datagram is sent alone with sendto(). */
   readonly sendSlotSize?: number;
+  /**
+   * UDP GSO (UDP_SEGMENT) for runs of equal-size datagrams to one destination in flush()
+   * (default true). Turned off for good when the kernel refuses it (EINVAL, EIO, EOPNOTSUPP).
+   */
+  readonly gso?: boolean;
   readonly poller?: FdPoller;
 }
 
@@ -76,6 +84,10 @@ export interface MmsgUdpCounters extends UdpCounters {
   /** sends refused with EAGAIN or ENOBUFS (dropped) */
   txDropAgain: number;
   lastTxErrno: number;
+  /** GSO messages sent (each carried several datagrams) */
+  txGsoRuns: number;
+  /** 1 once the kernel refused UDP_SEGMENT and GSO was turned off */
+  gsoDisabled: number;
 }
 
 export class MmsgUdpEndpoint implements UdpEndpoint {
@@ -94,9 +106,12 @@ export class MmsgUdpEndpoint implements UdpEndpoint {
     rxErrors: 0,
     txDropAgain: 0,
     lastTxErrno: 0,
+    txGsoRuns: 0,
+    gsoDisabled: 0,
   };
   closed = false;
-  private readonly tx: MmsgBatch;
+  private readonly tx: GsoSendBatch;
+  private gso: boolean;
   private queued = 0;
   private readonly names = new SockaddrNames();
   private readonly one = new Uint8Array(SOCKADDR_IN6_SIZE);
@@ -110,8 +125,10 @@ export class MmsgUdpEndpoint implements UdpEndpoint {
     private readonly poller: FdPoller,
     sendBatch: number,
     sendSlotSize: number,
+    gso: boolean,
   ) {
-    this.tx = new MmsgBatch(sendBatch, sendSlotSize);
+    this.tx = new GsoSendBatch(sendBatch, sendSlotSize);
+    this.gso = gso;
   }
 
   get recvBufferSize(): number {
@@ -193,9 +210,10 @@ export class MmsgUdpEndpoint implements UdpEndpoint {
     let at = 0;
     let sent = 0;
     while (at < n) {
-      const r = tx.send(this.fd, n, 0, at);
+      const r = tx.send(this.fd, n, at, this.gso);
       if (r > 0) {
         k.txBatches++;
+        k.txGsoRuns += tx.lastGsoRuns;
         for (let i = at; i < at + r; i++) k.txBytes += tx.lengths[i] ?? 0;
         k.txPackets += r;
         sent += r;
@@ -207,9 +225,17 @@ export class MmsgUdpEndpoint implements UdpEndpoint {
         this.sendErrno(EAGAIN, n - at);
         break;
       }
-      // the datagram at `at` failed (sendmmsg reports an error only for the first one)
-      this.sendErrno(tx.lastErrno, 1);
-      at++;
+      const e = tx.lastErrno;
+      if (tx.lastFailedGso && (e === EINVAL || e === EIO || e === EOPNOTSUPP)) {
+        // no UDP_SEGMENT on this path (e.g. a segment larger than the MTU, no checksum
+        // offload): send datagram by datagram from now on
+        this.gso = false;
+        k.gsoDisabled = 1;
+        continue;
+      }
+      // the message at `at` failed (sendmmsg reports an error only for the first one)
+      this.sendErrno(e, tx.lastFailedSlots);
+      at += tx.lastFailedSlots;
     }
     return sent;
   }
@@ -329,6 +355,7 @@ export function openMmsgUdpEndpoint(o: MmsgUdpEndpointOptions): MmsgUdpEndpoint 
     o.poller ?? defaultPoller(),
     Math.max(1, Math.min(1024, o.sendBatch ?? 64)),
     Math.max(64, Math.min(65535, o.sendSlotSize ?? 2048)),
+    o.gso ?? true,
   );
 }
 
