@@ -28,6 +28,7 @@ import { Dataplane, type DataplaneSink } from '../dataplane/dataplane.js';
 import type { Delivery, SadChange } from '../dataplane/key-hooks.js';
 import type { ListenerSpec } from '../dataplane/listener.js';
 import type { DataplaneStatus } from '../dataplane/status.js';
+import { TcpCoalescer, type TcpCoalescerCounters } from '../dataplane/tcp-coalescer.js';
 import type { DrainLoop } from '../io/drain-loop.js';
 import { type MmsgUdpEndpoint, openMmsgUdpEndpoint, startUdpReader } from '../io/mmsg-udp-endpoint.js';
 import { addAddress, addRoute, linkUp, removeStaleTun, setMtu } from '../io/netlink-ip.js';
@@ -69,6 +70,11 @@ export interface DataplaneIoOptions {
   readonly udpIo?: UdpIo;
   /** UDP GSO for runs of equal-size datagrams (udpIo 'mmsg' only; default true) */
   readonly udpGso?: boolean;
+  /**
+   * TUN with IFF_VNET_HDR and userland GRO (tcp-coalescer.ts): TCP segments decapsulated
+   * from one receive batch are merged before the TUN write (default true).
+   */
+  readonly tunGro?: boolean;
   readonly keepaliveIntervalMs?: number;
   /** PF_KEY messages from the data plane's hooks and the timer (the PF_KEY server's deliver) */
   readonly pfkey: (d: readonly Delivery[]) => void;
@@ -86,7 +92,13 @@ export interface ListenerIoStatus {
 }
 
 export interface DataplaneIoStatus {
-  readonly tun: { readonly name: string; readonly mtu: number; readonly counters: TunCounters };
+  readonly tun: {
+    readonly name: string;
+    readonly mtu: number;
+    readonly counters: TunCounters;
+    /** userland GRO on the TUN write path (tunGro) */
+    readonly gro?: TcpCoalescerCounters;
+  };
   readonly raw: readonly { readonly family: 4 | 6; readonly counters: RawEspCounters }[];
   readonly sockets: readonly ListenerIoStatus[];
   readonly udpIo: UdpIo;
@@ -122,10 +134,12 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
   const endpoints: UdpEndpoint[] = [];
   /** the same endpoints when udpIo is 'mmsg' (index = ListenerId) */
   const batched: MmsgUdpEndpoint[] = [];
-  /** true while a TUN batch is processed: sealed datagrams are queued, flushed at its end */
+  /** true while a TUN or UDP batch is processed: sealed datagrams and TUN writes are queued, flushed at its end */
   let inBatch = false;
+  let gro: TcpCoalescer | undefined;
   const flushAll = (): void => {
     inBatch = false;
+    if (gro && gro.pending > 0) gro.flush();
     for (const ep of batched) if (ep.pending > 0) ep.flush();
   };
   const raws: RawEspSocket[] = [];
@@ -148,8 +162,10 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
   try {
     // crash hygiene: a TUN of this name left by a killed run (routes went with it)
     if (await removeStaleTun(o.tun.name)) log.log('warn', 'daemon', `removed stale TUN ${o.tun.name}`);
-    tun = openTun({ name: o.tun.name });
+    tun = openTun({ name: o.tun.name, vnetHdr: o.tunGro ?? true });
     const dev = tun;
+    if (dev.vnetHdrLen > 0) gro = new TcpCoalescer((frame) => dev.writeFrame(frame));
+    const merger = gro;
     await setMtu(dev.name, mtu);
     for (const a of o.tun.addresses ?? []) await addAddress(dev.name, a);
     await linkUp(dev.name);
@@ -206,7 +222,12 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
         return false;
       },
       tunWrite(packet) {
-        dev.write(packet);
+        // the packet is a view into the receive slot, valid until the batch ends (flushAll)
+        if (!merger) dev.write(packet);
+        else {
+          merger.add(packet);
+          if (!inBatch) merger.flush();
+        }
       },
       toIke(local, remote, ike) {
         o.toIke(local, remote, ike);
@@ -241,10 +262,17 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     );
     for (const [i, ep] of batched.entries()) {
       loops.push(
-        startUdpReader(ep, (payload, address, port) => plane.fromUdp(i, address, port, payload), {
-          onError,
-          onBatchEnd: flushAll,
-        }),
+        startUdpReader(
+          ep,
+          (payload, address, port) => {
+            inBatch = true;
+            plane.fromUdp(i, address, port, payload);
+          },
+          {
+            onError,
+            onBatchEnd: flushAll,
+          },
+        ),
       );
     }
     for (const r of raws)
@@ -297,7 +325,7 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     },
     status() {
       return {
-        tun: { name: dev.name, mtu, counters: { ...dev.counters } },
+        tun: { name: dev.name, mtu, counters: { ...dev.counters }, ...(gro ? { gro: { ...gro.counters } } : {}) },
         raw: raws.map((r) => ({ family: r.family, counters: { ...r.counters } })),
         sockets: endpoints.map((e) => ({ address: e.local.address, port: e.local.port, socket: { ...e.counters } })),
         udpIo,

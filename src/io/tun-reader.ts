@@ -37,7 +37,12 @@ export function startTunReader(
         const errors = tun.counters.rxErrors;
         const n = tun.readBatch(bufs, lens);
         try {
-          for (let i = 0; i < n; i++) onPacket((bufs[i] as Uint8Array).subarray(0, lens[i]));
+          // with IFF_VNET_HDR, skip the header (all zero: no offloads were enabled)
+          const h = tun.vnetHdrLen;
+          for (let i = 0; i < n; i++) {
+            const len = lens[i] ?? 0;
+            if (len > h) onPacket((bufs[i] as Uint8Array).subarray(h, len));
+          }
         } finally {
           if (n > 0) opts.onBatchEnd?.();
         }
