@@ -29,6 +29,7 @@ import type { Delivery, SadChange } from '../dataplane/key-hooks.js';
 import type { ListenerSpec } from '../dataplane/listener.js';
 import type { DataplaneStatus } from '../dataplane/status.js';
 import { TcpCoalescer, type TcpCoalescerCounters } from '../dataplane/tcp-coalescer.js';
+import { TcpSegmenter, type TcpSegmenterCounters } from '../dataplane/tcp-segmenter.js';
 import type { DrainLoop } from '../io/drain-loop.js';
 import { type MmsgUdpEndpoint, openMmsgUdpEndpoint, startUdpReader } from '../io/mmsg-udp-endpoint.js';
 import { addAddress, addRoute, linkUp, removeStaleTun, setMtu } from '../io/netlink-ip.js';
@@ -75,6 +76,11 @@ export interface DataplaneIoOptions {
    * from one receive batch are merged before the TUN write (default true).
    */
   readonly tunGro?: boolean;
+  /**
+   * With tunGro: TSO on the TUN read side (TUNSETOFFLOAD): the kernel hands over TCP segments
+   * of up to 64 KB, cut to the MSS here before ESP (tcp-segmenter.ts) (default true).
+   */
+  readonly tunTso?: boolean;
   readonly keepaliveIntervalMs?: number;
   /** PF_KEY messages from the data plane's hooks and the timer (the PF_KEY server's deliver) */
   readonly pfkey: (d: readonly Delivery[]) => void;
@@ -98,6 +104,8 @@ export interface DataplaneIoStatus {
     readonly counters: TunCounters;
     /** userland GRO on the TUN write path (tunGro) */
     readonly gro?: TcpCoalescerCounters;
+    /** segmentation of TSO frames on the TUN read path (tunTso) */
+    readonly tso?: TcpSegmenterCounters;
   };
   readonly raw: readonly { readonly family: 4 | 6; readonly counters: RawEspCounters }[];
   readonly sockets: readonly ListenerIoStatus[];
@@ -137,6 +145,7 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
   /** true while a TUN or UDP batch is processed: sealed datagrams and TUN writes are queued, flushed at its end */
   let inBatch = false;
   let gro: TcpCoalescer | undefined;
+  let tso: TcpSegmenter | undefined;
   const flushAll = (): void => {
     inBatch = false;
     if (gro && gro.pending > 0) gro.flush();
@@ -162,9 +171,12 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
   try {
     // crash hygiene: a TUN of this name left by a killed run (routes went with it)
     if (await removeStaleTun(o.tun.name)) log.log('warn', 'daemon', `removed stale TUN ${o.tun.name}`);
-    tun = openTun({ name: o.tun.name, vnetHdr: o.tunGro ?? true });
+    const vnetHdr = o.tunGro ?? true;
+    tun = openTun({ name: o.tun.name, vnetHdr, tso: vnetHdr && (o.tunTso ?? true) });
     const dev = tun;
     if (dev.vnetHdrLen > 0) gro = new TcpCoalescer((frame) => dev.writeFrame(frame));
+    if (vnetHdr && (o.tunTso ?? true)) tso = new TcpSegmenter();
+    const cutter = tso;
     const merger = gro;
     await setMtu(dev.name, mtu);
     for (const a of o.tun.addresses ?? []) await addAddress(dev.name, a);
@@ -250,14 +262,23 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     });
     const plane = dp;
     const onError = (err: unknown) => log.log('error', 'esp', `data path: ${(err as Error).stack ?? String(err)}`);
+    const fromTun = (pkt: Uint8Array): void => plane.fromTun(pkt);
     loops.push(
       startTunReader(
         dev,
-        (pkt) => {
-          inBatch = true;
-          plane.fromTun(pkt);
-        },
-        { bufferSize: Math.max(mtu, 2048) + 256, onError, onBatchEnd: flushAll },
+        cutter
+          ? (frame) => {
+              inBatch = true;
+              cutter.split(frame, fromTun);
+            }
+          : (pkt) => {
+              inBatch = true;
+              plane.fromTun(pkt);
+            },
+        // with TSO a read may be a 64 KB TCP segment plus the virtio_net_hdr
+        cutter
+          ? { bufferSize: 65536 + dev.vnetHdrLen, frames: true, batch: 32, onError, onBatchEnd: flushAll }
+          : { bufferSize: Math.max(mtu, 2048) + 256, onError, onBatchEnd: flushAll },
       ),
     );
     for (const [i, ep] of batched.entries()) {
@@ -325,7 +346,13 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     },
     status() {
       return {
-        tun: { name: dev.name, mtu, counters: { ...dev.counters }, ...(gro ? { gro: { ...gro.counters } } : {}) },
+        tun: {
+          name: dev.name,
+          mtu,
+          counters: { ...dev.counters },
+          ...(gro ? { gro: { ...gro.counters } } : {}),
+          ...(tso ? { tso: { ...tso.counters } } : {}),
+        },
         raw: raws.map((r) => ({ family: r.family, counters: { ...r.counters } })),
         sockets: endpoints.map((e) => ({ address: e.local.address, port: e.local.port, socket: { ...e.counters } })),
         udpIo,

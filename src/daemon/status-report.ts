@@ -82,6 +82,16 @@ export function dataplaneReport(d: DataplaneIoStatus, ike?: IkeChannelServer): D
               groBadChecksum: d.tun.gro.badChecksum,
             }
           : {}),
+        // TSO on read: frames read, GSO frames cut, packets out, checksums completed, malformed
+        ...(d.tun.tso
+          ? {
+              tsoFrames: d.tun.tso.frames,
+              tsoGsoFrames: d.tun.tso.gsoFrames,
+              tsoPackets: d.tun.tso.packets,
+              tsoChecksums: d.tun.tso.checksums,
+              tsoMalformed: d.tun.tso.malformed,
+            }
+          : {}),
       },
     },
     rawEsp: d.raw.map((r) => ({ family: r.family, counters: { ...r.counters } })),

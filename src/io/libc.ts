@@ -78,6 +78,8 @@ export interface Libc {
   write(fd: number, buf: Uint8Array, count: number): number;
   /** `ioctl(fd, request, void *arg)`; variadic in C, the pointer is typed at the call. */
   ioctlPtr(fd: number, request: number, arg: Uint8Array): number;
+  /** `ioctl(fd, request, unsigned long arg)`: an integer argument (TUNSETOFFLOAD). */
+  ioctlInt(fd: number, request: number, arg: number): number;
   /** `poll(fds, nfds, timeoutMs)` synchronously (tests, zero timeouts). */
   poll(fds: Uint8Array, nfds: number, timeoutMs: number): number;
   /**
@@ -142,6 +144,7 @@ export function libc(): Libc {
     read: (fd, buf, count) => read(fd, buf, count),
     write: (fd, buf, count) => write(fd, buf, count),
     ioctlPtr: (fd, request, arg) => ioctl(fd, request, 'void *', arg),
+    ioctlInt: (fd, request, arg) => ioctl(fd, request, 'unsigned long', arg),
     poll: (fds, nfds, timeoutMs) => poll(fds, nfds, timeoutMs),
     pollAsync: (fds, nfds, timeoutMs, cb) => {
       poll.async(fds, nfds, timeoutMs, cb);

@@ -24,6 +24,11 @@ export const IFF_NO_PI = 0x1000;
 export const IFF_MULTI_QUEUE = 0x0100;
 /** Every read and write starts with a struct virtio_net_hdr (10 bytes): lets a write carry a GSO packet. */
 export const IFF_VNET_HDR = 0x4000;
+/** `_IOW('T', 208, unsigned int)` (linux/if_tun.h): which offloaded packets we accept on read. */
+export const TUNSETOFFLOAD = 0x400454d0;
+export const TUN_F_CSUM = 0x01;
+export const TUN_F_TSO4 = 0x02;
+export const TUN_F_TSO6 = 0x04;
 /** sizeof(struct virtio_net_hdr), the default TUNSETVNETHDRSZ. */
 export const VIRTIO_NET_HDR_LEN = 10;
 /** IFNAMSIZ (linux/if.h) including the terminating NUL. */
@@ -41,6 +46,12 @@ export interface TunOptions {
    * read's header is all zero; writeFrame() may carry a GSO (merged TCP) packet.
    */
   readonly vnetHdr?: boolean;
+  /**
+   * With vnetHdr: TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6). Reads may then return
+   * TCP segments of up to 64 KB and packets with a partial checksum (virtio_net_hdr says
+   * which); the reader must cut and complete them (dataplane/tcp-segmenter.ts).
+   */
+  readonly tso?: boolean;
   /** Poller for `waitReadable()`; the process-wide one by default. */
   readonly poller?: FdPoller;
 }
@@ -232,6 +243,11 @@ export function openTun(opts: TunOptions): TunDevice {
     const e = c.errno();
     c.close(fd);
     throw new SyscallError(`ioctl TUNSETIFF ${opts.name}`, e, c.strerror(e));
+  }
+  if (opts.vnetHdr && opts.tso && c.ioctlInt(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0) {
+    const e = c.errno();
+    c.close(fd);
+    throw new SyscallError(`ioctl TUNSETOFFLOAD ${opts.name}`, e, c.strerror(e));
   }
   let end = 0;
   while (end < IFNAMSIZ && ifr[end] !== 0) end++;
