@@ -11,9 +11,16 @@
  *   KeyEngine.onChange ──> dp.onSadChange;   sink.pfkey ──> PF_KEY server (deliver)
  *   timer: min(engine.nextDeadline, dp.nextDeadline, now + 1 s) ──> engine.tick + dp.tick
  *
- * Buffers: node:dgram defers a send to the next tick (it resolves the address first, even a
- * literal one), so udpSend copies the datagram into a pooled Buffer and returns false; the
- * data plane keeps reusing its send buffer. TUN and raw sends are synchronous system calls.
+ * UDP I/O (`udpIo`):
+ *  - 'mmsg' (default): sockets made through the FFI (mmsg-udp-endpoint.ts). Received with
+ *    recvmmsg in batches after FdPoller readiness; sent synchronously. Packets sealed while a
+ *    TUN batch is processed are queued (copied into native sendmmsg slots) and leave with one
+ *    sendmmsg per batch, runs of equal-size datagrams to one peer as one UDP GSO message;
+ *    any other send (IKE, keepalives, released packets) is flushed at once.
+ *  - 'dgram': node:dgram (udp-endpoint.ts). It defers a send to a later tick (it resolves the
+ *    address first, even a literal one), so udpSend copies the datagram into a pooled Buffer.
+ * Either way udpSend returns false: the data plane keeps reusing its send buffer. TUN and raw
+ * sends are synchronous system calls.
  */
 import { networkInterfaces } from 'node:os';
 import type { CryptoBackend } from '../crypto/backend.js';
@@ -21,7 +28,10 @@ import { Dataplane, type DataplaneSink } from '../dataplane/dataplane.js';
 import type { Delivery, SadChange } from '../dataplane/key-hooks.js';
 import type { ListenerSpec } from '../dataplane/listener.js';
 import type { DataplaneStatus } from '../dataplane/status.js';
+import { TcpCoalescer, type TcpCoalescerCounters } from '../dataplane/tcp-coalescer.js';
+import { TcpSegmenter, type TcpSegmenterCounters } from '../dataplane/tcp-segmenter.js';
 import type { DrainLoop } from '../io/drain-loop.js';
+import { type MmsgUdpEndpoint, openMmsgUdpEndpoint, startUdpReader } from '../io/mmsg-udp-endpoint.js';
 import { addAddress, addRoute, linkUp, removeStaleTun, setMtu } from '../io/netlink-ip.js';
 import { openRawEsp, type RawEspCounters, type RawEspSocket, startRawEspReader } from '../io/raw-esp.js';
 import { openTun, type TunCounters, type TunDevice } from '../io/tun-device.js';
@@ -57,12 +67,29 @@ export interface DataplaneIoOptions {
   };
   readonly listeners: readonly ListenerSpec[];
   readonly rawEsp: boolean;
+  /** UDP sockets: 'mmsg' (FFI, recvmmsg/sendmmsg batches; the default) or 'dgram' (node:dgram) */
+  readonly udpIo?: UdpIo;
+  /** UDP GSO for runs of equal-size datagrams (udpIo 'mmsg' only; default true) */
+  readonly udpGso?: boolean;
+  /**
+   * TUN with IFF_VNET_HDR and userland GRO (tcp-coalescer.ts): TCP segments decapsulated
+   * from one receive batch are merged before the TUN write (default true).
+   */
+  readonly tunGro?: boolean;
+  /**
+   * With tunGro: TSO on the TUN read side (TUNSETOFFLOAD): the kernel hands over TCP segments
+   * of up to 64 KB, cut to the MSS here before ESP (tcp-segmenter.ts) (default true).
+   */
+  readonly tunTso?: boolean;
   readonly keepaliveIntervalMs?: number;
   /** PF_KEY messages from the data plane's hooks and the timer (the PF_KEY server's deliver) */
   readonly pfkey: (d: readonly Delivery[]) => void;
   /** IKE received from the network (the IKE channel's toClients) */
   readonly toIke: (local: IkeChannelEndpoint, remote: IkeChannelEndpoint, ike: Uint8Array) => void;
 }
+
+export type UdpIo = 'mmsg' | 'dgram';
+export const UDP_IO_KINDS: readonly UdpIo[] = ['mmsg', 'dgram'];
 
 export interface ListenerIoStatus {
   readonly address: string;
@@ -71,9 +98,18 @@ export interface ListenerIoStatus {
 }
 
 export interface DataplaneIoStatus {
-  readonly tun: { readonly name: string; readonly mtu: number; readonly counters: TunCounters };
+  readonly tun: {
+    readonly name: string;
+    readonly mtu: number;
+    readonly counters: TunCounters;
+    /** userland GRO on the TUN write path (tunGro) */
+    readonly gro?: TcpCoalescerCounters;
+    /** segmentation of TSO frames on the TUN read path (tunTso) */
+    readonly tso?: TcpSegmenterCounters;
+  };
   readonly raw: readonly { readonly family: 4 | 6; readonly counters: RawEspCounters }[];
   readonly sockets: readonly ListenerIoStatus[];
+  readonly udpIo: UdpIo;
   readonly dataplane: DataplaneStatus;
   readonly timerRuns: number;
 }
@@ -102,7 +138,19 @@ function interfaceAddresses(): string[] {
 export async function startDataplaneIo(o: DataplaneIoOptions): Promise<DataplaneIo> {
   const log = o.logger ?? nullLogger;
   const mtu = o.tun.mtu ?? DEFAULT_TUN_MTU;
+  const udpIo = o.udpIo ?? 'mmsg';
   const endpoints: UdpEndpoint[] = [];
+  /** the same endpoints when udpIo is 'mmsg' (index = ListenerId) */
+  const batched: MmsgUdpEndpoint[] = [];
+  /** true while a TUN or UDP batch is processed: sealed datagrams and TUN writes are queued, flushed at its end */
+  let inBatch = false;
+  let gro: TcpCoalescer | undefined;
+  let tso: TcpSegmenter | undefined;
+  const flushAll = (): void => {
+    inBatch = false;
+    if (gro && gro.pending > 0) gro.flush();
+    for (const ep of batched) if (ep.pending > 0) ep.flush();
+  };
   const raws: RawEspSocket[] = [];
   const loops: DrainLoop[] = [];
   let tun: TunDevice | undefined;
@@ -123,14 +171,31 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
   try {
     // crash hygiene: a TUN of this name left by a killed run (routes went with it)
     if (await removeStaleTun(o.tun.name)) log.log('warn', 'daemon', `removed stale TUN ${o.tun.name}`);
-    tun = openTun({ name: o.tun.name });
+    const vnetHdr = o.tunGro ?? true;
+    tun = openTun({ name: o.tun.name, vnetHdr, tso: vnetHdr && (o.tunTso ?? true) });
     const dev = tun;
+    if (dev.vnetHdrLen > 0) gro = new TcpCoalescer((frame) => dev.writeFrame(frame));
+    if (vnetHdr && (o.tunTso ?? true)) tso = new TcpSegmenter();
+    const cutter = tso;
+    const merger = gro;
     await setMtu(dev.name, mtu);
     for (const a of o.tun.addresses ?? []) await addAddress(dev.name, a);
     await linkUp(dev.name);
     for (const r of o.tun.routes ?? []) await addRoute(r, dev.name);
 
     for (const [i, l] of o.listeners.entries()) {
+      if (udpIo === 'mmsg') {
+        const ep = openMmsgUdpEndpoint({
+          address: l.address,
+          port: l.port,
+          recvBufferSize: 4 << 20,
+          sendBufferSize: 4 << 20,
+          gso: o.udpGso ?? true,
+        });
+        endpoints.push(ep);
+        batched.push(ep);
+        continue;
+      }
       const ep = await openUdpEndpoint({
         address: l.address,
         port: l.port,
@@ -147,6 +212,14 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
 
     const sink: DataplaneSink = {
       udpSend(listener, address, port, payload) {
+        if (udpIo === 'mmsg') {
+          const b = batched[listener];
+          if (!b) return false;
+          // copied into a native sendmmsg slot: the data plane may reuse its buffer at once
+          b.queue(payload, port, address);
+          if (!inBatch) b.flush();
+          return false;
+        }
         const ep = endpoints[listener];
         if (!ep) return false;
         // node:dgram sends on a later tick: hand it a copy (pooled for small sizes)
@@ -161,7 +234,12 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
         return false;
       },
       tunWrite(packet) {
-        dev.write(packet);
+        // the packet is a view into the receive slot, valid until the batch ends (flushAll)
+        if (!merger) dev.write(packet);
+        else {
+          merger.add(packet);
+          if (!inBatch) merger.flush();
+        }
       },
       toIke(local, remote, ike) {
         o.toIke(local, remote, ike);
@@ -184,7 +262,40 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     });
     const plane = dp;
     const onError = (err: unknown) => log.log('error', 'esp', `data path: ${(err as Error).stack ?? String(err)}`);
-    loops.push(startTunReader(dev, (pkt) => plane.fromTun(pkt), { bufferSize: Math.max(mtu, 2048) + 256, onError }));
+    const fromTun = (pkt: Uint8Array): void => plane.fromTun(pkt);
+    loops.push(
+      startTunReader(
+        dev,
+        cutter
+          ? (frame) => {
+              inBatch = true;
+              cutter.split(frame, fromTun);
+            }
+          : (pkt) => {
+              inBatch = true;
+              plane.fromTun(pkt);
+            },
+        // with TSO a read may be a 64 KB TCP segment plus the virtio_net_hdr
+        cutter
+          ? { bufferSize: 65536 + dev.vnetHdrLen, frames: true, batch: 32, onError, onBatchEnd: flushAll }
+          : { bufferSize: Math.max(mtu, 2048) + 256, onError, onBatchEnd: flushAll },
+      ),
+    );
+    for (const [i, ep] of batched.entries()) {
+      loops.push(
+        startUdpReader(
+          ep,
+          (payload, address, port) => {
+            inBatch = true;
+            plane.fromUdp(i, address, port, payload);
+          },
+          {
+            onError,
+            onBatchEnd: flushAll,
+          },
+        ),
+      );
+    }
     for (const r of raws)
       loops.push(startRawEspReader(r, (esp, src) => plane.fromRawEsp(src, undefined, esp), { onError }));
   } catch (e) {
@@ -235,9 +346,16 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     },
     status() {
       return {
-        tun: { name: dev.name, mtu, counters: { ...dev.counters } },
+        tun: {
+          name: dev.name,
+          mtu,
+          counters: { ...dev.counters },
+          ...(gro ? { gro: { ...gro.counters } } : {}),
+          ...(tso ? { tso: { ...tso.counters } } : {}),
+        },
         raw: raws.map((r) => ({ family: r.family, counters: { ...r.counters } })),
         sockets: endpoints.map((e) => ({ address: e.local.address, port: e.local.port, socket: { ...e.counters } })),
+        udpIo,
         dataplane: plane.status(),
         timerRuns,
       };

@@ -68,7 +68,32 @@ export function dataplaneReport(d: DataplaneIoStatus, ike?: IkeChannelServer): D
   const dp = d.dataplane;
   const { drops, ...totals } = dp.totals;
   return {
-    tun: { name: d.tun.name, mtu: d.tun.mtu, counters: { ...d.tun.counters } },
+    tun: {
+      name: d.tun.name,
+      mtu: d.tun.mtu,
+      counters: {
+        ...d.tun.counters,
+        // userland GRO (tunGro): packets in, frames written, segments merged, checksum failures
+        ...(d.tun.gro
+          ? {
+              groPackets: d.tun.gro.packets,
+              groFrames: d.tun.gro.frames,
+              groMerged: d.tun.gro.merged,
+              groBadChecksum: d.tun.gro.badChecksum,
+            }
+          : {}),
+        // TSO on read: frames read, GSO frames cut, packets out, checksums completed, malformed
+        ...(d.tun.tso
+          ? {
+              tsoFrames: d.tun.tso.frames,
+              tsoGsoFrames: d.tun.tso.gsoFrames,
+              tsoPackets: d.tun.tso.packets,
+              tsoChecksums: d.tun.tso.checksums,
+              tsoMalformed: d.tun.tso.malformed,
+            }
+          : {}),
+      },
+    },
     rawEsp: d.raw.map((r) => ({ family: r.family, counters: { ...r.counters } })),
     listeners: dp.listeners.map((l, i) => {
       const { drops: ld, ...c } = l.counters;

@@ -31,6 +31,9 @@ export const ENOBUFS = 105;
 export const EBADFD = 77;
 export const ECONNREFUSED = 111;
 export const EHOSTUNREACH = 113;
+export const EADDRINUSE = 98;
+export const EOPNOTSUPP = 95;
+export const EADDRNOTAVAIL = 99;
 export const ENETUNREACH = 101;
 
 // <poll.h>
@@ -54,6 +57,11 @@ export const SO_RCVBUF = 8;
 export const SO_SNDBUF = 7;
 export const SO_SNDBUFFORCE = 32;
 export const SO_RCVBUFFORCE = 33;
+export const SO_REUSEPORT = 15;
+/** msg_flags bit: the datagram was longer than the buffer and was cut (recvmsg(2)). */
+export const MSG_TRUNC = 0x20;
+export const IPPROTO_IPV6 = 41;
+export const IPV6_V6ONLY = 26;
 /** IP protocol number of ESP (RFC 4303 §2, IANA "Assigned Internet Protocol Numbers"). */
 export const IPPROTO_ESP = 50;
 
@@ -70,6 +78,8 @@ export interface Libc {
   write(fd: number, buf: Uint8Array, count: number): number;
   /** `ioctl(fd, request, void *arg)`; variadic in C, the pointer is typed at the call. */
   ioctlPtr(fd: number, request: number, arg: Uint8Array): number;
+  /** `ioctl(fd, request, unsigned long arg)`: an integer argument (TUNSETOFFLOAD). */
+  ioctlInt(fd: number, request: number, arg: number): number;
   /** `poll(fds, nfds, timeoutMs)` synchronously (tests, zero timeouts). */
   poll(fds: Uint8Array, nfds: number, timeoutMs: number): number;
   /**
@@ -82,6 +92,8 @@ export interface Libc {
   socketpair(domain: number, type: number, protocol: number, sv: Int32Array): number;
   bind(fd: number, addr: Uint8Array, addrlen: number): number;
   setsockopt(fd: number, level: number, name: number, val: Int32Array, len: number): number;
+  /** `getsockname(fd, addr, &addrlen)`. */
+  getsockname(fd: number, addr: Uint8Array, addrlen: Uint32Array): number;
   getsockopt(fd: number, level: number, name: number, val: Int32Array, len: Uint32Array): number;
   recvfrom(fd: number, buf: Uint8Array, len: number, flags: number, addr: Uint8Array, addrlen: Uint32Array): number;
   sendto(fd: number, buf: Uint8Array, len: number, flags: number, addr: Uint8Array, addrlen: number): number;
@@ -89,6 +101,10 @@ export interface Libc {
   sendmmsg(fd: number, msgvec: unknown, vlen: number, flags: number): number;
   /** `recvmmsg(fd, msgvec, vlen, flags, NULL)` on native memory (see mmsg-batch.ts). */
   recvmmsg(fd: number, msgvec: unknown, vlen: number, flags: number, timeout: null): number;
+  /** `sendmmsg` with the msgvec as a native address (a number: cheaper to convert than a pointer). */
+  sendmmsgAt(fd: number, msgvec: number, vlen: number, flags: number): number;
+  /** `recvmmsg(fd, msgvec, vlen, flags, NULL)` with the msgvec as a native address. */
+  recvmmsgAt(fd: number, msgvec: number, vlen: number, flags: number): number;
   strerror(errnum: number): string;
   /** The calling thread's errno after the last synchronous call. */
   errno(): number;
@@ -118,6 +134,9 @@ export function libc(): Libc {
   );
   const sendmmsg = lib.func('int sendmmsg(int fd, void *msgvec, unsigned int vlen, int flags)');
   const recvmmsg = lib.func('int recvmmsg(int fd, void *msgvec, unsigned int vlen, int flags, void *timeout)');
+  const sendmmsgAt = lib.func('int sendmmsg(int fd, intptr_t msgvec, unsigned int vlen, int flags)');
+  const recvmmsgAt = lib.func('int recvmmsg(int fd, intptr_t msgvec, unsigned int vlen, int flags, intptr_t timeout)');
+  const getsockname = lib.func('int getsockname(int fd, void *addr, void *addrlen)');
   const strerror = lib.func('const char *strerror(int errnum)');
   bound = {
     open: (path, flags) => open(path, flags),
@@ -125,6 +144,7 @@ export function libc(): Libc {
     read: (fd, buf, count) => read(fd, buf, count),
     write: (fd, buf, count) => write(fd, buf, count),
     ioctlPtr: (fd, request, arg) => ioctl(fd, request, 'void *', arg),
+    ioctlInt: (fd, request, arg) => ioctl(fd, request, 'unsigned long', arg),
     poll: (fds, nfds, timeoutMs) => poll(fds, nfds, timeoutMs),
     pollAsync: (fds, nfds, timeoutMs, cb) => {
       poll.async(fds, nfds, timeoutMs, cb);
@@ -139,6 +159,9 @@ export function libc(): Libc {
     sendto: (fd, buf, len, flags, addr, addrlen) => sendto(fd, buf, len, flags, addr, addrlen),
     sendmmsg: (fd, msgvec, vlen, flags) => sendmmsg(fd, msgvec, vlen, flags),
     recvmmsg: (fd, msgvec, vlen, flags, timeout) => recvmmsg(fd, msgvec, vlen, flags, timeout),
+    sendmmsgAt: (fd, msgvec, vlen, flags) => sendmmsgAt(fd, msgvec, vlen, flags),
+    recvmmsgAt: (fd, msgvec, vlen, flags) => recvmmsgAt(fd, msgvec, vlen, flags, 0),
+    getsockname: (fd, addr, addrlen) => getsockname(fd, addr, addrlen),
     strerror: (errnum) => strerror(errnum),
     errno: () => koffi.errno(),
   };

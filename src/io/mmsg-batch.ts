@@ -27,10 +27,14 @@ export class MmsgBatch {
   readonly lengths: Int32Array;
   /** sockaddr length per slot: set before send() (0 for a connected socket), filled by recv(). */
   readonly nameLengths: Int32Array;
+  /** msg_flags per slot, filled by recv() (MSG_TRUNC: the datagram was cut to bufferSize). */
+  readonly flags: Int32Array;
   /** errno of the last failed call (0 when it succeeded or hit EAGAIN). */
   lastErrno = 0;
   private readonly block: NativeBlock;
   private readonly dv: DataView;
+  /** native address of the block, as a number (user-space addresses fit in 53 bits) */
+  private readonly base: number;
   private freed = false;
 
   constructor(
@@ -47,6 +51,9 @@ export class MmsgBatch {
     this.block = allocNative(dataOff + count * bufferSize);
     const b = this.block.bytes;
     this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.base = Number(this.block.address);
+    if (!Number.isSafeInteger(this.base) || this.base === 0)
+      throw new Error('MmsgBatch: native address not a safe integer');
     const base = this.block.address;
     const bufs: Uint8Array[] = [];
     const names: Uint8Array[] = [];
@@ -55,10 +62,13 @@ export class MmsgBatch {
       const iov = iovOff + i * IOVEC;
       const name = nameOff + i * SOCKADDR_IN6_SIZE;
       const data = dataOff + i * bufferSize;
+      // fixed for the life of the batch: msg_name -> name slot i, msg_iov -> iovec i (one
+      // entry), iov_base -> data slot i; only the lengths change per call (u32 writes: no BigInt)
       this.dv.setBigUint64(h, base + BigInt(name), true);
       this.dv.setBigUint64(h + 16, base + BigInt(iov), true);
       this.dv.setBigUint64(h + 24, 1n, true);
       this.dv.setBigUint64(iov, base + BigInt(data), true);
+      this.dv.setBigUint64(iov + 8, BigInt(bufferSize), true);
       bufs.push(b.subarray(data, data + bufferSize));
       names.push(b.subarray(name, name + SOCKADDR_IN6_SIZE));
     }
@@ -66,57 +76,59 @@ export class MmsgBatch {
     this.names = names;
     this.lengths = new Int32Array(count);
     this.nameLengths = new Int32Array(count);
+    this.flags = new Int32Array(count);
   }
 
   /**
-   * Send slots 0..n-1 (`lengths[i]` bytes, to `names[i]` when `nameLengths[i]` > 0) with one
-   * sendmmsg(). Returns how many the kernel took (0 on EAGAIN, -1 on another error: `lastErrno`).
+   * Send slots start..n-1 (`lengths[i]` bytes, to `names[i]` when `nameLengths[i]` > 0; a
+   * zero msg_namelen makes the kernel ignore msg_name) with one sendmmsg(). Returns how many
+   * the kernel took (0 on EAGAIN, -1 on another error: `lastErrno`), counted from `start`.
+   * @throws RangeError when a slot length does not fit its slot (checked before the call)
    */
-  send(fd: number, n: number, flags = 0): number {
+  send(fd: number, n: number, flags = 0, start = 0): number {
     const dv = this.dv;
     const iovOff = this.count * MMSGHDR;
     const m = Math.min(n, this.count);
-    for (let i = 0; i < m; i++) {
+    if (!Number.isInteger(start) || start < 0 || start >= m) return 0;
+    for (let i = start; i < m; i++) {
       const len = this.lengths[i] ?? 0;
       const nl = this.nameLengths[i] ?? 0;
       if (len < 0 || len > this.bufferSize || nl < 0 || nl > SOCKADDR_IN6_SIZE)
         throw new RangeError(`slot ${i} length`);
       dv.setUint32(i * MMSGHDR + 8, nl, true);
-      dv.setBigUint64(
-        i * MMSGHDR,
-        nl > 0 ? this.block.address + BigInt(iovOff + this.count * IOVEC + i * SOCKADDR_IN6_SIZE) : 0n,
-        true,
-      );
-      dv.setBigUint64(iovOff + i * IOVEC + 8, BigInt(len), true);
+      dv.setUint32(iovOff + i * IOVEC + 8, len, true);
     }
     this.check();
     const c = libc();
+    const at = this.base + start * MMSGHDR;
     for (;;) {
-      const r = c.sendmmsg(fd, this.block.ptr, m, flags);
+      const r = c.sendmmsgAt(fd, at, m - start, flags);
       if (r >= 0 || c.errno() !== EINTR) return this.result(r);
     }
   }
 
-  /** Receive up to `count` datagrams with one recvmmsg(); fills lengths/nameLengths. Same returns as send(). */
-  recv(fd: number, flags = 0): number {
+  /**
+   * Receive up to `max` (default `count`) datagrams with one recvmmsg(); fills lengths,
+   * nameLengths and flags. Same returns as send().
+   */
+  recv(fd: number, flags = 0, max = this.count): number {
     const dv = this.dv;
     const iovOff = this.count * MMSGHDR;
-    const nameOff = iovOff + this.count * IOVEC;
-    const size = BigInt(this.bufferSize);
-    for (let i = 0; i < this.count; i++) {
-      dv.setBigUint64(i * MMSGHDR, this.block.address + BigInt(nameOff + i * SOCKADDR_IN6_SIZE), true);
+    const m = Math.max(1, Math.min(max, this.count));
+    for (let i = 0; i < m; i++) {
       dv.setUint32(i * MMSGHDR + 8, SOCKADDR_IN6_SIZE, true);
-      dv.setBigUint64(iovOff + i * IOVEC + 8, size, true);
+      dv.setUint32(iovOff + i * IOVEC + 8, this.bufferSize, true);
     }
     this.check();
     const c = libc();
     let r: number;
-    do r = c.recvmmsg(fd, this.block.ptr, this.count, flags, null);
+    do r = c.recvmmsgAt(fd, this.base, m, flags);
     while (r < 0 && c.errno() === EINTR);
     r = this.result(r);
     for (let i = 0; i < r; i++) {
       this.lengths[i] = dv.getUint32(i * MMSGHDR + 56, true);
       this.nameLengths[i] = dv.getUint32(i * MMSGHDR + 8, true);
+      this.flags[i] = dv.getInt32(i * MMSGHDR + 48, true);
     }
     return r;
   }

@@ -22,6 +22,15 @@ export const TUNSETIFF = 0x400454ca;
 export const IFF_TUN = 0x0001;
 export const IFF_NO_PI = 0x1000;
 export const IFF_MULTI_QUEUE = 0x0100;
+/** Every read and write starts with a struct virtio_net_hdr (10 bytes): lets a write carry a GSO packet. */
+export const IFF_VNET_HDR = 0x4000;
+/** `_IOW('T', 208, unsigned int)` (linux/if_tun.h): which offloaded packets we accept on read. */
+export const TUNSETOFFLOAD = 0x400454d0;
+export const TUN_F_CSUM = 0x01;
+export const TUN_F_TSO4 = 0x02;
+export const TUN_F_TSO6 = 0x04;
+/** sizeof(struct virtio_net_hdr), the default TUNSETVNETHDRSZ. */
+export const VIRTIO_NET_HDR_LEN = 10;
 /** IFNAMSIZ (linux/if.h) including the terminating NUL. */
 export const IFNAMSIZ = 16;
 const IFREQ_SIZE = 40;
@@ -31,6 +40,18 @@ export interface TunOptions {
   readonly name: string;
   /** IFF_MULTI_QUEUE: each further `openTun` with the same name adds a queue. */
   readonly multiQueue?: boolean;
+  /**
+   * IFF_VNET_HDR: reads return, and writes take, a 10-byte virtio_net_hdr before the packet.
+   * Without TUNSETOFFLOAD the kernel never hands us GSO packets or partial checksums, so a
+   * read's header is all zero; writeFrame() may carry a GSO (merged TCP) packet.
+   */
+  readonly vnetHdr?: boolean;
+  /**
+   * With vnetHdr: TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6). Reads may then return
+   * TCP segments of up to 64 KB and packets with a partial checksum (virtio_net_hdr says
+   * which); the reader must cut and complete them (dataplane/tcp-segmenter.ts).
+   */
+  readonly tso?: boolean;
   /** Poller for `waitReadable()`; the process-wide one by default. */
   readonly poller?: FdPoller;
 }
@@ -64,6 +85,8 @@ export interface TunDevice {
   readonly fd: number;
   readonly counters: TunCounters;
   readonly closed: boolean;
+  /** Bytes of virtio_net_hdr before each packet read or written (0, or 10 with vnetHdr). */
+  readonly vnetHdrLen: number;
   /**
    * Non-blocking drain: `read()` into `bufs[0]`, `bufs[1]`, ... until EAGAIN or the batch is
    * full; `lens[i]` gets each packet's length. Returns the number of packets read. A
@@ -71,8 +94,13 @@ export interface TunDevice {
    * Stops early on a read error other than EAGAIN/EINTR (counted in `rxErrors`).
    */
   readBatch(bufs: readonly Uint8Array[], lens: Int32Array): number;
-  /** Write one packet with one `write()`. Returns false (and counts why) when the kernel refuses it. */
+  /**
+   * Write one packet with one `write()` (with vnetHdr: copied after an all-zero header).
+   * Returns false (and counts why) when the kernel refuses it.
+   */
   write(pkt: Uint8Array): boolean;
+  /** Write `frame` as is with one `write()`: header (when vnetHdr) and packet. */
+  writeFrame(frame: Uint8Array): boolean;
   /** Resolves when the fd is readable (or in error), or when the device is closed. */
   waitReadable(): Promise<void>;
   /** Close the fd (idempotent); a non-persistent device disappears with its last queue. */
@@ -108,10 +136,12 @@ export function encodeIfName(name: string): Uint8Array {
 class LinuxTun implements TunDevice {
   readonly counters = newCounters();
   closed = false;
+  private stage: Uint8Array | undefined;
   constructor(
     readonly name: string,
     readonly fd: number,
     private readonly poller: FdPoller,
+    readonly vnetHdrLen: number,
   ) {}
 
   readBatch(bufs: readonly Uint8Array[], lens: Int32Array): number {
@@ -127,7 +157,7 @@ class LinuxTun implements TunDevice {
         lens[n++] = r;
         if (r === buf.length) k.rxFull++;
         k.rxPackets++;
-        k.rxBytes += r;
+        k.rxBytes += r - this.vnetHdrLen;
         continue;
       }
       const e = c.errno();
@@ -142,6 +172,19 @@ class LinuxTun implements TunDevice {
   }
 
   write(pkt: Uint8Array): boolean {
+    const h = this.vnetHdrLen;
+    if (h === 0) return this.writeFrame(pkt);
+    let st = this.stage;
+    if (!st || st.length < h + pkt.length) {
+      st = new Uint8Array(Math.max(h + pkt.length, 65535 + h));
+      this.stage = st;
+    }
+    st.fill(0, 0, h);
+    st.set(pkt, h);
+    return this.writeFrame(st.subarray(0, h + pkt.length));
+  }
+
+  writeFrame(pkt: Uint8Array): boolean {
     const k = this.counters;
     if (this.closed) {
       k.txErrors++;
@@ -152,7 +195,7 @@ class LinuxTun implements TunDevice {
       const r = c.write(this.fd, pkt, pkt.length);
       if (r >= 0) {
         k.txPackets++;
-        k.txBytes += r;
+        k.txBytes += r - this.vnetHdrLen;
         return true;
       }
       const e = c.errno();
@@ -188,7 +231,7 @@ class LinuxTun implements TunDevice {
 export function openTun(opts: TunOptions): TunDevice {
   const ifr = new Uint8Array(IFREQ_SIZE);
   ifr.set(encodeIfName(opts.name), 0);
-  const flags = IFF_TUN | IFF_NO_PI | (opts.multiQueue ? IFF_MULTI_QUEUE : 0);
+  const flags = IFF_TUN | IFF_NO_PI | (opts.multiQueue ? IFF_MULTI_QUEUE : 0) | (opts.vnetHdr ? IFF_VNET_HDR : 0);
   new DataView(ifr.buffer).setUint16(16, flags, true);
   const c = libc();
   const fd = c.open('/dev/net/tun', O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -201,8 +244,13 @@ export function openTun(opts: TunOptions): TunDevice {
     c.close(fd);
     throw new SyscallError(`ioctl TUNSETIFF ${opts.name}`, e, c.strerror(e));
   }
+  if (opts.vnetHdr && opts.tso && c.ioctlInt(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0) {
+    const e = c.errno();
+    c.close(fd);
+    throw new SyscallError(`ioctl TUNSETOFFLOAD ${opts.name}`, e, c.strerror(e));
+  }
   let end = 0;
   while (end < IFNAMSIZ && ifr[end] !== 0) end++;
   const name = String.fromCharCode(...ifr.subarray(0, end));
-  return new LinuxTun(name, fd, opts.poller ?? defaultPoller());
+  return new LinuxTun(name, fd, opts.poller ?? defaultPoller(), opts.vnetHdr ? VIRTIO_NET_HDR_LEN : 0);
 }

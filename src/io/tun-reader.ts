@@ -7,6 +7,10 @@ export interface TunReaderOptions extends DrainLoopOptions {
   readonly batch?: number;
   /** Bytes per packet buffer; at least the device MTU (default 65535, the IPv4 maximum). */
   readonly bufferSize?: number;
+  /** Hand out whole frames, virtio_net_hdr included (for a TUN with offloads; default false). */
+  readonly frames?: boolean;
+  /** After each batch was handed out, also when a callback threw (e.g. to flush the sends it caused). */
+  readonly onBatchEnd?: () => void;
 }
 
 /**
@@ -34,7 +38,16 @@ export function startTunReader(
       drain(): DrainResult {
         const errors = tun.counters.rxErrors;
         const n = tun.readBatch(bufs, lens);
-        for (let i = 0; i < n; i++) onPacket((bufs[i] as Uint8Array).subarray(0, lens[i]));
+        try {
+          // with IFF_VNET_HDR, skip the header (all zero: no offloads were enabled)
+          const h = opts.frames ? 0 : tun.vnetHdrLen;
+          for (let i = 0; i < n; i++) {
+            const len = lens[i] ?? 0;
+            if (len > h) onPacket((bufs[i] as Uint8Array).subarray(h, len));
+          }
+        } finally {
+          if (n > 0) opts.onBatchEnd?.();
+        }
         if (n === batch) return 'more';
         if (tun.counters.rxErrors !== errors) {
           const e = tun.counters.lastRxErrno;

@@ -12,7 +12,7 @@
 import { NodeRng } from '../../crypto/random.js';
 import type { BackendPreference } from '../../crypto/select.js';
 import { backendPreferenceFromEnv, isBackendPreference, selectBackend } from '../../crypto/select.js';
-import { DEFAULT_TUN_MTU } from '../../daemon/dataplane-io.js';
+import { DEFAULT_TUN_MTU, UDP_IO_KINDS, type UdpIo } from '../../daemon/dataplane-io.js';
 import { startIpsecd } from '../../daemon/ipsecd.js';
 import { defaultListeners, parseListenSpec } from '../../daemon/listen-spec.js';
 import type { PfkeySocketSpec } from '../../daemon/pfkey-server.js';
@@ -35,7 +35,8 @@ const USAGE = `usage: esprit ipsecd --tun NAME [--tun-address CIDR]... [--route 
                      [--listen ADDR:PORT[/ROLE]]... [--no-raw-esp] [--mtu N]
                      [--pfkey-socket PATH [--pfkey-dialect linux|kame]]...
                      [--control-socket PATH] [--ike-socket PATH]
-                     [--keepalive-interval S] [--crypto auto|evp|node] [--log-level L]
+                     [--keepalive-interval S] [--crypto auto|evp|node] [--udp-io mmsg|dgram]
+                     [--log-level L]
        esprit ipsecd --no-dataplane [--pfkey-socket PATH ...] [--control-socket PATH] [--log-level L]
   --tun NAME              run the data plane on TUN device NAME (a stale one is removed first)
   --tun-address CIDR      address for the TUN, IPv4 or IPv6 (repeatable)
@@ -48,6 +49,8 @@ const USAGE = `usage: esprit ipsecd --tun NAME [--tun-address CIDR]... [--route 
   --keepalive-interval S  NAT keepalive idle interval in seconds (default ${DEFAULT_KEEPALIVE_SECONDS}, RFC 3948 §4)
   --crypto B              auto (EVP via libcrypto when it loads, else node:crypto), evp, node
                           (default: $ESPRIT_CRYPTO, else auto)
+  --udp-io IO             UDP sockets: mmsg (through the FFI, recvmmsg/sendmmsg batches; default)
+                          or dgram (node:dgram)
   --pfkey-socket PATH     serve PF_KEY here (repeatable; default ${DEFAULT_PFKEY_SOCKET})
   --pfkey-dialect D       dialect of the socket given before it: linux (default) or kame
   --control-socket PATH   control socket for \`esprit status\` (default ${DEFAULT_CONTROL_SOCKET})
@@ -70,6 +73,7 @@ export interface IpsecdArgs {
     ikeSocket: string;
     keepaliveSeconds: number;
     crypto: BackendPreference;
+    udpIo: UdpIo;
   };
 }
 
@@ -82,6 +86,7 @@ const DATAPLANE_FLAGS = new Set([
   '--ike-socket',
   '--keepalive-interval',
   '--crypto',
+  '--udp-io',
 ]);
 
 export function parseIpsecdArgs(
@@ -102,6 +107,7 @@ export function parseIpsecdArgs(
   let ikeSocket = DEFAULT_IKE_SOCKET;
   let keepaliveSeconds = DEFAULT_KEEPALIVE_SECONDS;
   let crypto: BackendPreference | undefined;
+  let udpIo: UdpIo = 'mmsg';
   const dpFlags: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -184,6 +190,13 @@ export function parseIpsecdArgs(
         crypto = v;
         break;
       }
+      case '--udp-io': {
+        const v = value();
+        const kind = UDP_IO_KINDS.find((k) => k === v);
+        if (!kind) return { error: `--udp-io must be ${UDP_IO_KINDS.join(' or ')}`, code: 2 };
+        udpIo = kind;
+        break;
+      }
       case '--no-dataplane':
         noDataplane = true;
         break;
@@ -223,6 +236,7 @@ export function parseIpsecdArgs(
       ikeSocket,
       keepaliveSeconds,
       crypto,
+      udpIo,
     },
   };
 }
@@ -265,6 +279,7 @@ export async function run(argv: string[]): Promise<number> {
               tun: { name: d.tun, mtu: d.mtu, addresses: d.tunAddresses, routes: d.routes },
               listeners: d.listeners,
               rawEsp: d.rawEsp,
+              udpIo: d.udpIo,
               keepaliveIntervalMs: d.keepaliveSeconds * 1000,
               ikeSocket: d.ikeSocket,
               bindOnChange: (f) => {

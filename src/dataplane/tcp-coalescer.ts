@@ -1,0 +1,323 @@
+/**
+ * Userland GRO for the TUN write path: consecutive TCP segments of one flow, decapsulated
+ * from one receive batch, are merged into one large packet written with a virtio_net_hdr
+ * (TUN opened with IFF_VNET_HDR), so the kernel's IP and TCP receive path runs once per
+ * merged packet instead of once per segment (the same idea as Linux GRO, tcp_gro_receive,
+ * and wireguard-go's tun/offload_linux.go). Every other packet is written as it came, with
+ * an all-zero header. Sans-IO: bytes in, frames out through `emit`.
+ *
+ *   struct virtio_net_hdr (10 bytes, little-endian on the hosts koffi ships for, linux/virtio_net.h)
+ *    0 flags u8        VIRTIO_NET_HDR_F_NEEDS_CSUM (1): checksum from csum_start, at +csum_offset
+ *    1 gso_type u8     NONE 0, TCPV4 1, TCPV6 4
+ *    2 hdr_len u16     IP + TCP header bytes
+ *    4 gso_size u16    payload bytes per segment (the MSS of the merged run)
+ *    6 csum_start u16  offset of the TCP header
+ *    8 csum_offset u16 16: the TCP checksum field in the TCP header
+ *
+ * A merged frame carries the first segment's IP and TCP headers with the lengths fixed, a
+ * fresh IPv4 header checksum, PSH if the last segment had it, and in the TCP checksum field
+ * the pseudo-header sum (RFC 793 §3.1 / RFC 8200 §8.1), as CHECKSUM_PARTIAL expects. Since
+ * the kernel trusts a NEEDS_CSUM frame, each segment's own checksum is verified before it
+ * may join a merge; one that fails is written alone (and the kernel drops it).
+ *
+ * Merge rules (a subset of tcp_gro_receive's): IPv4 without options and not fragmented, or
+ * IPv6 without extension headers; flags ACK or ACK|PSH only; same addresses, ports, TOS/
+ * traffic class and flow label, TTL/hop limit, DF, ack number, TCP header length and options;
+ * sequence number contiguous; IPv4 IDs incrementing unless DF; every segment the size of the
+ * first except the last (a shorter one, or one with PSH, ends the run); at most 65535 bytes.
+ */
+
+import { sum16, sum32 } from './ones-sum.js';
+
+export const VNET_HDR_LEN = 10;
+const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+const VIRTIO_NET_HDR_GSO_TCPV4 = 1;
+const VIRTIO_NET_HDR_GSO_TCPV6 = 4;
+const IPPROTO_TCP = 6;
+const TCP_ACK = 0x10;
+const TCP_PSH = 0x08;
+const MAX_FRAME = 65535;
+const MAX_ITEMS = 1024;
+
+interface Item {
+  /** the segments (views valid until flush), first at segs[first] */
+  first: number;
+  /** the last segment (segments of an item are linked through nextSeg: other flows interleave) */
+  last: number;
+  count: number;
+  v6: boolean;
+  ipHl: number;
+  tcpHl: number;
+  mss: number;
+  payload: number;
+  nextSeq: number;
+  lastId: number;
+  psh: boolean;
+  /** no further segment may join */
+  closed: boolean;
+  /** flow hash, for a quick reject */
+  flow: number;
+}
+
+function u16(b: Uint8Array, at: number): number {
+  return ((b[at] as number) << 8) | (b[at + 1] as number);
+}
+
+function u32(b: Uint8Array, at: number): number {
+  return (
+    (((b[at] as number) << 24) |
+      ((b[at + 1] as number) << 16) |
+      ((b[at + 2] as number) << 8) |
+      (b[at + 3] as number)) >>>
+    0
+  );
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export interface TcpCoalescerCounters {
+  /** packets given to add() */
+  packets: number;
+  /** frames emitted */
+  frames: number;
+  /** segments that joined a merge (beyond the first of each merged frame) */
+  merged: number;
+  /** TCP segments kept alone because their checksum failed */
+  badChecksum: number;
+}
+
+export class TcpCoalescer {
+  readonly counters: TcpCoalescerCounters = { packets: 0, frames: 0, merged: 0, badChecksum: 0 };
+  private readonly segs: Uint8Array[] = [];
+  private readonly nextSeg: number[] = [];
+  private readonly items: Item[] = [];
+  private nItems = 0;
+  private readonly frame = new Uint8Array(VNET_HDR_LEN + MAX_FRAME);
+  /** DataView over the ArrayBuffer of the last packet checked (a receive batch shares one) */
+  private dvBuffer: ArrayBufferLike | undefined;
+  private dv: DataView = new DataView(new ArrayBuffer(0));
+
+  /** @param emit writes one frame (virtio_net_hdr + packet) to the TUN; the bytes are reused after it returns */
+  constructor(private readonly emit: (frame: Uint8Array) => void) {}
+
+  /** Packets waiting for flush(). */
+  get pending(): number {
+    return this.segs.length;
+  }
+
+  /** Queue one IP packet; it must stay unchanged until flush(). True when it joined an earlier segment. */
+  add(pkt: Uint8Array): boolean {
+    this.counters.packets++;
+    if (this.nItems >= MAX_ITEMS || this.segs.length >= MAX_ITEMS) this.flush();
+    const idx = this.segs.length;
+    this.segs.push(pkt);
+    this.nextSeg[idx] = -1;
+    const len = pkt.length;
+    const v = len >= 20 ? (pkt[0] as number) >> 4 : 0;
+    let ipHl = 0;
+    if (v === 4) {
+      // RFC 791: IHL 5 (no options), total length exact, protocol TCP, MF clear, offset 0
+      if (pkt[0] !== 0x45 || u16(pkt, 2) !== len || pkt[9] !== IPPROTO_TCP || (u16(pkt, 6) & 0x3fff) !== 0)
+        return this.single(idx);
+      ipHl = 20;
+    } else if (v === 6) {
+      // RFC 8200: payload length exact, next header TCP (no extension headers)
+      if (len < 40 || u16(pkt, 4) + 40 !== len || pkt[6] !== IPPROTO_TCP) return this.single(idx);
+      ipHl = 40;
+    } else return this.single(idx);
+    if (len < ipHl + 20) return this.single(idx);
+    const t = ipHl;
+    // a TCP packet that may not merge still closes its flow's item (order within the flow)
+    const flow =
+      (u16(pkt, t) * 31 + u16(pkt, t + 2)) ^ (v === 4 ? u32(pkt, 12) ^ u32(pkt, 16) : u32(pkt, 20) ^ u32(pkt, 36));
+    const tcpHl = ((pkt[t + 12] as number) >> 4) * 4;
+    const flags = pkt[t + 13] as number;
+    const payload = len - ipHl - tcpHl;
+    if (tcpHl < 20 || payload <= 0 || (flags & ~TCP_PSH) !== TCP_ACK) return this.single(idx, flow, v === 6, ipHl);
+    if (!this.checksumOk(pkt, v === 6, ipHl, len)) {
+      this.counters.badChecksum++;
+      return this.single(idx, flow, v === 6, ipHl);
+    }
+    const seq = u32(pkt, t + 4);
+    const psh = (flags & TCP_PSH) !== 0;
+    // only the newest item of this flow may take it (keeps the flow's order)
+    for (let i = this.nItems - 1; i >= 0; i--) {
+      const it = this.items[i] as Item;
+      if (it.flow !== flow || it.v6 !== (v === 6)) continue;
+      const head = this.segs[it.first] as Uint8Array;
+      if (it.ipHl !== ipHl || !this.sameFlow(head, pkt, it.v6, t)) continue;
+      if (
+        !it.closed &&
+        it.tcpHl === tcpHl &&
+        seq === it.nextSeq &&
+        payload <= it.mss &&
+        ipHl + tcpHl + it.payload + payload <= MAX_FRAME &&
+        this.sameHeaders(head, pkt, it.v6, t, tcpHl) &&
+        (it.v6 || (head[6] as number) & 0x40 || u16(pkt, 4) === ((it.lastId + 1) & 0xffff))
+      ) {
+        this.nextSeg[it.last] = idx;
+        it.last = idx;
+        it.count++;
+        it.payload += payload;
+        it.nextSeq = (seq + payload) >>> 0;
+        it.lastId = v === 4 ? u16(pkt, 4) : 0;
+        it.psh = psh;
+        if (psh || payload < it.mss) it.closed = true;
+        this.counters.merged++;
+        return true;
+      }
+      break;
+    }
+    const it = this.item();
+    it.first = idx;
+    it.last = idx;
+    it.count = 1;
+    it.v6 = v === 6;
+    it.ipHl = ipHl;
+    it.tcpHl = tcpHl;
+    it.mss = payload;
+    it.payload = payload;
+    it.nextSeq = (seq + payload) >>> 0;
+    it.lastId = v === 4 ? u16(pkt, 4) : 0;
+    it.psh = psh;
+    it.closed = psh;
+    it.flow = flow;
+    return false;
+  }
+
+  /** Emit every queued packet, merged where possible, in arrival order of their first segment. */
+  flush(): void {
+    const n = this.nItems;
+    this.nItems = 0;
+    try {
+      for (let i = 0; i < n; i++) {
+        const it = this.items[i] as Item;
+        if (it.count === 1) this.emitPlain(this.segs[it.first] as Uint8Array);
+        else this.emitMerged(it);
+      }
+    } finally {
+      this.segs.length = 0;
+      this.nextSeg.length = 0;
+    }
+  }
+
+  /** A packet written alone; a TCP one (ipHl 20/40) still ends its flow's item. */
+  private single(idx: number, flow = 0, v6 = false, ipHl = 0): false {
+    const it = this.item();
+    it.first = idx;
+    it.last = idx;
+    it.count = 1;
+    it.closed = true;
+    it.flow = flow;
+    it.v6 = v6;
+    // ipHl 0 (not TCP): never taken for a flow's item by add()
+    it.ipHl = ipHl;
+    return false;
+  }
+
+  private item(): Item {
+    let it = this.items[this.nItems];
+    if (!it) {
+      it = {
+        first: 0,
+        last: 0,
+        count: 0,
+        v6: false,
+        ipHl: 0,
+        tcpHl: 0,
+        mss: 0,
+        payload: 0,
+        nextSeq: 0,
+        lastId: 0,
+        psh: false,
+        closed: true,
+        flow: -1,
+      };
+      this.items.push(it);
+    }
+    this.nItems++;
+    return it;
+  }
+
+  /** addresses and ports */
+  private sameFlow(a: Uint8Array, b: Uint8Array, v6: boolean, t: number): boolean {
+    return (v6 ? sameBytes(a, b, 8, 40) : sameBytes(a, b, 12, 20)) && sameBytes(a, b, t, t + 4);
+  }
+
+  /** IP fields that must match (TOS/TTL/DF, or version/class/flow label/hop limit), ack number, options */
+  private sameHeaders(a: Uint8Array, b: Uint8Array, v6: boolean, t: number, tcpHl: number): boolean {
+    if (v6) {
+      if (!sameBytes(a, b, 0, 4) || a[7] !== b[7]) return false;
+    } else if (a[1] !== b[1] || a[8] !== b[8] || ((a[6] as number) & 0x40) !== ((b[6] as number) & 0x40)) return false;
+    return sameBytes(a, b, t + 8, t + 12) && sameBytes(a, b, t + 20, t + tcpHl);
+  }
+
+  /** RFC 793 §3.1: the TCP checksum over pseudo-header + segment sums to 0xffff. */
+  private checksumOk(p: Uint8Array, v6: boolean, ipHl: number, len: number): boolean {
+    const tcpLen = len - ipHl;
+    let s = v6 ? sum16(p, 8, 40, IPPROTO_TCP + tcpLen) : sum16(p, 12, 20, IPPROTO_TCP + tcpLen);
+    if (p.buffer !== this.dvBuffer || this.dv.byteLength !== p.buffer.byteLength) {
+      this.dvBuffer = p.buffer;
+      this.dv = new DataView(p.buffer);
+    }
+    s = sum32(this.dv, p, ipHl, len, s);
+    return s === 0xffff;
+  }
+
+  private emitPlain(pkt: Uint8Array): void {
+    const f = this.frame;
+    f.fill(0, 0, VNET_HDR_LEN);
+    f.set(pkt, VNET_HDR_LEN);
+    this.counters.frames++;
+    this.emit(f.subarray(0, VNET_HDR_LEN + pkt.length));
+  }
+
+  private emitMerged(it: Item): void {
+    const f = this.frame;
+    const head = this.segs[it.first] as Uint8Array;
+    const hl = it.ipHl + it.tcpHl;
+    const o = VNET_HDR_LEN;
+    f.set(head.subarray(0, hl), o);
+    let at = o + hl;
+    for (let k = it.first; k >= 0; k = this.nextSeg[k] ?? -1) {
+      const s = this.segs[k] as Uint8Array;
+      f.set(s.subarray(hl), at);
+      at += s.length - hl;
+    }
+    const total = at - o;
+    const t = o + it.ipHl;
+    if (it.v6) {
+      f[o + 4] = (total - 40) >> 8;
+      f[o + 5] = (total - 40) & 0xff;
+    } else {
+      f[o + 2] = total >> 8;
+      f[o + 3] = total & 0xff;
+      f[o + 10] = 0;
+      f[o + 11] = 0;
+      const c = ~sum16(f, o, o + 20, 0) & 0xffff;
+      f[o + 10] = c >> 8;
+      f[o + 11] = c & 0xff;
+    }
+    if (it.psh) f[t + 13] = (f[t + 13] as number) | TCP_PSH;
+    // CHECKSUM_PARTIAL: the field holds the pseudo-header sum; the kernel adds the segment
+    const tcpLen = total - it.ipHl;
+    const ph = it.v6 ? sum16(f, o + 8, o + 40, IPPROTO_TCP + tcpLen) : sum16(f, o + 12, o + 20, IPPROTO_TCP + tcpLen);
+    f[t + 16] = ph >> 8;
+    f[t + 17] = ph & 0xff;
+    f[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    f[1] = it.v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+    f[2] = hl & 0xff;
+    f[3] = hl >> 8;
+    f[4] = it.mss & 0xff;
+    f[5] = it.mss >> 8;
+    f[6] = it.ipHl & 0xff;
+    f[7] = it.ipHl >> 8;
+    f[8] = 16;
+    f[9] = 0;
+    this.counters.frames++;
+    this.emit(f.subarray(0, o + total));
+  }
+}
