@@ -8,10 +8,12 @@ import { isIP } from 'node:net';
  * IPv6 endpoints are bound with IPV6_V6ONLY (`ipv6Only`), so an IPv4 and an IPv6 endpoint
  * can share one port number and IPv4 peers never appear as ::ffff:a.b.c.d.
  *
- * Buffer reuse: Node first tries a synchronous send; only when the socket buffer is full
- * does it queue the datagram and keep a reference to `payload` until it is sent.
- * `counters.txQueued` counts such sends still pending: a caller that reuses its buffers
- * must not overwrite one while it is queued (or should treat a rising txQueued as congestion).
+ * Buffer ownership: node:dgram never sends during the `send()` call. It resolves the
+ * address first (even a literal IP) and sends on a later tick, keeping a reference to
+ * `payload` until then (seen on Node 20: three sends from one reused buffer all carried its
+ * last contents). A caller must hand over a buffer it will not touch again; the data plane's
+ * hot path uses the FFI endpoint (mmsg-udp-endpoint.ts), which sends synchronously.
+ * `counters.txQueued` counts sends not yet completed.
  */
 
 export interface UdpRemote {
