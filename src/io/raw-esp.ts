@@ -8,10 +8,8 @@ import {
   EBADF,
   EINTR,
   EINVAL,
-  ENOBUFS,
   IPPROTO_ESP,
   libc,
-  POLLIN,
   SO_RCVBUFFORCE,
   SO_SNDBUFFORCE,
   SOCK_CLOEXEC,
@@ -19,7 +17,9 @@ import {
   SOCK_RAW,
   SOL_SOCKET,
 } from './libc.js';
+import { PolledFd } from './polled-fd.js';
 import { encodeSockaddr, SOCKADDR_IN6_SIZE, sockaddrSize } from './sockaddr.js';
+import { countTxError } from './tx-errno.js';
 
 /**
  * Raw ESP (IP protocol 50, RFC 4303) sockets, for paths without a NAT, where ESP is not
@@ -96,7 +96,7 @@ export function createRawEspBatch(family: 4 | 6, count: number, bufferSize = 655
   return { bufs, offsets: new Int32Array(count), lengths: new Int32Array(count), sources, names };
 }
 
-export class RawEspSocket {
+export class RawEspSocket extends PolledFd {
   readonly counters: RawEspCounters = {
     rxPackets: 0,
     rxBytes: 0,
@@ -110,15 +110,16 @@ export class RawEspSocket {
     lastRxErrno: 0,
     lastTxErrno: 0,
   };
-  closed = false;
   private readonly nameLen = new Uint32Array(1);
   private readonly dst = new Uint8Array(SOCKADDR_IN6_SIZE);
 
   constructor(
     readonly family: 4 | 6,
-    readonly fd: number,
-    private readonly poller: FdPoller,
-  ) {}
+    fd: number,
+    poller: FdPoller,
+  ) {
+    super(fd, poller);
+  }
 
   /**
    * Non-blocking drain into `batch` until EAGAIN or the batch is full; returns the number of
@@ -182,24 +183,9 @@ export class RawEspSocket {
       }
       const e = c.errno();
       if (e === EINTR) continue;
-      k.lastTxErrno = e;
-      if (e === EAGAIN) k.txDropAgain++;
-      else if (e === ENOBUFS) k.txDropNoBufs++;
-      else k.txErrors++;
+      countTxError(k, e);
       return false;
     }
-  }
-
-  async waitReadable(): Promise<void> {
-    if (this.closed) return;
-    await this.poller.wait(this.fd, POLLIN);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.poller.cancel(this.fd);
-    libc().close(this.fd);
   }
 }
 

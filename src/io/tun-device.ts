@@ -1,6 +1,8 @@
 import { SyscallError } from './errors.js';
 import { defaultPoller, type FdPoller } from './fd-poller.js';
-import { EAGAIN, EINTR, ENOBUFS, libc, O_CLOEXEC, O_NONBLOCK, O_RDWR, POLLIN } from './libc.js';
+import { EAGAIN, EINTR, libc, O_CLOEXEC, O_NONBLOCK, O_RDWR } from './libc.js';
+import { PolledFd } from './polled-fd.js';
+import { countTxError } from './tx-errno.js';
 
 /**
  * A Linux TUN device (layer 3, no packet-information header), one IP packet per
@@ -133,16 +135,17 @@ export function encodeIfName(name: string): Uint8Array {
   return out;
 }
 
-class LinuxTun implements TunDevice {
+class LinuxTun extends PolledFd implements TunDevice {
   readonly counters = newCounters();
-  closed = false;
   private stage: Uint8Array | undefined;
   constructor(
     readonly name: string,
-    readonly fd: number,
-    private readonly poller: FdPoller,
+    fd: number,
+    poller: FdPoller,
     readonly vnetHdrLen: number,
-  ) {}
+  ) {
+    super(fd, poller);
+  }
 
   readBatch(bufs: readonly Uint8Array[], lens: Int32Array): number {
     if (this.closed) return 0;
@@ -200,24 +203,9 @@ class LinuxTun implements TunDevice {
       }
       const e = c.errno();
       if (e === EINTR) continue;
-      k.lastTxErrno = e;
-      if (e === EAGAIN) k.txDropAgain++;
-      else if (e === ENOBUFS) k.txDropNoBufs++;
-      else k.txErrors++;
+      countTxError(k, e);
       return false;
     }
-  }
-
-  async waitReadable(): Promise<void> {
-    if (this.closed) return;
-    await this.poller.wait(this.fd, POLLIN);
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.poller.cancel(this.fd);
-    libc().close(this.fd);
   }
 }
 

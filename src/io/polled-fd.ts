@@ -1,0 +1,32 @@
+import type { FdPoller } from './fd-poller.js';
+import { libc, POLLIN } from './libc.js';
+
+/**
+ * An fd opened through the FFI whose readiness comes from an FdPoller (libuv cannot watch
+ * it): TUN queues, raw sockets. Owns the fd: `close()` cancels its waiter, then closes it.
+ *
+ *   waitReadable() ──poller.wait(fd, POLLIN)──> resolves on POLLIN/POLLERR/POLLHUP, or 0 on cancel
+ *   close()        ──poller.cancel(fd)──> close(fd)          (idempotent)
+ */
+export class PolledFd {
+  closed = false;
+
+  constructor(
+    readonly fd: number,
+    protected readonly poller: FdPoller,
+  ) {}
+
+  /** Resolves when the fd is readable (or in error), or when it is closed. */
+  async waitReadable(): Promise<void> {
+    if (this.closed) return;
+    await this.poller.wait(this.fd, POLLIN);
+  }
+
+  /** Close the fd (idempotent); a pending waitReadable() resolves. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.poller.cancel(this.fd);
+    libc().close(this.fd);
+  }
+}
