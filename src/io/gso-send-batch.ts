@@ -1,4 +1,5 @@
-import { allocNative, EAGAIN, EINTR, freeNative, libc, type NativeBlock } from './libc.js';
+import { EINTR, libc } from './libc.js';
+import { IOVEC, MMSGHDR, MmsgSlots } from './mmsg-slots.js';
 import { SOCKADDR_IN6_SIZE } from './sockaddr.js';
 
 /**
@@ -16,10 +17,9 @@ import { SOCKADDR_IN6_SIZE } from './sockaddr.js';
  * (65535 - headers; 65000 here). A single datagram goes without the control message.
  *
  *   block: [ mmsghdr x count ][ iovec x count ][ sockaddr x count ][ cmsg x count ][ data x count ]
+ *   (mmsg-slots.ts; here the mmsghdrs are per message, built at each send())
  */
 
-const MMSGHDR = 64;
-const IOVEC = 16;
 const CMSG_SPACE = 24;
 const CMSG_LEN = 18;
 const SOL_UDP = 17;
@@ -27,69 +27,26 @@ const UDP_SEGMENT = 103;
 export const GSO_MAX_SEGMENTS = 64;
 export const GSO_MAX_BYTES = 65000;
 
-export class GsoSendBatch {
-  /** Data slot i (bufferSize bytes) in native memory. */
-  readonly bufs: readonly Uint8Array[];
-  /** Address slot i (room for a sockaddr_in6). */
-  readonly names: readonly Uint8Array[];
-  /** Datagram length per slot, set before send(). */
-  readonly lengths: Int32Array;
-  /** sockaddr length per slot, set before send(). */
-  readonly nameLengths: Int32Array;
-  /** errno of the last failed call (0 when it succeeded or hit EAGAIN). */
-  lastErrno = 0;
+export class GsoSendBatch extends MmsgSlots {
   /** After a failed send(): the slots of the message that failed, and whether it was a GSO run. */
   lastFailedSlots = 0;
   lastFailedGso = false;
   /** Messages and GSO runs of the last send() (for counters). */
   lastMessages = 0;
   lastGsoRuns = 0;
-  private readonly block: NativeBlock;
-  private readonly dv: DataView;
-  private readonly base: number;
-  private readonly iovOff: number;
-  private readonly nameOff: number;
-  private readonly cmsgOff: number;
   /** per message of the last send(): its first slot and its slot count */
   private readonly msgFirst: Int32Array;
   private readonly msgSlots: Int32Array;
-  private freed = false;
 
-  constructor(
-    readonly count: number,
-    readonly bufferSize: number,
-  ) {
-    if (process.arch !== 'x64' && process.arch !== 'arm64')
-      throw new Error(`GsoSendBatch: unsupported arch ${process.arch}`);
-    if (!Number.isInteger(count) || count < 1 || count > 1024) throw new RangeError(`count ${count} not in 1..1024`);
-    if (!Number.isInteger(bufferSize) || bufferSize < 1 || bufferSize > 65535) throw new RangeError('bufferSize');
-    this.iovOff = count * MMSGHDR;
-    this.nameOff = this.iovOff + count * IOVEC;
-    this.cmsgOff = this.nameOff + count * SOCKADDR_IN6_SIZE;
-    const dataOff = this.cmsgOff + count * CMSG_SPACE;
-    this.block = allocNative(dataOff + count * bufferSize);
-    const b = this.block.bytes;
-    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    this.base = Number(this.block.address);
-    if (!Number.isSafeInteger(this.base) || this.base === 0) throw new Error('native address not a safe integer');
-    const bufs: Uint8Array[] = [];
-    const names: Uint8Array[] = [];
+  constructor(count: number, bufferSize: number) {
+    super('GsoSendBatch', count, bufferSize, CMSG_SPACE);
     for (let i = 0; i < count; i++) {
-      const data = dataOff + i * bufferSize;
-      const name = this.nameOff + i * SOCKADDR_IN6_SIZE;
-      // iovec i -> data slot i (fixed); the cmsg header of slot i (fixed), gso_size per send
-      this.dv.setBigUint64(this.iovOff + i * IOVEC, this.block.address + BigInt(data), true);
-      const cm = this.cmsgOff + i * CMSG_SPACE;
+      // the cmsg header of slot i (fixed), gso_size per send; iovec i -> data slot i (MmsgSlots)
+      const cm = this.controlOff + i * CMSG_SPACE;
       this.dv.setBigUint64(cm, BigInt(CMSG_LEN), true);
       this.dv.setInt32(cm + 8, SOL_UDP, true);
       this.dv.setInt32(cm + 12, UDP_SEGMENT, true);
-      bufs.push(b.subarray(data, data + bufferSize));
-      names.push(b.subarray(name, name + SOCKADDR_IN6_SIZE));
     }
-    this.bufs = bufs;
-    this.names = names;
-    this.lengths = new Int32Array(count);
-    this.nameLengths = new Int32Array(count);
     this.msgFirst = new Int32Array(count);
     this.msgSlots = new Int32Array(count);
   }
@@ -107,10 +64,7 @@ export class GsoSendBatch {
     const lengths = this.lengths;
     const nameLengths = this.nameLengths;
     for (let i = start; i < m; i++) {
-      const len = lengths[i] ?? 0;
-      const nl = nameLengths[i] ?? 0;
-      if (len < 0 || len > this.bufferSize || nl < 0 || nl > SOCKADDR_IN6_SIZE)
-        throw new RangeError(`slot ${i} length`);
+      const len = this.slotLength(i);
       dv.setUint32(this.iovOff + i * IOVEC + 8, len, true);
       dv.setUint32(this.iovOff + i * IOVEC + 12, 0, true);
     }
@@ -140,7 +94,7 @@ export class GsoSendBatch {
       dv.setUint32(h + 24, k, true);
       dv.setUint32(h + 28, 0, true);
       if (k > 1) {
-        const cm = this.cmsgOff + msgs * CMSG_SPACE;
+        const cm = this.controlOff + msgs * CMSG_SPACE;
         dv.setUint16(cm + 16, size, true);
         this.setPtr(h + 32, cm);
         dv.setUint32(h + 40, CMSG_SPACE, true);
@@ -158,29 +112,20 @@ export class GsoSendBatch {
     }
     this.lastMessages = msgs;
     this.lastGsoRuns = runs;
-    if (this.freed) throw new Error('GsoSendBatch used after free()');
+    this.check();
     const c = libc();
     let r: number;
     do r = c.sendmmsgAt(fd, this.base, msgs, 0);
     while (r < 0 && c.errno() === EINTR);
     if (r < 0) {
-      const e = c.errno();
-      this.lastErrno = e === EAGAIN ? 0 : e;
       this.lastFailedSlots = this.msgSlots[0] ?? 1;
       this.lastFailedGso = (this.msgSlots[0] ?? 1) > 1;
-      return e === EAGAIN ? 0 : -1;
+      return this.result(r);
     }
     this.lastErrno = 0;
     let slots = 0;
     for (let j = 0; j < r; j++) slots += this.msgSlots[j] ?? 0;
     return slots;
-  }
-
-  /** Release the native memory (idempotent). */
-  free(): void {
-    if (this.freed) return;
-    this.freed = true;
-    freeNative(this.block);
   }
 
   /** Write a pointer to offset `off` of the block (or NULL for -1) at byte `at`, as two u32 (no BigInt). */
