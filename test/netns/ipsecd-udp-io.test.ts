@@ -12,19 +12,14 @@
  * byte stream came out intact), and with dgram none.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { LAB, Lab, type LabProcess, requireSystem } from './harness.js';
+import { LAB, Lab, requireSystem } from './harness.js';
+import { keyNatTunnel, pairReady, spawnIpsecdPair, statusJson } from './ipsecd-pair.js';
 
 const skip = requireSystem(['ip', 'ping', 'nft', '/dev/net/tun']);
-const MAIN = resolve(import.meta.dirname, '../../src/cli/main.js');
 // RFC 4106 AES-GCM-16 keying material: 16-byte key + 4-byte salt (hand-written)
 const K1 = '0x0f0e0d0c0b0a09080706050403020100a1a2a3a4';
 const K2 = '0x1f1e1d1c1b1a19181716151413121110b1b2b3b4';
-const C = LAB.client.v4;
-const G = LAB.gw.v4;
-const NAT = LAB.natWan.v4;
 const BYTES = 8 << 20;
 
 let lab: Lab | undefined;
@@ -37,56 +32,6 @@ before(async () => {
 after(async () => {
   await lab?.destroy();
 });
-
-function sock(role: string, what: string): string {
-  return join((lab as Lab).tmp, `${role}-${what}.sock`);
-}
-
-async function ready(p: LabProcess): Promise<void> {
-  for (let i = 0; i < 200 && !p.stderr.includes('ipsecd: ready'); i++) {
-    if (p.child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.ok(p.stderr.includes('ipsecd: ready'), `ipsecd not ready: ${p.stderr}`);
-}
-
-function ipsecd(role: 'client' | 'gw', route: string, udpIo: string): LabProcess {
-  return (lab as Lab).spawn(role, [
-    process.execPath,
-    MAIN,
-    'ipsecd',
-    '--tun',
-    'esp0',
-    '--route',
-    route,
-    '--listen',
-    '0.0.0.0:4500',
-    '--no-raw-esp',
-    '--udp-io',
-    udpIo,
-    '--pfkey-socket',
-    sock(role, 'pfkey'),
-    '--control-socket',
-    sock(role, 'ctl'),
-    '--ike-socket',
-    sock(role, 'ike'),
-  ]);
-}
-
-async function setkey(role: 'client' | 'gw', script: string): Promise<void> {
-  const file = join((lab as Lab).tmp, `${role}.conf`);
-  writeFileSync(file, script);
-  const r = await (lab as Lab).exec(role, [
-    process.execPath,
-    MAIN,
-    'setkey',
-    '--socket',
-    sock(role, 'pfkey'),
-    '-f',
-    file,
-  ]);
-  assert.equal(r.stdout, '', `setkey ${role}: ${r.stdout}${r.stderr}`);
-}
 
 // the receiver prints the SHA-256 of everything it read; the sender, of everything it wrote
 const RECEIVER = `
@@ -113,26 +58,10 @@ s.on('connect', next);`;
 for (const udpIo of ['mmsg', 'dgram']) {
   test(`--udp-io ${udpIo}: an 8 MiB TCP stream crosses the tunnel intact`, { skip, timeout: 120_000 }, async () => {
     const l = lab as Lab;
-    const client = ipsecd('client', '10.99.3.0/24', udpIo);
-    const gw = ipsecd('gw', '10.99.4.0/24', udpIo);
+    const { client, gw } = spawnIpsecdPair(l, ['--udp-io', udpIo]);
     try {
-      await Promise.all([ready(client), ready(gw)]);
-      await setkey(
-        'client',
-        `add ${C}[4500] ${G}[4500] esp-udp 0x20001 -m tunnel -u 1 -n keepalive -E aes-gcm-16 ${K1} ;
-add ${G}[4500] ${C}[4500] esp-udp 0x20002 -m tunnel -u 2 -n none -E aes-gcm-16 ${K2} ;
-spdadd 10.99.4.0/24 10.99.3.0/24 any -P out ipsec esp/tunnel/${C}-${G}/unique:1 ;
-spdadd 10.99.3.0/24 10.99.4.0/24 any -P in ipsec esp/tunnel/${G}-${C}/unique:2 ;
-`,
-      );
-      await setkey(
-        'gw',
-        `add ${NAT}[4500] ${G}[4500] esp-udp 0x20001 -m tunnel -u 1 -E aes-gcm-16 ${K1} ;
-add ${G}[4500] ${NAT}[4500] esp-udp 0x20002 -m tunnel -u 2 -n none -E aes-gcm-16 ${K2} ;
-spdadd 10.99.4.0/24 10.99.3.0/24 any -P in ipsec esp/tunnel/${NAT}-${G}/unique:1 ;
-spdadd 10.99.3.0/24 10.99.4.0/24 any -P out ipsec esp/tunnel/${G}-${NAT}/unique:2 ;
-`,
-      );
+      await pairReady({ client, gw });
+      await keyNatTunnel(l, { spiClientToGw: 0x20001, spiGwToClient: 0x20002, keyClientToGw: K1, keyGwToClient: K2 });
       const ping = await l.exec(
         'client',
         ['ping', '-c', '3', '-i', '0.2', '-W', '2', '-I', LAB.client.lan4, LAB.gw.protected4],
@@ -147,15 +76,8 @@ spdadd 10.99.3.0/24 10.99.4.0/24 any -P out ipsec esp/tunnel/${G}-${NAT}/unique:
       const got = await rx.waitForLine(/^\d+ [0-9a-f]{64}$/, 30_000);
       assert.equal(got, `${BYTES} ${tx.stdout.trim()}`);
 
-      const st = await l.exec('gw', [
-        process.execPath,
-        MAIN,
-        'status',
-        '--json',
-        '--control-socket',
-        sock('gw', 'ctl'),
-      ]);
-      const tun = (JSON.parse(st.stdout) as { dataplane: { tun: { counters: Record<string, number> } } }).dataplane.tun;
+      const tun = ((await statusJson(l, 'gw')) as { dataplane: { tun: { counters: Record<string, number> } } })
+        .dataplane.tun;
       if (udpIo === 'mmsg') {
         assert.ok((tun.counters.groMerged ?? 0) > 0, `no segments merged: ${JSON.stringify(tun.counters)}`);
         assert.equal(tun.counters.groBadChecksum, 0);
