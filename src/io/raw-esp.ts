@@ -19,7 +19,7 @@ import {
 } from './libc.js';
 import { PolledFd } from './polled-fd.js';
 import { encodeSockaddr, SOCKADDR_IN6_SIZE, sockaddrSize } from './sockaddr.js';
-import { countTxError } from './tx-errno.js';
+import { countTxError, type TxErrnoCounters } from './tx-errno.js';
 
 /**
  * Raw ESP (IP protocol 50, RFC 4303) sockets, for paths without a NAT, where ESP is not
@@ -48,7 +48,8 @@ export interface RawEspOptions {
   readonly poller?: FdPoller;
 }
 
-export interface RawEspCounters {
+/** txDropAgain, txDropNoBufs, txErrors, lastTxErrno: sendto() refusals (TxErrnoCounters). */
+export interface RawEspCounters extends TxErrnoCounters {
   rxPackets: number;
   rxBytes: number;
   /** recvfrom() failures other than EAGAIN/EINTR. */
@@ -57,12 +58,9 @@ export interface RawEspCounters {
   rxMalformed: number;
   txPackets: number;
   txBytes: number;
-  txDropAgain: number;
-  txDropNoBufs: number;
   /** Other sendto() failures, and destinations of the wrong length. */
   txErrors: number;
   lastRxErrno: number;
-  lastTxErrno: number;
 }
 
 /**

@@ -2,7 +2,7 @@ import { SyscallError } from './errors.js';
 import { defaultPoller, type FdPoller } from './fd-poller.js';
 import { EAGAIN, EINTR, libc, O_CLOEXEC, O_NONBLOCK, O_RDWR } from './libc.js';
 import { PolledFd } from './polled-fd.js';
-import { countTxError } from './tx-errno.js';
+import { countTxError, type TxErrnoCounters } from './tx-errno.js';
 
 /**
  * A Linux TUN device (layer 3, no packet-information header), one IP packet per
@@ -58,8 +58,11 @@ export interface TunOptions {
   readonly poller?: FdPoller;
 }
 
-/** Per-device counters; the data path counts instead of throwing. */
-export interface TunCounters {
+/**
+ * Per-device counters; the data path counts instead of throwing. txDropAgain (EAGAIN: queue
+ * full), txDropNoBufs (ENOBUFS), txErrors, lastTxErrno: write() refusals (TxErrnoCounters).
+ */
+export interface TunCounters extends TxErrnoCounters {
   rxPackets: number;
   rxBytes: number;
   /** read() failures other than EAGAIN/EINTR (the packet is lost); see `lastRxErrno`. */
@@ -71,14 +74,9 @@ export interface TunCounters {
   rxFull: number;
   txPackets: number;
   txBytes: number;
-  /** write() refused with EAGAIN (queue full): packet dropped. */
-  txDropAgain: number;
-  /** write() refused with ENOBUFS: packet dropped. */
-  txDropNoBufs: number;
   /** Other write() failures (EINVAL for a malformed packet, EIO when the link is down ...). */
   txErrors: number;
   lastRxErrno: number;
-  lastTxErrno: number;
 }
 
 export interface TunDevice {
