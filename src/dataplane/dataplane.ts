@@ -24,6 +24,7 @@ import type { Policy } from '../sad/spd.js';
 import { demux } from '../udpencap/demux.js';
 import { espPrefix, frameIke } from '../udpencap/framing.js';
 import { DEFAULT_KEEPALIVE_INTERVAL_MS } from '../udpencap/keepalive.js';
+import { readU32 } from '../util/be-bytes.js';
 import type { Clock } from '../util/clock.js';
 import { type IpAddr, tryParseIp } from '../util/ip-addr.js';
 import { type Logger, nullLogger } from '../util/logger.js';
@@ -123,16 +124,6 @@ const KEEPALIVE_CISCO = Uint8Array.of(0, 0, 0, 0, 0xff);
 const MIN_BUFFER = 2048;
 const ADDR_CACHE_MAX = 256;
 const MOVED_MAX = 1024;
-
-function u32(b: Uint8Array, at: number): number {
-  return (
-    (((b[at] as number) << 24) |
-      ((b[at + 1] as number) << 16) |
-      ((b[at + 2] as number) << 8) |
-      (b[at + 3] as number)) >>>
-    0
-  );
-}
 
 function usable(e: SaEntry): boolean {
   return e.state === 'mature' || e.state === 'dying';
@@ -446,7 +437,7 @@ export class Dataplane {
       this.drop('short-esp');
       return;
     }
-    const spi = u32(esp, 0);
+    const spi = readU32(esp, 0);
     if (spi === 0) {
       this.drop('spi-zero');
       return;
@@ -466,7 +457,7 @@ export class Dataplane {
     remoteAddress: string | undefined,
     remotePort: number,
   ): void {
-    const found = this.findInbound(u32(esp, 0), dst, family, l, remoteAddress);
+    const found = this.findInbound(readU32(esp, 0), dst, family, l, remoteAddress);
     if (found === AMBIGUOUS) {
       this.drop('ambiguous-spi', l);
       return;

@@ -27,6 +27,7 @@
  * first except the last (a shorter one, or one with PSH, ends the run); at most 65535 bytes.
  */
 
+import { readU16, readU32 } from '../util/be-bytes.js';
 import { sum16, sum32 } from './ones-sum.js';
 
 export const VNET_HDR_LEN = 10;
@@ -57,20 +58,6 @@ interface Item {
   closed: boolean;
   /** flow hash, for a quick reject */
   flow: number;
-}
-
-function u16(b: Uint8Array, at: number): number {
-  return ((b[at] as number) << 8) | (b[at + 1] as number);
-}
-
-function u32(b: Uint8Array, at: number): number {
-  return (
-    (((b[at] as number) << 24) |
-      ((b[at + 1] as number) << 16) |
-      ((b[at + 2] as number) << 8) |
-      (b[at + 3] as number)) >>>
-    0
-  );
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
@@ -120,19 +107,20 @@ export class TcpCoalescer {
     let ipHl = 0;
     if (v === 4) {
       // RFC 791: IHL 5 (no options), total length exact, protocol TCP, MF clear, offset 0
-      if (pkt[0] !== 0x45 || u16(pkt, 2) !== len || pkt[9] !== IPPROTO_TCP || (u16(pkt, 6) & 0x3fff) !== 0)
+      if (pkt[0] !== 0x45 || readU16(pkt, 2) !== len || pkt[9] !== IPPROTO_TCP || (readU16(pkt, 6) & 0x3fff) !== 0)
         return this.single(idx);
       ipHl = 20;
     } else if (v === 6) {
       // RFC 8200: payload length exact, next header TCP (no extension headers)
-      if (len < 40 || u16(pkt, 4) + 40 !== len || pkt[6] !== IPPROTO_TCP) return this.single(idx);
+      if (len < 40 || readU16(pkt, 4) + 40 !== len || pkt[6] !== IPPROTO_TCP) return this.single(idx);
       ipHl = 40;
     } else return this.single(idx);
     if (len < ipHl + 20) return this.single(idx);
     const t = ipHl;
     // a TCP packet that may not merge still closes its flow's item (order within the flow)
     const flow =
-      (u16(pkt, t) * 31 + u16(pkt, t + 2)) ^ (v === 4 ? u32(pkt, 12) ^ u32(pkt, 16) : u32(pkt, 20) ^ u32(pkt, 36));
+      (readU16(pkt, t) * 31 + readU16(pkt, t + 2)) ^
+      (v === 4 ? readU32(pkt, 12) ^ readU32(pkt, 16) : readU32(pkt, 20) ^ readU32(pkt, 36));
     const tcpHl = ((pkt[t + 12] as number) >> 4) * 4;
     const flags = pkt[t + 13] as number;
     const payload = len - ipHl - tcpHl;
@@ -141,7 +129,7 @@ export class TcpCoalescer {
       this.counters.badChecksum++;
       return this.single(idx, flow, v === 6, ipHl);
     }
-    const seq = u32(pkt, t + 4);
+    const seq = readU32(pkt, t + 4);
     const psh = (flags & TCP_PSH) !== 0;
     // only the newest item of this flow may take it (keeps the flow's order)
     for (let i = this.nItems - 1; i >= 0; i--) {
@@ -156,14 +144,14 @@ export class TcpCoalescer {
         payload <= it.mss &&
         ipHl + tcpHl + it.payload + payload <= MAX_FRAME &&
         this.sameHeaders(head, pkt, it.v6, t, tcpHl) &&
-        (it.v6 || (head[6] as number) & 0x40 || u16(pkt, 4) === ((it.lastId + 1) & 0xffff))
+        (it.v6 || (head[6] as number) & 0x40 || readU16(pkt, 4) === ((it.lastId + 1) & 0xffff))
       ) {
         this.nextSeg[it.last] = idx;
         it.last = idx;
         it.count++;
         it.payload += payload;
         it.nextSeq = (seq + payload) >>> 0;
-        it.lastId = v === 4 ? u16(pkt, 4) : 0;
+        it.lastId = v === 4 ? readU16(pkt, 4) : 0;
         it.psh = psh;
         if (psh || payload < it.mss) it.closed = true;
         this.counters.merged++;
@@ -181,7 +169,7 @@ export class TcpCoalescer {
     it.mss = payload;
     it.payload = payload;
     it.nextSeq = (seq + payload) >>> 0;
-    it.lastId = v === 4 ? u16(pkt, 4) : 0;
+    it.lastId = v === 4 ? readU16(pkt, 4) : 0;
     it.psh = psh;
     it.closed = psh;
     it.flow = flow;

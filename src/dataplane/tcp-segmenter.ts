@@ -14,6 +14,8 @@
  * csum_start + csum_offset (RFC 1071; linux/skbuff.h "CHECKSUM_PARTIAL"). Sans-IO: bytes
  * in, packets out through `emit` (valid only during the call).
  */
+
+import { readU16 } from '../util/be-bytes.js';
 import { sum16, sum32 } from './ones-sum.js';
 import { VNET_HDR_LEN } from './tcp-coalescer.js';
 
@@ -36,10 +38,6 @@ export interface TcpSegmenterCounters {
   checksums: number;
   /** frames dropped: header or lengths inconsistent, or an unknown gso_type */
   malformed: number;
-}
-
-function u16(b: Uint8Array, at: number): number {
-  return ((b[at] as number) << 8) | (b[at + 1] as number);
 }
 
 function le16(b: Uint8Array, at: number): number {
@@ -102,8 +100,8 @@ export class TcpSegmenter {
       this.sdv = new DataView(this.scratch.buffer);
     }
     const s = this.scratch;
-    const seq0 = ((u16(pkt, ipHl + 4) << 16) | u16(pkt, ipHl + 6)) >>> 0;
-    const id0 = v6 ? 0 : u16(pkt, 4);
+    const seq0 = ((readU16(pkt, ipHl + 4) << 16) | readU16(pkt, ipHl + 6)) >>> 0;
+    const id0 = v6 ? 0 : readU16(pkt, 4);
     const tcpFlags = pkt[ipHl + 13] as number;
     this.counters.gsoFrames++;
     let n = 0;

@@ -29,6 +29,7 @@ import { ENCR, type EncrSpec, INTEG, type IntegSpec } from '../crypto/suites.js'
 import { LifetimeCounter } from '../sad/lifetime.js';
 import { MAX_REPLAY_WINDOW, REPLAY, ReplayWindow } from '../sad/replay.js';
 import type { SaConfig } from '../sad/sa-config.js';
+import { readU32, writeU32 } from '../util/be-bytes.js';
 import { ConfigError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
 import { checkTrailer, paddedLength, writeTrailer } from './padding.js';
@@ -68,23 +69,6 @@ const DROPS = Object.fromEntries(DROP_REASONS.map((r) => [r, Object.freeze({ ok:
   DropReason,
   { readonly ok: false; readonly reason: DropReason }
 >;
-
-function put32(b: Uint8Array, off: number, v: number): void {
-  b[off] = v >>> 24;
-  b[off + 1] = (v >>> 16) & 0xff;
-  b[off + 2] = (v >>> 8) & 0xff;
-  b[off + 3] = v & 0xff;
-}
-
-function get32(b: Uint8Array, off: number): number {
-  return (
-    (((b[off] as number) << 24) |
-      ((b[off + 1] as number) << 16) |
-      ((b[off + 2] as number) << 8) |
-      (b[off + 3] as number)) >>>
-    0
-  );
-}
 
 function seq64(hi: number, lo: number): bigint {
   return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
@@ -212,7 +196,7 @@ export class EspSa {
     this.mac = integ.hash ? b.mac(integ.hash, cfg.integrity.key, integ.icvLen) : undefined;
     // RFC 4106 §5 / RFC 7634 §3: SPI | Seq (8 B), or SPI | Seq-hi | Seq-lo (12 B) with ESN
     this.aad = new Uint8Array(cfg.esn ? 12 : 8);
-    put32(this.aad, 0, cfg.spi);
+    writeU32(this.aad, 0, cfg.spi);
     this.iv = new Uint8Array(encr.ivLen);
     this.icv = new Uint8Array(this.icvLen);
     this.lifetime = new LifetimeCounter(cfg.lifetime);
@@ -296,8 +280,8 @@ export class EspSa {
 
     const hi = this.seqHi;
     const lo = this.seqLo;
-    put32(out, 0, this.cfg.spi);
-    put32(out, 4, lo); // §2.2.1: only the low 32 bits are sent
+    writeU32(out, 0, this.cfg.spi);
+    writeU32(out, 4, lo); // §2.2.1: only the low 32 bits are sent
     if (payload.buffer !== out.buffer || payload.byteOffset !== out.byteOffset + dataOff) out.set(payload, dataOff);
     if (inner > payloadLen) out.fill(0, dataOff + payloadLen, dataOff + inner); // TFC padding, §2.7
     writeTrailer(out, dataOff + inner, icvOff, nextHeader);
@@ -307,8 +291,8 @@ export class EspSa {
     else if (this.kind === 'cbc') this.rng.fill(iv);
     else if (this.kind === 'aead' || this.kind === 'gmac') {
       // RFC 4106 §3.1 / RFC 7634 §2: the 64-bit sequence number is a unique IV
-      put32(iv, 0, hi);
-      put32(iv, 4, lo);
+      writeU32(iv, 0, hi);
+      writeU32(iv, 4, lo);
     }
     if (this.ivLen > 0) out.set(iv, ESP_HEADER_LEN);
 
@@ -369,11 +353,11 @@ export class EspSa {
     if (plainLen < 2) return this.drop('truncated');
     const cbc = this.cbc;
     if (cbc && plainLen % cbc.blockLen !== 0) return this.drop('truncated');
-    if (get32(esp, 0) !== this.cfg.spi) return this.drop('unknown-spi');
+    if (readU32(esp, 0) !== this.cfg.spi) return this.drop('unknown-spi');
     if (this.lifetime.expired) return this.drop('lifetime-expired');
 
     const replay = this.replay as ReplayWindow;
-    const lo = get32(esp, 4);
+    const lo = readU32(esp, 4);
     const hi = replay.check(lo);
     if (hi === REPLAY) return this.drop('replay');
 
@@ -435,10 +419,10 @@ export class EspSa {
 
   private fillAad(hi: number, lo: number): void {
     if (this.cfg.esn) {
-      put32(this.aad, 4, hi);
-      put32(this.aad, 8, lo);
+      writeU32(this.aad, 4, hi);
+      writeU32(this.aad, 8, lo);
     } else {
-      put32(this.aad, 4, lo);
+      writeU32(this.aad, 4, lo);
     }
   }
 
@@ -453,7 +437,7 @@ export class EspSa {
     if (this.gmacAad.length < n) this.gmacAad = new Uint8Array(Math.max(n, 2048));
     const a = this.gmacAad;
     a.set(pkt.subarray(0, 4), 0);
-    put32(a, 4, hi);
+    writeU32(a, 4, hi);
     a.set(pkt.subarray(4, icvOff), 8);
     return a.subarray(0, n);
   }
@@ -462,7 +446,7 @@ export class EspSa {
   private computeMac(pkt: Uint8Array, icvOff: number, hi: number): void {
     let extra: Uint8Array | undefined;
     if (this.cfg.esn) {
-      put32(this.seqHiBuf, 0, hi);
+      writeU32(this.seqHiBuf, 0, hi);
       extra = this.seqHiBuf;
     }
     (this.mac as MacContext).compute(pkt.subarray(0, icvOff), extra, this.icv);

@@ -20,6 +20,8 @@
  *                  00 00 00 00 | ...                         drop 'ike-on-cisco-port'
  * ESP with SPI 1..255 is dropped 'spi-reserved' (RFC 4303 §2.1: reserved by IANA).
  */
+
+import { readU32 } from '../util/be-bytes.js';
 import { type Framing, IKE_HEADER_LEN, IKE_PORT, NON_ESP_MARKER_LEN, NON_IKE_MARKER_LEN } from './framing.js';
 
 /**
@@ -50,20 +52,10 @@ export type Demuxed =
 const KEEPALIVE: Demuxed = { kind: 'keepalive' };
 const drop = (reason: DemuxDropReason): Demuxed => ({ kind: 'drop', reason });
 
-function u32(p: Uint8Array, at: number): number {
-  return (
-    (((p[at] as number) << 24) |
-      ((p[at + 1] as number) << 16) |
-      ((p[at + 2] as number) << 8) |
-      (p[at + 3] as number)) >>>
-    0
-  );
-}
-
 /** ESP view checks shared by every role: > 8 bytes (SPI + Seq), SPI not 0 or 1..255. */
 function esp(p: Uint8Array): Demuxed {
   if (p.length <= 8) return drop('short-esp');
-  const spi = u32(p, 0);
+  const spi = readU32(p, 0);
   if (spi === 0) return drop('spi-zero');
   if (spi < 256) return drop('spi-reserved');
   return { kind: 'esp', esp: p };
@@ -91,7 +83,7 @@ export function demux(role: PortRole, payload: Uint8Array, remotePort?: number):
       return ike(payload);
     case 'ike-encaps-00':
       // udp-encaps-00 §2.1 / Linux UDP_ENCAP_ESPINUDP_NON_IKE: len > 16 and 8 zero bytes.
-      if (n > NON_IKE_MARKER_LEN + 8 && u32(payload, 0) === 0 && u32(payload, 4) === 0) {
+      if (n > NON_IKE_MARKER_LEN + 8 && readU32(payload, 0) === 0 && readU32(payload, 4) === 0) {
         return esp(payload.subarray(NON_IKE_MARKER_LEN));
       }
       return ike(payload);
@@ -99,11 +91,11 @@ export function demux(role: PortRole, payload: Uint8Array, remotePort?: number):
       if (remotePort === IKE_PORT) return ike(payload);
       if (n < NON_ESP_MARKER_LEN) return drop('short');
       // RFC 3948 §2.2: the first word 0 (the Non-ESP Marker) can never be an ESP SPI.
-      if (u32(payload, 0) === 0) return ike(payload.subarray(NON_ESP_MARKER_LEN));
+      if (readU32(payload, 0) === 0) return ike(payload.subarray(NON_ESP_MARKER_LEN));
       return esp(payload);
     case 'cisco-udp':
       if (n < NON_ESP_MARKER_LEN) return drop('short');
-      if (u32(payload, 0) === 0) {
+      if (readU32(payload, 0) === 0) {
         // vpnc's cisco-udp keepalive 00 00 00 00 FF (protocol-facts §3).
         if (n === 5 && payload[4] === 0xff) return KEEPALIVE;
         return drop('ike-on-cisco-port');
