@@ -23,6 +23,7 @@ import type { ListenerSpec } from '../../dataplane/listener.js';
 import { KeyEngine } from '../../pfkey/key-engine.js';
 import type { Level } from '../../util/logger.js';
 import type { PfkeyDialect } from '../../wire/pfkey/index.js';
+import { runDirPaths, takeRunDir } from '../run-dir.js';
 import { DEFAULT_PFKEY_SOCKET } from './setkey.js';
 import { DEFAULT_CONTROL_SOCKET } from './status.js';
 
@@ -36,7 +37,7 @@ const USAGE = `usage: esprit ipsecd --tun NAME [--tun-address CIDR]... [--route 
                      [--pfkey-socket PATH [--pfkey-dialect linux|kame]]...
                      [--control-socket PATH] [--ike-socket PATH]
                      [--keepalive-interval S] [--crypto auto|evp|node] [--udp-io mmsg|dgram]
-                     [--log-level L]
+                     [--log-level L] [--run-dir DIR]
        esprit ipsecd --no-dataplane [--pfkey-socket PATH ...] [--control-socket PATH] [--log-level L]
   --tun NAME              run the data plane on TUN device NAME (a stale one is removed first)
   --tun-address CIDR      address for the TUN, IPv4 or IPv6 (repeatable)
@@ -55,6 +56,8 @@ const USAGE = `usage: esprit ipsecd --tun NAME [--tun-address CIDR]... [--route 
   --pfkey-dialect D       dialect of the socket given before it: linux (default) or kame
   --control-socket PATH   control socket for \`esprit status\` (default ${DEFAULT_CONTROL_SOCKET})
   --ike-socket PATH       IKE channel for IKE daemons (default ${DEFAULT_IKE_SOCKET}; docs/ike-channel.md)
+  --run-dir DIR           put the PF_KEY, control and IKE sockets under DIR (pfkey.sock, control.sock,
+                          ike.sock; default /run/esprit); the socket options above override single paths
   --no-dataplane          run the key engine only (the default without --tun)
   --log-level L           minimum level logged to stderr: debug, info (default), warn, error
 Serves until SIGTERM/SIGINT; writes "${READY_LINE}" to stderr once every socket and the TUN are up.`;
@@ -93,9 +96,13 @@ export function parseIpsecdArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>> = {},
 ): IpsecdArgs | { error: string; code: number } {
+  const rd = takeRunDir(argv);
+  if ('error' in rd) return { error: rd.error, code: 2 };
+  const under = rd.dir !== undefined ? runDirPaths(rd.dir) : undefined;
+  argv = rd.rest;
   const sockets: { path: string; dialect: PfkeyDialect }[] = [];
   let defaultDialect: PfkeyDialect = 'linux';
-  let control = DEFAULT_CONTROL_SOCKET;
+  let control = under?.control ?? DEFAULT_CONTROL_SOCKET;
   let level: Level = 'info';
   let tun: string | undefined;
   let noDataplane = false;
@@ -104,7 +111,7 @@ export function parseIpsecdArgs(
   const listeners: ListenerSpec[] = [];
   let rawEsp = true;
   let mtu = DEFAULT_TUN_MTU;
-  let ikeSocket = DEFAULT_IKE_SOCKET;
+  let ikeSocket = under?.ike ?? DEFAULT_IKE_SOCKET;
   let keepaliveSeconds = DEFAULT_KEEPALIVE_SECONDS;
   let crypto: BackendPreference | undefined;
   let udpIo: UdpIo = 'mmsg';
@@ -204,7 +211,7 @@ export function parseIpsecdArgs(
         return { error: `unknown option ${JSON.stringify(a)}`, code: 2 };
     }
   }
-  if (sockets.length === 0) sockets.push({ path: DEFAULT_PFKEY_SOCKET, dialect: defaultDialect });
+  if (sockets.length === 0) sockets.push({ path: under?.pfkey ?? DEFAULT_PFKEY_SOCKET, dialect: defaultDialect });
   if (noDataplane && tun !== undefined) return { error: '--tun and --no-dataplane exclude each other', code: 2 };
   if (tun === undefined && dpFlags.length > 0)
     return { error: `${dpFlags[0]} needs --tun (the data plane runs on a TUN device)`, code: 2 };

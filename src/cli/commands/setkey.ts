@@ -9,6 +9,7 @@
  * reply prints `The result of line N: <strerror>.` (with -f; without the prefix otherwise) and
  * the run goes on; the exit code is 1 if any command failed. Dumps print like pfkey_dump.c.
  */
+
 import { readFileSync } from 'node:fs';
 import {
   formatSadEntry,
@@ -42,6 +43,7 @@ import {
   SADB_MSG,
   SADB_SATYPE,
 } from '../../wire/pfkey/index.js';
+import { runDirPaths, takeRunDir } from '../run-dir.js';
 
 export const DEFAULT_PFKEY_SOCKET =
   process.platform === 'win32' ? '\\\\.\\pipe\\esprit-pfkey' : '/run/esprit/pfkey.sock';
@@ -52,6 +54,7 @@ const USAGE = `usage: esprit setkey [--socket PATH] [--dialect linux|kame] [--js
        esprit setkey [options] -F | -FP      (flush the SAD / SPD)
        esprit setkey [options] -x            (print every PF_KEY message until SIGINT)
   --socket PATH   ipsecd's PF_KEY socket (default ${DEFAULT_PFKEY_SOCKET})
+  --run-dir DIR   the host's run directory: the socket is DIR/pfkey.sock
   --dialect D     linux (default) or kame: must match the socket's dialect`;
 
 /** glibc strerror texts for the errno values a key engine sends (setkey prints strerror). */
@@ -97,9 +100,12 @@ interface Options {
   file: string | undefined;
 }
 
-function parseArgs(argv: string[]): Options | string {
+function parseArgs(argvIn: string[]): Options | string {
+  const rd = takeRunDir(argvIn);
+  if ('error' in rd) return rd.error;
+  const argv = rd.rest;
   const o: Options = {
-    socket: DEFAULT_PFKEY_SOCKET,
+    socket: rd.dir !== undefined ? runDirPaths(rd.dir).pfkey : DEFAULT_PFKEY_SOCKET,
     dialect: 'linux',
     json: false,
     withPorts: false,

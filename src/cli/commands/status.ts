@@ -2,6 +2,7 @@
  * `esprit status [--control-socket PATH] [--json]`: asks a running ipsecd for its status over
  * the control socket (src/wire/control) and prints a table or the JSON as received.
  */
+
 import net from 'node:net';
 import {
   type ControlResponse,
@@ -10,14 +11,16 @@ import {
   type StatusReport,
   splitControlLines,
 } from '../../wire/control/control-message.js';
+import { runDirPaths, takeRunDir } from '../run-dir.js';
 
 export const DEFAULT_CONTROL_SOCKET =
   process.platform === 'win32' ? '\\\\.\\pipe\\esprit-control' : '/run/esprit/control.sock';
 /** A status answer may hold many thousands of SAs. */
 const MAX_RESPONSE = 512 << 20;
 
-const USAGE = `usage: esprit status [--control-socket PATH] [--json]
+const USAGE = `usage: esprit status [--control-socket PATH | --run-dir DIR] [--json]
   --control-socket PATH   ipsecd's control socket (default ${DEFAULT_CONTROL_SOCKET})
+  --run-dir DIR           the host's run directory: the socket is DIR/control.sock
   --json                  print the status as JSON`;
 
 /** Send one request line and read one response line. */
@@ -161,8 +164,14 @@ export function formatStatus(s: StatusReport): string {
   return `${out.join('\n')}\n`;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let path = DEFAULT_CONTROL_SOCKET;
+export async function run(argvIn: string[]): Promise<number> {
+  const rd = takeRunDir(argvIn);
+  if ('error' in rd) {
+    console.error(`esprit status: ${rd.error}\n${USAGE}`);
+    return 2;
+  }
+  const argv = rd.rest;
+  let path = rd.dir !== undefined ? runDirPaths(rd.dir).control : DEFAULT_CONTROL_SOCKET;
   let json = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
