@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Proposal, parseProposal } from './proposal.js';
+import { type Proposal, parseProposal } from '../config/proposal.js';
 import { invalidKeGroup, type ReceivedProposal, selectProposal } from './proposal-select.js';
 
 function received(p: Proposal, num = 1, spi = new Uint8Array([1, 2, 3, 4])): ReceivedProposal {

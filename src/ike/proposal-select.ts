@@ -7,8 +7,8 @@
  * proposal.c select with prefer_self). The chosen proposal carries the peer's proposal
  * number and SPI (§3.3.1: the responder echoes the accepted proposal's number).
  */
-import type { EncrTransform, Proposal } from './proposal.js';
-import { Dh, TransformType } from './proposal.js';
+import type { EncrTransform, Proposal } from '../config/proposal.js';
+import { Dh, TransformType } from '../config/proposal.js';
 
 /** RFC 7296 §3.3.1 protocol IDs. */
 export const ProtocolId = { IKE: 1, AH: 2, ESP: 3 } as const;

@@ -19,7 +19,7 @@ import {
   tsFromCidr,
   tsIsSubset,
   tsToString,
-} from './ts-narrow.js';
+} from './traffic-selector.js';
 
 const strs = (l: TrafficSelector[]): string[] => l.map(tsToString);
 
