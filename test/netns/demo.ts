@@ -3,19 +3,20 @@
  *
  *   client ──── NAT (nftables masquerade, random ports) ──── gw
  *   10.99.1.2                10.99.2.1                       10.99.2.2
- *   inner 10.99.4.1 ═══ ESP in UDP 4500 (RFC 3948), AES-GCM-128 ═══ inner 10.99.3.1
+ *   virtual IP 10.99.100.1 ═══ IKEv2, ESP in UDP 4500 (RFC 3948) ═══ 10.99.3.0/24
  *
- * Builds the namespaces, starts two `esprit ipsecd`, loads static keys with `esprit setkey -f`,
- * pings through the tunnel, waits for a NAT-keepalive, prints `esprit status` of both ends and
- * what a capture on the gw's public interface saw, then removes everything (also on Ctrl-C and
- * on failure). Needs root (namespaces, TUN devices).
+ * Builds the namespaces, starts `esprit start` in both from examples/demo/{client,gateway}.conf
+ * (swanctl.conf syntax), runs `esprit up home` on the client (IKEv2 with PSK: NAT detected,
+ * port float to 4500, a virtual IP from the gateway's pool), pings through the tunnel, prints
+ * `esprit list-sas` of both ends and what a capture on the gw's public interface saw, then
+ * removes everything (also on Ctrl-C and on failure). Needs root (namespaces, TUN devices).
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { LAB, Lab, requireSystem } from './harness.js';
-import { type EspritNode, pollFor, SCENARIO_TOOLS, statusNumber } from './scenarios/esprit-node.js';
-import { loadKeys, natTunnel, startPair } from './scenarios/scenario.js';
-import { KEYS } from './scenarios/setkey-config.js';
-import { ping, readCapture, summarize, waitForPing } from './scenarios/traffic.js';
+import { SCENARIO_TOOLS } from './scenarios/esprit-node.js';
+import { IkeHost } from './scenarios/ike-host.js';
+import { isLinkHousekeeping, ping, readCapture, summarize, waitForPing } from './scenarios/traffic.js';
 
 const out = (s = ''): void => {
   process.stdout.write(`${s}\n`);
@@ -27,14 +28,17 @@ const indent = (text: string, pad = '    '): string =>
     .map((l) => pad + l)
     .join('\n');
 
+/** examples/demo/ (this file runs from dist/test/netns/) */
+const EXAMPLES = resolve(import.meta.dirname, '../../../examples/demo');
+
 let lab: Lab | undefined;
-const nodes: EspritNode[] = [];
+const hosts: IkeHost[] = [];
 let tearingDown = false;
 
 function teardownSync(): void {
   if (tearingDown) return;
   tearingDown = true;
-  for (const n of nodes) n.proc.kill('SIGKILL');
+  for (const h of hosts) h.proc.kill('SIGKILL');
   if (lab) {
     void lab.destroy(); // synchronous: kills the namespaces' processes, deletes them, removes the temp dir
     rmSync(lab.tmp, { recursive: true, force: true });
@@ -42,74 +46,81 @@ function teardownSync(): void {
 }
 
 async function demo(): Promise<void> {
-  const K = KEYS[0];
-  if (!K) throw new Error('no keys');
-  out('esprit demo: a userland IPsec tunnel through a NAT, in throw-away network namespaces');
+  out('esprit demo: an IKEv2 VPN through a NAT, in throw-away network namespaces');
   out();
   out('  client ──── NAT (masquerade, random ports) ──── gw');
   out(`  ${LAB.client.v4.padEnd(14)}        ${LAB.natWan.v4.padEnd(28)}${LAB.gw.v4}`);
-  out(`  inner ${LAB.client.lan4}  ═══ ESP in UDP 4500, AES-GCM-128 ═══  inner ${LAB.gw.protected4}`);
+  out(`  virtual IP from the gw's pool  ═══ IKEv2 + ESP in UDP 4500 ═══  ${LAB.gw.protected4} (10.99.3.0/24)`);
   out();
 
-  out('[1/6] Building the lab (3 network namespaces, nftables NAT) ...');
+  out('[1/5] Building the lab (3 network namespaces, nftables NAT) ...');
   lab = await Lab.create({ natPorts: 'random' });
   const l = lab;
   out(`      namespaces: ${l.names.join(', ')}`);
 
-  out("[2/6] Starting 'esprit ipsecd' in client and gw (TUN esp0, UDP 500/4500) ...");
+  const gwConf = readFileSync(`${EXAMPLES}/gateway.conf`, 'utf8');
+  const clientConf = readFileSync(`${EXAMPLES}/client.conf`, 'utf8');
+  out(
+    "[2/5] Starting 'esprit start --config gateway.conf' in gw and 'esprit start --config client.conf' in client ...",
+  );
   const cap = await l.capture('gw', 'eth0');
-  const pair = await startPair(l, { client: { keepaliveInterval: 2 } }, nodes);
-  const { client, gw } = pair;
-  out(`      client ipsecd pid ${client.pid}, gw ipsecd pid ${gw.pid}: ready`);
+  const gw = await IkeHost.start(l, 'gw', gwConf);
+  hosts.push(gw);
+  const client = await IkeHost.start(l, 'client', clientConf);
+  hosts.push(client);
+  out(`      gw pid ${gw.proc.pid}, client pid ${client.proc.pid}: ready`);
 
-  out("[3/6] Loading static keys with 'esprit setkey -f' on both ends ...");
-  const cfg = await loadKeys(pair, natTunnel(K));
-  out('      client setkey.conf (-n keepalive: behind the NAT; the gw uses -n float and');
-  out(`      starts with the NAT's address and port 4500, then follows the real mapping):`);
-  out(indent(cfg.client, '        '));
+  out("[3/5] 'esprit up home' on the client (IKE_SA_INIT, IKE_AUTH with PSK, CP, CHILD SA) ...");
+  const up = await client.up('home');
+  if (up.code !== 0) throw new Error(`esprit up failed: ${up.stderr}`);
+  out(`      ${up.stdout.trim()}`);
+  const [sa] = await client.listSas();
+  const vip = sa?.vipsLocal[0];
+  if (!vip) throw new Error('the client got no virtual IP');
+  out(`      virtual IP ${vip}; NAT detected: client behind NAT = ${sa.localBehindNat}; IKE on UDP ${sa.local.port}`);
 
-  out(`[4/6] Pinging ${LAB.gw.protected4} from ${LAB.client.lan4} through the tunnel ...`);
-  await waitForPing(l, 'client', LAB.client.lan4, LAB.gw.protected4);
-  const p = await ping(l, 'client', LAB.client.lan4, LAB.gw.protected4, { count: 5 });
+  out(`[4/5] Pinging ${LAB.gw.protected4} from ${vip} through the tunnel ...`);
+  await waitForPing(l, 'client', vip, LAB.gw.protected4);
+  const p = await ping(l, 'client', vip, LAB.gw.protected4, { count: 5 });
   out(`      ${p.received}/${p.transmitted} echo replies (after one warm-up ping)`);
   if (p.received === 0) throw new Error(`no echo replies through the tunnel:\n${p.output}`);
 
-  out('[5/6] Idling until the client sends a NAT-keepalive (interval 2 s) ...');
-  const ka = await pollFor(async () => {
-    const n = statusNumber(await gw.status(), 'keepalivesIn') ?? 0;
-    return n > 0 ? n : undefined;
-  }, 12_000);
-  out(
-    ka === undefined
-      ? '      no keepalive reached the gw within 12 s'
-      : `      the gw received ${ka} keepalive(s) through the NAT`,
-  );
-
-  out('[6/6] Status of both ends (esprit status):');
-  for (const n of [client, gw]) {
+  out('[5/5] esprit list-sas of both ends:');
+  for (const h of [client, gw]) {
     out();
-    out(`  --- ${n.role} ---`);
-    out(indent(await n.statusText()));
+    out(`  --- ${h.role} ---`);
+    out(indent(await h.listSasText()));
   }
-  const s = summarize(await readCapture(await cap.stop()));
+  for (const h of [client, gw]) await h.stop();
+  const pkts = await readCapture(await cap.stop());
+  const s = summarize(pkts);
+  const ike500 = pkts.filter((q) => !isLinkHousekeeping(q) && (q.srcPort === 500 || q.dstPort === 500)).length;
+  const ike4500 = s.other.filter((q) => q.srcPort === 4500 || q.dstPort === 4500).length;
+  const rest = s.other.filter(
+    (q) => !(q.srcPort === 4500 || q.dstPort === 4500 || q.srcPort === 500 || q.dstPort === 500),
+  );
   out();
   out(`Capture on the gw's public interface (eth0), ${s.total} packets:`);
-  out(`    ESP in UDP 4500 (RFC 3948):   ${s.espInUdp}`);
-  out(`    NAT-keepalives (0xFF):        ${s.keepalives}`);
-  out(`    ARP / IPv6 ND:                ${s.housekeeping}`);
-  out(`    anything else:                ${s.other.length}`);
-  for (const q of s.other.slice(0, 5)) out(`      #${q.n} ${q.protocols} ${q.src} -> ${q.dst}`);
+  out(`    IKE on UDP 500 (IKE_SA_INIT):           ${ike500}`);
+  out(`    IKE on UDP 4500 (non-ESP marker):       ${ike4500}`);
+  out(`    ESP in UDP 4500 (RFC 3948):             ${s.espInUdp}`);
+  out(`    NAT-keepalives (0xFF):                  ${s.keepalives}`);
+  out(`    ARP / IPv6 ND:                          ${s.housekeeping}`);
+  out(`    anything else:                          ${rest.length}`);
+  for (const q of rest.slice(0, 5)) out(`      #${q.n} ${q.protocols} ${q.src} -> ${q.dst}`);
   out();
   out(
-    s.other.length === 0 && s.espInUdp > 0
-      ? 'Only encrypted ESP-in-UDP crossed the public side.'
+    rest.length === 0 && s.espInUdp > 0
+      ? 'Only IKE (500, then 4500) and encrypted ESP-in-UDP crossed the public side.'
       : 'Unexpected: see the packets listed above.',
   );
 }
 
 async function main(): Promise<number> {
   if (process.getuid?.() !== 0) {
-    process.stderr.write('esprit demo needs root (it creates network namespaces and TUN devices): sudo npm run demo\n');
+    process.stderr.write(
+      'esprit demo needs root (it creates network namespaces and TUN devices): npm run demo as root\n',
+    );
     return 1;
   }
   let missing: string | undefined;
@@ -134,13 +145,13 @@ async function main(): Promise<number> {
     return 0;
   } catch (e) {
     process.stderr.write(`\nesprit demo failed: ${(e as Error).message}\n`);
-    for (const n of nodes)
-      if (n.proc.stderr.trim()) process.stderr.write(`--- ${n.role} ipsecd stderr ---\n${n.proc.stderr}\n`);
+    for (const h of hosts)
+      if (h.proc.stderr.trim()) process.stderr.write(`--- ${h.role} esprit stderr ---\n${h.proc.stderr}\n`);
     return 1;
   } finally {
     out();
-    out('Tearing down (stopping ipsecd, deleting the namespaces) ...');
-    await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
+    out('Tearing down (stopping esprit, deleting the namespaces) ...');
+    await Promise.all(hosts.map((h) => h.stop().catch(() => undefined)));
     teardownSync();
     out('Done.');
   }

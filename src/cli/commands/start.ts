@@ -1,0 +1,149 @@
+/**
+ * `esprit start --config FILE [--run-dir DIR]`: one esprit host from one swanctl.conf: the
+ * data plane (ipsecd: key engine, TUN, UDP listeners, IKE channel) and the IKEv2 daemon,
+ * which still talks to the data plane through PF_KEY and the IKE channel sockets under DIR.
+ *
+ * `esprit iked --config FILE [--run-dir DIR]`: the IKEv2 daemon alone, against an
+ * `esprit ipsecd --tun NAME --run-dir DIR` started separately.
+ */
+import { NodeRng } from '../../crypto/random.js';
+import { selectBackend } from '../../crypto/select.js';
+import { startIked } from '../../daemon/iked.js';
+import { connectIkedKernel } from '../../daemon/iked-kernel.js';
+import { startIpsecd } from '../../daemon/ipsecd.js';
+import { parseListenSpec } from '../../daemon/listen-spec.js';
+import { createStderrLogger, isLogLevel } from '../../daemon/stderr-logger.js';
+import { systemClock } from '../../daemon/system-clock.js';
+import type { SadChange } from '../../dataplane/key-hooks.js';
+import type { ListenerSpec } from '../../dataplane/listener.js';
+import { KeyEngine } from '../../pfkey/key-engine.js';
+import type { Level } from '../../util/logger.js';
+import { loadConfigFile } from '../load-config.js';
+import { DEFAULT_RUN_DIR, runDirPaths, takeRunDir } from '../run-dir.js';
+
+export const READY_LINE = 'esprit: ready';
+
+const USAGE_START = `usage: esprit start --config FILE [--run-dir DIR] [--log-level L]
+  Runs one esprit host from a swanctl.conf-style FILE (docs/configuration.md): the data plane
+  (TUN, UDP 500/4500, PF_KEY key engine) and the IKEv2 daemon. Sockets live under DIR
+  (default ${DEFAULT_RUN_DIR}): pfkey.sock, ike.sock, control.sock (esprit status), iked.sock
+  (esprit up/down/list-sas/list-conns/reload/monitor). Writes "${READY_LINE}" to stderr once it serves.`;
+
+const USAGE_IKED = `usage: esprit iked --config FILE [--run-dir DIR] [--log-level L]
+  Runs the IKEv2 daemon alone against an \`esprit ipsecd --tun NAME --run-dir DIR\` (the TUN
+  name must equal the config's esprit.tun.name). Writes "${READY_LINE}" to stderr once it serves.`;
+
+interface Args {
+  config: string;
+  runDir: string;
+  level: Level;
+}
+
+function parseArgs(argv: readonly string[]): Args | { error: string } {
+  const rd = takeRunDir(argv);
+  if ('error' in rd) return rd;
+  let config: string | undefined;
+  let level: Level = 'info';
+  for (let i = 0; i < rd.rest.length; i++) {
+    const a = rd.rest[i];
+    if (a === '--config') config = rd.rest[++i];
+    else if (a === '--log-level') {
+      const v = rd.rest[++i] ?? '';
+      if (!isLogLevel(v)) return { error: '--log-level must be debug, info, warn or error' };
+      level = v;
+    } else return { error: `unknown option ${JSON.stringify(a)}` };
+  }
+  if (!config) return { error: '--config FILE is required' };
+  return { config, runDir: rd.dir ?? DEFAULT_RUN_DIR, level };
+}
+
+export async function run(argv: string[], name = 'start'): Promise<number> {
+  const usage = name === 'iked' ? USAGE_IKED : USAGE_START;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
+  const a = parseArgs(argv);
+  if ('error' in a) {
+    console.error(`esprit ${name}: ${a.error}\n${usage}`);
+    return 2;
+  }
+  const loaded = loadConfigFile(a.config);
+  if (!loaded.config) {
+    for (const e of loaded.errors) console.error(e);
+    return 1;
+  }
+  const config = loaded.config;
+  const logger = createStderrLogger(a.level);
+  const paths = runDirPaths(a.runDir);
+  const ikedSocket = `${a.runDir}/iked.sock`;
+  let ipsecd: Awaited<ReturnType<typeof startIpsecd>> | undefined;
+  if (name === 'start') {
+    const listeners: ListenerSpec[] = [];
+    for (const l of config.host.listen) {
+      const s = parseListenSpec(l);
+      if ('error' in s) {
+        console.error(`esprit start: esprit.listen ${l}: ${s.error}`);
+        return 1;
+      }
+      listeners.push(s);
+    }
+    let onChange: ((c: SadChange) => void) | undefined;
+    const engine = new KeyEngine({ clock: systemClock, rng: new NodeRng(), logger, onChange: (c) => onChange?.(c) });
+    try {
+      ipsecd = await startIpsecd({
+        engine,
+        clock: systemClock,
+        pfkeySockets: [{ path: paths.pfkey, dialect: 'linux' }],
+        controlSocket: paths.control,
+        logger,
+        dataplane: {
+          engine,
+          backend: selectBackend('auto'),
+          rng: new NodeRng(),
+          tun: { name: config.host.tunName, mtu: config.host.tunMtu, addresses: [], routes: [] },
+          listeners,
+          rawEsp: true,
+          keepaliveIntervalMs: config.host.keepaliveInterval * 1000,
+          ikeSocket: paths.ike,
+          bindOnChange: (f) => {
+            onChange = f;
+          },
+        },
+      });
+    } catch (e) {
+      console.error(`esprit start: ${(e as Error).message}`);
+      return 1;
+    }
+  }
+  let iked: Awaited<ReturnType<typeof startIked>>;
+  try {
+    const kernel = await connectIkedKernel(paths.pfkey, logger);
+    iked = await startIked({
+      config,
+      reloadConfig: () => loadConfigFile(a.config),
+      ikeSocket: paths.ike,
+      controlSocket: ikedSocket,
+      kernel,
+      clock: systemClock,
+      logger,
+      tunName: config.host.tunName,
+    });
+  } catch (e) {
+    console.error(`esprit ${name}: ${(e as Error).message}`);
+    await ipsecd?.close();
+    return 1;
+  }
+  logger.log('info', 'daemon', `esprit ${name} running (config ${a.config}, run dir ${a.runDir}, pid ${process.pid})`);
+  process.stderr.write(`${READY_LINE}\n`);
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.log('info', 'daemon', `${signal}: deleting SAs and closing`);
+  await iked.shutdown();
+  // Let the Delete notifications leave before the listeners close.
+  await new Promise((r) => setTimeout(r, 200));
+  await ipsecd?.close();
+  return 0;
+}

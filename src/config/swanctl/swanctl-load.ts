@@ -1,0 +1,697 @@
+/**
+ * swanctl.conf -> EspritConfig: every key is checked against the keys esprit supports (with
+ * strongSwan's defaults) and the strongSwan keys it refuses; an unknown or refused key is an
+ * error naming file, line, column and key path, e.g.
+ *   swanctl.conf:12:7: connections.home.children.net.esp_propsals: unknown key (did you mean esp_proposals?)
+ * All errors are collected. Keys and defaults: docs/configuration.md (from swanctl.conf(5) of
+ * strongSwan 5.9.8).
+ */
+import { ConfigError } from '../../util/errors.js';
+import { parseIp, tryParseIp } from '../../util/ip-addr.js';
+import { defaultProposals, parseProposals } from '../proposal.js';
+import { parseTs } from '../traffic-selector.js';
+import {
+  parseSettings,
+  type SettingsFs,
+  type SettingsKey,
+  type SettingsSection,
+  SettingsSyntaxError,
+  type SourcePos,
+} from './settings-parser.js';
+import type {
+  AuthRoundConfig,
+  ChildConfig,
+  ConnectionConfig,
+  EspritConfig,
+  HostSettings,
+  PoolConfig,
+  SharedSecret,
+} from './swanctl-model.js';
+import {
+  didYouMean,
+  parseBool,
+  parseCount,
+  parseEnum,
+  parseInteger,
+  parseList,
+  parseSecret,
+  parseTime,
+} from './swanctl-values.js';
+
+export interface ConfigFs extends SettingsFs {
+  exists(path: string): boolean;
+  listDir(path: string): string[];
+}
+
+export class ConfigKeyError extends ConfigError {
+  constructor(
+    readonly pos: SourcePos,
+    readonly keyPath: string,
+    detail: string,
+  ) {
+    super(`${pos.file}:${pos.line}:${pos.col}: ${keyPath}`, detail);
+  }
+}
+
+type Setter<T> = (value: string, target: T, key: SettingsKey) => void;
+
+/** strongSwan keys esprit knows and refuses (setting them is an error, not silently ignored). */
+const REFUSED_CONN = [
+  'pull',
+  'dscp',
+  'childless',
+  'ppk_id',
+  'ppk_required',
+  'if_id_in',
+  'if_id_out',
+  'mediation',
+  'mediated_by',
+  'mediation_peer',
+  'mediated',
+  'send_fragments',
+  'ocsp',
+];
+const REFUSED_AUTH = ['revocation', 'ca_id'];
+const REFUSED_CHILD = [
+  'ah_proposals',
+  'sha256_96',
+  'rand_bytes',
+  'rand_packets',
+  'ipcomp',
+  'priority',
+  'interface',
+  'mark_in',
+  'mark_in_sa',
+  'mark_out',
+  'set_mark_in',
+  'set_mark_out',
+  'if_id_in',
+  'if_id_out',
+  'label',
+  'label_mode',
+  'tfc_padding',
+  'hw_offload',
+  'copy_df',
+  'copy_ecn',
+  'copy_dscp',
+  'policies_fwd_out',
+];
+const REFUSED_POOL = ['dhcp', 'netmask', 'server', 'subnet', 'split_include', 'split_exclude'];
+
+export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig; errors: ConfigError[] } {
+  const errors: ConfigError[] = [];
+  let root: SettingsSection;
+  try {
+    root = parseSettings(file, fs);
+  } catch (e) {
+    return { errors: [e instanceof ConfigError ? e : new ConfigError(file, String(e))] };
+  }
+  const dir = fs.dirname(file);
+  const err = (pos: SourcePos, path: string, msg: string): void => {
+    errors.push(new ConfigKeyError(pos, path, msg));
+  };
+
+  /** Walk `sec`'s keys with `setters`; sub-sections go to `sections` by name (or prefix match). */
+  function walk<T>(
+    sec: SettingsSection,
+    path: string,
+    target: T,
+    setters: Record<string, Setter<T>>,
+    refused: readonly string[],
+    sections: (name: string, s: SettingsSection, p: string) => boolean = () => false,
+  ): void {
+    for (const [name, node] of sec.children) {
+      const p = path ? `${path}.${name}` : name;
+      if (node.kind === 'section') {
+        if (!sections(name, node, p)) {
+          const hint = didYouMean(name, Object.keys(setters));
+          err(
+            node.pos,
+            p,
+            refused.includes(name)
+              ? 'not supported by esprit'
+              : `unknown section${hint ? ` (did you mean ${hint}?)` : ''}`,
+          );
+        }
+        continue;
+      }
+      const set = setters[name];
+      if (!set) {
+        if (refused.includes(name)) err(node.pos, p, 'not supported by esprit');
+        else {
+          const hint = didYouMean(name, Object.keys(setters));
+          err(node.pos, p, `unknown key${hint ? ` (did you mean ${hint}?)` : ''}`);
+        }
+        continue;
+      }
+      try {
+        set(node.value, target, node);
+      } catch (e) {
+        err(node.pos, p, e instanceof Error ? e.message : String(e));
+      }
+    }
+  }
+
+  /** certs/cacerts/pubkeys: relative names resolve in the swanctl directories (swanctl's load-creds). */
+  const creds =
+    (sub: string) =>
+    (v: string): string[] =>
+      parseList(v).map((f) => {
+        const abs = f.startsWith('/') ? f : fs.resolve(fs.resolve(dir, sub), f);
+        if (!fs.exists(abs)) throw new Error(`${abs}: no such file`);
+        return abs;
+      });
+
+  const addrList = (v: string): string[] => {
+    const l = parseList(v);
+    for (const a of l) {
+      const plain = a.replace(/\/\d+$/, '');
+      const range = a.split('-');
+      if (
+        a.startsWith('%any') ||
+        tryParseIp(plain) ||
+        (range.length === 2 && tryParseIp(range[0] ?? '') && tryParseIp(range[1] ?? ''))
+      )
+        continue;
+      if (/^[A-Za-z0-9.-]+$/.test(a)) continue; // a host name: resolved when connecting
+      throw new Error(`'${a}' is not an address, prefix, range, host name or %any`);
+    }
+    return l;
+  };
+
+  function authRound(sec: SettingsSection, p: string, name: string): AuthRoundConfig {
+    const r: AuthRoundConfig = { round: 0, auth: 'pubkey', certs: [], cacerts: [], pubkeys: [] };
+    walk<AuthRoundConfig>(
+      sec,
+      p,
+      r,
+      {
+        round: (v, t) => {
+          t.round = parseInteger(v, 0, 100);
+        },
+        auth: (v, t) => {
+          const a = v.trim();
+          if (!/^(psk|pubkey|rsa|ecdsa|eap(-[a-z0-9]+)?|xauth(-[a-z0-9]+)?)(-[a-z0-9-]+)?$/.test(a))
+            throw new Error(`'${a}' is not an authentication method`);
+          t.auth = a;
+        },
+        id: (v, t) => {
+          t.id = v.trim();
+        },
+        eap_id: (v, t) => {
+          t.eapId = v.trim();
+        },
+        xauth_id: (v, t) => {
+          t.xauthId = v.trim();
+        },
+        aaa_id: (v, t) => {
+          t.aaaId = v.trim();
+        },
+        certs: (v, t) => {
+          t.certs = creds('x509')(v);
+        },
+        cacerts: (v, t) => {
+          t.cacerts = creds('x509ca')(v);
+        },
+        pubkeys: (v, t) => {
+          t.pubkeys = creds('pubkey')(v);
+        },
+      },
+      REFUSED_AUTH,
+    );
+    if (r.round === 0) r.round = Number(/\d+$/.exec(name)?.[0] ?? 0);
+    return r;
+  }
+
+  function child(sec: SettingsSection, p: string): ChildConfig {
+    const c: ChildConfig = {
+      name: sec.name,
+      pos: sec.pos,
+      localTs: ['dynamic'],
+      remoteTs: ['dynamic'],
+      espProposals: defaultProposals('esp'),
+      mode: 'tunnel',
+      startAction: 'none',
+      closeAction: 'none',
+      dpdAction: 'clear',
+      rekeyTime: 3600,
+      lifeTime: -1,
+      randTime: -1,
+      rekeyBytes: 0,
+      lifeBytes: -1,
+      rekeyPackets: 0,
+      lifePackets: -1,
+      hostaccess: false,
+      policies: true,
+      reqid: 0,
+      inactivity: 0,
+      replayWindow: 32,
+    };
+    const ts = (v: string): string[] => {
+      const l = parseList(v);
+      parseTs(l.join(','), [parseIp('192.0.2.1'), parseIp('2001:db8::1')]);
+      return l;
+    };
+    walk<ChildConfig>(
+      sec,
+      p,
+      c,
+      {
+        local_ts: (v, t) => {
+          t.localTs = ts(v);
+        },
+        remote_ts: (v, t) => {
+          t.remoteTs = ts(v);
+        },
+        esp_proposals: (v, t) => {
+          t.espProposals = parseProposals('esp', v);
+        },
+        mode: (v, t) => {
+          t.mode = parseEnum(v, ['tunnel', 'transport', 'pass', 'drop'] as const);
+        },
+        start_action: (v, t) => {
+          t.startAction = parseEnum(v.replace(/\s/g, ''), ['none', 'trap', 'start', 'trap|start'] as const);
+        },
+        close_action: (v, t) => {
+          t.closeAction = parseEnum(v, ['none', 'trap', 'start'] as const);
+        },
+        dpd_action: (v, t) => {
+          t.dpdAction = parseEnum(v, ['clear', 'trap', 'restart'] as const);
+        },
+        rekey_time: (v, t) => {
+          t.rekeyTime = parseTime(v);
+        },
+        life_time: (v, t) => {
+          t.lifeTime = parseTime(v);
+        },
+        rand_time: (v, t) => {
+          t.randTime = parseTime(v);
+        },
+        rekey_bytes: (v, t) => {
+          t.rekeyBytes = parseCount(v);
+        },
+        life_bytes: (v, t) => {
+          t.lifeBytes = parseCount(v);
+        },
+        rekey_packets: (v, t) => {
+          t.rekeyPackets = parseCount(v);
+        },
+        life_packets: (v, t) => {
+          t.lifePackets = parseCount(v);
+        },
+        updown: (v, t) => {
+          t.updown = v.trim();
+        },
+        hostaccess: (v, t) => {
+          t.hostaccess = parseBool(v);
+        },
+        policies: (v, t) => {
+          t.policies = parseBool(v);
+        },
+        reqid: (v, t) => {
+          t.reqid = parseInteger(v, 0, 0xffffffff);
+        },
+        inactivity: (v, t) => {
+          t.inactivity = parseTime(v);
+        },
+        replay_window: (v, t) => {
+          t.replayWindow = parseInteger(v, 0, 1 << 20);
+        },
+      },
+      REFUSED_CHILD,
+    );
+    // swanctl.conf(5): life_time defaults to rekey_time + 10 %, rand_time to life - rekey.
+    if (c.lifeTime < 0) c.lifeTime = Math.round(c.rekeyTime * 1.1);
+    if (c.randTime < 0) c.randTime = c.lifeTime - c.rekeyTime;
+    if (c.lifeBytes < 0) c.lifeBytes = Math.round(c.rekeyBytes * 1.1);
+    if (c.lifePackets < 0) c.lifePackets = Math.round(c.rekeyPackets * 1.1);
+    return c;
+  }
+
+  function connection(sec: SettingsSection, p: string): ConnectionConfig {
+    const c: ConnectionConfig = {
+      name: sec.name,
+      pos: sec.pos,
+      version: 0,
+      localAddrs: ['%any'],
+      remoteAddrs: ['%any'],
+      localPort: 500,
+      remotePort: 500,
+      proposals: defaultProposals('ike'),
+      vips: [],
+      pools: [],
+      aggressive: false,
+      encap: false,
+      mobike: true,
+      fragmentation: 'yes',
+      sendCertreq: true,
+      sendCert: 'ifasked',
+      keyingtries: 1,
+      unique: 'no',
+      dpdDelay: 0,
+      dpdTimeout: 0,
+      reauthTime: 0,
+      rekeyTime: 14400,
+      overTime: -1,
+      randTime: -1,
+      local: [],
+      remote: [],
+      children: [],
+    };
+    walk<ConnectionConfig>(
+      sec,
+      p,
+      c,
+      {
+        version: (v, t) => {
+          const n = parseEnum(v.trim(), ['0', '1', '2'] as const);
+          t.version = n === '0' ? 0 : n === '1' ? 1 : 2;
+        },
+        local_addrs: (v, t) => {
+          t.localAddrs = addrList(v);
+        },
+        remote_addrs: (v, t) => {
+          t.remoteAddrs = addrList(v);
+        },
+        local_port: (v, t) => {
+          t.localPort = parseInteger(v, 1, 65535);
+        },
+        remote_port: (v, t) => {
+          t.remotePort = parseInteger(v, 1, 65535);
+        },
+        proposals: (v, t) => {
+          t.proposals = parseProposals('ike', v);
+        },
+        vips: (v, t) => {
+          t.vips = parseList(v);
+          for (const x of t.vips) parseIp(x, 'vips');
+        },
+        pools: (v, t) => {
+          t.pools = parseList(v);
+        },
+        aggressive: (v, t) => {
+          t.aggressive = parseBool(v);
+        },
+        encap: (v, t) => {
+          t.encap = parseBool(v);
+        },
+        mobike: (v, t) => {
+          t.mobike = parseBool(v);
+        },
+        fragmentation: (v, t) => {
+          t.fragmentation = parseEnum(v, ['yes', 'accept', 'force', 'no'] as const);
+        },
+        send_certreq: (v, t) => {
+          t.sendCertreq = parseBool(v);
+        },
+        send_cert: (v, t) => {
+          t.sendCert = parseEnum(v, ['always', 'never', 'ifasked'] as const);
+        },
+        keyingtries: (v, t) => {
+          t.keyingtries = parseInteger(v, 0, 1000);
+        },
+        unique: (v, t) => {
+          t.unique = parseEnum(v, ['no', 'never', 'replace', 'keep'] as const);
+        },
+        dpd_delay: (v, t) => {
+          t.dpdDelay = parseTime(v);
+        },
+        dpd_timeout: (v, t) => {
+          t.dpdTimeout = parseTime(v);
+        },
+        reauth_time: (v, t) => {
+          t.reauthTime = parseTime(v);
+        },
+        rekey_time: (v, t) => {
+          t.rekeyTime = parseTime(v);
+        },
+        over_time: (v, t) => {
+          t.overTime = parseTime(v);
+        },
+        rand_time: (v, t) => {
+          t.randTime = parseTime(v);
+        },
+      },
+      REFUSED_CONN,
+      (name, s, sp) => {
+        if (/^local/.test(name)) c.local.push(authRound(s, sp, name));
+        else if (/^remote/.test(name)) c.remote.push(authRound(s, sp, name));
+        else if (name === 'children') {
+          for (const [cn, cs] of s.children) {
+            if (cs.kind === 'section') c.children.push(child(cs, `${sp}.${cn}`));
+            else err(cs.pos, `${sp}.${cn}`, 'expected a CHILD section');
+          }
+        } else return false;
+        return true;
+      },
+    );
+    // swanctl.conf(5): over_time defaults to 10 % of rekey_time/reauth_time, rand_time to over_time.
+    if (c.overTime < 0) c.overTime = Math.round(Math.max(c.rekeyTime, c.reauthTime) * 0.1);
+    if (c.randTime < 0) c.randTime = c.overTime;
+    // Rounds in order of their `round` value (strongSwan sorts them the same way).
+    c.local.sort((a, b) => a.round - b.round);
+    c.remote.sort((a, b) => a.round - b.round);
+    if (c.local.length === 0) c.local.push({ round: 0, auth: 'pubkey', certs: [], cacerts: [], pubkeys: [] });
+    if (c.remote.length === 0) c.remote.push({ round: 0, auth: 'pubkey', certs: [], cacerts: [], pubkeys: [] });
+    return c;
+  }
+
+  const config: EspritConfig = {
+    file,
+    connections: [],
+    secrets: { ike: [], eap: [], xauth: [], privateKeys: [] },
+    pools: [],
+    authorities: [],
+    host: defaultHost(),
+  };
+
+  function secretSection(s: SettingsSection, p: string): SharedSecret {
+    const out: SharedSecret = { name: s.name, pos: s.pos, ids: [], secret: new Uint8Array(0) };
+    let hasSecret = false;
+    for (const [k, node] of s.children) {
+      const kp = `${p}.${k}`;
+      if (node.kind === 'section') {
+        err(node.pos, kp, 'unknown section');
+      } else if (k === 'secret') {
+        try {
+          out.secret = parseSecret(node.value);
+          hasSecret = true;
+        } catch (e) {
+          err(node.pos, kp, (e as Error).message);
+        }
+      } else if (/^id/.test(k)) out.ids.push(node.value.trim());
+      else
+        err(
+          node.pos,
+          kp,
+          `unknown key${didYouMean(k, ['secret', 'id']) ? ` (did you mean ${didYouMean(k, ['secret', 'id'])}?)` : ''}`,
+        );
+    }
+    if (!hasSecret) err(s.pos, p, 'secret missing');
+    return out;
+  }
+
+  for (const [name, node] of root.children) {
+    if (node.kind === 'key') {
+      err(node.pos, name, 'unknown top-level key');
+      continue;
+    }
+    if (name === 'connections') {
+      for (const [cn, cs] of node.children) {
+        if (cs.kind === 'section') config.connections.push(connection(cs, `connections.${cn}`));
+        else err(cs.pos, `connections.${cn}`, 'expected a connection section');
+      }
+    } else if (name === 'secrets') {
+      for (const [sn, ss] of node.children) {
+        const p = `secrets.${sn}`;
+        if (ss.kind !== 'section') {
+          err(ss.pos, p, 'expected a section');
+          continue;
+        }
+        if (/^ike/.test(sn)) config.secrets.ike.push(secretSection(ss, p));
+        else if (/^eap/.test(sn)) config.secrets.eap.push(secretSection(ss, p));
+        else if (/^xauth/.test(sn)) config.secrets.xauth.push(secretSection(ss, p));
+        else if (/^(private|rsa|ecdsa|pkcs8)/.test(sn)) {
+          const f = ss.children.get('file');
+          if (f?.kind === 'key') {
+            const sub = /^rsa/.test(sn) ? 'rsa' : /^ecdsa/.test(sn) ? 'ecdsa' : /^pkcs8/.test(sn) ? 'pkcs8' : 'private';
+            const abs = f.value.startsWith('/') ? f.value : fs.resolve(fs.resolve(dir, sub), f.value.trim());
+            if (fs.exists(abs)) config.secrets.privateKeys.push(abs);
+            else err(f.pos, `${p}.file`, `${abs}: no such file`);
+          }
+          for (const [k, n] of ss.children) if (k !== 'file' && k !== 'secret') err(n.pos, `${p}.${k}`, 'unknown key');
+        } else
+          err(ss.pos, p, `${/^(pkcs12|token|ntlm|ppk)/.test(sn) ? 'not supported by esprit' : 'unknown secret type'}`);
+      }
+    } else if (name === 'pools') {
+      for (const [pn, ps] of node.children) {
+        if (ps.kind !== 'section') {
+          err(ps.pos, `pools.${pn}`, 'expected a pool section');
+          continue;
+        }
+        const pool: PoolConfig = { name: pn, pos: ps.pos, addrs: '', dns: [], nbns: [] };
+        walk<PoolConfig>(
+          ps,
+          `pools.${pn}`,
+          pool,
+          {
+            addrs: (v, t) => {
+              const a = v.trim();
+              if (!/^[0-9a-fA-F.:]+(\/\d+|-[0-9a-fA-F.:]+)$/.test(a) && !tryParseIp(a))
+                throw new Error(`'${a}' is not a prefix or a from-to range`);
+              t.addrs = a;
+            },
+            dns: (v, t) => {
+              t.dns = parseList(v);
+              for (const d of t.dns) parseIp(d, 'dns');
+            },
+            nbns: (v, t) => {
+              t.nbns = parseList(v);
+            },
+          },
+          REFUSED_POOL,
+        );
+        if (!pool.addrs) err(ps.pos, `pools.${pn}.addrs`, 'missing');
+        config.pools.push(pool);
+      }
+    } else if (name === 'authorities') {
+      for (const [an, as] of node.children) {
+        if (as.kind !== 'section') continue;
+        const a = { name: an, pos: as.pos, crlUris: [] as string[] } as EspritConfig['authorities'][number];
+        walk(
+          as,
+          `authorities.${an}`,
+          a,
+          {
+            cacert: (v, t) => {
+              t.cacert = creds('x509ca')(v)[0];
+            },
+            crl_uris: (v, t) => {
+              t.crlUris = parseList(v);
+            },
+          },
+          ['file', 'handle', 'slot', 'module', 'cert_uri_base', 'ocsp_uris'],
+        );
+        config.authorities.push(a);
+      }
+    } else if (name === 'esprit') {
+      hostSection(node, config.host, walk, err);
+    } else {
+      const hint = didYouMean(name, ['connections', 'secrets', 'pools', 'authorities', 'esprit']);
+      err(node.pos, name, `unknown section${hint ? ` (did you mean ${hint}?)` : ''}`);
+    }
+  }
+  // Cross references: pools named by connections exist.
+  for (const c of config.connections) {
+    for (const p of c.pools)
+      if (!config.pools.some((x) => x.name === p)) err(c.pos, `connections.${c.name}.pools`, `no pool named '${p}'`);
+  }
+  if (errors.length > 0) return { errors };
+  return { config, errors };
+}
+
+export function defaultHost(): HostSettings {
+  return {
+    tunName: 'esp0',
+    tunMtu: 1400,
+    listen: ['0.0.0.0:500', '0.0.0.0:4500', '[::]:500', '[::]:4500'],
+    keepaliveInterval: 20,
+    retransmitTimeout: 4,
+    retransmitBase: 1.8,
+    retransmitTries: 5,
+    cookieThreshold: 10,
+    halfOpenPerSource: 5,
+    logLevels: {},
+  };
+}
+
+type Walk = <T>(
+  sec: SettingsSection,
+  path: string,
+  target: T,
+  setters: Record<string, Setter<T>>,
+  refused: readonly string[],
+  sections?: (name: string, s: SettingsSection, p: string) => boolean,
+) => void;
+
+function hostSection(
+  node: SettingsSection,
+  h: HostSettings,
+  walk: Walk,
+  err: (pos: SourcePos, path: string, msg: string) => void,
+): void {
+  walk<HostSettings>(
+    node,
+    'esprit',
+    h,
+    {
+      listen: (v, t) => {
+        t.listen = parseList(v);
+        for (const l of t.listen)
+          if (!/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}(\/[a-z0-9-]+)?$/.test(l))
+            throw new Error(`'${l}' is not ADDR:PORT[/ROLE]`);
+      },
+      keepalive_interval: (v, t) => {
+        t.keepaliveInterval = parseTime(v);
+      },
+      retransmit_timeout: (v, t) => {
+        const n = Number(v.trim());
+        if (!(n > 0 && n <= 3600)) throw new Error(`'${v}' is not seconds in (0, 3600]`);
+        t.retransmitTimeout = n;
+      },
+      retransmit_base: (v, t) => {
+        const n = Number(v.trim());
+        if (!(n >= 1 && n <= 10)) throw new Error(`'${v}' is not in [1, 10]`);
+        t.retransmitBase = n;
+      },
+      retransmit_tries: (v, t) => {
+        t.retransmitTries = parseInteger(v, 0, 100);
+      },
+      cookie_threshold: (v, t) => {
+        t.cookieThreshold = parseInteger(v, 0, 1_000_000);
+      },
+      half_open_per_source: (v, t) => {
+        t.halfOpenPerSource = parseInteger(v, 1, 1_000_000);
+      },
+      save_keys: (v, t) => {
+        t.saveKeys = v.trim();
+      },
+    },
+    [],
+    (name, s, p) => {
+      if (name === 'tun') {
+        walk<HostSettings>(
+          s,
+          p,
+          h,
+          {
+            name: (v, t) => {
+              const n = v.trim();
+              if (!/^[\x21-\x7e]{1,15}$/.test(n) || n.includes('/')) throw new Error(`'${n}' is not an interface name`);
+              t.tunName = n;
+            },
+            mtu: (v, t) => {
+              t.tunMtu = parseInteger(v, 576, 65535);
+            },
+          },
+          [],
+        );
+        return true;
+      }
+      if (name === 'log') {
+        for (const [k, n] of s.children) {
+          if (n.kind === 'section') err(n.pos, `${p}.${k}`, 'unknown section');
+          else if (!['ike', 'cfg', 'net', 'esp', 'pfkey', 'daemon', 'default'].includes(k))
+            err(n.pos, `${p}.${k}`, 'unknown subsystem (ike, cfg, net, esp, pfkey, daemon, default)');
+          else if (!['debug', 'info', 'warn', 'error'].includes(n.value.trim()))
+            err(n.pos, `${p}.${k}`, `'${n.value}' is not debug, info, warn or error`);
+          else h.logLevels[k] = n.value.trim();
+        }
+        return true;
+      }
+      return false;
+    },
+  );
+}
+
+export { SettingsSyntaxError };

@@ -1,0 +1,170 @@
+/**
+ * Diffie-Hellman key exchange for IKEv2 (RFC 7296 §1.2, §3.4): MODP groups 14/15/16
+ * (RFC 3526), ECP groups 19/20/21 (RFC 5903: KE data x | y, shared secret x), Curve25519
+ * and Curve448 (RFC 8031: raw u-coordinates). The private key comes from the injected Rng
+ * so exchanges are reproducible in tests.
+ */
+import {
+  createDiffieHellman,
+  createECDH,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  getDiffieHellman,
+  type KeyObject,
+} from 'node:crypto';
+import { CryptoError } from '../../util/errors.js';
+import type { Rng } from '../../util/rng.js';
+
+export interface KeyExchange {
+  readonly group: number;
+  readonly publicValue: Uint8Array;
+  /** g^ir for the peer's KE data; CryptoError for an invalid value */
+  sharedSecret(peer: Uint8Array): Uint8Array;
+}
+
+/** RFC 3526 groups as OpenSSL ships them (node's getDiffieHellman('modp14') etc.), generator 2. */
+const MODP_NAMES: Readonly<Record<number, string>> = { 14: 'modp14', 15: 'modp15', 16: 'modp16' };
+const modpCache = new Map<number, Buffer>();
+function modpPrime(g: number): Buffer | undefined {
+  const name = MODP_NAMES[g];
+  if (!name) return undefined;
+  let p = modpCache.get(g);
+  if (!p) {
+    p = getDiffieHellman(name).getPrime();
+    modpCache.set(g, p);
+  }
+  return p;
+}
+
+const ECP: Readonly<Record<number, { curve: string; size: number }>> = {
+  19: { curve: 'prime256v1', size: 32 },
+  20: { curve: 'secp384r1', size: 48 },
+  21: { curve: 'secp521r1', size: 66 },
+};
+const MONT: Readonly<Record<number, { name: 'x25519' | 'x448'; size: number; pkcs8: string; spki: string }>> = {
+  // DER prefixes of RFC 8410 PrivateKeyInfo / SubjectPublicKeyInfo, followed by the raw key.
+  31: { name: 'x25519', size: 32, pkcs8: '302e020100300506032b656e04220420', spki: '302a300506032b656e032100' },
+  32: { name: 'x448', size: 56, pkcs8: '3046020100300506032b656f043a0438', spki: '3042300506032b656f033900' },
+};
+
+export function isSupportedGroup(g: number): boolean {
+  return MODP_NAMES[g] !== undefined || ECP[g] !== undefined || MONT[g] !== undefined;
+}
+
+/** Length of the KE data of a group in octets. */
+export function keyExchangeLength(g: number): number {
+  const m = modpPrime(g);
+  if (m) return m.length;
+  const e = ECP[g];
+  if (e) return e.size * 2;
+  const x = MONT[g];
+  if (x) return x.size;
+  throw new CryptoError(`DH group ${g} is not supported`);
+}
+
+const fromHex = (h: string): Buffer => Buffer.from(h, 'hex');
+
+function leftPad(b: Uint8Array, len: number): Uint8Array {
+  if (b.length === len) return b;
+  const out = new Uint8Array(len);
+  out.set(b, len - b.length);
+  return out;
+}
+
+export function createKeyExchange(group: number, rng: Rng): KeyExchange {
+  const prime = modpPrime(group);
+  if (prime) {
+    const len = prime.length;
+    const dh = createDiffieHellman(prime, Buffer.from([2]));
+    // RFC 3526 §8 (and strongSwan): an exponent of at least twice the group strength; we use
+    // as many random bits as the prime has, reduced below p by the library.
+    const priv = new Uint8Array(len);
+    rng.fill(priv);
+    priv[0] = (priv[0] ?? 0) & 0x7f;
+    dh.setPrivateKey(Buffer.from(priv));
+    dh.generateKeys();
+    const pub = leftPad(new Uint8Array(dh.getPublicKey()), len);
+    const pBig = BigInt(`0x${prime.toString('hex')}`);
+    return {
+      group,
+      publicValue: pub,
+      sharedSecret(peer) {
+        if (peer.length !== len)
+          throw new CryptoError(`MODP group ${group}: KE data of ${peer.length} octets, expected ${len}`);
+        const y = BigInt(`0x${Buffer.from(peer).toString('hex')}`);
+        // RFC 7296 §3.4 / RFC 6989: reject 0, 1 and p-1 (and values >= p).
+        if (y <= 1n || y >= pBig - 1n) throw new CryptoError(`MODP group ${group}: invalid public value`);
+        return leftPad(new Uint8Array(dh.computeSecret(Buffer.from(peer))), len);
+      },
+    };
+  }
+  const ecp = ECP[group];
+  if (ecp) {
+    const ecdh = createECDH(ecp.curve);
+    // Draw a scalar below the order; a draw of zero or one above the order is vanishingly rare
+    // and is retried.
+    for (let attempt = 0; ; attempt++) {
+      const priv = new Uint8Array(ecp.size);
+      rng.fill(priv);
+      if (group === 21) priv[0] = (priv[0] ?? 0) & 0x01;
+      try {
+        ecdh.setPrivateKey(Buffer.from(priv));
+        break;
+      } catch (e) {
+        if (attempt > 8)
+          throw new CryptoError(`ECP group ${group}: cannot make a private key: ${(e as Error).message}`);
+      }
+    }
+    // RFC 5903 §7: the KE data is x | y without the SEC1 0x04 prefix.
+    const pub = new Uint8Array(ecdh.getPublicKey()).subarray(1);
+    return {
+      group,
+      publicValue: pub,
+      sharedSecret(peer) {
+        if (peer.length !== ecp.size * 2)
+          throw new CryptoError(`ECP group ${group}: KE data of ${peer.length} octets, expected ${ecp.size * 2}`);
+        const sec1 = new Uint8Array(peer.length + 1);
+        sec1[0] = 4;
+        sec1.set(peer, 1);
+        try {
+          // computeSecret checks that the point is on the curve; RFC 5903 §9: g^ir is x.
+          return leftPad(new Uint8Array(ecdh.computeSecret(Buffer.from(sec1))), ecp.size);
+        } catch {
+          throw new CryptoError(`ECP group ${group}: the peer's point is not on the curve`);
+        }
+      },
+    };
+  }
+  const mont = MONT[group];
+  if (mont) {
+    const raw = new Uint8Array(mont.size);
+    rng.fill(raw);
+    const priv: KeyObject = createPrivateKey({
+      key: Buffer.concat([fromHex(mont.pkcs8), raw]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    const spki = createPublicKey(priv).export({ format: 'der', type: 'spki' });
+    const pub = new Uint8Array(spki.subarray(spki.length - mont.size));
+    return {
+      group,
+      publicValue: pub,
+      sharedSecret(peer) {
+        if (peer.length !== mont.size)
+          throw new CryptoError(`${mont.name}: KE data of ${peer.length} octets, expected ${mont.size}`);
+        let secret: Uint8Array;
+        try {
+          const pk = createPublicKey({ key: Buffer.concat([fromHex(mont.spki), peer]), format: 'der', type: 'spki' });
+          secret = new Uint8Array(diffieHellman({ privateKey: priv, publicKey: pk }));
+        } catch {
+          throw new CryptoError(`${mont.name}: invalid public value`);
+        }
+        // RFC 8031 §2: an all-zero result (a small-order peer value) must be rejected.
+        if (secret.every((b) => b === 0)) throw new CryptoError(`${mont.name}: all-zero shared secret`);
+        return secret;
+      },
+    };
+  }
+  throw new CryptoError(`DH group ${group} is not supported`);
+}

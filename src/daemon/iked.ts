@@ -1,0 +1,398 @@
+/**
+ * `esprit iked` composition: the IKEv2 engine between the IKE channel (IKE messages from and
+ * to ipsecd's UDP listeners) and PF_KEY (SAs and policies into ipsecd's key engine), with
+ * its control socket for `esprit up|down|list-sas|list-conns|reload|monitor`, the TUN's
+ * virtual IPs and routes, and one timer.
+ *
+ *   ipsecd ──IKE channel──> IkeChannelClient ──> Ikev2Engine.receive ──> actions
+ *   ipsecd <──PF_KEY────── IkedKernel <── install/remove/update/get-spi ─┘
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EspritConfig } from '../config/swanctl/swanctl-model.js';
+import { tsToString } from '../config/traffic-selector.js';
+import { NodeRng } from '../crypto/random.js';
+import { formatIdentity } from '../ike/identity.js';
+import { formatEvent, type IkeEvent } from '../ike/ike-events.js';
+import type { Endpoint } from '../ike/natd.js';
+import { algorithmsText } from '../ikev2/algorithms-text.js';
+import type { IkeSa } from '../ikev2/ike-sa.js';
+import type { ChildSaPlan, Ikev2Action } from '../ikev2/ikev2-actions.js';
+import { Ikev2Engine } from '../ikev2/ikev2-engine.js';
+import { ikev2DecryptionRow } from '../ikev2/wireshark-keys.js';
+import { routeSource } from '../io/route-source.js';
+import type { Clock } from '../util/clock.js';
+import { formatIp, parseIp } from '../util/ip-addr.js';
+import type { Logger } from '../util/logger.js';
+import { IkeChannelClient } from './ike-channel-client.js';
+import { type IkedControl, startIkedControl } from './iked-control.js';
+import type { IkedKernel } from './iked-kernel.js';
+import { IkedRoutes } from './iked-routes.js';
+
+export interface IkedOptions {
+  readonly config: EspritConfig;
+  /** re-reads the config file for `reload` */
+  readonly reloadConfig: () => { config?: EspritConfig; errors: string[] };
+  readonly ikeSocket: string;
+  readonly controlSocket: string;
+  readonly kernel: IkedKernel;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly tunName: string;
+}
+
+export interface Iked {
+  readonly engine: Ikev2Engine;
+  readonly control: IkedControl;
+  /** SIGTERM: Deletes to every peer, SAs, policies, routes and addresses removed */
+  shutdown(): Promise<void>;
+}
+
+const toEndpoint = (e: { address: string; port: number }): Endpoint => ({
+  address: parseIp(e.address).bytes,
+  port: e.port,
+});
+const fromEndpoint = (e: Endpoint): { address: string; port: number } => ({
+  address: formatIp(e.address),
+  port: e.port,
+});
+
+export async function startIked(o: IkedOptions): Promise<Iked> {
+  const log = o.logger;
+  const engine = new Ikev2Engine(o.config, o.clock, new NodeRng(), log, {
+    retransmit: {
+      timeoutMs: o.config.host.retransmitTimeout * 1000,
+      base: o.config.host.retransmitBase,
+      tries: o.config.host.retransmitTries,
+      limitMs: 0,
+      jitterPercent: 0,
+    },
+    cookieThreshold: o.config.host.cookieThreshold,
+    halfOpenPerSource: o.config.host.halfOpenPerSource,
+  });
+  const channel = await IkeChannelClient.connect(o.ikeSocket);
+  const routes = new IkedRoutes(o.tunName, log);
+  const monitors = new Set<(e: IkeEvent) => void>();
+  const upWaiters = new Map<number, (ok: boolean, reason: string) => void>();
+  let nextUp = 1;
+  let timer: NodeJS.Timeout | undefined;
+  const sourceCache = new Map<string, string>();
+  /** kernel work runs in order: an SA is installed before it is updated or removed */
+  let kernelChain: Promise<void> = Promise.resolve();
+  const kernelDo = (what: string, f: () => Promise<void>): void => {
+    kernelChain = kernelChain
+      .then(f)
+      .catch((e: unknown) => log.log('warn', 'ike', `${what} failed: ${e instanceof Error ? e.message : String(e)}`));
+  };
+
+  function run(): void {
+    for (const a of engine.takeActions()) act(a);
+    arm();
+  }
+
+  function arm(): void {
+    if (timer) clearTimeout(timer);
+    const d = engine.nextDeadline();
+    if (d === undefined) return;
+    timer = setTimeout(
+      () => {
+        engine.tick();
+        run();
+      },
+      Math.max(0, Math.min(d - o.clock.now(), 60_000)),
+    );
+  }
+
+  function act(a: Ikev2Action): void {
+    switch (a.kind) {
+      case 'send':
+        channel.send(fromEndpoint(a.local), fromEndpoint(a.remote), a.bytes);
+        return;
+      case 'get-spi': {
+        const { token } = a;
+        o.kernel
+          .getSpi(a.src, a.dst, a.reqid)
+          .then(
+            (spi) => engine.spiAllocated(token, spi),
+            (e: unknown) => {
+              log.log('warn', 'ike', `GETSPI failed: ${e instanceof Error ? e.message : String(e)}`);
+              engine.spiAllocated(token, undefined);
+            },
+          )
+          .finally(run);
+        return;
+      }
+      case 'install-child': {
+        const plan = a.plan;
+        kernelDo(`installing CHILD SA ${plan.child}`, async () => {
+          await o.kernel.install(plan);
+          await routes.add(plan, peerOf(plan));
+        });
+        return;
+      }
+      case 'remove-child': {
+        const plan = a.plan;
+        kernelDo(`removing CHILD SA ${plan.child}`, async () => {
+          await routes.remove(plan);
+          await o.kernel.remove(plan);
+        });
+        return;
+      }
+      case 'update-child': {
+        const plan = a.plan;
+        kernelDo(`updating CHILD SA ${plan.child}`, () => o.kernel.update(plan));
+        return;
+      }
+      case 'vip-add': {
+        const { address } = a;
+        kernelDo('adding virtual IP', () => routes.addVip(address));
+        return;
+      }
+      case 'vip-remove': {
+        const { address } = a;
+        kernelDo('removing virtual IP', () => routes.removeVip(address));
+        return;
+      }
+      case 'event': {
+        const e = { ...a.event, time: new Date().toISOString() } as IkeEvent;
+        log.log('info', 'ike', formatEvent(e));
+        if (e.kind === 'ike-up' && o.config.host.saveKeys) saveKeys(o.config.host.saveKeys, e.ikeId);
+        for (const m of monitors) m(e);
+        return;
+      }
+      case 'initiate-result': {
+        const w = upWaiters.get(a.requestId);
+        upWaiters.delete(a.requestId);
+        w?.(a.ok, a.reason);
+        return;
+      }
+    }
+  }
+
+  const peerOf = (plan: ChildSaPlan): Uint8Array => plan.outbound.dst;
+
+  /** Wireshark's ikev2_decryption_table, like strongSwan's save-keys plugin (esprit.save_keys). */
+  function saveKeys(dir: string, ikeId: number): void {
+    const sa = engine.list().find((x) => x.id === ikeId);
+    const row = sa ? ikev2DecryptionRow(sa) : undefined;
+    if (!row) return;
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      appendFileSync(join(dir, 'ikev2_decryption_table'), `${row}\n`, { mode: 0o600 });
+    } catch (err) {
+      log.log('warn', 'ike', `save_keys: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  async function localFor(remote: string, listenerAddr: string): Promise<string> {
+    if (!/^(0\.0\.0\.0|::)$/.test(listenerAddr)) return listenerAddr;
+    const cached = sourceCache.get(remote);
+    if (cached) return cached;
+    const s = (await routeSource(remote)) ?? listenerAddr;
+    sourceCache.set(remote, s);
+    return s;
+  }
+
+  channel.onFrame((f) => {
+    // The channel reports the listener's address (0.0.0.0 for a wildcard): NAT detection
+    // needs ours towards the peer (see io/route-source.ts).
+    void localFor(f.remote.address, f.local.address).then((addr) => {
+      engine.receive(toEndpoint({ address: addr, port: f.local.port }), toEndpoint(f.remote), f.ike);
+      run();
+    });
+  });
+  channel.onClose(() => log.log('error', 'ike', 'IKE channel to ipsecd closed'));
+
+  o.kernel.onEvent((e) => {
+    if (e.kind === 'new-mapping') {
+      engine.espMappingChanged(e.spi, { address: e.newAddr, port: e.newPort });
+      run();
+    } else if (e.kind === 'acquire') {
+      const conn = o.config.connections.find((c) =>
+        c.children.some((ch) => engine.reqidFor(c.name, ch.name) === e.reqid),
+      );
+      const child = conn?.children.find((ch) => engine.reqidFor(conn.name, ch.name) === e.reqid);
+      if (conn && child) void up(conn.name, child.name);
+    }
+  });
+
+  async function up(conn: string, child?: string): Promise<{ ok: boolean; reason: string }> {
+    const c = engine.config.connections.find((x) => x.name === conn);
+    const remoteText = c?.remoteAddrs.find((r) => /^[0-9a-fA-F.:]+$/.test(r));
+    if (!c || !remoteText) {
+      return {
+        ok: false,
+        reason: c ? `connection '${conn}' has no remote address to initiate to` : `no connection named '${conn}'`,
+      };
+    }
+    const localText = c.localAddrs.find((l) => /^[0-9a-fA-F.:]+$/.test(l)) ?? (await routeSource(remoteText));
+    if (!localText) return { ok: false, reason: `no route to ${remoteText}` };
+    const id = nextUp++;
+    const done = new Promise<{ ok: boolean; reason: string }>((resolve) =>
+      upWaiters.set(id, (ok, reason) => resolve({ ok, reason })),
+    );
+    engine.initiate(conn, parseIp(localText).bytes, parseIp(remoteText).bytes, child, id);
+    run();
+    return done;
+  }
+
+  const control = await startIkedControl({
+    path: o.controlSocket,
+    logger: log,
+    up,
+    down: (conn) => {
+      const n = engine.terminate(conn);
+      run();
+      return n;
+    },
+    listSas: () => engine.list().map((sa) => saReport(sa)),
+    listConns: () => engine.config.connections.map((c) => connReport(c, engine.config)),
+    reload: () => {
+      const r = o.reloadConfig();
+      if (!r.config) return { ok: false, errors: r.errors };
+      engine.loadPools(r.config);
+      return { ok: true, errors: [] };
+    },
+    monitor: (cb) => {
+      monitors.add(cb);
+      return () => monitors.delete(cb);
+    },
+  });
+
+  // start_action = start: connect now; trap: install the trap policies (ACQUIRE starts it).
+  await o.kernel.flushOwn();
+  for (const c of o.config.connections) {
+    for (const ch of c.children) {
+      if (ch.startAction.includes('trap')) {
+        kernelDo(`trap policy ${c.name}/${ch.name}`, () =>
+          o.kernel.installTrap(c, ch, engine.reqidFor(c.name, ch.name)),
+        );
+      }
+      if (ch.startAction.includes('start')) {
+        void up(c.name, ch.name).then((r) =>
+          log.log(r.ok ? 'info' : 'warn', 'ike', `start_action ${c.name}/${ch.name}: ${r.reason}`),
+        );
+      }
+    }
+  }
+
+  return {
+    engine,
+    control,
+    async shutdown() {
+      if (timer) clearTimeout(timer);
+      engine.shutdown();
+      for (const a of engine.takeActions()) act(a);
+      await kernelChain;
+      await o.kernel.flushOwn();
+      await routes.clear();
+      await control.close();
+      channel.close();
+      o.kernel.close();
+    },
+  };
+}
+
+export interface ChildSaReport {
+  name: string;
+  reqid: number;
+  mode: string;
+  spiIn: string;
+  spiOut: string;
+  encap: boolean;
+  encapPorts?: { local: number; remote: number };
+  algorithms: string;
+  localTs: string[];
+  remoteTs: string[];
+  installedAt: number;
+}
+
+export interface IkeSaReport {
+  id: number;
+  conn: string;
+  state: string;
+  initiator: boolean;
+  spiI: string;
+  spiR: string;
+  local: { address: string; port: number };
+  remote: { address: string; port: number };
+  localId: string;
+  remoteId: string;
+  localBehindNat: boolean;
+  remoteBehindNat: boolean;
+  natFaked: boolean;
+  encap: boolean;
+  algorithms: string;
+  vipsLocal: string[];
+  vipsRemote: string[];
+  children: ChildSaReport[];
+}
+
+function saReport(sa: IkeSa): IkeSaReport {
+  const hex = (n: bigint): string => n.toString(16).padStart(16, '0');
+  const spi = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+  return {
+    id: sa.id,
+    conn: sa.name,
+    state: sa.lifecycle.state,
+    initiator: sa.initiator,
+    spiI: hex(sa.spiI),
+    spiR: hex(sa.spiR),
+    local: fromEndpoint(sa.local),
+    remote: fromEndpoint(sa.remote),
+    localId: sa.localId ? formatIdentity(sa.localId) : '',
+    remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '',
+    localBehindNat: sa.localBehindNat,
+    remoteBehindNat: sa.remoteBehindNat,
+    natFaked: sa.natFaked,
+    encap: sa.natDetected || sa.natFaked,
+    algorithms: sa.proposal ? algorithmsText(sa.proposal) : '',
+    vipsLocal: sa.vipsLocal.map(formatIp),
+    vipsRemote: sa.vipsRemote.map((v) => v.address),
+    children: sa.children.map((c) => ({
+      name: c.name,
+      reqid: c.plan.reqid,
+      mode: c.plan.mode,
+      spiIn: spi(c.spiIn),
+      spiOut: spi(c.spiOut),
+      encap: c.plan.encap !== undefined,
+      ...(c.plan.encap ? { encapPorts: { local: c.plan.encap.localPort, remote: c.plan.encap.remotePort } } : {}),
+      algorithms: algorithmsText(c.proposal),
+      localTs: c.localTs.map(tsToString),
+      remoteTs: c.remoteTs.map(tsToString),
+      installedAt: c.installedAt,
+    })),
+  };
+}
+
+export interface ConnReport {
+  name: string;
+  localAddrs: string[];
+  remoteAddrs: string[];
+  version: number;
+  localAuth: string;
+  remoteAuth: string;
+  localId: string;
+  remoteId: string;
+  children: { name: string; mode: string; startAction: string; localTs: string[]; remoteTs: string[] }[];
+}
+
+function connReport(c: EspritConfig['connections'][number], _cfg: EspritConfig): ConnReport {
+  return {
+    name: c.name,
+    localAddrs: c.localAddrs,
+    remoteAddrs: c.remoteAddrs,
+    version: c.version,
+    localAuth: c.local[0]?.auth ?? 'pubkey',
+    remoteAuth: c.remote[0]?.auth ?? 'pubkey',
+    localId: c.local[0]?.id ?? '%any',
+    remoteId: c.remote[0]?.id ?? '%any',
+    children: c.children.map((ch) => ({
+      name: ch.name,
+      mode: ch.mode,
+      startAction: ch.startAction,
+      localTs: ch.localTs,
+      remoteTs: ch.remoteTs,
+    })),
+  };
+}

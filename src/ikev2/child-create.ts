@@ -1,0 +1,334 @@
+/**
+ * Creating a CHILD SA, shared by IKE_AUTH (§1.2) and CREATE_CHILD_SA (§1.3.1): the payloads
+ * an initiator offers, the responder's choice (proposal §2.7, traffic selector narrowing
+ * §2.9), key material (§2.17) and the installation plan handed to PF_KEY.
+ */
+
+import type { Proposal } from '../config/proposal.js';
+import type { ChildConfig, ConnectionConfig } from '../config/swanctl/swanctl-model.js';
+import { narrowChildTs, parseTs, type TrafficSelector, tsIsSubset, tsToString } from '../config/traffic-selector.js';
+import { deriveChildKeys } from '../crypto/ike/ike-keymat.js';
+import { type SelectedProposal, selectProposal } from '../ike/proposal-select.js';
+import { ipFromBytes } from '../util/ip-addr.js';
+import type { IkePayload, IkeTs } from '../wire/ike/ike-types.js';
+import type { ChildSa, IkeSa } from './ike-sa.js';
+import type { ChildSaPlan } from './ikev2-actions.js';
+import type { Ikev2Context } from './ikev2-context.js';
+import { Notify, TsType } from './ikev2-numbers.js';
+import { first, notifies, notify } from './payload-find.js';
+import { payloadToReceived, proposalsToPayload, selectedToPayload, withoutDh } from './proposal-payload.js';
+
+export function tsToPayload(ts: TrafficSelector): IkeTs {
+  return {
+    tsType: ts.family === 4 ? TsType.TS_IPV4_ADDR_RANGE : TsType.TS_IPV6_ADDR_RANGE,
+    ipProtocol: ts.protocol,
+    startPort: ts.startPort,
+    endPort: ts.endPort,
+    startAddr: ts.startAddr,
+    endAddr: ts.endAddr,
+  };
+}
+
+/** Selectors of a type we do not know (§3.13.1) are skipped, as strongSwan does. */
+export function tsFromPayload(list: IkeTs[]): TrafficSelector[] {
+  const out: TrafficSelector[] = [];
+  for (const t of list) {
+    if (t.tsType === TsType.TS_IPV4_ADDR_RANGE && t.startAddr.length === 4)
+      out.push({
+        family: 4,
+        protocol: t.ipProtocol,
+        startPort: t.startPort,
+        endPort: t.endPort,
+        startAddr: t.startAddr,
+        endAddr: t.endAddr,
+      });
+    else if (t.tsType === TsType.TS_IPV6_ADDR_RANGE && t.startAddr.length === 16)
+      out.push({
+        family: 6,
+        protocol: t.ipProtocol,
+        startPort: t.startPort,
+        endPort: t.endPort,
+        startAddr: t.startAddr,
+        endAddr: t.endAddr,
+      });
+  }
+  return out;
+}
+
+const FULL4: TrafficSelector = {
+  family: 4,
+  protocol: 0,
+  startPort: 0,
+  endPort: 65535,
+  startAddr: new Uint8Array(4),
+  endAddr: new Uint8Array(4).fill(255),
+};
+const FULL6: TrafficSelector = {
+  family: 6,
+  protocol: 0,
+  startPort: 0,
+  endPort: 65535,
+  startAddr: new Uint8Array(16),
+  endAddr: new Uint8Array(16).fill(255),
+};
+
+/**
+ * Our local selectors as an initiator. With virtual IPs requested, `dynamic` stands for the
+ * address we will get, so the whole family is proposed and the responder narrows it to the
+ * lease (strongSwan does the same).
+ */
+export function initiatorLocalTs(child: ChildConfig, conn: ConnectionConfig, sa: IkeSa): TrafficSelector[] {
+  if (sa.vipsLocal.length > 0) return parseTs(child.localTs.join(','), sa.vipsLocal.map(ipFromBytes));
+  if (conn.vips.length > 0 && child.localTs.every((t) => t.trim() === 'dynamic')) {
+    const fams = new Set(conn.vips.map((v) => (v.includes(':') ? 6 : 4)));
+    return [...(fams.has(4) ? [FULL4] : []), ...(fams.has(6) ? [FULL6] : [])];
+  }
+  return parseTs(child.localTs.join(','), [ipFromBytes(sa.local.address)]);
+}
+
+export function remoteTsOf(child: ChildConfig, sa: IkeSa, dynamic: Uint8Array[]): TrafficSelector[] {
+  return parseTs(
+    child.remoteTs.join(','),
+    dynamic.length > 0 ? dynamic.map(ipFromBytes) : [ipFromBytes(sa.remote.address)],
+  );
+}
+
+/** The SA, TSi, TSr (and transport-mode notify) an initiator sends for `child`. */
+export function offerChild(
+  child: ChildConfig,
+  spiIn: number,
+  tsi: TrafficSelector[],
+  tsr: TrafficSelector[],
+  inAuth: boolean,
+): IkePayload[] {
+  const spi = new Uint8Array(4);
+  new DataView(spi.buffer).setUint32(0, spiIn);
+  const props: Proposal[] = inAuth ? withoutDh(child.espProposals) : child.espProposals;
+  const out: IkePayload[] = [];
+  if (child.mode === 'transport') out.push(notify(Notify.USE_TRANSPORT_MODE));
+  out.push(
+    { kind: 'SA', proposals: proposalsToPayload(props, spi, !inAuth) },
+    { kind: 'TSi', selectors: tsi.map(tsToPayload) },
+    { kind: 'TSr', selectors: tsr.map(tsToPayload) },
+  );
+  return out;
+}
+
+export type ChildChoice =
+  | {
+      ok: true;
+      child: ChildConfig;
+      sel: SelectedProposal;
+      tsi: TrafficSelector[];
+      tsr: TrafficSelector[];
+      spiOut: number;
+    }
+  | { ok: false; notify: number; reason: string };
+
+function stripDh(p: IkePayload & { kind: 'SA' }): IkePayload & { kind: 'SA' } {
+  return {
+    kind: 'SA',
+    proposals: p.proposals.map((x) => ({ ...x, transforms: x.transforms.filter((t) => t.type !== 4) })),
+  };
+}
+
+/**
+ * Responder: choose the CHILD config whose selectors narrow the peer's (§2.9), then the ESP
+ * proposal (§2.7). `remoteDynamic` are the peer's virtual IPs (else its address).
+ */
+export function chooseChild(
+  sa: IkeSa,
+  conn: ConnectionConfig,
+  payloads: IkePayload[],
+  inAuth: boolean,
+  remoteDynamic: Uint8Array[],
+): ChildChoice {
+  const saRaw = first(payloads, 'SA');
+  const tsiP = first(payloads, 'TSi');
+  const tsrP = first(payloads, 'TSr');
+  if (!saRaw || !tsiP || !tsrP) return { ok: false, notify: Notify.INVALID_SYNTAX, reason: 'SA, TSi or TSr missing' };
+  // §1.2: the first CHILD SA takes its keys from the IKE SA; a DH transform offered here is ignored.
+  const saP = inAuth ? stripDh(saRaw) : saRaw;
+  const transport = notifies(payloads, Notify.USE_TRANSPORT_MODE).length > 0;
+  const tsi = tsFromPayload(tsiP.selectors);
+  const tsr = tsFromPayload(tsrP.selectors);
+  let reason = 'no CHILD config matches';
+  let tsFailed = false;
+  for (const child of conn.children) {
+    if ((child.mode === 'transport') !== transport) continue;
+    const n = narrowChildTs(
+      tsi,
+      tsr,
+      parseTs(child.localTs.join(','), [ipFromBytes(sa.local.address)]),
+      remoteTsOf(child, sa, remoteDynamic),
+    );
+    if (!n.ok) {
+      tsFailed = true;
+      continue;
+    }
+    const own = inAuth ? withoutDh(child.espProposals) : child.espProposals;
+    const sel = selectProposal(own, payloadToReceived(saP.proposals));
+    if (!sel.ok) {
+      reason = sel.reason;
+      continue;
+    }
+    const spi = sel.selected.spi;
+    if (spi.length !== 4) return { ok: false, notify: Notify.INVALID_SYNTAX, reason: 'ESP SPI is not 4 octets' };
+    const spiOut = new DataView(spi.buffer, spi.byteOffset, 4).getUint32(0);
+    return { ok: true, child, sel: sel.selected, tsi: n.tsi, tsr: n.tsr, spiOut };
+  }
+  if (tsFailed && reason === 'no CHILD config matches')
+    return { ok: false, notify: Notify.TS_UNACCEPTABLE, reason: 'traffic selectors unacceptable' };
+  return { ok: false, notify: Notify.NO_PROPOSAL_CHOSEN, reason };
+}
+
+/** The responder's SA, TSi, TSr answer for a chosen child. */
+export function answerChild(choice: ChildChoice & { ok: true }, spiIn: number): IkePayload[] {
+  const spi = new Uint8Array(4);
+  new DataView(spi.buffer).setUint32(0, spiIn);
+  const out: IkePayload[] = [];
+  if (choice.child.mode === 'transport') out.push(notify(Notify.USE_TRANSPORT_MODE));
+  out.push(
+    { kind: 'SA', proposals: [selectedToPayload(choice.sel, spi)] },
+    { kind: 'TSi', selectors: choice.tsi.map(tsToPayload) },
+    { kind: 'TSr', selectors: choice.tsr.map(tsToPayload) },
+  );
+  return out;
+}
+
+/** Initiator: check the responder's answer against what we offered. */
+export function acceptAnswer(
+  child: ChildConfig,
+  payloads: IkePayload[],
+  offeredTsi: TrafficSelector[],
+  offeredTsr: TrafficSelector[],
+  inAuth: boolean,
+):
+  | { ok: true; sel: SelectedProposal; tsi: TrafficSelector[]; tsr: TrafficSelector[]; spiOut: number }
+  | { ok: false; reason: string } {
+  const saP = first(payloads, 'SA');
+  const tsiP = first(payloads, 'TSi');
+  const tsrP = first(payloads, 'TSr');
+  if (!saP || !tsiP || !tsrP) return { ok: false, reason: 'response lacks SA, TSi or TSr' };
+  if (saP.proposals.length !== 1) return { ok: false, reason: 'responder returned more than one proposal' };
+  const own = inAuth ? withoutDh(child.espProposals) : child.espProposals;
+  const sel = selectProposal(own, payloadToReceived(inAuth ? stripDh(saP).proposals : saP.proposals));
+  if (!sel.ok) return { ok: false, reason: 'responder chose a proposal we did not offer' };
+  const tsi = tsFromPayload(tsiP.selectors);
+  const tsr = tsFromPayload(tsrP.selectors);
+  // §2.9: the responder may only narrow.
+  const within = (got: TrafficSelector[], offered: TrafficSelector[]): boolean =>
+    got.length > 0 && got.every((g) => offered.some((o) => tsIsSubset(g, o)));
+  if (!within(tsi, offeredTsi) || !within(tsr, offeredTsr))
+    return { ok: false, reason: 'responder widened the traffic selectors' };
+  const spi = sel.selected.spi;
+  if (spi.length !== 4) return { ok: false, reason: 'ESP SPI is not 4 octets' };
+  return { ok: true, sel: sel.selected, tsi, tsr, spiOut: new DataView(spi.buffer, spi.byteOffset, 4).getUint32(0) };
+}
+
+/**
+ * Derive the keys (§2.17) and build the CHILD SA and its PF_KEY plan. `exchangeInitiator`
+ * is our role in the exchange that created it; `tsi`/`tsr` are the final selectors.
+ */
+export function makeChild(
+  ctx: Ikev2Context,
+  sa: IkeSa,
+  child: ChildConfig,
+  sel: SelectedProposal,
+  exchangeInitiator: boolean,
+  spiIn: number,
+  spiOut: number,
+  tsi: TrafficSelector[],
+  tsr: TrafficSelector[],
+  nonceI: Uint8Array,
+  nonceR: Uint8Array,
+  gir?: Uint8Array,
+): ChildSa {
+  const suite: { encr: number; encrKeyBits?: number; integ?: number } = { encr: sel.encr.id };
+  if (sel.encr.keyLength !== undefined) suite.encrKeyBits = sel.encr.keyLength;
+  if (sel.integ !== undefined) suite.integ = sel.integ;
+  const k = deriveChildKeys(sa.suite?.prf ?? 0, sa.keysOrThrow().skD, suite, gir, nonceI, nonceR);
+  // §2.17: the first keys protect initiator -> responder traffic.
+  const inK = exchangeInitiator ? { encr: k.encrR, integ: k.integR } : { encr: k.encrI, integ: k.integI };
+  const outK = exchangeInitiator ? { encr: k.encrI, integ: k.integI } : { encr: k.encrR, integ: k.integR };
+  const localTs = exchangeInitiator ? tsi : tsr;
+  const remoteTs = exchangeInitiator ? tsr : tsi;
+  const encap = sa.natDetected || sa.natFaked;
+  const plan: ChildSaPlan = {
+    ikeId: sa.id,
+    conn: sa.name,
+    child: child.name,
+    reqid: ctx.reqidFor(sa.name, child.name),
+    mode: child.mode === 'transport' ? 'transport' : 'tunnel',
+    encr: sel.encr.keyLength === undefined ? { id: sel.encr.id } : { id: sel.encr.id, keyBits: sel.encr.keyLength },
+    esn: sel.esn === 1,
+    replayWindow: child.replayWindow,
+    inbound: {
+      spi: spiIn,
+      src: sa.remote.address,
+      dst: sa.local.address,
+      encrKey: inK.encr,
+      ...(inK.integ && inK.integ.length > 0 ? { integKey: inK.integ } : {}),
+    },
+    outbound: {
+      spi: spiOut,
+      src: sa.local.address,
+      dst: sa.remote.address,
+      encrKey: outK.encr,
+      ...(outK.integ && outK.integ.length > 0 ? { integKey: outK.integ } : {}),
+    },
+    // RFC 3948 / §2.23: ESP in UDP on the ports IKE floated to.
+    ...(encap ? { encap: { localPort: sa.local.port, remotePort: sa.remote.port } } : {}),
+    keepalive: sa.localBehindNat || sa.natFaked,
+    float: encap && sa.remoteBehindNat,
+    localTs,
+    remoteTs,
+    lifetime: {
+      // Rekeying is issue 8's work: until then only the hard limits are installed.
+      softSeconds: 0,
+      hardSeconds: child.lifeTime,
+      softBytes: 0,
+      hardBytes: child.lifeBytes,
+      softPackets: 0,
+      hardPackets: child.lifePackets,
+    },
+  };
+  if (sel.integ !== undefined) plan.integ = sel.integ;
+  const c: ChildSa = {
+    name: child.name,
+    plan,
+    spiIn,
+    spiOut,
+    localTs,
+    remoteTs,
+    proposal: sel,
+    installedAt: ctx.clock.now(),
+  };
+  sa.children.push(c);
+  ctx.emit({ kind: 'install-child', plan });
+  ctx.event({
+    kind: 'child-up',
+    conn: sa.name,
+    ikeId: sa.id,
+    child: child.name,
+    spiIn,
+    spiOut,
+    localTs: localTs.map(tsToString),
+    remoteTs: remoteTs.map(tsToString),
+  });
+  return c;
+}
+
+export function removeChild(ctx: Ikev2Context, sa: IkeSa, c: ChildSa, reason: string): void {
+  sa.children = sa.children.filter((x) => x !== c);
+  ctx.emit({ kind: 'remove-child', plan: c.plan });
+  ctx.event({
+    kind: 'child-down',
+    conn: sa.name,
+    ikeId: sa.id,
+    child: c.name,
+    spiIn: c.spiIn,
+    spiOut: c.spiOut,
+    reason,
+  });
+}

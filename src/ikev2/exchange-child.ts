@@ -1,0 +1,169 @@
+/**
+ * CREATE_CHILD_SA for an additional CHILD SA (RFC 7296 §1.3.1), with PFS when the ESP
+ * proposal carries a DH group:
+ *
+ *   HDR, SK {SA, Ni, [KEi], TSi, TSr}  -->
+ *                     <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}
+ *
+ * A request with REKEY_SA (§1.3.3) is answered like a new CHILD SA; the initiator of the
+ * rekey then deletes the old one. Rekeying the IKE SA (§1.3.2) is refused with
+ * NO_PROPOSAL_CHOSEN until issue 8 implements it: the peer keeps the old IKE SA.
+ */
+import type { ChildConfig, ConnectionConfig } from '../config/swanctl/swanctl-model.js';
+import { createKeyExchange, type KeyExchange } from '../crypto/ike/key-exchange.js';
+import { formatIp, parseIp } from '../util/ip-addr.js';
+import { ExchangeType, type IkePayload } from '../wire/ike/ike-types.js';
+import {
+  acceptAnswer,
+  answerChild,
+  chooseChild,
+  initiatorLocalTs,
+  makeChild,
+  offerChild,
+  remoteTsOf,
+} from './child-create.js';
+import { NONCE_LENGTH } from './exchange-init.js';
+import type { IkeSa } from './ike-sa.js';
+import type { Ikev2Context } from './ikev2-context.js';
+import { Notify, notifyText, Protocol } from './ikev2-numbers.js';
+import { first, firstError, notify } from './payload-find.js';
+
+function pfsGroup(child: ChildConfig): number | undefined {
+  const g = child.espProposals[0]?.transforms.dh.find((d) => d !== 0);
+  return g;
+}
+
+export function startCreateChild(
+  ctx: Ikev2Context,
+  sa: IkeSa,
+  conn: ConnectionConfig,
+  child: ChildConfig,
+  done: (ok: boolean, reason: string) => void,
+): void {
+  ctx.getSpi(sa, ctx.reqidFor(conn.name, child.name), (spiIn) => {
+    if (spiIn === undefined) {
+      done(false, 'GETSPI failed');
+      return;
+    }
+    const ni = new Uint8Array(NONCE_LENGTH);
+    ctx.rng.fill(ni);
+    const group = pfsGroup(child);
+    const ke: KeyExchange | undefined = group !== undefined ? createKeyExchange(group, ctx.rng) : undefined;
+    const tsi = initiatorLocalTs(child, conn, sa);
+    const tsr = remoteTsOf(child, sa, []);
+    const offer = offerChild(child, spiIn, tsi, tsr, false);
+    const sa2 = offer.filter((p) => p.kind === 'SA' || p.kind === 'N');
+    const rest = offer.filter((p) => p.kind === 'TSi' || p.kind === 'TSr');
+    const payloads: IkePayload[] = [...sa2, { kind: 'No', nonce: ni }];
+    if (ke) payloads.push({ kind: 'KE', dhGroup: ke.group, keyData: ke.publicValue });
+    payloads.push(...rest);
+    ctx.request(
+      sa,
+      ExchangeType.CREATE_CHILD_SA,
+      payloads,
+      (s, p) => {
+        const err = firstError(p);
+        if (err) {
+          done(false, `${notifyText(err.notifyType)} from ${formatIp(s.remote.address)}`);
+          return;
+        }
+        const nr = first(p, 'No');
+        if (!nr || nr.nonce.length < 16 || nr.nonce.length > 256) {
+          done(false, 'CREATE_CHILD_SA response without a valid nonce');
+          return;
+        }
+        let gir: Uint8Array | undefined;
+        if (ke) {
+          const ker = first(p, 'KE');
+          if (!ker || ker.dhGroup !== ke.group) {
+            done(false, 'CREATE_CHILD_SA response without the KE payload for PFS');
+            return;
+          }
+          try {
+            gir = ke.sharedSecret(ker.keyData);
+          } catch (e) {
+            done(false, e instanceof Error ? e.message : 'bad KE');
+            return;
+          }
+        }
+        const a = acceptAnswer(child, p, tsi, tsr, false);
+        if (!a.ok) {
+          done(false, a.reason);
+          return;
+        }
+        makeChild(ctx, s, child, a.sel, true, spiIn, a.spiOut, a.tsi, a.tsr, ni, nr.nonce, gir);
+        done(true, 'established');
+      },
+      () => done(false, 'peer did not answer CREATE_CHILD_SA'),
+    );
+  });
+}
+
+export function processCreateChildRequest(
+  ctx: Ikev2Context,
+  sa: IkeSa,
+  p: IkePayload[],
+  respond: (payloads: IkePayload[]) => void,
+): void {
+  const conn = sa.conn;
+  const saP = first(p, 'SA');
+  const ni = first(p, 'No');
+  if (!conn || !saP || !ni) {
+    respond([notify(Notify.INVALID_SYNTAX)]);
+    return;
+  }
+  if (saP.proposals.some((x) => x.protocolId === Protocol.IKE)) {
+    respond([notify(Notify.NO_PROPOSAL_CHOSEN)]);
+    return;
+  }
+  const remoteDynamic = sa.vipsRemote.map((v) => parseIp(v.address).bytes);
+  const choice = chooseChild(sa, conn, p, false, remoteDynamic);
+  if (!choice.ok) {
+    respond([notify(choice.notify)]);
+    return;
+  }
+  let ke: KeyExchange | undefined;
+  let gir: Uint8Array | undefined;
+  if (choice.sel.dh !== undefined) {
+    const kei = first(p, 'KE');
+    if (!kei || kei.dhGroup !== choice.sel.dh) {
+      const g = choice.sel.dh;
+      respond([notify(Notify.INVALID_KE_PAYLOAD, new Uint8Array([g >> 8, g & 0xff]))]);
+      return;
+    }
+    ke = createKeyExchange(choice.sel.dh, ctx.rng);
+    try {
+      gir = ke.sharedSecret(kei.keyData);
+    } catch {
+      respond([notify(Notify.INVALID_SYNTAX)]);
+      return;
+    }
+  }
+  ctx.getSpi(sa, ctx.reqidFor(conn.name, choice.child.name), (spiIn) => {
+    if (spiIn === undefined) {
+      respond([notify(Notify.TEMPORARY_FAILURE)]);
+      return;
+    }
+    const nr = new Uint8Array(NONCE_LENGTH);
+    ctx.rng.fill(nr);
+    makeChild(
+      ctx,
+      sa,
+      choice.child,
+      choice.sel,
+      false,
+      spiIn,
+      choice.spiOut,
+      choice.tsi,
+      choice.tsr,
+      ni.nonce,
+      nr,
+      gir,
+    );
+    const ans = answerChild(choice, spiIn);
+    const out: IkePayload[] = [...ans.filter((x) => x.kind === 'SA' || x.kind === 'N'), { kind: 'No', nonce: nr }];
+    if (ke) out.push({ kind: 'KE', dhGroup: ke.group, keyData: ke.publicValue });
+    out.push(...ans.filter((x) => x.kind === 'TSi' || x.kind === 'TSr'));
+    respond(out);
+  });
+}

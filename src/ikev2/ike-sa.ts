@@ -1,0 +1,131 @@
+/**
+ * One IKEv2 SA: its SPIs, keys, endpoints, NAT state, message windows and CHILD SAs
+ * (RFC 7296 §2). The exchanges (exchange-*.ts) read and write it; the engine owns the table.
+ */
+import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
+import type { TrafficSelector } from '../config/traffic-selector.js';
+import type { IkeSaKeys, IkeSuite } from '../crypto/ike/ike-keymat.js';
+import type { KeyExchange } from '../crypto/ike/key-exchange.js';
+import type { IkeId } from '../ike/identity.js';
+import { IkeSaLifecycle } from '../ike/ike-sa-state.js';
+import { MessageWindow } from '../ike/message-window.js';
+import type { Endpoint } from '../ike/natd.js';
+import type { SelectedProposal } from '../ike/proposal-select.js';
+import type { ChildSaPlan } from './ikev2-actions.js';
+
+/** A CHILD SA of this IKE SA (§1.3). */
+export interface ChildSa {
+  name: string;
+  plan: ChildSaPlan;
+  /** our inbound SPI (what the peer names in a Delete it sends is our outbound one) */
+  spiIn: number;
+  spiOut: number;
+  localTs: TrafficSelector[];
+  remoteTs: TrafficSelector[];
+  proposal: SelectedProposal;
+  installedAt: number;
+}
+
+/** An exchange we started and wait a response for (window size 1, §2.3). */
+export interface PendingRequest {
+  exchange: number;
+  messageId: number;
+  /** the datagram(s) as sent, for retransmission */
+  bytes: Uint8Array[];
+  /** sends so far (1 after the first send) */
+  sent: number;
+  /** when to retransmit or give up, ms */
+  deadline: number;
+  /** what to do with the response */
+  onResponse: (sa: IkeSa, payloads: import('../wire/ike/ike-types.js').IkePayload[]) => void;
+  /** what to do when every retransmission went unanswered */
+  onTimeout?: (sa: IkeSa) => void;
+}
+
+let nextUniqueId = 1;
+
+export class IkeSa {
+  /** unique id shown as `conn[#id]` */
+  readonly id = nextUniqueId++;
+  readonly lifecycle = new IkeSaLifecycle();
+  spiI: bigint;
+  spiR = 0n;
+  /** we are the original initiator of the IKE SA (§2.2: the I flag) */
+  readonly initiator: boolean;
+  conn: ConnectionConfig | undefined;
+  local: Endpoint;
+  remote: Endpoint;
+  /** our address/port changed on the way: we are behind a NAT (§2.23) */
+  localBehindNat = false;
+  remoteBehindNat = false;
+  /** force-encap (encap = yes) faked our NAT-D SOURCE hash */
+  natFaked = false;
+  natSupported = false;
+  /** IKE_SA_INIT values kept for AUTH (§2.15) and CHILD key derivation */
+  nonceI: Uint8Array = new Uint8Array(0);
+  nonceR: Uint8Array = new Uint8Array(0);
+  initRequest: Uint8Array = new Uint8Array(0);
+  initResponse: Uint8Array = new Uint8Array(0);
+  ke: KeyExchange | undefined;
+  suite: IkeSuite | undefined;
+  proposal: SelectedProposal | undefined;
+  keys: IkeSaKeys | undefined;
+  /**
+   * Message IDs (§2.2): each side numbers its own requests from 0; IKE_SA_INIT used the
+   * initiator's 0, so the initiator goes on with 1 and expects the responder's 0.
+   */
+  window: MessageWindow;
+  pending: PendingRequest | undefined;
+  /** exchanges waiting for the window (window size 1) */
+  queue: ((sa: IkeSa) => void)[] = [];
+  children: ChildSa[] = [];
+  localId: IkeId | undefined;
+  remoteId: IkeId | undefined;
+  /** virtual IPs: the ones we got (client) or leased to the peer (gateway) */
+  vipsLocal: Uint8Array[] = [];
+  vipsRemote: { pool: string; address: string }[] = [];
+  /** the `up` request (control socket) waiting for this SA's first CHILD SA */
+  upRequest: number | undefined;
+  establishedAt = 0;
+  lastInbound = 0;
+  /** COOKIE from the responder to echo (§2.6) */
+  cookie: Uint8Array | undefined;
+  /** DH group the responder asked for with INVALID_KE_PAYLOAD (§1.2) */
+  keGroup: number | undefined;
+  /** CHILD SA config to create in IKE_AUTH (initiator) */
+  firstChild: string | undefined;
+  /** reason recorded when the SA goes down */
+  downReason = '';
+
+  constructor(initiator: boolean, spiI: bigint, local: Endpoint, remote: Endpoint) {
+    this.initiator = initiator;
+    this.window = initiator ? new MessageWindow(1, 0) : new MessageWindow(0, 1);
+    this.spiI = spiI;
+    this.local = local;
+    this.remote = remote;
+  }
+
+  get name(): string {
+    return this.conn?.name ?? '(unknown)';
+  }
+
+  get natDetected(): boolean {
+    return this.localBehindNat || this.remoteBehindNat;
+  }
+
+  /** Our outbound SK_e/SK_a and the peer's (§2.14: SK_ei/SK_ai protect what the initiator sends). */
+  outKeys(): { encr: Uint8Array; integ: Uint8Array | undefined } {
+    const k = this.keysOrThrow();
+    return this.initiator ? { encr: k.skEi, integ: k.skAi } : { encr: k.skEr, integ: k.skAr };
+  }
+
+  inKeys(): { encr: Uint8Array; integ: Uint8Array | undefined } {
+    const k = this.keysOrThrow();
+    return this.initiator ? { encr: k.skEr, integ: k.skAr } : { encr: k.skEi, integ: k.skAi };
+  }
+
+  keysOrThrow(): IkeSaKeys {
+    if (!this.keys) throw new Error('assertion failed: IKE SA has no keys yet');
+    return this.keys;
+  }
+}

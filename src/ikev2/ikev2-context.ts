@@ -1,0 +1,39 @@
+/**
+ * What an exchange may use of the engine (engine.ts implements it): configuration, the
+ * injected clock and randomness, sending requests through the SA's window, answering,
+ * asking the rim for SPIs, and reporting actions.
+ */
+import type { EspritConfig } from '../config/swanctl/swanctl-model.js';
+import type { AddressPool } from '../ike/address-pool.js';
+import type { IkeEvent } from '../ike/ike-events.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { Rng } from '../util/rng.js';
+import type { IkePayload } from '../wire/ike/ike-types.js';
+import type { IkeSa } from './ike-sa.js';
+import type { Ikev2Action } from './ikev2-actions.js';
+
+export interface Ikev2Context {
+  readonly config: EspritConfig;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly logger: Logger;
+  readonly pools: ReadonlyMap<string, AddressPool>;
+  emit(action: Ikev2Action): void;
+  event(e: IkeEvent): void;
+  /** Queue a request on `sa` (sent when the window is free), handling its response. */
+  request(
+    sa: IkeSa,
+    exchange: number,
+    payloads: IkePayload[],
+    onResponse: (sa: IkeSa, payloads: IkePayload[]) => void,
+    onTimeout?: (sa: IkeSa) => void,
+  ): void;
+  /** Ask the rim for an inbound ESP SPI (GETSPI); `then` runs with it, or with undefined on failure. */
+  getSpi(sa: IkeSa, reqid: number, then: (spi: number | undefined) => void): void;
+  /** A reqid for a CHILD SA config (stable per connection/child name, as strongSwan's). */
+  reqidFor(conn: string, child: string): number;
+  /** Tear the IKE SA down locally (no message), removing its CHILD SAs and leases. */
+  destroy(sa: IkeSa, reason: string): void;
+  random32(): number;
+}

@@ -1,0 +1,704 @@
+/**
+ * The IKEv2 engine: the table of IKE SAs and the one dispatcher for every received message
+ * (OpenIKED's ikev2_recv): decode, find the SA, check the message ID window (§2.3), answer
+ * retransmitted requests from the cache, open the SK payload, and route to the exchange.
+ * Sans-IO: inputs are datagrams, PF_KEY results and time; outputs are actions.
+ */
+import type { ChildConfig, ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
+import { AddressPool } from '../ike/address-pool.js';
+import { CookieGuard } from '../ike/cookie-guard.js';
+import { formatIdentity } from '../ike/identity.js';
+import type { IkeEvent } from '../ike/ike-events.js';
+import type { Endpoint } from '../ike/natd.js';
+import { DEFAULT_RETRANSMIT, type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
+import type { Clock } from '../util/clock.js';
+import { WireError } from '../util/errors.js';
+import { formatIp } from '../util/ip-addr.js';
+import type { Logger } from '../util/logger.js';
+import type { Rng } from '../util/rng.js';
+import { decodeIkeMessage } from '../wire/ike/ike-decode.js';
+import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
+import { summarizeIke } from '../wire/ike/ike-summary.js';
+import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
+import { releaseLeases } from './config-payload.js';
+import { type AuthCallbacks, processAuthRequest, startAuth } from './exchange-auth.js';
+import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
+import { deleteIke, processInformationalRequest } from './exchange-info.js';
+import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
+import { IkeSa } from './ike-sa.js';
+import type { Ikev2Action } from './ikev2-actions.js';
+import type { Ikev2Context } from './ikev2-context.js';
+import { Notify } from './ikev2-numbers.js';
+import { notify } from './payload-find.js';
+import { candidateConns } from './peer-match.js';
+import { openMessage, sealMessage } from './sk-message.js';
+
+export interface EngineOptions {
+  retransmit?: RetransmitSettings;
+  /** half-open IKE SAs (responder, before IKE_AUTH) are dropped after this, ms (strongSwan: 30 s) */
+  halfOpenTimeoutMs?: number;
+  cookieThreshold?: number;
+  halfOpenPerSource?: number;
+}
+
+/** Counted reasons a datagram was dropped (STYLE.md §3.5). */
+export type DropReason =
+  | 'malformed'
+  | 'unknown-spi'
+  | 'wrong-role'
+  | 'outside-window'
+  | 'icv'
+  | 'inner-syntax'
+  | 'unexpected-response'
+  | 'cookie-limit'
+  | 'unsupported-exchange';
+
+const epText = (e: Endpoint): { address: string; port: number } => ({ address: formatIp(e.address), port: e.port });
+const spiKey = (spi: bigint): string => spi.toString(16);
+
+export class Ikev2Engine implements Ikev2Context {
+  readonly pools = new Map<string, AddressPool>();
+  readonly drops = new Map<DropReason, number>();
+  private readonly sas = new Map<string, IkeSa>();
+  /** responder IKE_SA_INIT responses by initiator SPI and source, for retransmitted requests */
+  private readonly halfOpen = new Map<string, IkeSa>();
+  private readonly spiWaiters = new Map<number, { sa: IkeSa; then: (spi: number | undefined) => void }>();
+  private readonly reqids = new Map<string, number>();
+  private readonly actions: Ikev2Action[] = [];
+  private readonly retransmit: RetransmitSettings;
+  private readonly halfOpenTimeoutMs: number;
+  private readonly cookies: CookieGuard;
+  private nextToken = 1;
+  private nextReqid = 1;
+
+  constructor(
+    public config: EspritConfig,
+    readonly clock: Clock,
+    readonly rng: Rng,
+    readonly logger: Logger,
+    opts: EngineOptions = {},
+  ) {
+    this.retransmit = opts.retransmit ?? DEFAULT_RETRANSMIT;
+    this.halfOpenTimeoutMs = opts.halfOpenTimeoutMs ?? 30_000;
+    this.cookies = new CookieGuard(rng, clock.now(), {
+      cookieThreshold: opts.cookieThreshold ?? 10,
+      perSourceLimit: opts.halfOpenPerSource ?? 5,
+      secretLifetimeMs: 120_000,
+    });
+    this.loadPools(config);
+  }
+
+  /** Pools keep their leases across a reload when their range did not change. */
+  loadPools(config: EspritConfig): void {
+    const old = new Map(this.pools);
+    this.pools.clear();
+    for (const p of config.pools) {
+      const prev = old.get(p.name);
+      const prevCfg = this.config.pools.find((x) => x.name === p.name);
+      this.pools.set(
+        p.name,
+        prev && prevCfg?.addrs === p.addrs ? prev : AddressPool.parse(p.addrs, `pools.${p.name}.addrs`),
+      );
+    }
+    this.config = config;
+  }
+
+  // ------------------------------------------------------------ Ikev2Context
+
+  emit(a: Ikev2Action): void {
+    this.actions.push(a);
+  }
+
+  event(e: IkeEvent): void {
+    this.actions.push({ kind: 'event', event: e });
+  }
+
+  random32(): number {
+    const b = new Uint8Array(4);
+    this.rng.fill(b);
+    return new DataView(b.buffer).getUint32(0);
+  }
+
+  reqidFor(conn: string, child: string): number {
+    const k = `${conn}/${child}`;
+    let r = this.reqids.get(k);
+    if (r === undefined) {
+      r = this.nextReqid++;
+      this.reqids.set(k, r);
+    }
+    return r;
+  }
+
+  getSpi(sa: IkeSa, reqid: number, then: (spi: number | undefined) => void): void {
+    const token = this.nextToken++;
+    this.spiWaiters.set(token, { sa, then });
+    this.emit({ kind: 'get-spi', token, src: sa.remote.address, dst: sa.local.address, reqid });
+  }
+
+  request(
+    sa: IkeSa,
+    exchange: number,
+    payloads: IkePayload[],
+    onResponse: (sa: IkeSa, payloads: IkePayload[]) => void,
+    onTimeout?: (sa: IkeSa) => void,
+  ): void {
+    const go = (s: IkeSa): void => {
+      const mid = s.window.beginRequest();
+      const bytes = sealMessage(s, exchange, false, mid, payloads, this.rng);
+      this.logOut(s, exchange, false, mid, payloads);
+      s.pending = {
+        exchange,
+        messageId: mid,
+        bytes: [bytes],
+        sent: 1,
+        deadline: this.clock.now() + (retransmitTimeout(0, this.retransmit) ?? 0),
+        onResponse,
+        ...(onTimeout ? { onTimeout } : {}),
+      };
+      this.emit({ kind: 'send', local: s.local, remote: s.remote, bytes });
+    };
+    if (sa.pending || !sa.window.canSend()) sa.queue.push(go);
+    else go(sa);
+  }
+
+  destroy(sa: IkeSa, reason: string): void {
+    if (sa.lifecycle.state === 'destroying') return;
+    const wasUp = sa.lifecycle.state !== 'created' && sa.lifecycle.state !== 'connecting';
+    sa.lifecycle.transition('destroying', reason, this.clock.now());
+    sa.downReason = reason;
+    for (const c of [...sa.children]) {
+      this.emit({ kind: 'remove-child', plan: c.plan });
+      this.event({
+        kind: 'child-down',
+        conn: sa.name,
+        ikeId: sa.id,
+        child: c.name,
+        spiIn: c.spiIn,
+        spiOut: c.spiOut,
+        reason,
+      });
+    }
+    sa.children = [];
+    if (sa.remoteId) releaseLeases(this, sa, formatIdentity(sa.remoteId));
+    for (const v of sa.vipsLocal) this.emit({ kind: 'vip-remove', ikeId: sa.id, address: v });
+    sa.vipsLocal = [];
+    if (wasUp || sa.initiator) this.event({ kind: 'ike-down', conn: sa.name, ikeId: sa.id, reason });
+    if (sa.upRequest !== undefined) {
+      this.emit({ kind: 'initiate-result', requestId: sa.upRequest, ok: false, reason });
+      sa.upRequest = undefined;
+    }
+    for (const [k, w] of this.spiWaiters) if (w.sa === sa) this.spiWaiters.delete(k);
+    this.sas.delete(spiKey(sa.initiator ? sa.spiI : sa.spiR));
+    for (const [k, s] of this.halfOpen) if (s === sa) this.halfOpen.delete(k);
+    if (!sa.initiator && !wasUp) this.cookies.closed(formatIp(sa.remote.address));
+    sa.pending = undefined;
+    sa.queue = [];
+  }
+
+  // ------------------------------------------------------------ inputs
+
+  takeActions(): Ikev2Action[] {
+    return this.actions.splice(0);
+  }
+
+  spiAllocated(token: number, spi: number | undefined): void {
+    const w = this.spiWaiters.get(token);
+    if (!w) return;
+    this.spiWaiters.delete(token);
+    if (w.sa.lifecycle.state === 'destroying') return;
+    w.then(spi);
+  }
+
+  /** Start `conn` (its first child, or `child`) from `local` to `remote`; `requestId` tracks an `up`. */
+  initiate(
+    connName: string,
+    local: Uint8Array,
+    remote: Uint8Array,
+    childName?: string,
+    requestId?: number,
+  ): IkeSa | undefined {
+    const conn = this.config.connections.find((c) => c.name === connName);
+    const fail = (reason: string): undefined => {
+      if (requestId !== undefined) this.emit({ kind: 'initiate-result', requestId, ok: false, reason });
+      return undefined;
+    };
+    if (!conn) return fail(`no connection named '${connName}'`);
+    if (childName !== undefined && !conn.children.some((c) => c.name === childName)) {
+      return fail(`connection '${connName}' has no child '${childName}'`);
+    }
+    // An established IKE SA of this connection gets the CHILD SA by CREATE_CHILD_SA (§1.3.1).
+    const existing = [...this.sas.values()].find((s) => s.conn === conn && s.lifecycle.state === 'established');
+    const child = conn.children.find((c) => c.name === childName) ?? conn.children[0];
+    if (existing && child) {
+      this.createChild(existing, conn, child, requestId);
+      return existing;
+    }
+    const spi = new Uint8Array(8);
+    this.rng.fill(spi);
+    const spiI = new DataView(spi.buffer).getBigUint64(0) || 1n;
+    const sa = new IkeSa(
+      true,
+      spiI,
+      { address: local, port: conn.localPort },
+      { address: remote, port: conn.remotePort },
+    );
+    sa.conn = conn;
+    sa.firstChild = child?.name;
+    if (requestId !== undefined) sa.upRequest = requestId;
+    sa.lifecycle.transition('connecting', 'initiate', this.clock.now());
+    this.sas.set(spiKey(spiI), sa);
+    this.sendInit(sa, conn);
+    return sa;
+  }
+
+  private createChild(sa: IkeSa, conn: ConnectionConfig, child: ChildConfig, requestId?: number): void {
+    startCreateChild(this, sa, conn, child, (ok, reason) => {
+      if (requestId !== undefined) this.emit({ kind: 'initiate-result', requestId, ok, reason });
+    });
+  }
+
+  private sendInit(sa: IkeSa, conn: ConnectionConfig): void {
+    sendInitRequest(this, sa, conn, (bytes) => {
+      this.logSummary(sa, 'sending', bytes, undefined);
+      sa.pending = {
+        exchange: ExchangeType.IKE_SA_INIT,
+        messageId: 0,
+        bytes: [bytes],
+        sent: 1,
+        deadline: this.clock.now() + (retransmitTimeout(0, this.retransmit) ?? 0),
+        onResponse: () => {},
+        onTimeout: (s) => this.destroy(s, 'peer did not answer IKE_SA_INIT (retransmits exhausted)'),
+      };
+      this.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes });
+    });
+  }
+
+  /** Tear down every IKE SA of a connection (Delete exchange), as `esprit down` does. */
+  terminate(connName: string): number {
+    let n = 0;
+    for (const sa of [...this.sas.values()]) {
+      if (sa.conn?.name !== connName) continue;
+      n++;
+      if (sa.lifecycle.state === 'established') {
+        sa.lifecycle.transition('deleting', 'terminate', this.clock.now());
+        deleteIke(this, sa, 'terminated locally');
+      } else this.destroy(sa, 'terminated locally');
+    }
+    return n;
+  }
+
+  /** SIGTERM: send one Delete per established IKE SA without waiting, then destroy all. */
+  shutdown(): void {
+    for (const sa of [...this.sas.values()]) {
+      if (sa.lifecycle.state === 'established' && sa.keys) {
+        const mid = sa.window.canSend() ? sa.window.beginRequest() : (sa.pending?.messageId ?? 0) + 1;
+        const payloads: IkePayload[] = [{ kind: 'D', protocolId: 1, spiSize: 0, spis: [] }];
+        const bytes = sealMessage(sa, ExchangeType.INFORMATIONAL, false, mid, payloads, this.rng);
+        this.logOut(sa, ExchangeType.INFORMATIONAL, false, mid, payloads);
+        this.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes });
+      }
+      this.destroy(sa, 'daemon shutting down');
+    }
+  }
+
+  /** A NAT mapping change ipsecd saw on ESP (SADB_X_NAT_T_NEW_MAPPING): move the IKE SA too. */
+  espMappingChanged(spiIn: number, newRemote: Endpoint): void {
+    for (const sa of this.sas.values()) {
+      if (sa.children.some((c) => c.spiIn === spiIn)) this.moveRemote(sa, newRemote, 'esp');
+    }
+  }
+
+  list(): IkeSa[] {
+    return [...this.sas.values()];
+  }
+
+  // ------------------------------------------------------------ timers
+
+  nextDeadline(): number | undefined {
+    let d: number | undefined;
+    for (const sa of this.sas.values()) {
+      const t =
+        sa.pending?.deadline ??
+        (sa.lifecycle.state === 'created' ? sa.lastInbound + this.halfOpenTimeoutMs : undefined);
+      if (t !== undefined && (d === undefined || t < d)) d = t;
+    }
+    return d;
+  }
+
+  tick(): void {
+    const now = this.clock.now();
+    for (const sa of [...this.sas.values()]) {
+      if (sa.lifecycle.state === 'created' && now >= sa.lastInbound + this.halfOpenTimeoutMs && !sa.initiator) {
+        this.destroy(sa, 'half-open IKE SA timed out');
+        continue;
+      }
+      const p = sa.pending;
+      if (!p || now < p.deadline) continue;
+      const wait = retransmitTimeout(p.sent, this.retransmit);
+      if (wait === undefined || p.sent > this.retransmit.tries) {
+        sa.pending = undefined;
+        if (p.onTimeout) p.onTimeout(sa);
+        else this.destroy(sa, 'retransmits exhausted');
+        continue;
+      }
+      p.sent += 1;
+      p.deadline = now + wait;
+      this.event({
+        kind: 'retransmit',
+        conn: sa.name,
+        ikeId: sa.id,
+        exchange: exchangeName(p.exchange),
+        messageId: p.messageId,
+        attempt: p.sent - 1,
+      });
+      this.logger.log(
+        'info',
+        'ike',
+        `${sa.name}[#${sa.id}] retransmit ${p.sent - 1} of request with message ID ${p.messageId}`,
+      );
+      for (const b of p.bytes) this.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes: b });
+    }
+  }
+
+  // ------------------------------------------------------------ receive
+
+  private drop(reason: DropReason, detail: string): void {
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+    this.logger.log('debug', 'ike', `dropped IKE message: ${reason}: ${detail}`);
+  }
+
+  /** One IKE message received on `local` from `remote` (marker already stripped by ipsecd). */
+  receive(local: Endpoint, remote: Endpoint, bytes: Uint8Array): void {
+    let msg: IkeMessage;
+    try {
+      msg = decodeIkeMessage(bytes);
+    } catch (e) {
+      this.drop('malformed', e instanceof WireError ? e.message : String(e));
+      return;
+    }
+    const h = msg.header;
+    const isResponse = (h.flags & HeaderFlag.RESPONSE) !== 0;
+    const fromInitiator = (h.flags & HeaderFlag.INITIATOR) !== 0;
+    if (h.exchangeType === ExchangeType.IKE_SA_INIT) {
+      if (isResponse) this.onInitResponse(local, remote, msg, bytes);
+      else if (fromInitiator) this.onInitRequest(local, remote, msg, bytes);
+      else this.drop('wrong-role', 'IKE_SA_INIT request without the I flag');
+      return;
+    }
+    const sa = this.sas.get(spiKey(fromInitiator ? h.spiR : h.spiI));
+    if (!sa || sa.spiI !== h.spiI || sa.initiator === fromInitiator) {
+      this.drop('unknown-spi', `${h.spiI.toString(16)}_i ${h.spiR.toString(16)}_r from ${formatIp(remote.address)}`);
+      return;
+    }
+    if (!sa.keys || sa.lifecycle.state === 'destroying') {
+      this.drop('unknown-spi', 'IKE SA without keys');
+      return;
+    }
+    if (isResponse) this.onResponse(sa, local, remote, msg, bytes);
+    else this.onRequest(sa, local, remote, msg, bytes);
+  }
+
+  private onInitRequest(local: Endpoint, remote: Endpoint, msg: IkeMessage, bytes: Uint8Array): void {
+    const h = msg.header;
+    const key = `${spiKey(h.spiI)}|${formatIp(remote.address)}|${remote.port}`;
+    const known = this.halfOpen.get(key);
+    if (known) {
+      // §2.1: a retransmitted IKE_SA_INIT gets the same response.
+      this.emit({ kind: 'send', local, remote, bytes: known.initResponse });
+      return;
+    }
+    const nonce = msg.payloads.find((p) => p.kind === 'No');
+    const cookieN = msg.payloads.find((p) => p.kind === 'N' && p.notifyType === Notify.COOKIE);
+    const src = formatIp(remote.address);
+    const v = this.cookies.check(
+      this.clock.now(),
+      src,
+      remote.address,
+      nonce?.kind === 'No' ? nonce.nonce : new Uint8Array(0),
+      h.spiI,
+      cookieN?.kind === 'N' ? cookieN.data : undefined,
+    );
+    if (v.kind === 'drop') {
+      this.drop('cookie-limit', `too many half-open IKE SAs from ${src}`);
+      return;
+    }
+    if (v.kind === 'send-cookie') {
+      // §2.6: stateless reply demanding the cookie.
+      const reply = encodeIkeMessage(
+        { spiI: h.spiI, spiR: 0n, exchangeType: ExchangeType.IKE_SA_INIT, flags: HeaderFlag.RESPONSE, messageId: 0 },
+        [notify(Notify.COOKIE, v.cookie)],
+      );
+      this.emit({ kind: 'send', local, remote, bytes: reply });
+      return;
+    }
+    const spi = new Uint8Array(8);
+    this.rng.fill(spi);
+    const sa = new IkeSa(false, h.spiI, local, remote);
+    sa.spiR = new DataView(spi.buffer).getBigUint64(0) || 1n;
+    sa.lastInbound = this.clock.now();
+    const conns = candidateConns(this.config.connections, local.address, remote.address);
+    sa.conn = conns[0];
+    this.logSummary(sa, 'received', bytes, msg.payloads, msg);
+    const out = processInitRequest(this, sa, conns, msg, bytes);
+    if (out.kind === 'drop') return;
+    this.logSummary(sa, 'sending', out.bytes, undefined);
+    this.emit({ kind: 'send', local, remote, bytes: out.bytes });
+    if (out.kind === 'created') {
+      this.cookies.opened(src);
+      this.sas.set(spiKey(sa.spiR), sa);
+      this.halfOpen.set(key, sa);
+    }
+  }
+
+  private onInitResponse(local: Endpoint, remote: Endpoint, msg: IkeMessage, bytes: Uint8Array): void {
+    const sa = this.sas.get(spiKey(msg.header.spiI));
+    if (
+      !sa ||
+      !sa.initiator ||
+      sa.keys ||
+      sa.pending?.exchange !== ExchangeType.IKE_SA_INIT ||
+      msg.header.messageId !== 0
+    ) {
+      this.drop('unexpected-response', 'IKE_SA_INIT response for no pending request');
+      return;
+    }
+    const conn = sa.conn as ConnectionConfig;
+    this.logSummary(sa, 'received', bytes, msg.payloads, msg);
+    sa.local = { address: sa.local.address, port: local.port };
+    sa.remote = remote;
+    const out = processInitResponse(this, sa, conn, msg, bytes);
+    if (out.kind === 'retry') {
+      sa.pending = undefined;
+      this.sendInit(sa, conn);
+      return;
+    }
+    sa.pending = undefined;
+    if (out.kind === 'failed') {
+      if (out.notify)
+        this.event({
+          kind: 'auth-failed',
+          conn: sa.name,
+          ikeId: sa.id,
+          notify: out.notify,
+          peer: formatIp(remote.address),
+          detail: out.reason,
+        });
+      this.destroy(sa, `${out.reason}${out.notify ? ` from ${formatIp(remote.address)}` : ''}`);
+      return;
+    }
+    startAuth(this, sa, conn, this.authCallbacks());
+  }
+
+  private authCallbacks(): AuthCallbacks {
+    return {
+      established: (sa) => this.established(sa),
+      failed: (sa, reason, notifyName) => {
+        if (notifyName)
+          this.event({
+            kind: 'auth-failed',
+            conn: sa.name,
+            ikeId: sa.id,
+            notify: notifyName,
+            peer: formatIp(sa.remote.address),
+            detail: reason,
+          });
+        this.destroy(sa, reason);
+      },
+      childFailed: (sa, reason) => {
+        this.logger.log('info', 'ike', `${sa.name}[#${sa.id}]: CHILD SA failed: ${reason}`);
+        if (sa.upRequest !== undefined)
+          this.emit({ kind: 'initiate-result', requestId: sa.upRequest, ok: false, reason });
+        sa.upRequest = undefined;
+      },
+      childUp: (sa) => {
+        if (sa.upRequest !== undefined)
+          this.emit({ kind: 'initiate-result', requestId: sa.upRequest, ok: true, reason: 'established' });
+        sa.upRequest = undefined;
+      },
+    };
+  }
+
+  private established(sa: IkeSa): void {
+    sa.lifecycle.transition('established', 'IKE_AUTH complete', this.clock.now());
+    sa.establishedAt = this.clock.now();
+    for (const [k, s] of this.halfOpen) if (s === sa) this.halfOpen.delete(k);
+    if (!sa.initiator) this.cookies.closed(formatIp(sa.remote.address));
+    this.event({
+      kind: 'ike-up',
+      conn: sa.name,
+      ikeId: sa.id,
+      local: epText(sa.local),
+      remote: epText(sa.remote),
+      remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
+    });
+  }
+
+  /** §2.23: follow the peer's new address/port (only after authentication). */
+  private moveRemote(sa: IkeSa, remote: Endpoint, cause: 'ike' | 'esp'): void {
+    if (sa.remote.port === remote.port && formatIp(sa.remote.address) === formatIp(remote.address)) return;
+    const from = sa.remote;
+    sa.remote = remote;
+    this.event({ kind: 'mapping-changed', conn: sa.name, ikeId: sa.id, from: epText(from), to: epText(remote), cause });
+    for (const c of sa.children) {
+      c.plan.inbound.src = remote.address;
+      c.plan.outbound.dst = remote.address;
+      if (c.plan.encap) c.plan.encap = { localPort: sa.local.port, remotePort: remote.port };
+      this.emit({ kind: 'update-child', plan: c.plan });
+    }
+  }
+
+  /** After a message authenticated: the port float of IKE_AUTH, or a NAT rebinding later. */
+  private followPeer(sa: IkeSa, local: Endpoint, remote: Endpoint): void {
+    sa.lastInbound = this.clock.now();
+    if (sa.lifecycle.state !== 'established') {
+      sa.local = { address: sa.local.address, port: local.port };
+      sa.remote = remote;
+      return;
+    }
+    // Only the side not behind a NAT follows (§2.23); a peer behind a NAT may be re-mapped.
+    if (sa.remoteBehindNat || sa.natFaked) this.moveRemote(sa, remote, 'ike');
+  }
+
+  private onResponse(sa: IkeSa, local: Endpoint, remote: Endpoint, msg: IkeMessage, bytes: Uint8Array): void {
+    const v = sa.window.onResponse(msg.header.messageId);
+    const pending = sa.pending;
+    if (v.kind === 'drop' || !pending || pending.exchange !== msg.header.exchangeType) {
+      this.drop('outside-window', `response ${msg.header.messageId}`);
+      return;
+    }
+    const o = openMessage(sa, bytes, msg);
+    if (!o.ok) {
+      this.drop(
+        o.reason === 'icv' ? 'icv' : 'inner-syntax',
+        `response ${msg.header.messageId}: ${o.detail ?? o.reason}`,
+      );
+      return;
+    }
+    this.logSummary(sa, 'received', bytes, o.payloads, msg);
+    sa.window.completeRequest();
+    sa.pending = undefined;
+    this.followPeer(sa, local, remote);
+    pending.onResponse(sa, o.payloads);
+    this.pump(sa);
+  }
+
+  /** Send the next queued request once the window is free (§2.3, window size 1). */
+  private pump(sa: IkeSa): void {
+    if (sa.lifecycle.state === 'destroying') return;
+    while (!sa.pending && sa.window.canSend() && sa.queue.length > 0) sa.queue.shift()?.(sa);
+  }
+
+  private onRequest(sa: IkeSa, local: Endpoint, remote: Endpoint, msg: IkeMessage, bytes: Uint8Array): void {
+    const mid = msg.header.messageId;
+    const v = sa.window.onRequest(mid);
+    if (v.kind === 'retransmit') {
+      for (const b of v.response) this.emit({ kind: 'send', local, remote, bytes: b });
+      return;
+    }
+    if (v.kind !== 'new') {
+      this.drop('outside-window', `request ${mid}: ${v.kind === 'drop' ? v.reason : 'busy'}`);
+      return;
+    }
+    const o = openMessage(sa, bytes, msg);
+    if (!o.ok) {
+      sa.window.rejected();
+      this.drop(o.reason === 'icv' ? 'icv' : 'inner-syntax', `request ${mid}: ${o.detail ?? o.reason}`);
+      return;
+    }
+    sa.window.accepted(mid);
+    this.logSummary(sa, 'received', bytes, o.payloads, msg);
+    this.followPeer(sa, local, remote);
+    const exchange = msg.header.exchangeType;
+    const respond = (payloads: IkePayload[]): void => {
+      if (
+        sa.lifecycle.state === 'destroying' &&
+        exchange !== ExchangeType.INFORMATIONAL &&
+        exchange !== ExchangeType.IKE_AUTH
+      )
+        return;
+      const out = sealMessage(sa, exchange, true, mid, payloads, this.rng);
+      this.logOut(sa, exchange, true, mid, payloads);
+      sa.window.responded([out]);
+      this.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes: out });
+      this.pump(sa);
+    };
+    // §1.4, §2.21: the exchanges allowed in each state.
+    if (exchange === ExchangeType.IKE_AUTH && sa.lifecycle.state === 'created' && !sa.initiator) {
+      sa.lifecycle.transition('connecting', 'IKE_AUTH request', this.clock.now());
+      const conns = candidateConns(this.config.connections, sa.local.address, sa.remote.address);
+      processAuthRequest(
+        this,
+        sa,
+        conns,
+        o.payloads,
+        (payloads, authFailed) => {
+          respond(payloads);
+          if (authFailed) this.destroy(sa, 'authentication failed');
+        },
+        (s) => this.established(s),
+      );
+      return;
+    }
+    if (sa.lifecycle.state !== 'established' && sa.lifecycle.state !== 'deleting') {
+      respond([]);
+      return;
+    }
+    if (exchange === ExchangeType.INFORMATIONAL) {
+      const deleted = processInformationalRequest(this, sa, o.payloads, respond);
+      if (deleted) this.destroy(sa, 'deleted by peer');
+      return;
+    }
+    if (exchange === ExchangeType.CREATE_CHILD_SA) {
+      processCreateChildRequest(this, sa, o.payloads, respond);
+      return;
+    }
+    this.drop('unsupported-exchange', `exchange ${exchange}`);
+    respond([notify(Notify.INVALID_SYNTAX)]);
+  }
+
+  // ------------------------------------------------------------ logging
+
+  private logOut(sa: IkeSa, exchange: number, response: boolean, mid: number, payloads: IkePayload[]): void {
+    const flags = (sa.initiator ? HeaderFlag.INITIATOR : 0) | (response ? HeaderFlag.RESPONSE : 0);
+    const text = summarizeIke(
+      {
+        spiI: sa.spiI,
+        spiR: sa.spiR,
+        nextPayload: 46,
+        majorVersion: 2,
+        minorVersion: 0,
+        exchangeType: exchange,
+        flags,
+        messageId: mid,
+        length: 0,
+      },
+      payloads,
+    );
+    this.logger.log('info', 'ike', `${sa.name}[#${sa.id}] generating ${text}`);
+  }
+
+  private logSummary(
+    sa: IkeSa,
+    dir: 'sending' | 'received',
+    bytes: Uint8Array,
+    payloads: IkePayload[] | undefined,
+    msg?: IkeMessage,
+  ): void {
+    let text: string;
+    if (msg && payloads) text = summarizeIke(msg.header, payloads);
+    else {
+      try {
+        const m = decodeIkeMessage(bytes);
+        text = summarizeIke(m.header, m.payloads);
+      } catch {
+        text = `${bytes.length} bytes`;
+      }
+    }
+    const verb = dir === 'sending' ? 'generating' : 'parsed';
+    this.logger.log('info', 'ike', `${sa.name}[#${sa.id}] ${verb} ${text}`);
+  }
+}
+
+export function exchangeName(t: number): string {
+  return Object.entries(ExchangeType).find(([, v]) => v === t)?.[0] ?? `EXCHANGE_${t}`;
+}

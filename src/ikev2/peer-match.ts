@@ -1,0 +1,101 @@
+/**
+ * Which configured connection a peer belongs to, which identity we use, and which shared
+ * secret authenticates a pair of identities (strongSwan's ike_cfg/peer_cfg lookup and
+ * shared-key matching, simplified: documented in docs/ikev2.md).
+ */
+import type { AuthRoundConfig, ConnectionConfig, SharedSecret } from '../config/swanctl/swanctl-model.js';
+import { formatIdentity, type IkeId, idMatches, parseIdentity } from '../ike/identity.js';
+import { bytesEqual } from '../util/hex.js';
+import { formatIp, parsePrefix, tryParseIp } from '../util/ip-addr.js';
+
+const bigOf = (b: Uint8Array): bigint => b.reduce((n, x) => (n << 8n) | BigInt(x), 0n);
+
+/** One `local_addrs`/`remote_addrs` entry against an address: %any, IP, CIDR, or `a-b` range. */
+export function addrSpecMatches(spec: string, addr: Uint8Array): boolean {
+  const s = spec.trim();
+  if (s === '%any') return true;
+  if (s === '%any4') return addr.length === 4;
+  if (s === '%any6') return addr.length === 16;
+  const dash = s.indexOf('-');
+  if (dash > 0) {
+    const a = tryParseIp(s.slice(0, dash));
+    const b = tryParseIp(s.slice(dash + 1));
+    if (!a || !b || a.bytes.length !== addr.length) return false;
+    const v = bigOf(addr);
+    return v >= bigOf(a.bytes) && v <= bigOf(b.bytes);
+  }
+  if (s.includes('/')) {
+    try {
+      const p = parsePrefix(s);
+      if (p.addr.bytes.length !== addr.length) return false;
+      const host = BigInt(addr.length * 8 - p.len);
+      return bigOf(addr) >> host === bigOf(p.addr.bytes) >> host;
+    } catch {
+      return false;
+    }
+  }
+  const ip = tryParseIp(s);
+  // A host name would need DNS, which the core does not do: the daemon resolves names first.
+  return ip !== undefined && bytesEqual(ip.bytes, addr);
+}
+
+export function addrsMatch(specs: readonly string[], addr: Uint8Array): boolean {
+  return specs.length === 0 || specs.some((s) => addrSpecMatches(s, addr));
+}
+
+/** Connections (IKEv2 or either version) that may serve a peer at `remote` reaching us at `local`. */
+export function candidateConns(
+  conns: readonly ConnectionConfig[],
+  local: Uint8Array,
+  remote: Uint8Array,
+): ConnectionConfig[] {
+  return conns.filter(
+    (c) =>
+      (c.version === 0 || c.version === 2) &&
+      addrsMatch(c.remoteAddrs, remote) &&
+      // a wildcard listener reports 0.0.0.0/:: as our address; then only remote_addrs decide
+      (local.every((x) => x === 0) || addrsMatch(c.localAddrs, local)),
+  );
+}
+
+export function firstRound(rounds: readonly AuthRoundConfig[]): AuthRoundConfig | undefined {
+  return rounds.find((r) => r.round === 1) ?? rounds[0];
+}
+
+/** Our identity: the configured `id`, else our IP address (strongSwan's default). */
+export function ownIdentity(conn: ConnectionConfig, localAddr: Uint8Array): IkeId {
+  const id = firstRound(conn.local)?.id;
+  if (id !== undefined && id !== '%any') return parseIdentity(id);
+  return parseIdentity(formatIp(localAddr));
+}
+
+/** The peer's identity must match the configured remote `id` (default %any). */
+export function remoteIdAcceptable(conn: ConnectionConfig, received: IkeId): boolean {
+  const id = firstRound(conn.remote)?.id;
+  return id === undefined || idMatches(id, received);
+}
+
+/**
+ * The shared secret for a pair of identities: the secret whose `id*` values match both
+ * identities wins over one matching one, which wins over a secret without ids (strongSwan's
+ * ID_MATCH ranking, reduced to three levels).
+ */
+export function findSharedSecret(secrets: readonly SharedSecret[], a: IkeId, b: IkeId): Uint8Array | undefined {
+  let best: { score: number; secret: Uint8Array } | undefined;
+  for (const s of secrets) {
+    let score: number;
+    if (s.ids.length === 0) score = 1;
+    else {
+      const ma = s.ids.some((id) => idMatches(id, a));
+      const mb = s.ids.some((id) => idMatches(id, b));
+      if (!ma && !mb) continue;
+      score = ma && mb ? 3 : 2;
+    }
+    if (!best || score > best.score) best = { score, secret: s.secret };
+  }
+  return best?.secret;
+}
+
+export function idText(id: IkeId | undefined): string {
+  return id ? formatIdentity(id) : '%any';
+}
