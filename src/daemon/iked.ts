@@ -154,8 +154,8 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
         return;
       }
       case 'event': {
+        log.log('info', 'ike', formatEvent(a.event));
         const e = { ...a.event, time: new Date().toISOString() } as IkeEvent;
-        log.log('info', 'ike', formatEvent(e));
         if (e.kind === 'ike-up' && o.config.host.saveKeys) saveKeys(o.config.host.saveKeys, e.ikeId);
         for (const m of monitors) m(e);
         return;

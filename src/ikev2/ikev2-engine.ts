@@ -39,6 +39,8 @@ export interface EngineOptions {
   halfOpenTimeoutMs?: number;
   cookieThreshold?: number;
   halfOpenPerSource?: number;
+  /** first reqid of CHILD SAs (the daemon's PF_KEY side owns 0x2000..0x3fff, docs/pfkey.md) */
+  reqidBase?: number;
 }
 
 /** Counted reasons a datagram was dropped (STYLE.md §3.5). */
@@ -69,7 +71,7 @@ export class Ikev2Engine implements Ikev2Context {
   private readonly halfOpenTimeoutMs: number;
   private readonly cookies: CookieGuard;
   private nextToken = 1;
-  private nextReqid = 1;
+  private nextReqid: number;
 
   constructor(
     public config: EspritConfig,
@@ -80,6 +82,7 @@ export class Ikev2Engine implements Ikev2Context {
   ) {
     this.retransmit = opts.retransmit ?? DEFAULT_RETRANSMIT;
     this.halfOpenTimeoutMs = opts.halfOpenTimeoutMs ?? 30_000;
+    this.nextReqid = opts.reqidBase ?? 0x2000;
     this.cookies = new CookieGuard(rng, clock.now(), {
       cookieThreshold: opts.cookieThreshold ?? 10,
       perSourceLimit: opts.halfOpenPerSource ?? 5,
