@@ -218,10 +218,12 @@ function decodeProposals(r: Reader): IkeProposal[] {
     const transforms: IkeTransform[] = [];
     for (let t = 0; t < count; t++) transforms.push(decodeTransform(p, t));
     p.end();
-    // §3.3.1: the first proposal is numbered 1, the next ones the same or one more.
-    const prev = out.at(-1)?.number ?? 0;
-    if (number !== prev && number !== prev + 1)
-      r.fail(`${label}.proposal_num`, `proposal number ${number} after ${prev}`, at + 4);
+    // §3.3.1: an offer numbers its proposals from 1, each the same as or one more than the
+    // one before; a response holds the one chosen proposal with its original number.
+    const prev = out.at(-1)?.number;
+    if (number === 0 || (prev !== undefined && number !== prev && number !== prev + 1)) {
+      r.fail(`${label}.proposal_num`, `proposal number ${number}${prev !== undefined ? ` after ${prev}` : ''}`, at + 4);
+    }
     out.push({ number, protocolId, spi, transforms });
     if (last === 0) break;
     if (r.remaining === 0) r.fail(`${label}.last_substruc`, 'more proposals announced, none follow', at);

@@ -1,0 +1,83 @@
+/**
+ * strongSwan 5.9.8 (charon with kernel-libipsec: userland ESP on the TUN ipsec0, as esprit)
+ * as the other end of the IKEv2 system tests: one charon per lab namespace, started with
+ * bench/tunnel/strongswan.ts's CharonInstance from a generated strongswan.conf and the
+ * swanctl.conf text a test gives.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CharonInstance, type CharonRole } from '../../../bench/tunnel/strongswan.js';
+import type { ExecResult, Lab } from '../harness.js';
+
+const STRONGSWAN_CONF = `charon {
+  load_modular = no
+  # kernel-libipsec before kernel-netlink: the first IPsec backend registered wins
+  load = random nonce openssl aes sha1 sha2 md5 hmac gcm pem pkcs1 pkcs8 x509 pubkey curve25519 gmp kdf kernel-libipsec kernel-netlink socket-default vici attr
+  port = 500
+  port_nat_t = 4500
+  # route negotiated remote subnets into ipsec0 (table 220) and put virtual IPs on it
+  install_routes = yes
+  install_virtual_ip = yes
+  filelog {
+    charon {
+      path = /run/charon.log
+      time_format = %H:%M:%S
+      flush_line = yes
+      append = no
+      default = 1
+      ike = 2
+      enc = 1
+      cfg = 2
+      knl = 1
+    }
+  }
+  plugins {
+    vici {
+      socket = unix:///run/charon.vici
+    }
+  }
+}
+swanctl {
+  socket = unix:///run/charon.vici
+}
+`;
+
+export class StrongSwanHost {
+  private constructor(
+    readonly charon: CharonInstance,
+    readonly swanctlConf: string,
+  ) {}
+
+  /** Start charon in `role` (client or gw) and load `swanctl` (swanctl.conf text). */
+  static async start(lab: Lab, role: CharonRole, swanctl: string): Promise<StrongSwanHost> {
+    const dir = mkdtempSync(join(lab.tmp, `sswan-${role}-`));
+    mkdirSync(join(dir, role));
+    writeFileSync(join(dir, role, 'strongswan.conf'), STRONGSWAN_CONF);
+    const conf = join(dir, role, 'swanctl.conf');
+    writeFileSync(conf, swanctl);
+    const charon = await CharonInstance.start(lab, role, dir);
+    const h = new StrongSwanHost(charon, conf);
+    const r = await charon.swanctl('--load-all', ['--file', conf]);
+    if (r.code !== 0) throw new Error(`swanctl --load-all: ${r.stderr}${r.stdout}`);
+    return h;
+  }
+
+  /** `swanctl --initiate --child CHILD` (waits for the result, like `esprit up`). */
+  initiate(child: string, ike?: string): Promise<ExecResult> {
+    return this.charon
+      .swanctl('--initiate', ['--child', child, ...(ike ? ['--ike', ike] : []), '--timeout', '30'], 40_000)
+      .catch((e: unknown) => ({ code: 1, stdout: '', stderr: String(e) }));
+  }
+
+  async listSas(): Promise<string> {
+    return (await this.charon.swanctl('--list-sas')).stdout;
+  }
+
+  log(lines = 60): string {
+    return this.charon.logTail(lines);
+  }
+
+  stop(): Promise<void> {
+    return this.charon.stop();
+  }
+}
