@@ -107,6 +107,11 @@ export function parseTs(spec: string, dynamicAddrs: IpAddr[] = [], path = 'ts'):
   return addrs.map((t) => ({ ...t, protocol, startPort, endPort }));
 }
 
+/** Every entry of a `local_ts`/`remote_ts` list (swanctl's comma-separated values). */
+export function parseTsList(specs: readonly string[], dynamicAddrs: IpAddr[] = [], path = 'ts'): TrafficSelector[] {
+  return specs.flatMap((s) => parseTs(s, dynamicAddrs, path));
+}
+
 function tsFromRange(s: string, path: string): TrafficSelector {
   const [a = '', b = ''] = s.split('-');
   const from = parseIp(a.trim(), path);

@@ -18,7 +18,7 @@
 import { addMessage, bareMessage, saIdMessage, spdMessage } from '../config/setkey/to-pfkey.js';
 import type { AddCommand, Policy, Selector, UpperSpec } from '../config/setkey/types.js';
 import type { ChildConfig, ConnectionConfig } from '../config/swanctl/swanctl-model.js';
-import { parseTs, rangeToCidrs, type TrafficSelector } from '../config/traffic-selector.js';
+import { parseTsList, rangeToCidrs, type TrafficSelector } from '../config/traffic-selector.js';
 import type { EncrAlgorithm, IntegAlgorithm } from '../crypto/suites.js';
 import type { ChildSaPlan } from '../ikev2/ikev2-actions.js';
 import { SADB_X_SAFLAGS_ESN } from '../pfkey/private-values.js';
@@ -257,8 +257,8 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
         );
         return;
       }
-      const lts = parseTs(child.localTs.join(','), [local]);
-      const rts = parseTs(child.remoteTs.join(','), [remote]);
+      const lts = parseTsList(child.localTs, [local]);
+      const rts = parseTsList(child.remoteTs, [remote]);
       for (const l of tsSelectors(lts)) {
         for (const r of tsSelectors(rts)) {
           if (l.sel.addr.family !== r.sel.addr.family) continue;

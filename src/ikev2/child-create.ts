@@ -6,7 +6,7 @@
 
 import type { Proposal } from '../config/proposal.js';
 import type { ChildConfig, ConnectionConfig } from '../config/swanctl/swanctl-model.js';
-import { narrowChildTs, parseTs, type TrafficSelector, tsIsSubset, tsToString } from '../config/traffic-selector.js';
+import { narrowChildTs, parseTsList, type TrafficSelector, tsIsSubset, tsToString } from '../config/traffic-selector.js';
 import { deriveChildKeys } from '../crypto/ike/ike-keymat.js';
 import { type SelectedProposal, selectProposal } from '../ike/proposal-select.js';
 import { ipFromBytes } from '../util/ip-addr.js';
@@ -78,17 +78,17 @@ const FULL6: TrafficSelector = {
  * lease (strongSwan does the same).
  */
 export function initiatorLocalTs(child: ChildConfig, conn: ConnectionConfig, sa: IkeSa): TrafficSelector[] {
-  if (sa.vipsLocal.length > 0) return parseTs(child.localTs.join(','), sa.vipsLocal.map(ipFromBytes));
+  if (sa.vipsLocal.length > 0) return parseTsList(child.localTs, sa.vipsLocal.map(ipFromBytes));
   if (conn.vips.length > 0 && child.localTs.every((t) => t.trim() === 'dynamic')) {
     const fams = new Set(conn.vips.map((v) => (v.includes(':') ? 6 : 4)));
     return [...(fams.has(4) ? [FULL4] : []), ...(fams.has(6) ? [FULL6] : [])];
   }
-  return parseTs(child.localTs.join(','), [ipFromBytes(sa.local.address)]);
+  return parseTsList(child.localTs, [ipFromBytes(sa.local.address)]);
 }
 
 export function remoteTsOf(child: ChildConfig, sa: IkeSa, dynamic: Uint8Array[]): TrafficSelector[] {
-  return parseTs(
-    child.remoteTs.join(','),
+  return parseTsList(
+    child.remoteTs,
     dynamic.length > 0 ? dynamic.map(ipFromBytes) : [ipFromBytes(sa.remote.address)],
   );
 }
@@ -159,7 +159,7 @@ export function chooseChild(
     const n = narrowChildTs(
       tsi,
       tsr,
-      parseTs(child.localTs.join(','), [ipFromBytes(sa.local.address)]),
+      parseTsList(child.localTs, [ipFromBytes(sa.local.address)]),
       remoteTsOf(child, sa, remoteDynamic),
     );
     if (!n.ok) {

@@ -9,7 +9,7 @@
 import { ConfigError } from '../../util/errors.js';
 import { parseIp, tryParseIp } from '../../util/ip-addr.js';
 import { defaultProposals, parseProposals } from '../proposal.js';
-import { parseTs } from '../traffic-selector.js';
+import { parseTsList } from '../traffic-selector.js';
 import {
   parseSettings,
   type SettingsFs,
@@ -249,7 +249,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
     };
     const ts = (v: string): string[] => {
       const l = parseList(v);
-      parseTs(l.join(','), [parseIp('192.0.2.1'), parseIp('2001:db8::1')]);
+      parseTsList(l, [parseIp('192.0.2.1'), parseIp('2001:db8::1')]);
       return l;
     };
     walk<ChildConfig>(
