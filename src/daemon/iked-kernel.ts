@@ -224,14 +224,28 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
     async update(plan) {
       const old = installed.get(plan.inbound.spi);
       if (!old) return;
-      // The peer moved (NAT rebinding): replace both SAs and the policies' tunnel endpoints.
-      await deleteSa(old.plan.outbound.src, old.plan.outbound.dst, old.plan.outbound.spi);
-      await client.request(withEsn(addMessage(saCommand(plan, 'out'), 'linux', ids()), plan.esn));
-      await deleteSa(old.plan.inbound.src, old.plan.inbound.dst, old.plan.inbound.spi);
-      await client.request(withEsn(addMessage(saCommand(plan, 'in'), 'linux', ids()), plan.esn));
-      const pols = policyMessages(plan, 'X_SPDUPDATE');
-      for (const p of pols) await client.request(p);
-      installed.set(plan.inbound.spi, { plan: structuredClone(plan), policies: pols });
+      const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+      if (same(old.plan.outbound.dst, plan.outbound.dst) && same(old.plan.inbound.src, plan.inbound.src)) {
+        // Only the NAT mapping's port moved: UPDATE of the mature SAs with the new NAT-T
+        // ports (docs/pfkey.md: an UPDATE of a mature SA takes encapsulation and lifetimes).
+        for (const dir of ['in', 'out'] as const) {
+          const m = addMessage(saCommand(plan, dir), 'linux', ids());
+          await client.request({
+            header: { ...m.header, type: SADB_MSG.UPDATE },
+            extensions: m.extensions
+              .filter((e) => e.ext !== 'KEY_AUTH' && e.ext !== 'KEY_ENCRYPT')
+              .map((e) => (e.ext === 'SA' ? { ...e, auth: 0, encrypt: 0 } : e)),
+          });
+        }
+      } else {
+        // The peer's address changed: replace both SAs and the policies' tunnel endpoints.
+        await deleteSa(old.plan.outbound.src, old.plan.outbound.dst, old.plan.outbound.spi);
+        await client.request(withEsn(addMessage(saCommand(plan, 'out'), 'linux', ids()), plan.esn));
+        await deleteSa(old.plan.inbound.src, old.plan.inbound.dst, old.plan.inbound.spi);
+        await client.request(withEsn(addMessage(saCommand(plan, 'in'), 'linux', ids()), plan.esn));
+        for (const p of policyMessages(plan, 'X_SPDUPDATE')) await client.request(p);
+      }
+      installed.set(plan.inbound.spi, { plan: structuredClone(plan), policies: [] });
     },
     async remove(plan) {
       const old = installed.get(plan.inbound.spi)?.plan ?? plan;

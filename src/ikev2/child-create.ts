@@ -6,7 +6,13 @@
 
 import type { Proposal } from '../config/proposal.js';
 import type { ChildConfig, ConnectionConfig } from '../config/swanctl/swanctl-model.js';
-import { narrowChildTs, parseTsList, type TrafficSelector, tsIsSubset, tsToString } from '../config/traffic-selector.js';
+import {
+  narrowChildTs,
+  parseTsList,
+  type TrafficSelector,
+  tsIsSubset,
+  tsToString,
+} from '../config/traffic-selector.js';
 import { deriveChildKeys } from '../crypto/ike/ike-keymat.js';
 import { type SelectedProposal, selectProposal } from '../ike/proposal-select.js';
 import { ipFromBytes } from '../util/ip-addr.js';
@@ -87,10 +93,7 @@ export function initiatorLocalTs(child: ChildConfig, conn: ConnectionConfig, sa:
 }
 
 export function remoteTsOf(child: ChildConfig, sa: IkeSa, dynamic: Uint8Array[]): TrafficSelector[] {
-  return parseTsList(
-    child.remoteTs,
-    dynamic.length > 0 ? dynamic.map(ipFromBytes) : [ipFromBytes(sa.remote.address)],
-  );
+  return parseTsList(child.remoteTs, dynamic.length > 0 ? dynamic.map(ipFromBytes) : [ipFromBytes(sa.remote.address)]);
 }
 
 /** The SA, TSi, TSr (and transport-mode notify) an initiator sends for `child`. */

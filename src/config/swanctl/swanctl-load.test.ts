@@ -136,7 +136,9 @@ test('syntax: quoted strings with escapes, comments, includes, merged sections; 
   assert.equal(new TextDecoder().decode(r.config?.secrets.ike[0]?.secret), 'a "quoted" # not a comment');
   assert.deepEqual(r.config?.connections[0]?.remoteAddrs, ['10.0.0.1']);
   assert.deepEqual(r.config?.connections[0]?.localAddrs, ['10.0.0.2']);
-  const two = load('connections {\n  a {\n    children {\n      c {\n        remote_ts = 10.99.3.0/24, fd99:3::/64\n      }\n    }\n  }\n}\n');
+  const two = load(
+    'connections {\n  a {\n    children {\n      c {\n        remote_ts = 10.99.3.0/24, fd99:3::/64\n      }\n    }\n  }\n}\n',
+  );
   assert.deepEqual(two.config?.connections[0]?.children[0]?.remoteTs, ['10.99.3.0/24', 'fd99:3::/64']);
   const bad = load('connections {\n  a {\n');
   assert.match(bad.errors[0]?.message ?? '', /swanctl\.conf:2:3: .*section 'a' is not closed/);

@@ -1,17 +1,29 @@
 /** swanctl.conf texts of the IKEv2 system tests (lab addresses, test/netns/harness.ts). */
 import { LAB } from '../harness.js';
 
-export const GW_CONF = `
+export interface GwOptions {
+  /** the gateway's IKE proposals (default: strongSwan's `default`) */
+  proposals?: string;
+  /** accept only this client identity */
+  remoteId?: string;
+  /** esprit.save_keys directory */
+  saveKeys?: string;
+}
+
+export function gwConf(o: GwOptions = {}): string {
+  return `
 connections {
   rw {
     local_addrs = ${LAB.gw.v4}
     pools = rw4
+    ${o.proposals ? `proposals = ${o.proposals}` : ''}
     local {
       auth = psk
       id = gw.esprit.test
     }
     remote {
       auth = psk
+      ${o.remoteId ? `id = ${o.remoteId}` : ''}
     }
     children {
       net {
@@ -32,18 +44,31 @@ secrets {
     secret = "esprit lab psk"
   }
 }
+${o.saveKeys ? `esprit {\n  save_keys = ${o.saveKeys}\n}` : ''}
 `;
+}
 
-export function clientConf(o: { encap?: boolean; vips?: boolean } = {}): string {
+export const GW_CONF = gwConf();
+
+export interface ClientOptions {
+  encap?: boolean;
+  vips?: boolean;
+  secret?: string;
+  localId?: string;
+  proposals?: string;
+}
+
+export function clientConf(o: ClientOptions = {}): string {
   return `
 connections {
   home {
     remote_addrs = ${LAB.gw.v4}
     ${o.vips === false ? '' : 'vips = 0.0.0.0'}
     ${o.encap ? 'encap = yes' : ''}
+    ${o.proposals ? `proposals = ${o.proposals}` : ''}
     local {
       auth = psk
-      id = client.esprit.test
+      id = ${o.localId ?? 'client.esprit.test'}
     }
     remote {
       auth = psk
@@ -59,7 +84,7 @@ connections {
 secrets {
   ike-gw {
     id = gw.esprit.test
-    secret = "esprit lab psk"
+    secret = "${o.secret ?? 'esprit lab psk'}"
   }
 }
 `;
