@@ -1,0 +1,128 @@
+/**
+ * IKEv2 load generator: esprit's own initiator (Ikev2Engine) in a load mode, over real UDP
+ * sockets on ports 500 and 4500 (with the non-ESP marker on 4500, RFC 3948 §2.2), driving
+ * any responder identically. Each attempt is IKE_SA_INIT + IKE_AUTH (PSK) + one CHILD SA;
+ * GETSPI is answered locally and nothing is installed. Prints one JSON line:
+ *   {"established": N, "failed": F, "seconds": S, "setupsPerSecond": N/S}
+ *
+ *   node dist/bench/ike/loadgen.js --local A --remote B --seconds S --concurrency C
+ */
+import dgram from 'node:dgram';
+import { NodeRng } from '../../src/crypto/random.js';
+import type { Endpoint } from '../../src/ike/natd.js';
+import { Ikev2Engine } from '../../src/ikev2/ikev2-engine.js';
+import { formatIp, parseIp } from '../../src/util/ip-addr.js';
+import { nullLogger } from '../../src/util/logger.js';
+import { configFromText } from '../../test/exchange/test-config.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? (process.argv[i + 1] ?? def) : def;
+}
+
+const local = arg('--local', '10.99.2.1');
+const remote = arg('--remote', '10.99.2.2');
+const seconds = Number(arg('--seconds', '10'));
+const concurrency = Number(arg('--concurrency', '16'));
+const proposals = arg('--proposals', 'aes128gcm16-prfsha256-x25519');
+
+const conf = configFromText(`
+connections {
+  bench {
+    remote_addrs = ${remote}
+    proposals = ${proposals}
+    local {
+      auth = psk
+      id = load.esprit.test
+    }
+    remote {
+      auth = psk
+      id = gw.esprit.test
+    }
+    children {
+      net {
+        remote_ts = 10.99.3.0/24
+        esp_proposals = aes128gcm16
+      }
+    }
+  }
+}
+secrets {
+  ike {
+    id = gw.esprit.test
+    secret = "esprit bench psk"
+  }
+}
+`);
+
+const clock = { now: () => performance.timeOrigin + performance.now() };
+const engine = new Ikev2Engine(conf, clock, new NodeRng(), nullLogger, {
+  retransmit: { timeoutMs: 2000, base: 1.8, tries: 2, limitMs: 0, jitterPercent: 0 },
+});
+const socks = new Map<number, dgram.Socket>();
+let nextSpi = 0xd0000000;
+let nextId = 1;
+let established = 0;
+let failed = 0;
+let running = true;
+let inFlight = 0;
+const localIp = parseIp(local).bytes;
+const remoteIp = parseIp(remote).bytes;
+
+function send(l: Endpoint, r: Endpoint, bytes: Uint8Array): void {
+  const s = socks.get(l.port);
+  if (!s) return;
+  const data = l.port === 4500 ? Buffer.concat([Buffer.alloc(4), bytes]) : Buffer.from(bytes);
+  s.send(data, r.port, formatIp(r.address));
+}
+
+function pump(): void {
+  for (const a of engine.takeActions()) {
+    if (a.kind === 'send') send(a.local, a.remote, a.bytes);
+    else if (a.kind === 'get-spi') engine.spiAllocated(a.token, nextSpi++);
+    else if (a.kind === 'initiate-result') {
+      inFlight--;
+      if (a.ok) established++;
+      else failed++;
+    }
+  }
+  while (running && inFlight < concurrency) {
+    inFlight++;
+    engine.initiate('bench', localIp, remoteIp, undefined, nextId++);
+    for (const a of engine.takeActions()) {
+      if (a.kind === 'send') send(a.local, a.remote, a.bytes);
+      else if (a.kind === 'get-spi') engine.spiAllocated(a.token, nextSpi++);
+    }
+  }
+}
+
+for (const port of [500, 4500]) {
+  const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  s.on('message', (msg, rinfo) => {
+    let ike: Uint8Array = msg;
+    if (port === 4500) {
+      if (msg.length < 4 || msg.readUInt32BE(0) !== 0) return;
+      ike = msg.subarray(4);
+    }
+    engine.receive({ address: localIp, port }, { address: parseIp(rinfo.address).bytes, port: rinfo.port }, ike);
+    pump();
+  });
+  await new Promise<void>((r) => s.bind(port, local, () => r()));
+  socks.set(port, s);
+}
+
+const timer = setInterval(() => {
+  engine.tick();
+  pump();
+}, 200);
+const t0 = performance.now();
+pump();
+await new Promise((r) => setTimeout(r, seconds * 1000));
+running = false;
+const elapsed = (performance.now() - t0) / 1000;
+clearInterval(timer);
+for (const s of socks.values()) s.close();
+process.stdout.write(
+  `${JSON.stringify({ established, failed, seconds: elapsed, setupsPerSecond: established / elapsed })}\n`,
+);
+process.exit(0);

@@ -1,0 +1,247 @@
+/**
+ * IKE benchmark (bench/README.md "IKE"):
+ *
+ *   node --expose-gc dist/bench/ike/run.js [--short]
+ *
+ * 1. Setups per second: IKE_SA_INIT + IKE_AUTH (PSK) + one CHILD SA, with esprit as the
+ *    responder (`esprit start` in the lab's gw namespace: the CHILD SAs really go into
+ *    ipsecd over PF_KEY) and with strongSwan 5.9.8's charon (kernel-libipsec) as the
+ *    responder, both driven by the same load generator (bench/ike/loadgen.ts: esprit's
+ *    initiator in load mode, in the nat namespace, no NAT in between) in the same run.
+ * 2. Memory per established IKE SA + CHILD SA on the esprit responder at N SAs (10 000; 300
+ *    with --short): two engines in this process, the initiator dropped before measuring, so
+ *    the heap delta is the responder's state; strongSwan's figure is charon's RSS growth
+ *    over the setups of part 1 divided by the SAs it established.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { NodeRng } from '../../src/crypto/random.js';
+import { Ikev2Engine } from '../../src/ikev2/ikev2-engine.js';
+import { parseIp } from '../../src/util/ip-addr.js';
+import { nullLogger } from '../../src/util/logger.js';
+import { configFromText } from '../../test/exchange/test-config.js';
+import { LAB, Lab } from '../../test/netns/harness.js';
+import { IkeHost } from '../../test/netns/scenarios/ike-host.js';
+import { StrongSwanHost } from '../../test/netns/scenarios/strongswan-host.js';
+
+const PROPOSALS = 'aes128gcm16-prfsha256-x25519';
+const GW = `
+connections {
+  bench {
+    local_addrs = ${LAB.gw.v4}
+    proposals = ${PROPOSALS}
+    local {
+      auth = psk
+      id = gw.esprit.test
+    }
+    remote {
+      auth = psk
+    }
+    children {
+      net {
+        local_ts = 10.99.3.0/24
+        esp_proposals = aes128gcm16
+      }
+    }
+  }
+}
+secrets {
+  ike {
+    id = gw.esprit.test
+    secret = "esprit bench psk"
+  }
+}
+`;
+
+const CLIENT = `
+connections {
+  bench {
+    remote_addrs = ${LAB.gw.v4}
+    proposals = ${PROPOSALS}
+    local {
+      auth = psk
+      id = load.esprit.test
+    }
+    remote {
+      auth = psk
+      id = gw.esprit.test
+    }
+    children {
+      net {
+        remote_ts = 10.99.3.0/24
+        esp_proposals = aes128gcm16
+      }
+    }
+  }
+}
+secrets {
+  ike {
+    id = gw.esprit.test
+    secret = "esprit bench psk"
+  }
+}
+`;
+
+export interface IkeBenchResult {
+  peer: string;
+  setupsPerSecond: number;
+  established: number;
+  failed: number;
+  bytesPerSa?: number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Heap of the esprit responder per established IKE SA + CHILD SA, measured in process. */
+export async function responderHeapPerSa(n: number): Promise<number> {
+  const client = configFromText(CLIENT);
+  const server = configFromText(GW);
+  const clock = { now: () => 1_000_000 };
+  const a = { address: parseIp('10.99.1.2').bytes, port: 500 };
+  const b = { address: parseIp(LAB.gw.v4).bytes, port: 500 };
+  gc?.();
+  await new Promise((r) => setTimeout(r, 10));
+  gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const resp = new Ikev2Engine(server, clock, new NodeRng(), nullLogger, {
+    cookieThreshold: 1e9,
+    halfOpenPerSource: 1e9,
+  });
+  let init: Ikev2Engine | undefined = new Ikev2Engine(client, clock, new NodeRng(), nullLogger);
+  let spi = 1;
+  const wire: { toResp: boolean; bytes: Uint8Array; from: typeof a; to: typeof a }[] = [];
+  const drain = (e: Ikev2Engine, toResp: boolean): void => {
+    for (const x of e.takeActions()) {
+      if (x.kind === 'send') wire.push({ toResp, bytes: x.bytes, from: x.local, to: x.remote });
+      else if (x.kind === 'get-spi') e.spiAllocated(x.token, spi++);
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    // One IKE SA per initiation: a fresh initiator engine would cost too much; the same one
+    // makes a new IKE SA each time because none of its SAs is used for CREATE_CHILD_SA here.
+    init.initiate('bench', a.address, b.address, undefined, i + 1);
+    drain(init, true);
+    for (let d = wire.shift(); d; d = wire.shift()) {
+      if (d.toResp) {
+        resp.receive(d.to, d.from, d.bytes);
+        drain(resp, false);
+      } else {
+        init.receive(d.to, d.from, d.bytes);
+        drain(init, true);
+      }
+    }
+    // Forget the initiator's SA so the next initiate() builds a new IKE SA.
+    for (const s of init.list()) init.destroy(s, 'bench');
+    init.takeActions();
+  }
+  const up = resp.list().filter((s) => s.lifecycle.state === 'established' && s.children.length === 1).length;
+  if (up !== n) throw new Error(`only ${up} of ${n} responder SAs established`);
+  init = undefined;
+  resp.takeActions();
+  gc?.();
+  await new Promise((r) => setTimeout(r, 10));
+  gc?.();
+  const bytes = (process.memoryUsage().heapUsed - heap0) / n;
+  if (resp.list().length !== n) throw new Error('responder lost SAs');
+  return bytes;
+}
+
+function loadgen(lab: Lab, seconds: number): { established: number; failed: number; setupsPerSecond: number } {
+  const main = new URL('./loadgen.js', import.meta.url).pathname;
+  const out = execFileSync(
+    'ip',
+    [
+      'netns',
+      'exec',
+      lab.netns('nat').name,
+      process.execPath,
+      main,
+      '--local',
+      LAB.natWan.v4,
+      '--remote',
+      LAB.gw.v4,
+      '--seconds',
+      String(seconds),
+      '--concurrency',
+      '16',
+      '--proposals',
+      PROPOSALS,
+    ],
+    { encoding: 'utf8', timeout: (seconds + 30) * 1000 },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as {
+    established: number;
+    failed: number;
+    setupsPerSecond: number;
+  };
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) * 1024;
+}
+
+export async function benchIke(o: { seconds: number; heapSas: number }): Promise<IkeBenchResult[]> {
+  const results: IkeBenchResult[] = [];
+  const lab = await Lab.create({ natPorts: 'random' });
+  try {
+    // masquerade only forwarded traffic: the generator in the nat namespace talks directly
+    await lab.exec('nat', [
+      'nft',
+      'insert',
+      'rule',
+      'inet',
+      'labnat',
+      'postrouting',
+      'ip',
+      'saddr',
+      LAB.natWan.v4,
+      'accept',
+    ]);
+    const esprit = await IkeHost.start(lab, 'gw', GW);
+    try {
+      const r = loadgen(lab, o.seconds);
+      results.push({ peer: 'esprit', ...r });
+    } finally {
+      await esprit.stop();
+    }
+    const ss = await StrongSwanHost.start(lab, 'gw', GW);
+    try {
+      const rss0 = rssOf(ss.charon.pid);
+      const r = loadgen(lab, o.seconds);
+      const rss1 = rssOf(ss.charon.pid);
+      results.push({ peer: 'strongswan', ...r, bytesPerSa: r.established > 0 ? (rss1 - rss0) / r.established : 0 });
+    } finally {
+      await ss.stop();
+    }
+  } finally {
+    await lab.destroy();
+  }
+  const heap = await responderHeapPerSa(o.heapSas);
+  const e = results.find((x) => x.peer === 'esprit');
+  if (e) e.bytesPerSa = heap;
+  return results;
+}
+
+export function reportIke(rows: IkeBenchResult[], heapSas: number): string {
+  const e = rows.find((r) => r.peer === 'esprit');
+  const s = rows.find((r) => r.peer === 'strongswan');
+  const lines = [
+    '| responder | setups/s (IKE SA + CHILD SA) | established | failed | memory per IKE SA + CHILD SA |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.peer} | ${r.setupsPerSecond.toFixed(1)} | ${r.established} | ${r.failed} | ${r.bytesPerSa !== undefined ? `${Math.round(r.bytesPerSa)} B${r.peer === 'esprit' ? ` (heap, ${heapSas} SAs)` : ' (charon RSS growth / SAs)'}` : '-'} |`,
+    ),
+  ];
+  if (e && s && s.setupsPerSecond > 0)
+    lines.push('', `esprit / strongSwan setups/s: ${(e.setupsPerSecond / s.setupsPerSecond).toFixed(2)}`);
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const short = process.argv.includes('--short');
+  const heapSas = short ? 300 : 10_000;
+  const rows = await benchIke({ seconds: short ? 3 : 10, heapSas });
+  console.log(reportIke(rows, heapSas));
+}
