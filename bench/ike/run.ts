@@ -13,8 +13,9 @@
  *    the heap delta is the responder's state; strongSwan's figure is charon's RSS growth
  *    over the setups of part 1 divided by the SAs it established.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { NodeRng } from '../../src/crypto/random.js';
 import { Ikev2Engine } from '../../src/ikev2/ikev2-engine.js';
 import { parseIp } from '../../src/util/ip-addr.js';
@@ -40,6 +41,7 @@ connections {
     children {
       net {
         local_ts = 10.99.3.0/24
+        remote_ts = 10.99.5.0/24
         esp_proposals = aes128gcm16
       }
     }
@@ -68,6 +70,7 @@ connections {
     }
     children {
       net {
+        local_ts = 10.99.5.1/32
         remote_ts = 10.99.3.0/24
         esp_proposals = aes128gcm16
       }
@@ -97,7 +100,7 @@ export async function responderHeapPerSa(n: number): Promise<number> {
   const client = configFromText(CLIENT);
   const server = configFromText(GW);
   const clock = { now: () => 1_000_000 };
-  const a = { address: parseIp('10.99.1.2').bytes, port: 500 };
+  const a = { address: parseIp(LAB.natWan.v4).bytes, port: 500 };
   const b = { address: parseIp(LAB.gw.v4).bytes, port: 500 };
   gc?.();
   await new Promise((r) => setTimeout(r, 10));
@@ -111,9 +114,12 @@ export async function responderHeapPerSa(n: number): Promise<number> {
   let spi = 1;
   const wire: { toResp: boolean; bytes: Uint8Array; from: typeof a; to: typeof a }[] = [];
   const drain = (e: Ikev2Engine, toResp: boolean): void => {
-    for (const x of e.takeActions()) {
-      if (x.kind === 'send') wire.push({ toResp, bytes: x.bytes, from: x.local, to: x.remote });
-      else if (x.kind === 'get-spi') e.spiAllocated(x.token, spi++);
+    // GETSPI answers produce more actions (the message waiting for the SPI): loop until quiet.
+    for (let acts = e.takeActions(); acts.length > 0; acts = e.takeActions()) {
+      for (const x of acts) {
+        if (x.kind === 'send') wire.push({ toResp, bytes: x.bytes, from: x.local, to: x.remote });
+        else if (x.kind === 'get-spi') e.spiAllocated(x.token, spi++);
+      }
     }
   };
   for (let i = 0; i < n; i++) {
@@ -146,9 +152,13 @@ export async function responderHeapPerSa(n: number): Promise<number> {
   return bytes;
 }
 
-function loadgen(lab: Lab, seconds: number): { established: number; failed: number; setupsPerSecond: number } {
+/** Async: a blocked event loop here would stall the responders' log pipes to this process. */
+async function loadgen(
+  lab: Lab,
+  seconds: number,
+): Promise<{ established: number; failed: number; setupsPerSecond: number }> {
   const main = new URL('./loadgen.js', import.meta.url).pathname;
-  const out = execFileSync(
+  const { stdout: out } = await promisify(execFile)(
     'ip',
     [
       'netns',
@@ -163,17 +173,20 @@ function loadgen(lab: Lab, seconds: number): { established: number; failed: numb
       '--seconds',
       String(seconds),
       '--concurrency',
-      '16',
+      '4',
       '--proposals',
       PROPOSALS,
     ],
     { encoding: 'utf8', timeout: (seconds + 30) * 1000 },
   );
-  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as {
+  const r = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as {
     established: number;
     failed: number;
     setupsPerSecond: number;
+    firstFailure?: string;
   };
+  if (r.firstFailure) console.error(`load generator: first failure: ${r.firstFailure}`);
+  return r;
 }
 
 function rssOf(pid: number): number {
@@ -198,9 +211,9 @@ export async function benchIke(o: { seconds: number; heapSas: number }): Promise
       LAB.natWan.v4,
       'accept',
     ]);
-    const esprit = await IkeHost.start(lab, 'gw', GW);
+    const esprit = await IkeHost.start(lab, 'gw', GW, {}, 'warn');
     try {
-      const r = loadgen(lab, o.seconds);
+      const r = await loadgen(lab, o.seconds);
       results.push({ peer: 'esprit', ...r });
     } finally {
       await esprit.stop();
@@ -208,7 +221,7 @@ export async function benchIke(o: { seconds: number; heapSas: number }): Promise
     const ss = await StrongSwanHost.start(lab, 'gw', GW);
     try {
       const rss0 = rssOf(ss.charon.pid);
-      const r = loadgen(lab, o.seconds);
+      const r = await loadgen(lab, o.seconds);
       const rss1 = rssOf(ss.charon.pid);
       results.push({ peer: 'strongswan', ...r, bytesPerSa: r.established > 0 ? (rss1 - rss0) / r.established : 0 });
     } finally {
@@ -239,7 +252,7 @@ export function reportIke(rows: IkeBenchResult[], heapSas: number): string {
   return lines.join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && !process.env.ESPRIT_BENCH_NOMAIN) {
   const short = process.argv.includes('--short');
   const heapSas = short ? 300 : 10_000;
   const rows = await benchIke({ seconds: short ? 3 : 10, heapSas });

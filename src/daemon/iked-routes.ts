@@ -57,6 +57,9 @@ export class IkedRoutes {
     for (const ts of plan.remoteTs) {
       for (const cidr of rangeToCidrs(ts.startAddr, ts.endAddr)) {
         if (ts.startAddr.length !== peer.length) continue;
+        // A selector that is the peer itself (host-to-host): routing it into the TUN would
+        // swallow IKE and ESP to the peer; no route, as strongSwan's install_routes.
+        if (cidr === `${formatIp(peer)}/${peer.length === 4 ? 32 : 128}`) continue;
         await this.pinPeerIfCovered(cidr, peer);
         const users = this.routes.get(cidr) ?? new Set<string>();
         users.add(this.key(plan));

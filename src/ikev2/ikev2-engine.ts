@@ -524,6 +524,11 @@ export class Ikev2Engine implements Ikev2Context {
   private established(sa: IkeSa): void {
     sa.lifecycle.transition('established', 'IKE_AUTH complete', this.clock.now());
     sa.establishedAt = this.clock.now();
+    // AUTH is done: the DH private key and the IKE_SA_INIT messages are no longer needed
+    // (a rekey makes a new exchange); dropping them keeps an idle IKE SA small.
+    sa.ke = undefined;
+    sa.initRequest = new Uint8Array(0);
+    sa.initResponse = new Uint8Array(0);
     for (const [k, s] of this.halfOpen) if (s === sa) this.halfOpen.delete(k);
     if (!sa.initiator) this.cookies.closed(formatIp(sa.remote.address));
     this.event({

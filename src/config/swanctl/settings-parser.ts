@@ -96,11 +96,16 @@ function* lex(src: string, file: string): Generator<Token> {
         }
         if (d === '\\') {
           const e = src[i + 1];
-          v += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : (e ?? '');
+          // settings_lexer.l <str>: \n \r \t, an escaped EOL joins lines, \x is x
+          if (e === '\r' && src[i + 2] === '\n') {
+            adv(3);
+            continue;
+          }
+          v += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e === '\n' ? '' : (e ?? '');
           adv(2);
           continue;
         }
-        v += d;
+        if (d !== '\r') v += d;
         adv();
       }
       yield { t: 'string', v, pos: p };
@@ -125,13 +130,17 @@ function readValue(src: string[], toks: Token[], k: { i: number }): string {
     k.i++;
     return first.v;
   }
-  // Unquoted: everything to the end of the line, including '=' and braces? strongSwan ends an
-  // unquoted value at '#', newline, '{' or '}'; keep the original spacing between words.
+  // Unquoted (settings_lexer.l <val>): the value ends at '#', '}' or the end of the line ('=' and
+  // '{' are part of it); the parser joins its words with single spaces.
   const lineText = src[first.pos.line - 1] ?? '';
   let end = first.pos.col - 1;
-  while (end < lineText.length && !/[#{}]/.test(lineText[end] as string)) end++;
-  const text = lineText.slice(first.pos.col - 1, end).trim();
-  while (toks[k.i] && toks[k.i]?.t !== 'nl' && toks[k.i]?.t !== 'eof' && toks[k.i]?.t !== '{' && toks[k.i]?.t !== '}') {
+  while (end < lineText.length && !/[#}]/.test(lineText[end] as string)) end++;
+  const text = lineText
+    .slice(first.pos.col - 1, end)
+    .trim()
+    .split(/[\t\r ]+/)
+    .join(' ');
+  while (toks[k.i] && toks[k.i]?.t !== 'nl' && toks[k.i]?.t !== 'eof' && toks[k.i]?.t !== '}') {
     const t = toks[k.i] as Token;
     if (t.pos.line !== first.pos.line) break;
     if (t.pos.col - 1 >= end) break;

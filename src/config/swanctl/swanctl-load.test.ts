@@ -1,16 +1,20 @@
 /**
  * swanctl.conf loading: strongSwan configs load unchanged (the benchmark's and the demo's,
- * which strongSwan 5.9.8 loads in the netns tests); defaults as swanctl.conf(5) of 5.9.8
- * states them (quoted); errors name file, line, column and key path.
+ * which strongSwan 5.9.8 loads in the netns tests; the lab's /work/shared/lab/conf/*; four of
+ * strongSwan's own test scenarios in fixtures/, sources in fixtures/README.md); defaults as
+ * swanctl.conf(5) and strongswan.conf(5) of 5.9.8 state them (quoted); errors name file, line,
+ * column and key path (positions counted by hand in the texts below).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { loadSwanctl } from './swanctl-load.js';
+import { loadConfig } from './swanctl-model.js';
+
+const loadSwanctl = loadConfig;
 
 const repo = (p: string): string => readFileSync(new URL(`../../../../${p}`, import.meta.url), 'utf8');
 
-function memFs(files: Record<string, string>) {
+function memFs(files: Record<string, string>, dirs: Record<string, string[]> = {}) {
   return {
     readFile: (p: string) => {
       const f = files[p];
@@ -24,7 +28,7 @@ function memFs(files: Record<string, string>) {
     dirname: (p: string) => p.slice(0, p.lastIndexOf('/')) || '/',
     resolve: (d: string, p: string) => (p.startsWith('/') ? p : `${d}/${p}`),
     exists: (p: string) => files[p] !== undefined,
-    listDir: () => [],
+    listDir: (p: string) => dirs[p] ?? [],
   };
 }
 
@@ -154,4 +158,199 @@ test('secrets: 0x hex and 0s base64; the esprit host section', () => {
   assert.equal(r.config?.host.tunName, 'vpn0');
   assert.equal(r.config?.host.tunMtu, 1380);
   assert.equal(r.config?.host.saveKeys, '/var/lib/esprit/keys');
+});
+
+const fixture = (name: string): string => repo(`src/config/swanctl/fixtures/${name}`);
+
+test("strongSwan's own test scenarios load unchanged; certs resolve in x509/ beside the config", () => {
+  const cert = { '/etc/swanctl/x509/moonCert.pem': 'PEM' };
+  for (const f of ['rw-psk-ipv4-moon.conf', 'rw-psk-ipv4-carol.conf', 'net2net-cert-moon.conf', 'ip-pool-moon.conf']) {
+    const r = load(fixture(f), cert);
+    assert.deepEqual(
+      r.errors.map((e) => e.message),
+      [],
+      f,
+    );
+  }
+  const moon = load(fixture('rw-psk-ipv4-moon.conf')).config;
+  // python3: base64.b64decode('FpZAZqEN6Ti9sqt4ZP5EWcqx').hex() == '16964066a10de938bdb2ab7864fe4459cab1'
+  assert.equal(Buffer.from(moon?.secrets.ike[0]?.secret ?? []).toString('hex'), '16964066a10de938bdb2ab7864fe4459cab1');
+  assert.deepEqual(moon?.secrets.ike[1]?.ids, ['192.168.0.200']);
+  assert.equal(moon?.connections[0]?.children[0]?.updown, '/usr/local/libexec/ipsec/_updown iptables');
+  const n2n = load(fixture('net2net-cert-moon.conf'), cert).config?.connections[0];
+  assert.deepEqual(n2n?.local[0]?.certs, ['/etc/swanctl/x509/moonCert.pem']);
+  assert.equal(n2n?.mobike, false);
+  assert.deepEqual(n2n?.children[0]?.remoteTs, ['10.2.0.0/16']);
+  const pool = load(fixture('ip-pool-moon.conf'), cert).config;
+  assert.deepEqual(pool?.connections[0]?.pools, ['rw_pool']);
+  assert.equal(pool?.pools[0]?.addrs, '10.3.0.0/28');
+  // Without the certificate file: an error at the certs key (net2net-cert-moon.conf line 9).
+  const missing = load(fixture('net2net-cert-moon.conf'));
+  assert.deepEqual(
+    missing.errors.map((e) => e.message),
+    ['/etc/swanctl/swanctl.conf:9:10: connections.gw-gw.local.certs: /etc/swanctl/x509/moonCert.pem: no such file'],
+  );
+});
+
+test('the lab configs: client loads unchanged; the gateway refuses only its IKEv1-era algorithms', () => {
+  const lab = (h: string): string => readFileSync(`/work/shared/lab/conf/${h}/swanctl.conf`, 'utf8');
+  const client = load(lab('client'));
+  assert.deepEqual(
+    client.errors.map((e) => e.message),
+    [],
+  );
+  assert.ok((client.config?.connections.length ?? 0) >= 1);
+  const gw = load(lab('gw'));
+  assert.deepEqual(
+    gw.errors.map((e) => e.message),
+    [
+      "/etc/swanctl/swanctl.conf:41:5: connections.ikev1-mm.proposals: algorithm 'modp1024' in proposal 'aes256-sha1-modp1024': not supported by esprit",
+      "/etc/swanctl/swanctl.conf:75:5: connections.ikev1-xauth-aggr.proposals: algorithm 'modp1024' in proposal 'aes256-sha1-modp1024': not supported by esprit",
+      "/etc/swanctl/swanctl.conf:93:9: connections.ikev1-xauth-aggr.children.vpnc-net.esp_proposals: algorithm '3des' in proposal '3des-sha1': not supported by esprit",
+    ],
+  );
+});
+
+test('private keys: every file in private/, rsa/, ecdsa/, pkcs8/ beside the config, plus secrets file=', () => {
+  const r = loadSwanctl(
+    '/etc/swanctl/swanctl.conf',
+    memFs(
+      {
+        '/etc/swanctl/swanctl.conf': 'secrets {\n  rsa-a {\n    file = a.pem\n  }\n}\n',
+        '/etc/swanctl/rsa/a.pem': 'PEM',
+      },
+      { '/etc/swanctl/private': ['k1.pem', 'k2.der'], '/etc/swanctl/rsa': ['a.pem'], '/etc/swanctl/ecdsa': ['e.pem'] },
+    ),
+  );
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.config?.secrets.privateKeys, [
+    '/etc/swanctl/rsa/a.pem',
+    '/etc/swanctl/private/k1.pem',
+    '/etc/swanctl/private/k2.der',
+    '/etc/swanctl/ecdsa/e.pem',
+  ]);
+});
+
+test('every error path, with exact line and column', () => {
+  const text = [
+    'connections {', // 1
+    '  a {', // 2
+    '    chidlren {', // 3
+    '    }', // 4
+    '    mobike = perhaps', // 5
+    '    dpd_delay = 30x', // 6
+    '    pools = nopool', // 7
+    '    proposals = aes128-sha265-x25519', // 8
+    '    local_addrs = 10.0.0.1, not an addr', // 9
+    '    children {', // 10
+    '      c {', // 11
+    '        local_ts = 10.0.0.0/33', // 12
+    '        rekey_bytes = 5t', // 13
+    '        mode = beet', // 14
+    '        ipcomp = yes', // 15
+    '      }', // 16
+    '    }', // 17
+    '  }', // 18
+    '}', // 19
+    'pols {', // 20
+    '}', // 21
+    'pools {', // 22
+    '  p {', // 23
+    '    dns = 10.0.0.1', // 24
+    '  }', // 25
+    '}', // 26
+    'secrets {', // 27
+    '  pkcs12-x {', // 28
+    '    file = x.p12', // 29
+    '  }', // 30
+    '  ike-y {', // 31
+    '    id = y', // 32
+    '  }', // 33
+    '}', // 34
+    'esprit {', // 35
+    '  listen = 0.0.0.0:500, ::1:500', // 36
+    '  log {', // 37
+    '    ike = loud', // 38
+    '  }', // 39
+    '}', // 40
+  ].join('\n');
+  const msgs = load(text).errors.map((e) => e.message.replace('/etc/swanctl/swanctl.conf:', ''));
+  const expect: [string, RegExp][] = [
+    ['3:5: connections.a.chidlren', /^unknown section \(did you mean children\?\)$/],
+    ['5:5: connections.a.mobike', /not a boolean/],
+    ['6:5: connections.a.dpd_delay', /not a time/],
+    [
+      '8:5: connections.a.proposals',
+      /^unknown algorithm 'sha265' in proposal 'aes128-sha265-x25519' \(did you mean 'sha256'\?\)$/,
+    ],
+    ['9:5: connections.a.local_addrs', /'not an addr' is not an address/],
+    ['12:9: connections.a.children.c.local_ts', /./],
+    ['13:9: connections.a.children.c.rekey_bytes', /not a number/],
+    ['14:9: connections.a.children.c.mode', /'beet' is not one of tunnel, transport, pass, drop/],
+    ['15:9: connections.a.children.c.ipcomp', /^not supported by esprit$/],
+    ['20:1: pols', /^unknown section \(did you mean pools\?\)$/],
+    ['23:3: pools.p.addrs', /^missing$/],
+    ['28:3: secrets.pkcs12-x', /^not supported by esprit$/],
+    ['31:3: secrets.ike-y', /^secret missing$/],
+    ['36:3: esprit.listen', /'::1:500' is not ADDR:PORT\[\/ROLE\]/],
+    ['38:5: esprit.log.ike', /'loud' is not debug, info, warn or error/],
+    ['2:3: connections.a.pools', /^no pool named 'nopool'$/],
+  ];
+  for (const [where, re] of expect) {
+    const m = msgs.find((x) => x.startsWith(`${where}: `));
+    assert.ok(m !== undefined, `${where} missing in:\n${msgs.join('\n')}`);
+    assert.match(m.slice(where.length + 2), re, where);
+  }
+  assert.equal(msgs.length, expect.length, msgs.join('\n'));
+});
+
+test('more defaults of swanctl.conf(5) and strongswan.conf(5), 5.9.8; the esprit host section', () => {
+  const r = load(
+    'connections {\n  a {\n    rekey_time = 1h\n    children {\n      c {\n        rekey_bytes = 1m\n      }\n    }\n  }\n}\n',
+  );
+  const c = r.config?.connections[0];
+  assert.ok(c);
+  // "version = 0", "aggressive = no", "dpd_delay = 0s", "dpd_timeout = 0s", "reauth_time = 0s"
+  assert.deepEqual([c.version, c.aggressive, c.dpdDelay, c.dpdTimeout, c.reauthTime], [0, false, 0, 0, 0]);
+  // over_time "Default: 10% of rekey_time or reauth_time, whichever is greater"
+  assert.deepEqual([c.rekeyTime, c.overTime, c.randTime], [3600, 360, 360]);
+  // "<conn>.remote<suffix>.auth = pubkey"
+  assert.equal(c.remote[0]?.auth, 'pubkey');
+  const ch = c.children[0];
+  assert.ok(ch);
+  // "rekey_bytes = 0", "life_bytes = rekey_bytes + 10%", "rekey_packets = 0", "close_action = none",
+  // "hostaccess = no", "policies = yes", "reqid = 0", "inactivity = 0s"
+  assert.deepEqual([ch.rekeyBytes, ch.lifeBytes, ch.rekeyPackets, ch.lifePackets], [1048576, 1153434, 0, 0]);
+  assert.deepEqual([ch.closeAction, ch.hostaccess, ch.policies, ch.reqid, ch.inactivity], ['none', false, true, 0, 0]);
+  // strongswan.conf(5): "charon.keep_alive = 20s", "charon.retransmit_timeout = 4.0",
+  // "charon.retransmit_base = 1.8", "charon.retransmit_tries = 5"; TUN MTU 1400 = DEFAULT_TUN_MTU
+  // of src/daemon/dataplane-io.ts (esprit ipsecd --mtu); listen as `esprit ipsecd --listen`.
+  const h = r.config?.host;
+  assert.deepEqual(
+    [h?.keepaliveInterval, h?.retransmitTimeout, h?.retransmitBase, h?.retransmitTries, h?.tunMtu],
+    [20, 4, 1.8, 5, 1400],
+  );
+  assert.deepEqual(h?.listen, ['0.0.0.0:500', '0.0.0.0:4500', '[::]:500', '[::]:4500']);
+  assert.deepEqual([h?.cookieThreshold, h?.halfOpenPerSource], [10, 5]);
+  const host = load(
+    'esprit {\n  listen = 10.0.0.1:4500/natt, [fd00::1]:500\n  keepalive_interval = 30s\n  retransmit_tries = 3\n  log {\n    ike = debug\n  }\n}\n',
+  );
+  assert.deepEqual(host.errors, []);
+  assert.deepEqual(host.config?.host.listen, ['10.0.0.1:4500/natt', '[fd00::1]:500']);
+  assert.deepEqual([host.config?.host.keepaliveInterval, host.config?.host.retransmitTries], [30, 3]);
+  assert.deepEqual(host.config?.host.logLevels, { ike: 'debug' });
+});
+
+test('the examples of docs/configuration.md load unchanged', () => {
+  const blocks = [...repo('docs/configuration.md').matchAll(/```swanctl\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  assert.equal(blocks.length, 3);
+  for (const b of blocks) {
+    const r = load(b);
+    assert.deepEqual(
+      r.errors.map((e) => e.message),
+      [],
+      b,
+    );
+    assert.equal(r.config?.connections.length, 1);
+  }
 });

@@ -13,20 +13,19 @@ import { parseTsList } from '../traffic-selector.js';
 import {
   parseSettings,
   type SettingsFs,
-  type SettingsKey,
   type SettingsSection,
   SettingsSyntaxError,
   type SourcePos,
 } from './settings-parser.js';
+import { defaultHost, hostSection, type Setter } from './swanctl-host.js';
 import type {
   AuthRoundConfig,
   ChildConfig,
   ConnectionConfig,
   EspritConfig,
-  HostSettings,
   PoolConfig,
   SharedSecret,
-} from './swanctl-model.js';
+} from './swanctl-types.js';
 import {
   didYouMean,
   parseBool,
@@ -52,8 +51,6 @@ export class ConfigKeyError extends ConfigError {
     super(`${pos.file}:${pos.line}:${pos.col}: ${keyPath}`, detail);
   }
 }
-
-type Setter<T> = (value: string, target: T, key: SettingsKey) => void;
 
 /** strongSwan keys esprit knows and refuses (setting them is an error, not silently ignored). */
 const REFUSED_CONN = [
@@ -119,12 +116,13 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
     setters: Record<string, Setter<T>>,
     refused: readonly string[],
     sections: (name: string, s: SettingsSection, p: string) => boolean = () => false,
+    sectionNames: readonly string[] = [],
   ): void {
     for (const [name, node] of sec.children) {
       const p = path ? `${path}.${name}` : name;
       if (node.kind === 'section') {
         if (!sections(name, node, p)) {
-          const hint = didYouMean(name, Object.keys(setters));
+          const hint = didYouMean(name, [...sectionNames, ...Object.keys(setters)]);
           err(
             node.pos,
             p,
@@ -147,7 +145,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
       try {
         set(node.value, target, node);
       } catch (e) {
-        err(node.pos, p, e instanceof Error ? e.message : String(e));
+        err(node.pos, p, valueErrorText(e));
       }
     }
   }
@@ -444,6 +442,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
         } else return false;
         return true;
       },
+      ['children', 'local', 'remote'],
     );
     // swanctl.conf(5): over_time defaults to 10 % of rekey_time/reauth_time, rand_time to over_time.
     if (c.overTime < 0) c.overTime = Math.round(Math.max(c.rekeyTime, c.reauthTime) * 0.1);
@@ -556,7 +555,10 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
       }
     } else if (name === 'authorities') {
       for (const [an, as] of node.children) {
-        if (as.kind !== 'section') continue;
+        if (as.kind !== 'section') {
+          err(as.pos, `authorities.${an}`, 'expected an authority section');
+          continue;
+        }
         const a = { name: an, pos: as.pos, crlUris: [] as string[] } as EspritConfig['authorities'][number];
         walk(
           as,
@@ -581,6 +583,14 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
       err(node.pos, name, `unknown section${hint ? ` (did you mean ${hint}?)` : ''}`);
     }
   }
+  // swanctl --load-creds loads every file in private/, rsa/, ecdsa/ and pkcs8/ beside the config.
+  for (const sub of ['private', 'rsa', 'ecdsa', 'pkcs8']) {
+    const d = fs.resolve(dir, sub);
+    for (const f of fs.listDir(d)) {
+      const abs = fs.resolve(d, f);
+      if (!config.secrets.privateKeys.includes(abs)) config.secrets.privateKeys.push(abs);
+    }
+  }
   // Cross references: pools named by connections exist.
   for (const c of config.connections) {
     for (const p of c.pools)
@@ -590,108 +600,20 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
   return { config, errors };
 }
 
-export function defaultHost(): HostSettings {
-  return {
-    tunName: 'esp0',
-    tunMtu: 1400,
-    listen: ['0.0.0.0:500', '0.0.0.0:4500', '[::]:500', '[::]:4500'],
-    keepaliveInterval: 20,
-    retransmitTimeout: 4,
-    retransmitBase: 1.8,
-    retransmitTries: 5,
-    cookieThreshold: 10,
-    halfOpenPerSource: 5,
-    logLevels: {},
-  };
+/**
+ * strongSwan algorithm keywords (proposal_keywords_static.txt) that esprit does not implement:
+ * refused as "not supported by esprit" rather than "unknown".
+ */
+const STRONGSWAN_ONLY_ALGS =
+  /^(3des|des|desiv32|blowfish\d*|cast128|camellia\d*(ccm\d+|gcm\d+|ctr|xcbc)?|aes\d*(ccm\d+|ctr|ccm\d+_\d+)|aes\d*gmac|serpent\d*|twofish\d*|md5(_128)?|sha1_160|sha256_96|sha2_256_96|aescmac|camelliaxcbc|prfmd5|prfaesxcbc|prfaescmac|prfcamelliaxcbc|modp768|modp1024|modp1536|modp6144|modp8192|modp1024s160|modp2048s224|modp2048s256|ecp192|ecp224|ecp224bp|ecp256bp|ecp384bp|ecp512bp|ntru\d+|newhope\d*|kyber\d|mlkem\d+|idea\d*|rc5\d*|null_ctr)$/;
+
+function valueErrorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const text = e instanceof ConfigError && e.path ? e.message.slice(e.path.length + 2) : e.message;
+  const alg = /^unknown algorithm '([^']+)' in proposal '([^']+)'/.exec(text);
+  if (alg && STRONGSWAN_ONLY_ALGS.test(alg[1] ?? ''))
+    return `algorithm '${alg[1]}' in proposal '${alg[2]}': not supported by esprit`;
+  return text;
 }
 
-type Walk = <T>(
-  sec: SettingsSection,
-  path: string,
-  target: T,
-  setters: Record<string, Setter<T>>,
-  refused: readonly string[],
-  sections?: (name: string, s: SettingsSection, p: string) => boolean,
-) => void;
-
-function hostSection(
-  node: SettingsSection,
-  h: HostSettings,
-  walk: Walk,
-  err: (pos: SourcePos, path: string, msg: string) => void,
-): void {
-  walk<HostSettings>(
-    node,
-    'esprit',
-    h,
-    {
-      listen: (v, t) => {
-        t.listen = parseList(v);
-        for (const l of t.listen)
-          if (!/^(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d{1,5}(\/[a-z0-9-]+)?$/.test(l))
-            throw new Error(`'${l}' is not ADDR:PORT[/ROLE]`);
-      },
-      keepalive_interval: (v, t) => {
-        t.keepaliveInterval = parseTime(v);
-      },
-      retransmit_timeout: (v, t) => {
-        const n = Number(v.trim());
-        if (!(n > 0 && n <= 3600)) throw new Error(`'${v}' is not seconds in (0, 3600]`);
-        t.retransmitTimeout = n;
-      },
-      retransmit_base: (v, t) => {
-        const n = Number(v.trim());
-        if (!(n >= 1 && n <= 10)) throw new Error(`'${v}' is not in [1, 10]`);
-        t.retransmitBase = n;
-      },
-      retransmit_tries: (v, t) => {
-        t.retransmitTries = parseInteger(v, 0, 100);
-      },
-      cookie_threshold: (v, t) => {
-        t.cookieThreshold = parseInteger(v, 0, 1_000_000);
-      },
-      half_open_per_source: (v, t) => {
-        t.halfOpenPerSource = parseInteger(v, 1, 1_000_000);
-      },
-      save_keys: (v, t) => {
-        t.saveKeys = v.trim();
-      },
-    },
-    [],
-    (name, s, p) => {
-      if (name === 'tun') {
-        walk<HostSettings>(
-          s,
-          p,
-          h,
-          {
-            name: (v, t) => {
-              const n = v.trim();
-              if (!/^[\x21-\x7e]{1,15}$/.test(n) || n.includes('/')) throw new Error(`'${n}' is not an interface name`);
-              t.tunName = n;
-            },
-            mtu: (v, t) => {
-              t.tunMtu = parseInteger(v, 576, 65535);
-            },
-          },
-          [],
-        );
-        return true;
-      }
-      if (name === 'log') {
-        for (const [k, n] of s.children) {
-          if (n.kind === 'section') err(n.pos, `${p}.${k}`, 'unknown section');
-          else if (!['ike', 'cfg', 'net', 'esp', 'pfkey', 'daemon', 'default'].includes(k))
-            err(n.pos, `${p}.${k}`, 'unknown subsystem (ike, cfg, net, esp, pfkey, daemon, default)');
-          else if (!['debug', 'info', 'warn', 'error'].includes(n.value.trim()))
-            err(n.pos, `${p}.${k}`, `'${n.value}' is not debug, info, warn or error`);
-          else h.logLevels[k] = n.value.trim();
-        }
-        return true;
-      }
-      return false;
-    },
-  );
-}
-
-export { SettingsSyntaxError };
+export { defaultHost, SettingsSyntaxError };

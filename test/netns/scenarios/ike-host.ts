@@ -40,6 +40,7 @@ export interface IkeSaJson {
 }
 
 export class IkeHost {
+  private logLevel = 'debug';
   private constructor(
     readonly lab: Lab,
     readonly role: Role,
@@ -58,6 +59,7 @@ export class IkeHost {
     role: Role,
     conf: string,
     files: Record<string, string | Uint8Array> = {},
+    logLevel = 'debug',
   ): Promise<IkeHost> {
     const dir = mkdtempSync(join(lab.tmp, `${role}-ike-${counter++}-`));
     const config = join(dir, 'swanctl.conf');
@@ -67,12 +69,13 @@ export class IkeHost {
       writeFileSync(join(dir, name), data);
     }
     const runDir = join(dir, 'run');
-    const h = new IkeHost(lab, role, dir, runDir, config, IkeHost.spawn(lab, role, config, runDir));
+    const h = new IkeHost(lab, role, dir, runDir, config, IkeHost.spawn(lab, role, config, runDir, logLevel));
+    h.logLevel = logLevel;
     await h.ready();
     return h;
   }
 
-  private static spawn(lab: Lab, role: Role, config: string, runDir: string): LabProcess {
+  private static spawn(lab: Lab, role: Role, config: string, runDir: string, logLevel: string): LabProcess {
     return lab.spawn(role, [
       process.execPath,
       ESPRIT_MAIN,
@@ -82,7 +85,7 @@ export class IkeHost {
       '--run-dir',
       runDir,
       '--log-level',
-      'debug',
+      logLevel,
     ]);
   }
 
@@ -97,7 +100,7 @@ export class IkeHost {
 
   /** Start again with the same config and run dir (after a kill). */
   async restart(): Promise<void> {
-    this.proc = IkeHost.spawn(this.lab, this.role, this.config, this.runDir);
+    this.proc = IkeHost.spawn(this.lab, this.role, this.config, this.runDir, this.logLevel);
     await this.ready();
   }
 

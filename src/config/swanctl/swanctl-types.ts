@@ -1,0 +1,129 @@
+/**
+ * The types of the configuration esprit reads from a swanctl.conf (docs/configuration.md):
+ * strongSwan's key names, resolved defaults, certificate and key paths made absolute.
+ * Import them from swanctl-model.ts (this file only breaks the model <-> loader cycle).
+ */
+import type { Proposal } from '../proposal.js';
+import type { SourcePos } from './settings-parser.js';
+
+export type { SourcePos };
+
+export interface EspritConfig {
+  file: string;
+  connections: ConnectionConfig[];
+  secrets: SecretsConfig;
+  pools: PoolConfig[];
+  authorities: AuthorityConfig[];
+  host: HostSettings;
+}
+
+export interface ConnectionConfig {
+  name: string;
+  pos: SourcePos;
+  /** 0 = any, 1 = IKEv1, 2 = IKEv2 */
+  version: 0 | 1 | 2;
+  localAddrs: string[];
+  remoteAddrs: string[];
+  localPort: number;
+  remotePort: number;
+  proposals: Proposal[];
+  vips: string[];
+  pools: string[];
+  aggressive: boolean;
+  encap: boolean;
+  mobike: boolean;
+  fragmentation: 'yes' | 'accept' | 'force' | 'no';
+  sendCertreq: boolean;
+  sendCert: 'always' | 'never' | 'ifasked';
+  keyingtries: number;
+  unique: 'no' | 'never' | 'replace' | 'keep';
+  dpdDelay: number;
+  dpdTimeout: number;
+  reauthTime: number;
+  rekeyTime: number;
+  overTime: number;
+  randTime: number;
+  local: AuthRoundConfig[];
+  remote: AuthRoundConfig[];
+  children: ChildConfig[];
+}
+
+export interface AuthRoundConfig {
+  round: number;
+  auth: string;
+  id?: string;
+  eapId?: string;
+  xauthId?: string;
+  aaaId?: string;
+  certs: string[];
+  cacerts: string[];
+  pubkeys: string[];
+}
+
+export interface ChildConfig {
+  name: string;
+  pos: SourcePos;
+  localTs: string[];
+  remoteTs: string[];
+  espProposals: Proposal[];
+  mode: 'tunnel' | 'transport' | 'pass' | 'drop';
+  startAction: 'none' | 'trap' | 'start' | 'trap|start';
+  closeAction: 'none' | 'trap' | 'start';
+  dpdAction: 'clear' | 'trap' | 'restart';
+  rekeyTime: number;
+  lifeTime: number;
+  randTime: number;
+  rekeyBytes: number;
+  lifeBytes: number;
+  rekeyPackets: number;
+  lifePackets: number;
+  updown?: string;
+  hostaccess: boolean;
+  policies: boolean;
+  reqid: number;
+  inactivity: number;
+  replayWindow: number;
+}
+
+export interface SecretsConfig {
+  ike: SharedSecret[];
+  eap: SharedSecret[];
+  xauth: SharedSecret[];
+  privateKeys: string[];
+}
+
+export interface SharedSecret {
+  name: string;
+  pos: SourcePos;
+  ids: string[];
+  secret: Uint8Array;
+}
+
+export interface PoolConfig {
+  name: string;
+  pos: SourcePos;
+  addrs: string;
+  dns: string[];
+  nbns: string[];
+}
+
+export interface AuthorityConfig {
+  name: string;
+  pos: SourcePos;
+  cacert?: string;
+  crlUris: string[];
+}
+
+export interface HostSettings {
+  tunName: string;
+  tunMtu: number;
+  listen: string[];
+  keepaliveInterval: number;
+  retransmitTimeout: number;
+  retransmitBase: number;
+  retransmitTries: number;
+  cookieThreshold: number;
+  halfOpenPerSource: number;
+  saveKeys?: string;
+  logLevels: Record<string, string>;
+}
