@@ -53,18 +53,21 @@ export class IkedRoutes {
   /** Route the remote selectors of a tunnel-mode CHILD SA into the TUN. */
   async add(plan: ChildSaPlan, peer: Uint8Array): Promise<void> {
     if (plan.mode !== 'tunnel') return;
-    const src = [...this.vips].find((v) => v.includes(':') === (peer.length === 16))?.split('/')[0];
     for (const ts of plan.remoteTs) {
+      // The inner family is independent of the outer one (IPv4 in IPv6 and the reverse).
+      const v6 = ts.startAddr.length === 16;
+      const src = [...this.vips].find((v) => v.includes(':') === v6)?.split('/')[0];
+      const localOk = plan.localTs.some((l) => l.startAddr.length === ts.startAddr.length);
       for (const cidr of rangeToCidrs(ts.startAddr, ts.endAddr)) {
-        if (ts.startAddr.length !== peer.length) continue;
-        // A selector that is the peer itself (host-to-host): routing it into the TUN would
-        // swallow IKE and ESP to the peer; no route, as strongSwan's install_routes.
-        if (cidr === `${formatIp(peer)}/${peer.length === 4 ? 32 : 128}`) continue;
-        await this.pinPeerIfCovered(cidr, peer);
+        if (ts.startAddr.length === peer.length) {
+          // A selector that is the peer itself (host-to-host): routing it into the TUN would
+          // swallow IKE and ESP to the peer; no route, as strongSwan's install_routes.
+          if (cidr === `${formatIp(peer)}/${peer.length === 4 ? 32 : 128}`) continue;
+          await this.pinPeerIfCovered(cidr, peer);
+        }
         const users = this.routes.get(cidr) ?? new Set<string>();
         users.add(this.key(plan));
         if (users.size === 1) {
-          const localOk = plan.localTs.some((l) => l.startAddr.length === peer.length);
           await this.ip(['route', 'replace', cidr, 'dev', this.tun, ...(src && localOk ? ['src', src] : [])]);
         }
         this.routes.set(cidr, users);
