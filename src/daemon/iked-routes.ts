@@ -5,7 +5,7 @@
  * on a road warrior) would route IKE and ESP into the tunnel; the peer keeps a host route
  * through the path it has now. Everything added is removed on teardown.
  */
-import { rangeToCidrs } from '../config/traffic-selector.js';
+import { rangeToCidrs, type TrafficSelector } from '../config/traffic-selector.js';
 import type { ChildSaPlan } from '../ikev2/ikev2-actions.js';
 import { runIp } from '../io/netlink-ip.js';
 import { formatIp } from '../util/ip-addr.js';
@@ -70,6 +70,22 @@ export class IkedRoutes {
         if (users.size === 1) {
           await this.ip(['route', 'replace', cidr, 'dev', this.tun, ...(src && localOk ? ['src', src] : [])]);
         }
+        this.routes.set(cidr, users);
+      }
+    }
+  }
+
+  /** Routes for a trap policy's remote selectors (kept until clear()). */
+  async addTrap(key: string, remoteTs: TrafficSelector[], peer: Uint8Array): Promise<void> {
+    for (const ts of remoteTs) {
+      for (const cidr of rangeToCidrs(ts.startAddr, ts.endAddr)) {
+        if (ts.startAddr.length === peer.length) {
+          if (cidr === `${formatIp(peer)}/${peer.length === 4 ? 32 : 128}`) continue;
+          await this.pinPeerIfCovered(cidr, peer);
+        }
+        const users = this.routes.get(cidr) ?? new Set<string>();
+        users.add(`trap/${key}`);
+        if (users.size === 1) await this.ip(['route', 'replace', cidr, 'dev', this.tun]);
         this.routes.set(cidr, users);
       }
     }

@@ -10,7 +10,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EspritConfig } from '../config/swanctl/swanctl-model.js';
-import { tsToString } from '../config/traffic-selector.js';
+import { parseTsList, tsToString } from '../config/traffic-selector.js';
 import { NodeRng } from '../crypto/random.js';
 import { formatIdentity } from '../ike/identity.js';
 import { formatEvent, type IkeEvent } from '../ike/ike-events.js';
@@ -22,7 +22,7 @@ import { Ikev2Engine } from '../ikev2/ikev2-engine.js';
 import { ikev2DecryptionRow } from '../ikev2/wireshark-keys.js';
 import { routeSource } from '../io/route-source.js';
 import type { Clock } from '../util/clock.js';
-import { formatIp, parseIp } from '../util/ip-addr.js';
+import { formatIp, parseIp, tryParseIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
 import { IkeChannelClient } from './ike-channel-client.js';
 import { type IkedControl, startIkedControl } from './iked-control.js';
@@ -76,6 +76,7 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
   const upWaiters = new Map<number, (ok: boolean, reason: string) => void>();
   let nextUp = 1;
   let timer: NodeJS.Timeout | undefined;
+  let shuttingDown = false;
   const sourceCache = new Map<string, string>();
   /** kernel work runs in order: an SA is installed before it is updated or removed */
   let kernelChain: Promise<void> = Promise.resolve();
@@ -135,6 +136,10 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
         kernelDo(`removing CHILD SA ${plan.child}`, async () => {
           await routes.remove(plan);
           await o.kernel.remove(plan);
+          // start_action = trap: the trap policy comes back, as strongSwan's trap manager.
+          const c = engine.config.connections.find((x) => x.name === plan.conn);
+          const ch = c?.children.find((x) => x.name === plan.child);
+          if (c && ch?.startAction.includes('trap') && !shuttingDown) await o.kernel.installTrap(c, ch, plan.reqid);
         });
         return;
       }
@@ -264,9 +269,13 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
   for (const c of o.config.connections) {
     for (const ch of c.children) {
       if (ch.startAction.includes('trap')) {
-        kernelDo(`trap policy ${c.name}/${ch.name}`, () =>
-          o.kernel.installTrap(c, ch, engine.reqidFor(c.name, ch.name)),
-        );
+        kernelDo(`trap policy ${c.name}/${ch.name}`, async () => {
+          await o.kernel.installTrap(c, ch, engine.reqidFor(c.name, ch.name));
+          // As strongSwan's trap policies: route the remote selectors into the TUN now, so the
+          // first packet reaches ipsecd, matches the policy and raises the ACQUIRE.
+          const remote = c.remoteAddrs.map((a) => tryParseIp(a)).find((a) => a !== undefined);
+          if (remote) await routes.addTrap(`${c.name}/${ch.name}`, parseTsList(ch.remoteTs, [remote]), remote.bytes);
+        });
       }
       if (ch.startAction.includes('start')) {
         void up(c.name, ch.name).then((r) =>
@@ -280,6 +289,7 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
     engine,
     control,
     async shutdown() {
+      shuttingDown = true;
       if (timer) clearTimeout(timer);
       engine.shutdown();
       for (const a of engine.takeActions()) act(a);
