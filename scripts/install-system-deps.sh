@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(
   iproute2 iputils-ping nftables conntrack tcpdump tshark iperf3 python3 python3-scapy python3-cryptography
-  strongswan-charon strongswan-swanctl libcharon-extra-plugins
+  strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins
   libstrongswan-standard-plugins libstrongswan-extra-plugins libssl3
 )
 missing=()

@@ -7,15 +7,18 @@
  *   ipsecd ──IKE channel──> IkeChannelClient ──> Ikev2Engine.receive ──> actions
  *   ipsecd <──PF_KEY────── IkedKernel <── install/remove/update/get-spi ─┘
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { parseTsList, tsToString } from '../config/traffic-selector.js';
+import { loadPrivateKey, type PrivateKey } from '../crypto/ike/signature-auth.js';
+import { type Cert, parseCertificate } from '../crypto/ike/x509-chain.js';
 import { NodeRng } from '../crypto/random.js';
 import { formatIdentity } from '../ike/identity.js';
 import { formatEvent, type IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
 import { algorithmsText } from '../ikev2/algorithms-text.js';
+import type { IkeCredentials } from '../ikev2/credentials.js';
 import type { IkeSa } from '../ikev2/ike-sa.js';
 import type { ChildSaPlan, Ikev2Action } from '../ikev2/ikev2-actions.js';
 import { Ikev2Engine } from '../ikev2/ikev2-engine.js';
@@ -60,6 +63,7 @@ const fromEndpoint = (e: Endpoint): { address: string; port: number } => ({
 export async function startIked(o: IkedOptions): Promise<Iked> {
   const log = o.logger;
   const engine = new Ikev2Engine(o.config, o.clock, new NodeRng(), log, {
+    credentials: loadCredentials(o.config, log),
     retransmit: {
       timeoutMs: o.config.host.retransmitTimeout * 1000,
       base: o.config.host.retransmitBase,
@@ -256,6 +260,7 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
       const r = o.reloadConfig();
       if (!r.config) return { ok: false, errors: r.errors };
       engine.loadPools(r.config);
+      engine.credentials = loadCredentials(r.config, log);
       return { ok: true, errors: [] };
     },
     monitor: (cb) => {
@@ -301,6 +306,46 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
       o.kernel.close();
     },
   };
+}
+
+/** Certificates (certs, cacerts, x509ca/, authorities) and private keys of a config. */
+export function loadCredentials(config: EspritConfig, log: Logger): IkeCredentials {
+  const certs = new Map<string, Cert>();
+  const cas: Cert[] = [];
+  const load = (path: string): Cert | undefined => {
+    const known = certs.get(path);
+    if (known) return known;
+    try {
+      const c = parseCertificate(new Uint8Array(readFileSync(path)));
+      certs.set(path, c);
+      return c;
+    } catch (e) {
+      log.log('warn', 'cfg', `${path}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    }
+  };
+  for (const c of config.connections) {
+    for (const r of [...c.local, ...c.remote]) {
+      for (const p of r.certs) load(p);
+      for (const p of r.cacerts) {
+        const ca = load(p);
+        if (ca && !cas.includes(ca)) cas.push(ca);
+      }
+    }
+  }
+  for (const p of [...config.caFiles, ...config.authorities.flatMap((a) => (a.cacert ? [a.cacert] : []))]) {
+    const ca = load(p);
+    if (ca && !cas.includes(ca)) cas.push(ca);
+  }
+  const keys: PrivateKey[] = [];
+  for (const p of config.secrets.privateKeys) {
+    try {
+      keys.push(loadPrivateKey(new Uint8Array(readFileSync(p))));
+    } catch (e) {
+      log.log('warn', 'cfg', `${p}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return { cas, certs, keys };
 }
 
 export interface ChildSaReport {

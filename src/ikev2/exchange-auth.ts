@@ -16,6 +16,15 @@ import { bytesEqual } from '../util/hex.js';
 import { formatIp } from '../util/ip-addr.js';
 import { ExchangeType, type IkePayload } from '../wire/ike/ike-types.js';
 import {
+  certPayload,
+  certreqPayload,
+  isPubkeyAuth,
+  type LocalSigner,
+  localSigner,
+  signAuthPayload,
+  verifyPeerSignature,
+} from './auth-pubkey.js';
+import {
   acceptAnswer,
   answerChild,
   chooseChild,
@@ -39,16 +48,29 @@ function idOf(p: { idType: number; data: Uint8Array }): IkeId {
   return { type: p.idType, data: p.data };
 }
 
-function authData(sa: IkeSa, psk: Uint8Array, ourSide: boolean, id: IkeId): Uint8Array {
+/** §2.15: who signs which IKE_SA_INIT message, with the other side's nonce and own SK_p. */
+function octetsOf(sa: IkeSa, ourSide: boolean, id: IkeId): Uint8Array {
   const k = sa.keysOrThrow();
   const prf = sa.suite?.prf ?? 0;
-  // §2.15: who signs which IKE_SA_INIT message, with the other side's nonce and own SK_p.
   const signerIsInitiator = ourSide === sa.initiator;
-  const octets = signerIsInitiator
+  return signerIsInitiator
     ? signedOctets(prf, sa.initRequest, sa.nonceR, k.skPi, idPayloadBody(id))
     : signedOctets(prf, sa.initResponse, sa.nonceI, k.skPr, idPayloadBody(id));
-  return pskAuthData(prf, psk, octets);
 }
+
+function authData(sa: IkeSa, psk: Uint8Array, ourSide: boolean, id: IkeId): Uint8Array {
+  return pskAuthData(sa.suite?.prf ?? 0, psk, octetsOf(sa, ourSide, id));
+}
+
+/** Our AUTH payload: PSK or signature (the signer's CERT goes before it). */
+type Credential = { psk: Uint8Array } | { signer: LocalSigner };
+
+function authPayload(sa: IkeSa, cred: Credential, id: IkeId): IkePayload {
+  if ('psk' in cred) return { kind: 'AUTH', method: AuthMethod.PSK, data: authData(sa, cred.psk, true, id) };
+  return signAuthPayload(sa, cred.signer, octetsOf(sa, true, id));
+}
+
+const SIGNATURE_METHODS: readonly number[] = [1, 9, 10, 11, 14];
 
 /** The identity we expect of the peer when looking up a PSK as initiator. */
 function expectedRemoteId(conn: ConnectionConfig, sa: IkeSa): IkeId {
@@ -72,23 +94,41 @@ export interface AuthCallbacks {
 }
 
 export function startAuth(ctx: Ikev2Context, sa: IkeSa, conn: ConnectionConfig, cb: AuthCallbacks): void {
-  if (authMethodOf(conn, 'local') !== 'psk') {
-    cb.failed(sa, `local authentication '${authMethodOf(conn, 'local')}' is not implemented yet (PSK only)`);
-    return;
-  }
+  const method = authMethodOf(conn, 'local');
   const child = conn.children.find((c) => c.name === sa.firstChild) ?? conn.children[0];
-  sa.localId = ownIdentity(conn, sa.local.address);
-  const psk = findSharedSecret(ctx.config.secrets.ike, sa.localId, expectedRemoteId(conn, sa));
-  if (!psk) {
-    cb.failed(sa, `no shared key found for '${idText(sa.localId)}' - '${idText(expectedRemoteId(conn, sa))}'`);
+  let cred: Credential;
+  if (method === 'psk') {
+    sa.localId = ownIdentity(conn, sa.local.address);
+    const found = findSharedSecret(ctx.config.secrets.ike, sa.localId, expectedRemoteId(conn, sa));
+    if (!found) {
+      cb.failed(sa, `no shared key found for '${idText(sa.localId)}' - '${idText(expectedRemoteId(conn, sa))}'`);
+      return;
+    }
+    cred = { psk: found };
+  } else if (isPubkeyAuth(method)) {
+    const signer = localSigner(ctx, conn);
+    if (typeof signer === 'string') {
+      cb.failed(sa, signer);
+      return;
+    }
+    sa.localId = signer.id;
+    cred = { signer };
+  } else {
+    cb.failed(sa, `local authentication '${method}' is not implemented yet (psk, pubkey)`);
     return;
   }
+  const psk = 'psk' in cred ? cred.psk : new Uint8Array(0);
   const build = (spiIn: number | undefined): void => {
     const localId = sa.localId as IkeId;
     const payloads: IkePayload[] = [idPayload('IDi', localId)];
+    if ('signer' in cred) payloads.push(certPayload(cred.signer));
+    if (isPubkeyAuth(authMethodOf(conn, 'remote'))) {
+      const req = certreqPayload(ctx, conn);
+      if (req) payloads.push(req);
+    }
     const rid = firstRound(conn.remote)?.id;
     if (rid !== undefined && rid !== '%any' && !rid.includes('*')) payloads.push(idPayload('IDr', parseIdentity(rid)));
-    payloads.push({ kind: 'AUTH', method: AuthMethod.PSK, data: authData(sa, psk, true, localId) });
+    payloads.push(authPayload(sa, cred, localId));
     const cp = cpRequest(conn);
     if (cp) payloads.push(cp);
     let tsi: ReturnType<typeof initiatorLocalTs> = [];
@@ -153,14 +193,24 @@ function processAuthResponse(
     );
     return;
   }
-  const rpsk = findSharedSecret(ctx.config.secrets.ike, sa.localId as IkeId, remoteId) ?? psk;
-  if (auth.method !== AuthMethod.PSK || !bytesEqual(auth.data, authData(sa, rpsk, false, remoteId))) {
-    cb.failed(
-      sa,
-      `authentication of '${formatIdentity(remoteId)}' with pre-shared key failed`,
-      'AUTHENTICATION_FAILED',
-    );
-    return;
+  if (isPubkeyAuth(authMethodOf(conn, 'remote'))) {
+    const ok = SIGNATURE_METHODS.includes(auth.method)
+      ? verifyPeerSignature(ctx, conn, p, remoteId, auth, octetsOf(sa, false, remoteId))
+      : `AUTH method ${auth.method} where a signature was expected`;
+    if (ok !== true) {
+      cb.failed(sa, `authentication of '${formatIdentity(remoteId)}' failed: ${ok}`, 'AUTHENTICATION_FAILED');
+      return;
+    }
+  } else {
+    const rpsk = findSharedSecret(ctx.config.secrets.ike, sa.localId as IkeId, remoteId) ?? psk;
+    if (auth.method !== AuthMethod.PSK || !bytesEqual(auth.data, authData(sa, rpsk, false, remoteId))) {
+      cb.failed(
+        sa,
+        `authentication of '${formatIdentity(remoteId)}' with pre-shared key failed`,
+        'AUTHENTICATION_FAILED',
+      );
+      return;
+    }
   }
   sa.remoteId = remoteId;
   const cp = first(p, 'CP');
@@ -227,7 +277,9 @@ export function processAuthRequest(
   const conn = conns.find(
     (c) =>
       remoteIdAcceptable(c, remoteId) &&
-      authMethodOf(c, 'remote') === 'psk' &&
+      (auth.method === AuthMethod.PSK
+        ? authMethodOf(c, 'remote') === 'psk'
+        : isPubkeyAuth(authMethodOf(c, 'remote'))) &&
       (!idr ||
         bytesEqual(idPayloadBody(ownIdentity(c, sa.local.address)), idPayloadBody(idOf(idr))) ||
         firstRound(c.local)?.id === undefined),
@@ -237,22 +289,52 @@ export function processAuthRequest(
     return;
   }
   sa.conn = conn;
-  const ownId = ownIdentity(conn, sa.local.address);
-  const psk = findSharedSecret(ctx.config.secrets.ike, ownId, remoteId);
-  if (!psk || auth.method !== AuthMethod.PSK || !bytesEqual(auth.data, authData(sa, psk, false, remoteId))) {
-    fail(
-      psk
-        ? `authentication of '${formatIdentity(remoteId)}' with pre-shared key failed`
-        : `no shared key for '${formatIdentity(remoteId)}'`,
-    );
-    return;
+  // Our credential first (the PSK lookup needs our identity).
+  const localMethod = authMethodOf(conn, 'local');
+  let cred: Credential;
+  let ownId: IkeId;
+  if (isPubkeyAuth(localMethod)) {
+    const signer = localSigner(ctx, conn);
+    if (typeof signer === 'string') {
+      fail(signer);
+      return;
+    }
+    cred = { signer };
+    ownId = signer.id;
+  } else {
+    ownId = ownIdentity(conn, sa.local.address);
+    const own = findSharedSecret(ctx.config.secrets.ike, ownId, remoteId);
+    if (!own) {
+      fail(`no shared key for '${formatIdentity(ownId)}' - '${formatIdentity(remoteId)}'`);
+      return;
+    }
+    cred = { psk: own };
+  }
+  if (auth.method === AuthMethod.PSK) {
+    const psk = findSharedSecret(ctx.config.secrets.ike, ownId, remoteId);
+    if (!psk || !bytesEqual(auth.data, authData(sa, psk, false, remoteId))) {
+      fail(
+        psk
+          ? `authentication of '${formatIdentity(remoteId)}' with pre-shared key failed`
+          : `no shared key for '${formatIdentity(remoteId)}'`,
+      );
+      return;
+    }
+  } else {
+    const ok = verifyPeerSignature(ctx, conn, p, remoteId, auth, octetsOf(sa, false, remoteId));
+    if (ok !== true) {
+      fail(`authentication of '${formatIdentity(remoteId)}' failed: ${ok}`);
+      return;
+    }
   }
   sa.localId = ownId;
   sa.remoteId = remoteId;
-  const out: IkePayload[] = [
-    idPayload('IDr', ownId),
-    { kind: 'AUTH', method: AuthMethod.PSK, data: authData(sa, psk, true, ownId) },
-  ];
+  const out: IkePayload[] = [idPayload('IDr', ownId)];
+  // send_cert = ifasked (default): only when the peer sent a CERTREQ (strongSwan's rule).
+  if ('signer' in cred && (conn.sendCert === 'always' || (conn.sendCert === 'ifasked' && first(p, 'CERTREQ')))) {
+    out.push(certPayload(cred.signer));
+  }
+  out.push(authPayload(sa, cred, ownId));
   established(sa);
   let remoteDynamic: Uint8Array[] = [];
   const cp = first(p, 'CP');

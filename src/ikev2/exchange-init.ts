@@ -8,11 +8,13 @@
 import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
 import { deriveIkeSaKeys, deriveSkeyseed, type IkeSuite } from '../crypto/ike/ike-keymat.js';
 import { createKeyExchange } from '../crypto/ike/key-exchange.js';
+import { encodeSignatureHashAlgorithms, parseSignatureHashAlgorithms } from '../crypto/ike/signature-auth.js';
 import { buildNatd, judgeNatd } from '../ike/natd.js';
 import { type SelectedProposal, selectProposal } from '../ike/proposal-select.js';
 import { CryptoError } from '../util/errors.js';
 import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
+import { certreqPayload, isPubkeyAuth } from './auth-pubkey.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { Notify, notifyText } from './ikev2-numbers.js';
@@ -72,6 +74,20 @@ function deriveKeys(sa: IkeSa, sel: SelectedProposal, gir: Uint8Array): void {
   sa.keys = deriveIkeSaKeys(sa.suite, skeyseed, sa.nonceI, sa.nonceR, sa.spiI, sa.spiR);
 }
 
+/** RFC 7427 §4: announce SHA2-256/384/512 when a connection authenticates with signatures. */
+function usesPubkey(c: ConnectionConfig): boolean {
+  return [...c.local, ...c.remote].some((r) => isPubkeyAuth(r.auth));
+}
+
+function sigHashNotify(): IkePayload {
+  return notify(Notify.SIGNATURE_HASH_ALGORITHMS, encodeSignatureHashAlgorithms([2, 3, 4]));
+}
+
+function peerSigHashes(p: IkePayload[]): number[] {
+  const n = notifies(p, Notify.SIGNATURE_HASH_ALGORITHMS)[0];
+  return n ? parseSignatureHashAlgorithms(n.data) : [];
+}
+
 // ---------------------------------------------------------------- initiator
 
 /** Build (or rebuild after COOKIE / INVALID_KE_PAYLOAD) and send the IKE_SA_INIT request. */
@@ -96,6 +112,7 @@ export function sendInitRequest(
     { kind: 'No', nonce: sa.nonceI },
     ...natdPayloads(ctx, sa, 0n, conn.encap),
   );
+  if (usesPubkey(conn)) payloads.push(sigHashNotify());
   sa.initRequest = encodeIkeMessage(
     { spiI: sa.spiI, spiR: 0n, exchangeType: ExchangeType.IKE_SA_INIT, flags: HeaderFlag.INITIATOR, messageId: 0 },
     payloads,
@@ -157,6 +174,7 @@ export function processInitResponse(
   }
   sa.spiR = msg.header.spiR;
   sa.nonceR = no.nonce;
+  sa.peerSigHashes = peerSigHashes(p);
   sa.initResponse = bytes;
   deriveKeys(sa, sel.selected, gir);
   applyNatd(ctx, sa, msg.header.spiR, p);
@@ -233,6 +251,7 @@ export function processInitRequest(
   }
   sa.conn = conn;
   sa.nonceI = no.nonce;
+  sa.peerSigHashes = peerSigHashes(p);
   sa.nonceR = new Uint8Array(NONCE_LENGTH);
   ctx.rng.fill(sa.nonceR);
   sa.initRequest = bytes;
@@ -246,6 +265,11 @@ export function processInitRequest(
   if (all(p, 'N').some((n) => n.notifyType === Notify.NAT_DETECTION_SOURCE_IP)) {
     out.push(...natdPayloads(ctx, sa, sa.spiR, conn.encap));
   }
+  if (conns.some(usesPubkey)) out.push(sigHashNotify());
+  // §3.7: ask for the initiator's certificate (strongSwan's send_cert = ifasked needs it).
+  const pk = conns.find((c) => isPubkeyAuth(c.remote[0]?.auth));
+  const req = pk ? certreqPayload(ctx, pk) : undefined;
+  if (req) out.splice(3, 0, req);
   sa.initResponse = encodeIkeMessage(
     { spiI: sa.spiI, spiR: sa.spiR, exchangeType: ExchangeType.IKE_SA_INIT, flags: HeaderFlag.RESPONSE, messageId: 0 },
     out,

@@ -94,6 +94,8 @@ export class IkeSa {
   keGroup: number | undefined;
   /** CHILD SA config to create in IKE_AUTH (initiator) */
   firstChild: string | undefined;
+  /** RFC 7427 §4: hash algorithms the peer announced in SIGNATURE_HASH_ALGORITHMS */
+  peerSigHashes: number[] = [];
   /** reason recorded when the SA goes down */
   downReason = '';
 

@@ -10,6 +10,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import type { IkePayload } from '../wire/ike/ike-types.js';
+import type { IkeCredentials } from './credentials.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Ikev2Action } from './ikev2-actions.js';
 
@@ -19,6 +20,7 @@ export interface Ikev2Context {
   readonly rng: Rng;
   readonly logger: Logger;
   readonly pools: ReadonlyMap<string, AddressPool>;
+  readonly credentials: IkeCredentials;
   emit(action: Ikev2Action): void;
   event(e: IkeEvent): void;
   /** Queue a request on `sa` (sent when the window is free), handling its response. */

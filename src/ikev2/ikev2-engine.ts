@@ -21,6 +21,7 @@ import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
 import { summarizeIke } from '../wire/ike/ike-summary.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
 import { releaseLeases } from './config-payload.js';
+import { type IkeCredentials, NO_CREDENTIALS } from './credentials.js';
 import { type AuthCallbacks, processAuthRequest, startAuth } from './exchange-auth.js';
 import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
 import { deleteIke, processInformationalRequest } from './exchange-info.js';
@@ -41,6 +42,8 @@ export interface EngineOptions {
   halfOpenPerSource?: number;
   /** first reqid of CHILD SAs (the daemon's PF_KEY side owns 0x2000..0x3fff, docs/pfkey.md) */
   reqidBase?: number;
+  /** certificates and keys for public-key authentication */
+  credentials?: IkeCredentials;
 }
 
 /** Counted reasons a datagram was dropped (STYLE.md §3.5). */
@@ -60,6 +63,7 @@ const spiKey = (spi: bigint): string => spi.toString(16);
 
 export class Ikev2Engine implements Ikev2Context {
   readonly pools = new Map<string, AddressPool>();
+  credentials: IkeCredentials;
   readonly drops = new Map<DropReason, number>();
   private readonly sas = new Map<string, IkeSa>();
   /** responder IKE_SA_INIT responses by initiator SPI and source, for retransmitted requests */
@@ -83,6 +87,7 @@ export class Ikev2Engine implements Ikev2Context {
     this.retransmit = opts.retransmit ?? DEFAULT_RETRANSMIT;
     this.halfOpenTimeoutMs = opts.halfOpenTimeoutMs ?? 30_000;
     this.nextReqid = opts.reqidBase ?? 0x2000;
+    this.credentials = opts.credentials ?? NO_CREDENTIALS;
     this.cookies = new CookieGuard(rng, clock.now(), {
       cookieThreshold: opts.cookieThreshold ?? 10,
       perSourceLimit: opts.halfOpenPerSource ?? 5,

@@ -29,6 +29,7 @@ export const Notify = {
   REKEY_SA: 16393,
   ESP_TFC_PADDING_NOT_SUPPORTED: 16394,
   NON_FIRST_FRAGMENTS_ALSO: 16395,
+  SIGNATURE_HASH_ALGORITHMS: 16431,
 } as const;
 
 /** §3.10.1: types below 16384 are errors. */

@@ -459,6 +459,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
     file,
     connections: [],
     secrets: { ike: [], eap: [], xauth: [], privateKeys: [] },
+    caFiles: [],
     pools: [],
     authorities: [],
     host: defaultHost(),
@@ -591,6 +592,8 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
       if (!config.secrets.privateKeys.includes(abs)) config.secrets.privateKeys.push(abs);
     }
   }
+  // ... and every CA certificate in x509ca/ (trust anchors for certificate authentication).
+  for (const f of fs.listDir(fs.resolve(dir, 'x509ca'))) config.caFiles.push(fs.resolve(fs.resolve(dir, 'x509ca'), f));
   // Cross references: pools named by connections exist.
   for (const c of config.connections) {
     for (const p of c.pools)

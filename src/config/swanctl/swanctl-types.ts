@@ -14,6 +14,8 @@ export interface EspritConfig {
   secrets: SecretsConfig;
   pools: PoolConfig[];
   authorities: AuthorityConfig[];
+  /** every CA certificate swanctl would load: the files in x509ca/ beside the config */
+  caFiles: string[];
   host: HostSettings;
 }
 

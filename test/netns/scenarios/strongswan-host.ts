@@ -5,9 +5,9 @@
  * swanctl.conf text a test gives.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CharonInstance, type CharonRole } from '../../../bench/tunnel/strongswan.js';
-import type { ExecResult, Lab } from '../harness.js';
+import { type ExecResult, type Lab, run } from '../harness.js';
 
 const STRONGSWAN_CONF = `charon {
   load_modular = no
@@ -49,15 +49,38 @@ export class StrongSwanHost {
   ) {}
 
   /** Start charon in `role` (client or gw) and load `swanctl` (swanctl.conf text). */
-  static async start(lab: Lab, role: CharonRole, swanctl: string): Promise<StrongSwanHost> {
+  static async start(
+    lab: Lab,
+    role: CharonRole,
+    swanctl: string,
+    files: Record<string, string | Uint8Array> = {},
+  ): Promise<StrongSwanHost> {
     const dir = mkdtempSync(join(lab.tmp, `sswan-${role}-`));
     mkdirSync(join(dir, role));
     writeFileSync(join(dir, role, 'strongswan.conf'), STRONGSWAN_CONF);
     const conf = join(dir, role, 'swanctl.conf');
     writeFileSync(conf, swanctl);
+    for (const [name, data] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, role, name)), { recursive: true });
+      writeFileSync(join(dir, role, name), data);
+    }
     const charon = await CharonInstance.start(lab, role, dir);
     const h = new StrongSwanHost(charon, conf);
-    const r = await charon.swanctl('--load-all', ['--file', conf]);
+    // SWANCTL_DIR: x509/, x509ca/, private/ are looked up beside this swanctl.conf
+    const r = await run(
+      [
+        'env',
+        `STRONGSWAN_CONF=${charon.conf}`,
+        `SWANCTL_DIR=${join(dir, role)}`,
+        'swanctl',
+        '--load-all',
+        '--file',
+        conf,
+        '--uri',
+        charon.uri,
+      ],
+      { allowFail: true },
+    );
     if (r.code !== 0) throw new Error(`swanctl --load-all: ${r.stderr}${r.stdout}`);
     return h;
   }

@@ -1,0 +1,18 @@
+/**
+ * Certificates and private keys for public-key authentication (RFC 7296 §2.15, §3.6-§3.8),
+ * loaded by the daemon from the swanctl directories and handed to the engine: the engine
+ * itself reads no files.
+ */
+import type { PrivateKey } from '../crypto/ike/signature-auth.js';
+import type { Cert } from '../crypto/ike/x509-chain.js';
+
+export interface IkeCredentials {
+  /** trust anchors: x509ca/, cacerts, authorities */
+  cas: Cert[];
+  /** certificates named by `certs` (and their chains), by absolute path */
+  certs: Map<string, Cert>;
+  /** private keys from private/, rsa/, ecdsa/, pkcs8/ */
+  keys: PrivateKey[];
+}
+
+export const NO_CREDENTIALS: IkeCredentials = { cas: [], certs: new Map(), keys: [] };
