@@ -259,8 +259,11 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
     reload: () => {
       const r = o.reloadConfig();
       if (!r.config) return { ok: false, errors: r.errors };
-      engine.loadPools(r.config);
       engine.credentials = loadCredentials(r.config, log);
+      const dropped = engine.reload(r.config);
+      if (dropped.length > 0)
+        log.log('info', 'cfg', `reload: deleting IKE SAs of changed connections: ${dropped.join(', ')}`);
+      run();
       return { ok: true, errors: [] };
     },
     monitor: (cb) => {

@@ -23,3 +23,24 @@ export function createStderrLogger(
     },
   };
 }
+
+/**
+ * Per-subsystem minimum levels (`esprit { log { ike = debug, default = info } }`): a line is
+ * written when its level reaches the subsystem's level, else `default`, else `fallback`.
+ */
+export function createSubsystemLogger(
+  fallback: Level,
+  levels: Readonly<Record<string, string>>,
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
+  const floor = (sub: Subsystem): number => {
+    const l = levels[sub] ?? levels.default ?? fallback;
+    return LOG_LEVELS.indexOf(isLogLevel(l) ? l : fallback);
+  };
+  return {
+    log(level: Level, sub: Subsystem, msg: string): void {
+      if (LOG_LEVELS.indexOf(level) < floor(sub)) return;
+      write(`${new Date().toISOString()} ${level} [${sub}] ${msg}\n`);
+    },
+  };
+}

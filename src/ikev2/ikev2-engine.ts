@@ -18,7 +18,6 @@ import type { Logger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import { decodeIkeMessage } from '../wire/ike/ike-decode.js';
 import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
-import { summarizeIke } from '../wire/ike/ike-summary.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
 import { releaseLeases } from './config-payload.js';
 import { type IkeCredentials, NO_CREDENTIALS } from './credentials.js';
@@ -30,6 +29,7 @@ import { IkeSa } from './ike-sa.js';
 import type { Ikev2Action } from './ikev2-actions.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { Notify } from './ikev2-numbers.js';
+import { exchangeName, logMessage, logSent } from './message-log.js';
 import { notify } from './payload-find.js';
 import { candidateConns } from './peer-match.js';
 import { openMessage, sealMessage } from './sk-message.js';
@@ -94,6 +94,34 @@ export class Ikev2Engine implements Ikev2Context {
       secretLifetimeMs: 120_000,
     });
     this.loadPools(config);
+  }
+
+  /**
+   * `esprit reload`: the new configuration takes effect for new negotiations; IKE SAs whose
+   * connection is unchanged keep running (bound to the new object), those whose connection
+   * changed or disappeared are deleted (Delete exchange). Returns the names deleted.
+   */
+  reload(config: EspritConfig): string[] {
+    const same = (a: unknown, b: unknown): boolean =>
+      JSON.stringify(a, (k, v: unknown) => (k === 'pos' ? undefined : v instanceof Uint8Array ? [...v] : v)) ===
+      JSON.stringify(b, (k, v: unknown) => (k === 'pos' ? undefined : v instanceof Uint8Array ? [...v] : v));
+    const dropped: string[] = [];
+    for (const sa of [...this.sas.values()]) {
+      const old = sa.conn;
+      if (!old) continue;
+      const next = config.connections.find((c) => c.name === old.name);
+      if (next && same(old, next)) {
+        sa.conn = next;
+        continue;
+      }
+      dropped.push(old.name);
+      if (sa.lifecycle.state === 'established') {
+        sa.lifecycle.transition('deleting', 'reload', this.clock.now());
+        deleteIke(this, sa, 'connection changed by reload');
+      } else this.destroy(sa, 'connection changed by reload');
+    }
+    this.loadPools(config);
+    return dropped;
   }
 
   /** Pools keep their leases across a reload when their range did not change. */
@@ -668,26 +696,8 @@ export class Ikev2Engine implements Ikev2Context {
     this.drop('unsupported-exchange', `exchange ${exchange}`);
     respond([notify(Notify.INVALID_SYNTAX)]);
   }
-
-  // ------------------------------------------------------------ logging
-
   private logOut(sa: IkeSa, exchange: number, response: boolean, mid: number, payloads: IkePayload[]): void {
-    const flags = (sa.initiator ? HeaderFlag.INITIATOR : 0) | (response ? HeaderFlag.RESPONSE : 0);
-    const text = summarizeIke(
-      {
-        spiI: sa.spiI,
-        spiR: sa.spiR,
-        nextPayload: 46,
-        majorVersion: 2,
-        minorVersion: 0,
-        exchangeType: exchange,
-        flags,
-        messageId: mid,
-        length: 0,
-      },
-      payloads,
-    );
-    this.logger.log('info', 'ike', `${sa.name}[#${sa.id}] generating ${text}`);
+    logSent(this.logger, sa, exchange, response, mid, payloads);
   }
 
   private logSummary(
@@ -697,21 +707,8 @@ export class Ikev2Engine implements Ikev2Context {
     payloads: IkePayload[] | undefined,
     msg?: IkeMessage,
   ): void {
-    let text: string;
-    if (msg && payloads) text = summarizeIke(msg.header, payloads);
-    else {
-      try {
-        const m = decodeIkeMessage(bytes);
-        text = summarizeIke(m.header, m.payloads);
-      } catch {
-        text = `${bytes.length} bytes`;
-      }
-    }
-    const verb = dir === 'sending' ? 'generating' : 'parsed';
-    this.logger.log('info', 'ike', `${sa.name}[#${sa.id}] ${verb} ${text}`);
+    logMessage(this.logger, sa, dir, bytes, payloads, msg);
   }
 }
 
-export function exchangeName(t: number): string {
-  return Object.entries(ExchangeType).find(([, v]) => v === t)?.[0] ?? `EXCHANGE_${t}`;
-}
+export { exchangeName };

@@ -376,3 +376,21 @@ test('garbage and forged messages change nothing: malformed bytes, a bad ICV on 
   p.deliver(d);
   assert.equal(p.r.engine.list().length, 0);
 });
+
+test('reload: an unchanged connection keeps its IKE SA, a changed one is deleted with a Delete exchange', () => {
+  const p = pair();
+  p.initiate('home');
+  p.flush();
+  const [sr] = p.r.engine.list();
+  assert.ok(sr);
+  assert.deepEqual(p.r.engine.reload(configFromText(GW())), [], 'same text: nothing dropped');
+  assert.equal(p.r.engine.list().length, 1);
+  assert.notEqual(sr.conn, undefined);
+  const dropped = p.r.engine.reload(configFromText(GW({ ts: '10.99.6.0/24' })));
+  assert.deepEqual(dropped, ['rw']);
+  p.run('r');
+  assert.equal(p.log('r', 'generating').at(-1), 'INFORMATIONAL request 0 [ D ]');
+  p.flush();
+  assert.equal(p.r.engine.list().length, 0);
+  assert.equal(p.i.engine.list().length, 0, 'the peer deleted its side too');
+});

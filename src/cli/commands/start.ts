@@ -12,7 +12,7 @@ import { startIked } from '../../daemon/iked.js';
 import { connectIkedKernel } from '../../daemon/iked-kernel.js';
 import { startIpsecd } from '../../daemon/ipsecd.js';
 import { parseListenSpec } from '../../daemon/listen-spec.js';
-import { createStderrLogger, isLogLevel } from '../../daemon/stderr-logger.js';
+import { createSubsystemLogger, isLogLevel } from '../../daemon/stderr-logger.js';
 import { systemClock } from '../../daemon/system-clock.js';
 import type { SadChange } from '../../dataplane/key-hooks.js';
 import type { ListenerSpec } from '../../dataplane/listener.js';
@@ -37,6 +37,8 @@ interface Args {
   config: string;
   runDir: string;
   level: Level;
+  /** --log-level was given: it overrides the config's log section */
+  levelGiven: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args | { error: string } {
@@ -44,6 +46,7 @@ function parseArgs(argv: readonly string[]): Args | { error: string } {
   if ('error' in rd) return rd;
   let config: string | undefined;
   let level: Level = 'info';
+  let levelGiven = false;
   for (let i = 0; i < rd.rest.length; i++) {
     const a = rd.rest[i];
     if (a === '--config') config = rd.rest[++i];
@@ -51,10 +54,11 @@ function parseArgs(argv: readonly string[]): Args | { error: string } {
       const v = rd.rest[++i] ?? '';
       if (!isLogLevel(v)) return { error: '--log-level must be debug, info, warn or error' };
       level = v;
+      levelGiven = true;
     } else return { error: `unknown option ${JSON.stringify(a)}` };
   }
   if (!config) return { error: '--config FILE is required' };
-  return { config, runDir: rd.dir ?? DEFAULT_RUN_DIR, level };
+  return { config, runDir: rd.dir ?? DEFAULT_RUN_DIR, level, levelGiven };
 }
 
 export async function run(argv: string[], name = 'start'): Promise<number> {
@@ -74,7 +78,8 @@ export async function run(argv: string[], name = 'start'): Promise<number> {
     return 1;
   }
   const config = loaded.config;
-  const logger = createStderrLogger(a.level);
+  // --log-level is the floor; esprit { log { <subsystem> = level } } refines it per subsystem.
+  const logger = createSubsystemLogger(a.level, a.levelGiven ? {} : config.host.logLevels);
   const paths = runDirPaths(a.runDir);
   const ikedSocket = `${a.runDir}/iked.sock`;
   let ipsecd: Awaited<ReturnType<typeof startIpsecd>> | undefined;
