@@ -394,3 +394,21 @@ test('reload: an unchanged connection keeps its IKE SA, a changed one is deleted
   assert.equal(p.r.engine.list().length, 0);
   assert.equal(p.i.engine.list().length, 0, 'the peer deleted its side too');
 });
+
+test('INTERNAL_ADDRESS_FAILURE: an exhausted pool answers the CP request with the notify and no CHILD SA', () => {
+  const p = pair(GW({ pool: '10.99.100.7-10.99.100.7' }));
+  p.initiate('home');
+  p.flush();
+  assert.deepEqual(p.i.vips.map(formatIp), ['10.99.100.7']);
+  // The client forgets its IKE SA (a crash) and connects again: its first lease is still
+  // online on the gateway, the pool has nothing else.
+  const [old] = p.i.engine.list();
+  assert.ok(old);
+  p.i.engine.destroy(old, 'test');
+  p.run('i');
+  p.initiate('home', undefined, 2);
+  p.flush();
+  assert.equal(p.log('r', 'generating').at(-1), 'IKE_AUTH response 1 [ IDr AUTH N(INT_ADDR_FAIL) ]');
+  assert.deepEqual(p.i.results.at(-1), { requestId: 2, ok: false, reason: 'INTERNAL_ADDRESS_FAILURE from 10.99.2.2' });
+  assert.equal(p.r.installed.length, 1, 'only the first CHILD SA');
+});
