@@ -149,6 +149,32 @@ export async function responderHeapPerSa(n: number): Promise<number> {
   gc?.();
   const bytes = (process.memoryUsage().heapUsed - heap0) / n;
   if (resp.list().length !== n) throw new Error('responder lost SAs');
+  if (process.env.ESPRIT_HEAP_EXPERIMENT) {
+    const measure = (label: string, strip: (sa: ReturnType<Ikev2Engine['list']>[number]) => void): void => {
+      const h0 = process.memoryUsage().heapUsed;
+      for (const sa of resp.list()) strip(sa);
+      gc?.();
+      gc?.();
+      console.error(`${label}: ${((h0 - process.memoryUsage().heapUsed) / n).toFixed(0)} B/SA`);
+    };
+    measure('cached response', (sa) => {
+      (sa.window as unknown as { cachedResponse: unknown }).cachedResponse = undefined;
+    });
+    measure('children', (sa) => {
+      sa.children = [];
+    });
+    measure('keys/nonces/proposal', (sa) => {
+      sa.keys = undefined;
+      sa.nonceI = new Uint8Array(0);
+      sa.nonceR = new Uint8Array(0);
+      sa.proposal = undefined;
+      sa.suite = undefined;
+    });
+    measure('ids', (sa) => {
+      sa.localId = undefined;
+      sa.remoteId = undefined;
+    });
+  }
   return bytes;
 }
 

@@ -35,7 +35,10 @@ export function tsToPayload(ts: TrafficSelector): IkeTs {
   };
 }
 
-/** Selectors of a type we do not know (§3.13.1) are skipped, as strongSwan does. */
+/**
+ * Selectors of a type we do not know (§3.13.1) are skipped, as strongSwan does. Addresses are
+ * copied: views would keep the whole decrypted message alive as long as the CHILD SA.
+ */
 export function tsFromPayload(list: IkeTs[]): TrafficSelector[] {
   const out: TrafficSelector[] = [];
   for (const t of list) {
@@ -45,8 +48,8 @@ export function tsFromPayload(list: IkeTs[]): TrafficSelector[] {
         protocol: t.ipProtocol,
         startPort: t.startPort,
         endPort: t.endPort,
-        startAddr: t.startAddr,
-        endAddr: t.endAddr,
+        startAddr: t.startAddr.slice(),
+        endAddr: t.endAddr.slice(),
       });
     else if (t.tsType === TsType.TS_IPV6_ADDR_RANGE && t.startAddr.length === 16)
       out.push({
@@ -54,8 +57,8 @@ export function tsFromPayload(list: IkeTs[]): TrafficSelector[] {
         protocol: t.ipProtocol,
         startPort: t.startPort,
         endPort: t.endPort,
-        startAddr: t.startAddr,
-        endAddr: t.endAddr,
+        startAddr: t.startAddr.slice(),
+        endAddr: t.endAddr.slice(),
       });
   }
   return out;

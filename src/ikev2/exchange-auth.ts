@@ -45,7 +45,7 @@ function idPayload(kind: 'IDi' | 'IDr', id: IkeId): IkePayload {
 }
 
 function idOf(p: { idType: number; data: Uint8Array }): IkeId {
-  return { type: p.idType, data: p.data };
+  return { type: p.idType, data: p.data.slice() };
 }
 
 /** §2.15: who signs which IKE_SA_INIT message, with the other side's nonce and own SK_p. */

@@ -173,7 +173,7 @@ export function processInitResponse(
     return { kind: 'failed', reason: e instanceof CryptoError ? e.message : 'bad KE payload' };
   }
   sa.spiR = msg.header.spiR;
-  sa.nonceR = no.nonce;
+  sa.nonceR = no.nonce.slice();
   sa.peerSigHashes = peerSigHashes(p);
   sa.initResponse = bytes;
   deriveKeys(sa, sel.selected, gir);
@@ -250,7 +250,7 @@ export function processInitRequest(
     return { kind: 'reply', bytes: errorResponse(msg, notify(Notify.INVALID_SYNTAX)) };
   }
   sa.conn = conn;
-  sa.nonceI = no.nonce;
+  sa.nonceI = no.nonce.slice();
   sa.peerSigHashes = peerSigHashes(p);
   sa.nonceR = new Uint8Array(NONCE_LENGTH);
   ctx.rng.fill(sa.nonceR);

@@ -42,7 +42,8 @@ export function payloadToReceived(proposals: IkeProposal[]): ReceivedProposal[] 
   return proposals.map((p) => ({
     proposalNumber: p.number,
     protocolId: p.protocolId,
-    spi: p.spi,
+    // a copy: a view would keep the whole received message alive with the SA
+    spi: p.spi.slice(),
     transforms: p.transforms.map((t) =>
       t.keyLength === undefined ? { type: t.type, id: t.id } : { type: t.type, id: t.id, keyLength: t.keyLength },
     ),

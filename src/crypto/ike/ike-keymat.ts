@@ -77,7 +77,7 @@ export function deriveIkeSaKeys(
   const km = prfPlus(suite.prf, skeyseed, concat(ni, nr, spiBytes(spiI), spiBytes(spiR)), p * 3 + a * 2 + e * 2);
   let o = 0;
   const take = (n: number): Uint8Array => {
-    const s = km.slice(o, o + n);
+    const s = km.subarray(o, o + n);
     o += n;
     return s;
   };
@@ -97,9 +97,9 @@ export function deriveChildKeys(
   const seed = gir ? concat(gir, ni, nr) : concat(ni, nr);
   const km = prfPlus(prfId, skD, seed, 2 * (e + a));
   return {
-    encrI: km.slice(0, e),
-    integI: km.slice(e, e + a),
-    encrR: km.slice(e + a, 2 * e + a),
-    integR: km.slice(2 * e + a, 2 * (e + a)),
+    encrI: km.subarray(0, e),
+    integI: km.subarray(e, e + a),
+    encrR: km.subarray(e + a, 2 * e + a),
+    integR: km.subarray(2 * e + a, 2 * (e + a)),
   };
 }
