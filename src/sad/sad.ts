@@ -18,6 +18,7 @@ import { PfkeyError } from '../util/errors.js';
 import { bytesEqual } from '../util/hex.js';
 import type { IpAddr } from '../util/ip-addr.js';
 import type { Rng } from '../util/rng.js';
+import { DeadlineHeap } from './deadline-heap.js';
 import { Errno } from './errno.js';
 import type { Encapsulation, Mode, SaConfig } from './sa-config.js';
 import {
@@ -206,6 +207,7 @@ export class Sad {
   private readonly larvalTimeoutMs: number;
   /** every live entry, in creation order */
   private readonly all = new Map<number, Impl>();
+  private readonly deadlines = new DeadlineHeap();
   private readonly bySpi = new Map<number, Impl[]>();
   /** src+dst -> entries, for outbound selection */
   private readonly byPair = new Map<string, Impl[]>();
@@ -346,6 +348,7 @@ export class Sad {
       e.current = newCurrent(this.clock.now());
       e.softExpired = false;
       this.linkPair(e);
+      this.touch(e);
       return e;
     }
     if (p.cfg) {
@@ -359,6 +362,7 @@ export class Sad {
     }
     if (p.lifetime) e.lifetime = p.lifetime;
     if (p.flags !== undefined) e.flags = p.flags;
+    this.touch(e);
     return e;
   }
 
@@ -430,7 +434,9 @@ export class Sad {
   recordUse(entry: SaEntry, bytes: number | bigint, packets: number | bigint, nowMs: number): readonly SadEvent[] {
     const e = entry as Impl;
     if (!e.live || !usable(e)) return EMPTY;
+    const firstUse = e.current.firstUseMs === undefined;
     recordTraffic(e.current, bytes, packets, nowMs);
+    if (firstUse) this.touch(e);
     const hard = counterReached(e.lifetime.hard, e.current);
     if (hard) {
       this.kill(e);
@@ -474,30 +480,32 @@ export class Sad {
 
   /** When tick next has work to do (ms), or undefined when no SA has a pending time limit. */
   nextDeadline(): number | undefined {
-    let best: number | undefined;
-    const take = (t: number | undefined) => {
-      if (t !== undefined && (best === undefined || t < best)) best = t;
-    };
-    for (const e of this.all.values()) {
-      if (e.state === 'larval') {
-        take(e.current.addtimeMs + this.larvalTimeoutMs);
-        continue;
-      }
-      take(timeDeadline(e.lifetime.hard, e.current)?.atMs);
-      if (!e.softExpired) take(timeDeadline(e.lifetime.soft, e.current)?.atMs);
+    // Lazy deletion: a top whose SA is gone or whose deadline moved is stale.
+    for (let top = this.deadlines.peek(); top; top = this.deadlines.peek()) {
+      const e = this.all.get(top.id);
+      if (e && this.entryDeadline(e) === top.at) return top.at;
+      this.deadlines.pop();
+    }
+    return undefined;
+  }
+
+  /** The earliest time limit of one SA (larval timeout, hard, soft unless reported). */
+  private entryDeadline(e: Impl): number | undefined {
+    if (e.state === 'larval') return e.current.addtimeMs + this.larvalTimeoutMs;
+    let best = timeDeadline(e.lifetime.hard, e.current)?.atMs;
+    if (!e.softExpired) {
+      const soft = timeDeadline(e.lifetime.soft, e.current)?.atMs;
+      if (soft !== undefined && (best === undefined || soft < best)) best = soft;
     }
     return best;
   }
 
-  /**
-   * NAT mapping change (RFC 3947 §7 / RFC 7296 §2.23): an authenticated packet on the inbound,
-   * UDP-encapsulated SA `entry` came from `to` instead of the recorded peer endpoint. Call it
-   * only after the packet passed ICV and replay checks. Moves the SA's source and NAT-T sport,
-   * then moves every outbound SA that is the reverse of the old path (src = entry.dst,
-   * dst = old peer address, NAT-T sport = entry's dport, dport = old peer port) to the new
-   * peer endpoint. Returns undefined when nothing changed. Throws EINVAL for a larval or
-   * unencapsulated SA or a family change.
-   */
+  /** An SA's deadline may have changed: remember the new one (the old entry goes stale). */
+  private touch(e: Impl): void {
+    const at = this.entryDeadline(e);
+    if (at !== undefined) this.deadlines.push({ at, id: e.id });
+  }
+
   updateMapping(entry: SaEntry, to: Endpoint, nowMs: number): MappingChange | undefined {
     const e = entry as Impl;
     if (!e.live || !usable(e)) inval('mapping change on a larval or dead SA');
@@ -559,6 +567,7 @@ export class Sad {
   private softExpire(e: Impl, reason: ExpireReason): SadEvent {
     e.softExpired = true;
     e.state = 'dying';
+    this.touch(e);
     return { kind: 'expire', which: 'soft', reason, entry: e };
   }
 
@@ -617,6 +626,7 @@ export class Sad {
     if (l) l.push(e);
     else this.bySpi.set(e.spi, [e]);
     this.linkPair(e);
+    this.touch(e);
   }
 
   private linkPair(e: Impl): void {
