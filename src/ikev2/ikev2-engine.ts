@@ -21,9 +21,11 @@ import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
 import { releaseLeases } from './config-payload.js';
 import { type IkeCredentials, NO_CREDENTIALS } from './credentials.js';
+import { reloadEngine, shutdownEngine, terminateConn } from './engine-admin.js';
+import { engineNextDeadline, engineTick } from './engine-timers.js';
 import { type AuthCallbacks, processAuthRequest, startAuth } from './exchange-auth.js';
 import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
-import { deleteIke, processInformationalRequest } from './exchange-info.js';
+import { processInformationalRequest } from './exchange-info.js';
 import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
 import { IkeSa } from './ike-sa.js';
 import type { Ikev2Action } from './ikev2-actions.js';
@@ -96,32 +98,9 @@ export class Ikev2Engine implements Ikev2Context {
     this.loadPools(config);
   }
 
-  /**
-   * `esprit reload`: the new configuration takes effect for new negotiations; IKE SAs whose
-   * connection is unchanged keep running (bound to the new object), those whose connection
-   * changed or disappeared are deleted (Delete exchange). Returns the names deleted.
-   */
+  /** `esprit reload` (engine-admin.ts): unchanged connections keep their IKE SAs. */
   reload(config: EspritConfig): string[] {
-    const same = (a: unknown, b: unknown): boolean =>
-      JSON.stringify(a, (k, v: unknown) => (k === 'pos' ? undefined : v instanceof Uint8Array ? [...v] : v)) ===
-      JSON.stringify(b, (k, v: unknown) => (k === 'pos' ? undefined : v instanceof Uint8Array ? [...v] : v));
-    const dropped: string[] = [];
-    for (const sa of [...this.sas.values()]) {
-      const old = sa.conn;
-      if (!old) continue;
-      const next = config.connections.find((c) => c.name === old.name);
-      if (next && same(old, next)) {
-        sa.conn = next;
-        continue;
-      }
-      dropped.push(old.name);
-      if (sa.lifecycle.state === 'established') {
-        sa.lifecycle.transition('deleting', 'reload', this.clock.now());
-        deleteIke(this, sa, 'connection changed by reload');
-      } else this.destroy(sa, 'connection changed by reload');
-    }
-    this.loadPools(config);
-    return dropped;
+    return reloadEngine(this, config);
   }
 
   /** Pools keep their leases across a reload when their range did not change. */
@@ -311,30 +290,12 @@ export class Ikev2Engine implements Ikev2Context {
 
   /** Tear down every IKE SA of a connection (Delete exchange), as `esprit down` does. */
   terminate(connName: string): number {
-    let n = 0;
-    for (const sa of [...this.sas.values()]) {
-      if (sa.conn?.name !== connName) continue;
-      n++;
-      if (sa.lifecycle.state === 'established') {
-        sa.lifecycle.transition('deleting', 'terminate', this.clock.now());
-        deleteIke(this, sa, 'terminated locally');
-      } else this.destroy(sa, 'terminated locally');
-    }
-    return n;
+    return terminateConn(this, connName);
   }
 
   /** SIGTERM: send one Delete per established IKE SA without waiting, then destroy all. */
   shutdown(): void {
-    for (const sa of [...this.sas.values()]) {
-      if (sa.lifecycle.state === 'established' && sa.keys) {
-        const mid = sa.window.canSend() ? sa.window.beginRequest() : (sa.pending?.messageId ?? 0) + 1;
-        const payloads: IkePayload[] = [{ kind: 'D', protocolId: 1, spiSize: 0, spis: [] }];
-        const bytes = sealMessage(sa, ExchangeType.INFORMATIONAL, false, mid, payloads, this.rng);
-        this.logOut(sa, ExchangeType.INFORMATIONAL, false, mid, payloads);
-        this.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes });
-      }
-      this.destroy(sa, 'daemon shutting down');
-    }
+    shutdownEngine(this);
   }
 
   /** A NAT mapping change ipsecd saw on ESP (SADB_X_NAT_T_NEW_MAPPING): move the IKE SA too. */
@@ -351,49 +312,11 @@ export class Ikev2Engine implements Ikev2Context {
   // ------------------------------------------------------------ timers
 
   nextDeadline(): number | undefined {
-    let d: number | undefined;
-    for (const sa of this.sas.values()) {
-      const t =
-        sa.pending?.deadline ??
-        (sa.lifecycle.state === 'created' ? sa.lastInbound + this.halfOpenTimeoutMs : undefined);
-      if (t !== undefined && (d === undefined || t < d)) d = t;
-    }
-    return d;
+    return engineNextDeadline(this.list(), this.halfOpenTimeoutMs);
   }
 
   tick(): void {
-    const now = this.clock.now();
-    for (const sa of [...this.sas.values()]) {
-      if (sa.lifecycle.state === 'created' && now >= sa.lastInbound + this.halfOpenTimeoutMs && !sa.initiator) {
-        this.destroy(sa, 'half-open IKE SA timed out');
-        continue;
-      }
-      const p = sa.pending;
-      if (!p || now < p.deadline) continue;
-      const wait = retransmitTimeout(p.sent, this.retransmit);
-      if (wait === undefined || p.sent > this.retransmit.tries) {
-        sa.pending = undefined;
-        if (p.onTimeout) p.onTimeout(sa);
-        else this.destroy(sa, 'retransmits exhausted');
-        continue;
-      }
-      p.sent += 1;
-      p.deadline = now + wait;
-      this.event({
-        kind: 'retransmit',
-        conn: sa.name,
-        ikeId: sa.id,
-        exchange: exchangeName(p.exchange),
-        messageId: p.messageId,
-        attempt: p.sent - 1,
-      });
-      this.logger.log(
-        'info',
-        'ike',
-        `${sa.name}[#${sa.id}] retransmit ${p.sent - 1} of request with message ID ${p.messageId}`,
-      );
-      for (const b of p.bytes) this.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes: b });
-    }
+    engineTick(this, this.retransmit, this.halfOpenTimeoutMs);
   }
 
   // ------------------------------------------------------------ receive

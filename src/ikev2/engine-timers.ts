@@ -1,0 +1,55 @@
+/**
+ * The engine's timers: retransmission of the outstanding request of each IKE SA (RFC 7296
+ * §2.1, strongSwan's schedule in src/ike/retransmit.ts) and the timeout of half-open
+ * responder SAs. The daemon runs one real timer at `engineNextDeadline`.
+ */
+import { type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
+import type { AdminEngine } from './engine-admin.js';
+import type { IkeSa } from './ike-sa.js';
+import { exchangeName } from './message-log.js';
+
+export function engineNextDeadline(sas: readonly IkeSa[], halfOpenTimeoutMs: number): number | undefined {
+  let d: number | undefined;
+  for (const sa of sas) {
+    const t =
+      sa.pending?.deadline ?? (sa.lifecycle.state === 'created' ? sa.lastInbound + halfOpenTimeoutMs : undefined);
+    if (t !== undefined && (d === undefined || t < d)) d = t;
+  }
+  return d;
+}
+
+export function engineTick(engine: AdminEngine, retransmit: RetransmitSettings, halfOpenTimeoutMs: number): void {
+  const now = engine.clock.now();
+  for (const sa of engine.list()) {
+    if (sa.lifecycle.state === 'created' && now >= sa.lastInbound + halfOpenTimeoutMs && !sa.initiator) {
+      engine.destroy(sa, 'half-open IKE SA timed out');
+      continue;
+    }
+    const p = sa.pending;
+    if (!p || now < p.deadline) continue;
+    const wait = retransmitTimeout(p.sent, retransmit);
+    if (wait === undefined || p.sent > retransmit.tries) {
+      // §2.1: every retransmission unanswered: the exchange (and usually the SA) has failed.
+      sa.pending = undefined;
+      if (p.onTimeout) p.onTimeout(sa);
+      else engine.destroy(sa, 'retransmits exhausted');
+      continue;
+    }
+    p.sent += 1;
+    p.deadline = now + wait;
+    engine.event({
+      kind: 'retransmit',
+      conn: sa.name,
+      ikeId: sa.id,
+      exchange: exchangeName(p.exchange),
+      messageId: p.messageId,
+      attempt: p.sent - 1,
+    });
+    engine.logger.log(
+      'info',
+      'ike',
+      `${sa.name}[#${sa.id}] retransmit ${p.sent - 1} of request with message ID ${p.messageId}`,
+    );
+    for (const b of p.bytes) engine.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes: b });
+  }
+}
