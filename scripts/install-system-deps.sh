@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(
   iproute2 iputils-ping nftables conntrack tcpdump tshark iperf3 python3 python3-scapy python3-cryptography
   strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins
-  libstrongswan-standard-plugins libstrongswan-extra-plugins libssl3
+  libcharon-extauth-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins libssl3 vpnc
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -166,6 +166,7 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
         log.log('info', 'ike', formatEvent(a.event));
         const e = { ...a.event, time: new Date().toISOString() } as IkeEvent;
         if (e.kind === 'ike-up' && o.config.host.saveKeys) saveKeys(o.config.host.saveKeys, e.ikeId);
+        if (e.kind === 'ike-down' && e.reason === 'deleted by peer' && !shuttingDown) closeAction(e.conn);
         for (const m of monitors) m(e);
         return;
       }
@@ -179,6 +180,22 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
   }
 
   const peerOf = (plan: ChildSaPlan): Uint8Array => plan.outbound.dst;
+
+  /** close_action when the peer deleted the IKE SA: start connects again, trap re-arms. */
+  function closeAction(connName: string): void {
+    const c = engine.config.connections.find((x) => x.name === connName);
+    for (const ch of c?.children ?? []) {
+      if (ch.closeAction === 'start') {
+        void up(connName, ch.name).then((r) =>
+          log.log(r.ok ? 'info' : 'warn', 'ike', `close_action start ${connName}/${ch.name}: ${r.reason}`),
+        );
+      } else if (ch.closeAction === 'trap' && c) {
+        kernelDo(`close_action trap ${connName}/${ch.name}`, () =>
+          o.kernel.installTrap(c, ch, engine.reqidFor(c.name, ch.name)),
+        );
+      }
+    }
+  }
 
   /** Wireshark's ikev2_decryption_table, like strongSwan's save-keys plugin (esprit.save_keys). */
   function saveKeys(dir: string, ikeId: number): void {

@@ -12,6 +12,8 @@ let counter = 0;
 
 export interface IkeSaJson {
   id: number;
+  spiI: string;
+  spiR: string;
   conn: string;
   state: string;
   local: { address: string; port: number };

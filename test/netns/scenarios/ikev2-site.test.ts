@@ -43,7 +43,7 @@ secrets {
 }
 `;
 
-const client = (startAction: string): string => `
+const client = (startAction: string, closeAction = 'none'): string => `
 connections {
   site {
     local_addrs = ${LAB.client.v4}
@@ -61,6 +61,7 @@ connections {
         local_ts = 10.99.4.1/32
         remote_ts = 10.99.3.0/24
         start_action = ${startAction}
+        close_action = ${closeAction}
       }
     }
   }
@@ -104,6 +105,31 @@ test('start_action = start: the tunnel comes up when the daemon starts', { skip 
       sas = await c.listSas();
     }
     assert.equal(sas[0]?.state, 'established', c.proc.stderr);
+    const p = await ping(l, 'client', LAB.client.lan4, LAB.gw.protected4, { count: 3 });
+    assert.equal(p.received, 3, p.output);
+  } finally {
+    await c.stop();
+    await gw.stop();
+  }
+});
+
+test('close_action = start: when the gateway deletes the IKE SA, the client connects again', { skip }, async () => {
+  const l = scenario.lab;
+  const gw = await IkeHost.start(l, 'gw', GW);
+  const c = await IkeHost.start(l, 'client', client('none', 'start'));
+  try {
+    assert.equal((await c.up('site')).code, 0);
+    const first = (await c.listSas())[0]?.spiI;
+    const down = await gw.cli(['down', 'site']);
+    assert.equal(down.code, 0, down.stderr);
+    let sas = await c.listSas();
+    for (let i = 0; i < 50 && (sas[0]?.spiI === first || sas[0]?.children.length !== 1); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      sas = await c.listSas();
+    }
+    assert.equal(sas.length, 1);
+    assert.notEqual(sas[0]?.spiI, first, 'a new IKE SA');
+    assert.equal(sas[0]?.children.length, 1);
     const p = await ping(l, 'client', LAB.client.lan4, LAB.gw.protected4, { count: 3 });
     assert.equal(p.received, 3, p.output);
   } finally {
