@@ -18,9 +18,14 @@ export function engineNextDeadline(sas: readonly IkeSa[], halfOpenTimeoutMs: num
   return d;
 }
 
-export function engineTick(engine: AdminEngine, retransmit: RetransmitSettings, halfOpenTimeoutMs: number): void {
+export function engineTick(
+  engine: AdminEngine,
+  sas: readonly IkeSa[],
+  retransmit: RetransmitSettings,
+  halfOpenTimeoutMs: number,
+): void {
   const now = engine.clock.now();
-  for (const sa of engine.list()) {
+  for (const sa of sas) {
     if (sa.lifecycle.state === 'created' && now >= sa.lastInbound + halfOpenTimeoutMs && !sa.initiator) {
       engine.destroy(sa, 'half-open IKE SA timed out');
       continue;

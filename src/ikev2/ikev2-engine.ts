@@ -68,6 +68,8 @@ export class Ikev2Engine implements Ikev2Context {
   credentials: IkeCredentials;
   readonly drops = new Map<DropReason, number>();
   private readonly sas = new Map<string, IkeSa>();
+  /** SAs that may have a deadline (a request in flight, half-open): what the timers look at */
+  private readonly timed = new Set<IkeSa>();
   /** responder IKE_SA_INIT responses by initiator SPI and source, for retransmitted requests */
   private readonly halfOpen = new Map<string, IkeSa>();
   private readonly spiWaiters = new Map<number, { sa: IkeSa; then: (spi: number | undefined) => void }>();
@@ -158,6 +160,7 @@ export class Ikev2Engine implements Ikev2Context {
     onTimeout?: (sa: IkeSa) => void,
   ): void {
     const go = (s: IkeSa): void => {
+      this.timed.add(s);
       const mid = s.window.beginRequest();
       const bytes = sealMessage(s, exchange, false, mid, payloads, this.rng);
       this.logOut(s, exchange, false, mid, payloads);
@@ -274,6 +277,7 @@ export class Ikev2Engine implements Ikev2Context {
 
   private sendInit(sa: IkeSa, conn: ConnectionConfig): void {
     sendInitRequest(this, sa, conn, (bytes) => {
+      this.timed.add(sa);
       this.logSummary(sa, 'sending', bytes, undefined);
       sa.pending = {
         exchange: ExchangeType.IKE_SA_INIT,
@@ -311,12 +315,21 @@ export class Ikev2Engine implements Ikev2Context {
 
   // ------------------------------------------------------------ timers
 
+  /** Only SAs with a request in flight or half-open ones have a deadline: an idle IKE SA costs nothing here. */
+  private timedSas(): IkeSa[] {
+    for (const sa of this.timed) {
+      if (sa.lifecycle.state === 'destroying' || (!sa.pending && sa.lifecycle.state !== 'created'))
+        this.timed.delete(sa);
+    }
+    return [...this.timed];
+  }
+
   nextDeadline(): number | undefined {
-    return engineNextDeadline(this.list(), this.halfOpenTimeoutMs);
+    return engineNextDeadline(this.timedSas(), this.halfOpenTimeoutMs);
   }
 
   tick(): void {
-    engineTick(this, this.retransmit, this.halfOpenTimeoutMs);
+    engineTick(this, this.timedSas(), this.retransmit, this.halfOpenTimeoutMs);
   }
 
   // ------------------------------------------------------------ receive
@@ -406,6 +419,7 @@ export class Ikev2Engine implements Ikev2Context {
       this.cookies.opened(src);
       this.sas.set(spiKey(sa.spiR), sa);
       this.halfOpen.set(key, sa);
+      this.timed.add(sa);
     }
   }
 
