@@ -85,7 +85,25 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
   let listener: ((e: IkedKernelEvent) => void) | undefined;
   /** policy id of a trap policy -> reqid (ACQUIRE names the policy, Linux layout) */
   const traps = new Map<number, number>();
-  const installed = new Map<number, { plan: ChildSaPlan; policies: PfkeyMessage[] }>();
+  /**
+   * The SA addresses each installed CHILD SA (by inbound SPI) was installed with: the engine
+   * moves its plan when the peer moves, DELETE needs the old ones. Keys are not copied.
+   */
+  interface Installed {
+    outSrc: Uint8Array;
+    outDst: Uint8Array;
+    inSrc: Uint8Array;
+    inDst: Uint8Array;
+  }
+  const installed = new Map<number, Installed>();
+  const remember = (plan: ChildSaPlan): void => {
+    installed.set(plan.inbound.spi, {
+      outSrc: plan.outbound.src.slice(),
+      outDst: plan.outbound.dst.slice(),
+      inSrc: plan.inbound.src.slice(),
+      inDst: plan.inbound.dst.slice(),
+    });
+  };
 
   client.onUnsolicited((m) => {
     const ext = <K extends SadbExtName>(name: K): PfkeyExtOf<K> | undefined =>
@@ -219,13 +237,13 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
       await client.request(withEsn(addMessage(saCommand(plan, 'out'), 'linux', ids()), plan.esn));
       const pols = policyMessages(plan, 'X_SPDUPDATE');
       for (const p of pols) await client.request(p);
-      installed.set(plan.inbound.spi, { plan: structuredClone(plan), policies: pols });
+      remember(plan);
     },
     async update(plan) {
       const old = installed.get(plan.inbound.spi);
       if (!old) return;
       const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-      if (same(old.plan.outbound.dst, plan.outbound.dst) && same(old.plan.inbound.src, plan.inbound.src)) {
+      if (same(old.outDst, plan.outbound.dst) && same(old.inSrc, plan.inbound.src)) {
         // Only the NAT mapping's port moved: UPDATE of the mature SAs with the new NAT-T
         // ports (docs/pfkey.md: an UPDATE of a mature SA takes encapsulation and lifetimes).
         for (const dir of ['in', 'out'] as const) {
@@ -239,26 +257,27 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
         }
       } else {
         // The peer's address changed: replace both SAs and the policies' tunnel endpoints.
-        await deleteSa(old.plan.outbound.src, old.plan.outbound.dst, old.plan.outbound.spi);
+        await deleteSa(old.outSrc, old.outDst, plan.outbound.spi);
         await client.request(withEsn(addMessage(saCommand(plan, 'out'), 'linux', ids()), plan.esn));
-        await deleteSa(old.plan.inbound.src, old.plan.inbound.dst, old.plan.inbound.spi);
+        await deleteSa(old.inSrc, old.inDst, plan.inbound.spi);
         await client.request(withEsn(addMessage(saCommand(plan, 'in'), 'linux', ids()), plan.esn));
         for (const p of policyMessages(plan, 'X_SPDUPDATE')) await client.request(p);
       }
-      installed.set(plan.inbound.spi, { plan: structuredClone(plan), policies: [] });
+      remember(plan);
     },
     async remove(plan) {
-      const old = installed.get(plan.inbound.spi)?.plan ?? plan;
+      const old = installed.get(plan.inbound.spi);
       installed.delete(plan.inbound.spi);
-      for (const p of policyMessages(old, 'X_SPDDELETE')) {
+      // SPDDELETE matches on the selectors, which do not move with the peer.
+      for (const p of policyMessages(plan, 'X_SPDDELETE')) {
         try {
           await client.request(p);
         } catch {
           // shared with another CHILD SA of the same selectors, or already removed
         }
       }
-      await deleteSa(old.outbound.src, old.outbound.dst, old.outbound.spi);
-      await deleteSa(old.inbound.src, old.inbound.dst, old.inbound.spi);
+      await deleteSa(old?.outSrc ?? plan.outbound.src, old?.outDst ?? plan.outbound.dst, plan.outbound.spi);
+      await deleteSa(old?.inSrc ?? plan.inbound.src, old?.inDst ?? plan.inbound.dst, plan.inbound.spi);
     },
     async installTrap(conn, child, reqid) {
       const remote = conn.remoteAddrs.map((a) => tryParseIp(a)).find((a) => a !== undefined);

@@ -54,6 +54,17 @@ test('esprit road warrior behind a NAT -> esprit gateway: PSK, virtual IP, ping,
     assert.equal(p.received, 5, p.output);
     const [after] = await client.listSas();
     assert.ok((after?.children[0]?.packetsOut ?? 0) >= 5, 'list-sas counts the packets sent');
+    // `esprit down`: the Delete exchange, then no SA and no policy left in either data plane.
+    assert.equal((await client.cli(['down', 'home'])).code, 0);
+    for (const h of [client, gw]) {
+      let st = { sas: [1], policies: [1] } as { sas: unknown[]; policies: unknown[] };
+      for (let i = 0; i < 30 && (st.sas.length > 0 || st.policies.length > 0); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        st = JSON.parse((await h.cli(['status', '--json'])).stdout) as typeof st;
+      }
+      assert.deepEqual([st.sas.length, st.policies.length], [0, 0], `${h.role}: SAD and SPD empty after down`);
+      assert.deepEqual(await h.listSas(), []);
+    }
   } finally {
     await client.stop();
     await gw.stop();
