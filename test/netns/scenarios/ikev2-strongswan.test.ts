@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { LAB } from '../harness.js';
 import { requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
-import { clientConf, GW_CONF } from './ikev2-configs.js';
+import { clientConf, GW_CONF, gwConf } from './ikev2-configs.js';
 import { useLab } from './scenario.js';
 import { StrongSwanHost } from './strongswan-host.js';
 import { iperf3, ping, waitForPing } from './traffic.js';
@@ -48,8 +50,10 @@ test('strongSwan road warrior behind the NAT -> esprit gateway: PSK, virtual IP,
   skip,
 }, async () => {
   const l = scenario.lab;
-  const gw = await IkeHost.start(l, 'gw', GW_CONF);
-  const ss = await StrongSwanHost.start(l, 'client', SS_CLIENT);
+  const keys = mkdtempSync(join(l.tmp, 'keys-'));
+  const gw = await IkeHost.start(l, 'gw', gwConf({ saveKeys: keys }));
+  // ike = 4: charon logs SK_* (keymat_v2.c), the independent check of esprit's derivation
+  const ss = await StrongSwanHost.start(l, 'client', SS_CLIENT, {}, 4);
   try {
     const r = await ss.initiate('net', 'home');
     assert.equal(
@@ -78,6 +82,14 @@ test('strongSwan road warrior behind the NAT -> esprit gateway: PSK, virtual IP,
     assert.ok(perf.bytesReceived > 1_000_000, `iperf3 moved ${perf.bytesReceived} bytes`);
     const [after] = await gw.listSas();
     assert.ok((after?.children[0]?.packetsIn ?? 0) > 100, 'the gateway counted the tunnel traffic');
+    // SKEYSEED and prf+ (RFC 7296 §2.13-§2.14) as strongSwan derived them: esprit's
+    // save_keys row (SPIi, SPIr, SK_ei, SK_er, "encr", SK_ai, SK_ar, "integ") against charon's log.
+    const row = readFileSync(join(keys, 'ikev2_decryption_table'), 'utf8').trim().split(',');
+    assert.ok((row[2] ?? '').length >= 32, 'a real key in the row');
+    assert.equal(row[2], ss.loggedSecret('Sk_ei'), 'SK_ei');
+    assert.equal(row[3], ss.loggedSecret('Sk_er'), 'SK_er');
+    assert.equal(row[5] || undefined, ss.loggedSecret('Sk_ai') || undefined, 'SK_ai');
+    assert.equal(row[6] || undefined, ss.loggedSecret('Sk_ar') || undefined, 'SK_ar');
   } finally {
     await ss.stop();
     await gw.stop();

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { CharonInstance, type CharonRole } from '../../../bench/tunnel/strongswan.js';
 import { type ExecResult, type Lab, run } from '../harness.js';
 
-const STRONGSWAN_CONF = `charon {
+const strongswanConf = (ikeLevel: number): string => `charon {
   load_modular = no
   # kernel-libipsec before kernel-netlink: the first IPsec backend registered wins
   load = random nonce openssl aes sha1 sha2 md5 hmac gcm pem pkcs1 pkcs8 x509 pubkey curve25519 gmp kdf kernel-libipsec kernel-netlink socket-default vici attr
@@ -25,7 +25,7 @@ const STRONGSWAN_CONF = `charon {
       flush_line = yes
       append = no
       default = 1
-      ike = 2
+      ike = ${ikeLevel}
       enc = 1
       cfg = 2
       knl = 1
@@ -54,10 +54,11 @@ export class StrongSwanHost {
     role: CharonRole,
     swanctl: string,
     files: Record<string, string | Uint8Array> = {},
+    ikeLevel = 2,
   ): Promise<StrongSwanHost> {
     const dir = mkdtempSync(join(lab.tmp, `sswan-${role}-`));
     mkdirSync(join(dir, role));
-    writeFileSync(join(dir, role, 'strongswan.conf'), STRONGSWAN_CONF);
+    writeFileSync(join(dir, role, 'strongswan.conf'), strongswanConf(ikeLevel));
     const conf = join(dir, role, 'swanctl.conf');
     writeFileSync(conf, swanctl);
     for (const [name, data] of Object.entries(files)) {
@@ -94,6 +95,23 @@ export class StrongSwanHost {
 
   async listSas(): Promise<string> {
     return (await this.charon.swanctl('--list-sas')).stdout;
+  }
+
+  /**
+   * A secret charon logged at `ike = 4` (keymat_v2.c, DBG4 "Sk_ei secret %B"): the hex dump
+   * lines after "NAME secret =>", as lower-case hex; undefined when not logged.
+   */
+  loggedSecret(name: string): string | undefined {
+    const lines = this.charon.logTail(100_000).split('\n');
+    const at = lines.findIndex((l) => l.includes(`${name} secret =>`));
+    if (at < 0) return undefined;
+    let out = '';
+    for (const l of lines.slice(at + 1)) {
+      const m = /\[IKE\]\s+\d+: ((?:[0-9A-F]{2} )+)/.exec(l);
+      if (!m) break;
+      out += (m[1] ?? '').replace(/ /g, '').toLowerCase();
+    }
+    return out;
   }
 
   log(lines = 60): string {
