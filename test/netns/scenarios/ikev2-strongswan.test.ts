@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { LAB } from '../harness.js';
 import { requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
-import { clientConf, GW_CONF, gwConf } from './ikev2-configs.js';
+import { clientConf, gwConf } from './ikev2-configs.js';
 import { useLab } from './scenario.js';
 import { StrongSwanHost } from './strongswan-host.js';
 import { iperf3, ping, waitForPing } from './traffic.js';
