@@ -166,7 +166,8 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
         log.log('info', 'ike', formatEvent(a.event));
         const e = { ...a.event, time: new Date().toISOString() } as IkeEvent;
         if (e.kind === 'ike-up' && o.config.host.saveKeys) saveKeys(o.config.host.saveKeys, e.ikeId);
-        if (e.kind === 'ike-down' && e.reason === 'deleted by peer' && !shuttingDown) closeAction(e.conn);
+        if (e.kind === 'ike-down' && e.reason === 'deleted by peer' && !shuttingDown) closeAction(e.conn, 'close');
+        if (e.kind === 'ike-down' && e.reason.startsWith('DPD') && !shuttingDown) closeAction(e.conn, 'dpd');
         for (const m of monitors) m(e);
         return;
       }
@@ -181,16 +182,20 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
 
   const peerOf = (plan: ChildSaPlan): Uint8Array => plan.outbound.dst;
 
-  /** close_action when the peer deleted the IKE SA: start connects again, trap re-arms. */
-  function closeAction(connName: string): void {
+  /**
+   * close_action when the peer deleted the IKE SA, dpd_action when it was found dead:
+   * start/restart connects again, trap re-arms the trap policy, none/clear do nothing.
+   */
+  function closeAction(connName: string, why: 'close' | 'dpd'): void {
     const c = engine.config.connections.find((x) => x.name === connName);
     for (const ch of c?.children ?? []) {
-      if (ch.closeAction === 'start') {
+      const action = why === 'close' ? ch.closeAction : ch.dpdAction === 'restart' ? 'start' : ch.dpdAction;
+      if (action === 'start') {
         void up(connName, ch.name).then((r) =>
-          log.log(r.ok ? 'info' : 'warn', 'ike', `close_action start ${connName}/${ch.name}: ${r.reason}`),
+          log.log(r.ok ? 'info' : 'warn', 'ike', `${why}_action ${connName}/${ch.name}: ${r.reason}`),
         );
-      } else if (ch.closeAction === 'trap' && c) {
-        kernelDo(`close_action trap ${connName}/${ch.name}`, () =>
+      } else if (action === 'trap' && c) {
+        kernelDo(`${why}_action trap ${connName}/${ch.name}`, () =>
           o.kernel.installTrap(c, ch, engine.reqidFor(c.name, ch.name)),
         );
       }

@@ -25,7 +25,7 @@ import { reloadEngine, shutdownEngine, terminateConn } from './engine-admin.js';
 import { engineNextDeadline, engineTick } from './engine-timers.js';
 import { type AuthCallbacks, processAuthRequest, startAuth } from './exchange-auth.js';
 import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
-import { processInformationalRequest } from './exchange-info.js';
+import { livenessCheck, processInformationalRequest } from './exchange-info.js';
 import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
 import { IkeSa } from './ike-sa.js';
 import type { Ikev2Action } from './ikev2-actions.js';
@@ -70,6 +70,8 @@ export class Ikev2Engine implements Ikev2Context {
   private readonly sas = new Map<string, IkeSa>();
   /** SAs that may have a deadline (a request in flight, half-open): what the timers look at */
   private readonly timed = new Set<IkeSa>();
+  /** established IKE SAs of connections with dpd_delay (RFC 7296 §2.4 liveness checks) */
+  private readonly dpd = new Set<IkeSa>();
   /** responder IKE_SA_INIT responses by initiator SPI and source, for retransmitted requests */
   private readonly halfOpen = new Map<string, IkeSa>();
   private readonly spiWaiters = new Map<number, { sa: IkeSa; then: (spi: number | undefined) => void }>();
@@ -325,11 +327,28 @@ export class Ikev2Engine implements Ikev2Context {
   }
 
   nextDeadline(): number | undefined {
-    return engineNextDeadline(this.timedSas(), this.halfOpenTimeoutMs);
+    let d = engineNextDeadline(this.timedSas(), this.halfOpenTimeoutMs);
+    for (const sa of this.dpdSas()) {
+      const t = sa.lastInbound + (sa.conn?.dpdDelay ?? 0) * 1000;
+      if (!sa.pending && (d === undefined || t < d)) d = t;
+    }
+    return d;
   }
 
   tick(): void {
     engineTick(this, this.timedSas(), this.retransmit, this.halfOpenTimeoutMs);
+    // §2.4 liveness: nothing received for dpd_delay -> an empty INFORMATIONAL request; when
+    // every retransmission goes unanswered the peer is dead (strongSwan's IKEv2 DPD).
+    const now = this.clock.now();
+    for (const sa of this.dpdSas()) {
+      if (sa.pending || sa.queue.length > 0 || now < sa.lastInbound + (sa.conn?.dpdDelay ?? 0) * 1000) continue;
+      livenessCheck(this, sa, (s) => this.destroy(s, 'DPD: peer did not answer liveness checks'));
+    }
+  }
+
+  private dpdSas(): IkeSa[] {
+    for (const sa of this.dpd) if (sa.lifecycle.state !== 'established') this.dpd.delete(sa);
+    return [...this.dpd];
   }
 
   // ------------------------------------------------------------ receive
@@ -501,6 +520,7 @@ export class Ikev2Engine implements Ikev2Context {
     sa.initResponse = new Uint8Array(0);
     for (const [k, s] of this.halfOpen) if (s === sa) this.halfOpen.delete(k);
     if (!sa.initiator) this.cookies.closed(formatIp(sa.remote.address));
+    if ((sa.conn?.dpdDelay ?? 0) > 0) this.dpd.add(sa);
     this.event({
       kind: 'ike-up',
       conn: sa.name,

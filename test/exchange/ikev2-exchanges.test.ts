@@ -412,3 +412,32 @@ test('INTERNAL_ADDRESS_FAILURE: an exhausted pool answers the CP request with th
   assert.deepEqual(p.i.results.at(-1), { requestId: 2, ok: false, reason: 'INTERNAL_ADDRESS_FAILURE from 10.99.2.2' });
   assert.equal(p.r.installed.length, 1, 'only the first CHILD SA');
 });
+
+test('DPD (RFC 7296 §2.4): idle for dpd_delay -> empty INFORMATIONAL; a vanished peer is declared dead after the retransmissions, its lease freed', () => {
+  const gw = GW().replace('pools = rw4', 'pools = rw4\n    dpd_delay = 30s');
+  const p = pair(gw);
+  p.initiate('home');
+  p.flush();
+  // The client goes silent: nothing it sends is answered any more (and it sends nothing).
+  p.advance(29_999);
+  assert.equal(p.wire.length, 0, 'no check before dpd_delay');
+  p.advance(1);
+  const check = p.next();
+  assert.equal(check.from, 'r');
+  assert.equal(p.log('r', 'generating').at(-1), 'INFORMATIONAL request 0 [ ]');
+  // A live peer answers, and the next check comes dpd_delay after that answer.
+  p.deliver(check);
+  p.deliver(p.next());
+  assert.equal(p.r.engine.list().length, 1);
+  p.advance(30_000);
+  p.next(); // lost: the client is gone now
+  for (const t of [4000, 7200, 12960, 23328, 41990]) {
+    p.advance(t);
+    p.wire.length = 0;
+  }
+  p.advance(75583);
+  assert.equal(p.r.engine.list().length, 0, 'the IKE SA is gone');
+  assert.ok(p.r.events.some((e) => e.kind === 'ike-down' && e.reason.startsWith('DPD')));
+  assert.equal(p.r.removed.length, 1, 'its CHILD SA removed');
+  assert.equal(p.r.engine.pools.get('rw4')?.online, 0, 'the virtual IP is free again');
+});
