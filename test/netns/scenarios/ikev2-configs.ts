@@ -8,6 +8,10 @@ export interface GwOptions {
   remoteId?: string;
   /** esprit.save_keys directory */
   saveKeys?: string;
+  /** connections.rw.dpd_delay */
+  dpdDelay?: string;
+  /** esprit.retransmit_timeout / retransmit_tries */
+  retransmit?: { timeout: number; tries: number };
 }
 
 export function gwConf(o: GwOptions = {}): string {
@@ -17,6 +21,7 @@ connections {
     local_addrs = ${LAB.gw.v4}
     pools = rw4
     ${o.proposals ? `proposals = ${o.proposals}` : ''}
+    ${o.dpdDelay ? `dpd_delay = ${o.dpdDelay}` : ''}
     local {
       auth = psk
       id = gw.esprit.test
@@ -44,7 +49,14 @@ secrets {
     secret = "esprit lab psk"
   }
 }
-${o.saveKeys ? `esprit {\n  save_keys = ${o.saveKeys}\n}` : ''}
+${
+  o.saveKeys || o.retransmit
+    ? `esprit {
+  ${o.saveKeys ? `save_keys = ${o.saveKeys}` : ''}
+  ${o.retransmit ? `retransmit_timeout = ${o.retransmit.timeout}\n  retransmit_tries = ${o.retransmit.tries}` : ''}
+}`
+    : ''
+}
 `;
 }
 

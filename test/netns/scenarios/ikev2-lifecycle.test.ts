@@ -167,3 +167,32 @@ test('SIGTERM deletes the SAs at the peer; a gateway killed with SIGKILL restart
     await gw.stop();
   }
 });
+
+test('DPD: the client is killed with SIGKILL; the gateway finds it dead and frees its virtual IP', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  const gw = await IkeHost.start(l, 'gw', gwConf({ dpdDelay: '2s', retransmit: { timeout: 1, tries: 2 } }));
+  const client = await IkeHost.start(l, 'client', clientConf());
+  try {
+    assert.equal((await client.up('home')).code, 0);
+    assert.deepEqual((await gw.listSas())[0]?.vipsRemote, ['10.99.100.1']);
+    await client.stop('SIGKILL');
+    // dpd_delay 2 s, then 1 + 1.8 + 3.24 s of retransmissions
+    let sas = await gw.listSas();
+    for (let i = 0; i < 150 && sas.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      sas = await gw.listSas();
+    }
+    assert.deepEqual(sas, [], 'the gateway removed the dead peer');
+    const st = JSON.parse((await gw.cli(['status', '--json'])).stdout) as { sas: unknown[] };
+    assert.equal(st.sas.length, 0, 'and its SAs in the data plane');
+    // The lease is free: a new client identity would get it; the same one gets it back.
+    await client.restart();
+    assert.equal((await client.up('home')).code, 0);
+    assert.deepEqual((await client.listSas())[0]?.vipsLocal, ['10.99.100.1']);
+  } finally {
+    await client.stop();
+    await gw.stop();
+  }
+});
