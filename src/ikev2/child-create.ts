@@ -300,6 +300,10 @@ export function makeChild(
     },
   };
   if (sel.integ !== undefined) plan.integ = sel.integ;
+  // §2.8: rekey before the hard lifetime, at rekey_time less a random share of rand_time
+  // (strongSwan's jitter), so two peers rarely rekey the same CHILD SA at once.
+  const jitter = child.randTime > 0 ? (ctx.random32() / 0x1_0000_0000) * child.randTime : 0;
+  const rekeyAt = child.rekeyTime > 0 ? ctx.clock.now() + (child.rekeyTime - jitter) * 1000 : undefined;
   const c: ChildSa = {
     name: child.name,
     plan,
@@ -309,8 +313,10 @@ export function makeChild(
     remoteTs,
     proposal: sel,
     installedAt: ctx.clock.now(),
+    ...(rekeyAt !== undefined ? { rekeyAt } : {}),
   };
   sa.children.push(c);
+  ctx.childAdded(sa, c);
   ctx.emit({ kind: 'install-child', plan });
   ctx.event({
     kind: 'child-up',

@@ -23,7 +23,7 @@ import {
   remoteTsOf,
 } from './child-create.js';
 import { NONCE_LENGTH } from './exchange-init.js';
-import type { IkeSa } from './ike-sa.js';
+import type { ChildSa, IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { Notify, notifyText, Protocol } from './ikev2-numbers.js';
 import { first, firstError, notify } from './payload-find.js';
@@ -33,12 +33,17 @@ function pfsGroup(child: ChildConfig): number | undefined {
   return g;
 }
 
+/**
+ * A new CHILD SA for `child`, or with `rekey` the replacement of that CHILD SA (§1.3.3:
+ * REKEY_SA names it by our inbound SPI; the selectors stay those it was negotiated with).
+ */
 export function startCreateChild(
   ctx: Ikev2Context,
   sa: IkeSa,
   conn: ConnectionConfig,
   child: ChildConfig,
   done: (ok: boolean, reason: string) => void,
+  rekey?: ChildSa,
 ): void {
   ctx.getSpi(sa, ctx.reqidFor(conn.name, child.name), (spiIn) => {
     if (spiIn === undefined) {
@@ -49,10 +54,15 @@ export function startCreateChild(
     ctx.rng.fill(ni);
     const group = pfsGroup(child);
     const ke: KeyExchange | undefined = group !== undefined ? createKeyExchange(group, ctx.rng) : undefined;
-    const tsi = initiatorLocalTs(child, conn, sa);
-    const tsr = remoteTsOf(child, sa, []);
+    const tsi = rekey ? rekey.localTs : initiatorLocalTs(child, conn, sa);
+    const tsr = rekey ? rekey.remoteTs : remoteTsOf(child, sa, []);
     const offer = offerChild(child, spiIn, tsi, tsr, false);
     const sa2 = offer.filter((p) => p.kind === 'SA' || p.kind === 'N');
+    if (rekey) {
+      const old = new Uint8Array(4);
+      new DataView(old.buffer).setUint32(0, rekey.spiIn);
+      sa2.unshift(notify(Notify.REKEY_SA, new Uint8Array(0), Protocol.ESP, old));
+    }
     const rest = offer.filter((p) => p.kind === 'TSi' || p.kind === 'TSr');
     const payloads: IkePayload[] = [...sa2, { kind: 'No', nonce: ni }];
     if (ke) payloads.push({ kind: 'KE', dhGroup: ke.group, keyData: ke.publicValue });
@@ -115,6 +125,14 @@ export function processCreateChildRequest(
   if (saP.proposals.some((x) => x.protocolId === Protocol.IKE)) {
     respond([notify(Notify.NO_PROPOSAL_CHOSEN)]);
     return;
+  }
+  // §1.3.3: the peer rekeys one of our CHILD SAs (named by its inbound SPI, our outbound one):
+  // we do not rekey it ourselves meanwhile; the peer deletes it once the new one is up.
+  const rekeyed = p.find((x) => x.kind === 'N' && x.notifyType === Notify.REKEY_SA);
+  if (rekeyed?.kind === 'N' && rekeyed.spi.length === 4) {
+    const spi = new DataView(rekeyed.spi.buffer, rekeyed.spi.byteOffset, 4).getUint32(0);
+    const old = sa.children.find((c) => c.spiOut === spi);
+    if (old) old.rekeying = true;
   }
   const remoteDynamic = sa.vipsRemote.map((v) => parseIp(v.address).bytes);
   const choice = chooseChild(sa, conn, p, false, remoteDynamic);

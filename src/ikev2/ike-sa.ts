@@ -24,6 +24,10 @@ export interface ChildSa {
   remoteTs: TrafficSelector[];
   proposal: SelectedProposal;
   installedAt: number;
+  /** when to rekey it (rekey_time minus a random part of rand_time, §2.8), ms */
+  rekeyAt?: number;
+  /** a CREATE_CHILD_SA rekeying it is in flight */
+  rekeying?: boolean;
 }
 
 /** An exchange we started and wait a response for (window size 1, §2.3). */

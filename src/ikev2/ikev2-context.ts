@@ -11,7 +11,7 @@ import type { Logger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import type { IkePayload } from '../wire/ike/ike-types.js';
 import type { IkeCredentials } from './credentials.js';
-import type { IkeSa } from './ike-sa.js';
+import type { ChildSa, IkeSa } from './ike-sa.js';
 import type { Ikev2Action } from './ikev2-actions.js';
 
 export interface Ikev2Context {
@@ -35,6 +35,8 @@ export interface Ikev2Context {
   getSpi(sa: IkeSa, reqid: number, then: (spi: number | undefined) => void): void;
   /** A reqid for a CHILD SA config (stable per connection/child name, as strongSwan's). */
   reqidFor(conn: string, child: string): number;
+  /** A CHILD SA was created (its rekey timer starts). */
+  childAdded(sa: IkeSa, child: ChildSa): void;
   /** Tear the IKE SA down locally (no message), removing its CHILD SAs and leases. */
   destroy(sa: IkeSa, reason: string): void;
   random32(): number;

@@ -19,6 +19,7 @@ import type { Rng } from '../util/rng.js';
 import { decodeIkeMessage } from '../wire/ike/ike-decode.js';
 import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
+import { RekeySchedule, rekeyChild } from './child-rekey.js';
 import { releaseLeases } from './config-payload.js';
 import { type IkeCredentials, NO_CREDENTIALS } from './credentials.js';
 import { reloadEngine, shutdownEngine, terminateConn } from './engine-admin.js';
@@ -27,7 +28,7 @@ import { type AuthCallbacks, processAuthRequest, startAuth } from './exchange-au
 import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
 import { livenessCheck, processInformationalRequest } from './exchange-info.js';
 import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
-import { IkeSa } from './ike-sa.js';
+import { type ChildSa, IkeSa } from './ike-sa.js';
 import type { Ikev2Action } from './ikev2-actions.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { Notify } from './ikev2-numbers.js';
@@ -72,6 +73,8 @@ export class Ikev2Engine implements Ikev2Context {
   private readonly timed = new Set<IkeSa>();
   /** established IKE SAs of connections with dpd_delay (RFC 7296 §2.4 liveness checks) */
   private readonly dpd = new Set<IkeSa>();
+  /** CHILD SA rekey times (lazy: stale entries are dropped when they come up) */
+  private readonly rekeys = new RekeySchedule();
   /** responder IKE_SA_INIT responses by initiator SPI and source, for retransmitted requests */
   private readonly halfOpen = new Map<string, IkeSa>();
   private readonly spiWaiters = new Map<number, { sa: IkeSa; then: (spi: number | undefined) => void }>();
@@ -146,6 +149,17 @@ export class Ikev2Engine implements Ikev2Context {
       this.reqids.set(k, r);
     }
     return r;
+  }
+
+  childAdded(sa: IkeSa, child: ChildSa): void {
+    this.rekeys.add(sa, child);
+  }
+
+  private rekeyChild(sa: IkeSa, child: ChildSa): void {
+    rekeyChild(this, sa, child, (retryAt) => {
+      child.rekeyAt = retryAt;
+      this.rekeys.add(sa, child);
+    });
   }
 
   getSpi(sa: IkeSa, reqid: number, then: (spi: number | undefined) => void): void {
@@ -332,6 +346,8 @@ export class Ikev2Engine implements Ikev2Context {
       const t = sa.lastInbound + (sa.conn?.dpdDelay ?? 0) * 1000;
       if (!sa.pending && (d === undefined || t < d)) d = t;
     }
+    const r = this.rekeys.next();
+    if (r && (d === undefined || r.at < d)) d = r.at;
     return d;
   }
 
@@ -344,6 +360,7 @@ export class Ikev2Engine implements Ikev2Context {
       if (sa.pending || sa.queue.length > 0 || now < sa.lastInbound + (sa.conn?.dpdDelay ?? 0) * 1000) continue;
       livenessCheck(this, sa, (s) => this.destroy(s, 'DPD: peer did not answer liveness checks'));
     }
+    for (let r = this.rekeys.takeDue(now); r; r = this.rekeys.takeDue(now)) this.rekeyChild(r.sa, r.child);
   }
 
   private dpdSas(): IkeSa[] {

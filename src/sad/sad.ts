@@ -14,11 +14,11 @@
  */
 
 import type { Clock } from '../util/clock.js';
+import { DeadlineHeap } from '../util/deadline-heap.js';
 import { PfkeyError } from '../util/errors.js';
 import { bytesEqual } from '../util/hex.js';
 import type { IpAddr } from '../util/ip-addr.js';
 import type { Rng } from '../util/rng.js';
-import { DeadlineHeap } from './deadline-heap.js';
 import { Errno } from './errno.js';
 import type { Encapsulation, Mode, SaConfig } from './sa-config.js';
 import {

@@ -54,7 +54,9 @@ secrets {
 }
 `;
 
-const CLIENT = (o: { proposals?: string; esp?: string; encap?: boolean; remoteTs?: string; vips?: string } = {}) => `
+const CLIENT = (
+  o: { proposals?: string; esp?: string; encap?: boolean; remoteTs?: string; vips?: string; rekey?: string } = {},
+) => `
 connections {
   home {
     remote_addrs = 10.99.2.2
@@ -73,6 +75,7 @@ connections {
       net {
         remote_ts = ${o.remoteTs ?? '10.99.3.0/24'}
         esp_proposals = ${o.esp ?? 'aes128gcm16'}
+        ${o.rekey ? `rekey_time = ${o.rekey}\n        rand_time = 0` : ''}
       }
       web {
         remote_ts = 10.99.5.0/24
@@ -440,4 +443,38 @@ test('DPD (RFC 7296 §2.4): idle for dpd_delay -> empty INFORMATIONAL; a vanishe
   assert.ok(p.r.events.some((e) => e.kind === 'ike-down' && e.reason.startsWith('DPD')));
   assert.equal(p.r.removed.length, 1, 'its CHILD SA removed');
   assert.equal(p.r.engine.pools.get('rw4')?.online, 0, 'the virtual IP is free again');
+});
+
+test('CHILD SA rekey (RFC 7296 §1.3.3): at rekey_time the new CHILD SA is made with REKEY_SA, installed, then the old one deleted', () => {
+  const p = pair(GW(), CLIENT({ rekey: '60s' }));
+  p.initiate('home');
+  p.flush();
+  const old = p.i.installed[0];
+  assert.ok(old);
+  p.advance(59_999);
+  assert.equal(p.wire.length, 0, 'not before rekey_time');
+  p.advance(1);
+  assert.equal(p.log('i', 'generating').at(-1), 'CREATE_CHILD_SA request 2 [ N(REKEY_SA) SA No TSi TSr ]');
+  p.flush();
+  assert.equal(p.log('r', 'generating').at(-2), 'CREATE_CHILD_SA response 2 [ SA No TSi TSr ]');
+  assert.equal(
+    p.log('i', 'generating').at(-1),
+    'INFORMATIONAL request 3 [ D ]',
+    'the old CHILD SA is deleted after the new one is up',
+  );
+  assert.equal(p.i.installed.length, 2);
+  assert.equal(p.r.installed.length, 2);
+  assert.equal(p.i.removed[0]?.inbound.spi, old.inbound.spi);
+  assert.equal(p.r.removed[0]?.outbound.spi, old.inbound.spi);
+  const [si] = p.i.engine.list();
+  const [sr] = p.r.engine.list();
+  assert.equal(si?.children.length, 1);
+  assert.equal(sr?.children.length, 1);
+  assert.notEqual(si?.children[0]?.spiIn, old.inbound.spi, 'new SPIs');
+  assert.deepEqual(si?.children[0]?.localTs, si?.children[0]?.localTs, 'same selectors');
+  // and it goes on: the next rekey 60 s later
+  p.advance(60_000);
+  p.flush();
+  assert.equal(p.i.installed.length, 3);
+  assert.equal(p.i.engine.list()[0]?.children.length, 1);
 });

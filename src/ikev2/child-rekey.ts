@@ -1,0 +1,73 @@
+/**
+ * CHILD SA rekeying (RFC 7296 §1.3.3, §2.8), make-before-break: at `rekeyAt` (rekey_time less
+ * a random share of rand_time) a CREATE_CHILD_SA with REKEY_SA makes the new CHILD SA, which
+ * is installed before the old one is deleted with an INFORMATIONAL exchange. A failed attempt
+ * is retried after 30 s (strongSwan's retry interval); the hard lifetime stays the last word.
+ * Simultaneous rekeys (§2.8.1) are avoided, not yet resolved: a CHILD SA the peer is
+ * rekeying is not rekeyed by us (see exchange-child.ts).
+ */
+import { DeadlineHeap } from '../util/deadline-heap.js';
+import { startCreateChild } from './exchange-child.js';
+import { deleteChild } from './exchange-info.js';
+import type { ChildSa, IkeSa } from './ike-sa.js';
+import type { Ikev2Context } from './ikev2-context.js';
+
+export const REKEY_RETRY_MS = 30_000;
+
+/** Rekey times of all CHILD SAs, lazily cleaned (entries of CHILD SAs that are gone drop out). */
+export class RekeySchedule {
+  private readonly heap = new DeadlineHeap();
+  private readonly index = new Map<number, { sa: IkeSa; child: ChildSa }>();
+  private nextId = 1;
+
+  add(sa: IkeSa, child: ChildSa): void {
+    if (child.rekeyAt === undefined) return;
+    const id = this.nextId++;
+    this.index.set(id, { sa, child });
+    this.heap.push({ at: child.rekeyAt, id });
+  }
+
+  /** The earliest live entry (left in place). */
+  next(): { at: number; sa: IkeSa; child: ChildSa } | undefined {
+    for (let top = this.heap.peek(); top; top = this.heap.peek()) {
+      const e = this.index.get(top.id);
+      const live = e && e.sa.children.includes(e.child) && e.sa.lifecycle.state !== 'destroying';
+      if (live && !e.child.rekeying && e.child.rekeyAt === top.at) return { at: top.at, ...e };
+      this.heap.pop();
+      this.index.delete(top.id);
+    }
+    return undefined;
+  }
+
+  /** Remove and return the earliest entry due at `now`, if any. */
+  takeDue(now: number): { sa: IkeSa; child: ChildSa } | undefined {
+    const n = this.next();
+    if (!n || n.at > now) return undefined;
+    const top = this.heap.pop();
+    if (top) this.index.delete(top.id);
+    return { sa: n.sa, child: n.child };
+  }
+}
+
+export function rekeyChild(ctx: Ikev2Context, sa: IkeSa, child: ChildSa, retry: (at: number) => void): void {
+  const conn = sa.conn;
+  const cfg = conn?.children.find((c) => c.name === child.name);
+  if (!conn || !cfg || sa.lifecycle.state !== 'established') return;
+  child.rekeying = true;
+  startCreateChild(
+    ctx,
+    sa,
+    conn,
+    cfg,
+    (ok, reason) => {
+      if (ok) {
+        if (sa.children.includes(child)) deleteChild(ctx, sa, child, 'rekeyed');
+        return;
+      }
+      ctx.logger.log('info', 'ike', `${sa.name}[#${sa.id}] rekeying CHILD SA ${child.name} failed: ${reason}`);
+      child.rekeying = false;
+      retry(ctx.clock.now() + REKEY_RETRY_MS);
+    },
+    child,
+  );
+}
