@@ -18,7 +18,7 @@
 import { addMessage, bareMessage, saIdMessage, spdMessage } from '../config/setkey/to-pfkey.js';
 import type { AddCommand, Policy, Selector, UpperSpec } from '../config/setkey/types.js';
 import type { ChildConfig, ConnectionConfig } from '../config/swanctl/swanctl-model.js';
-import { parseTsList, rangeToCidrs, type TrafficSelector } from '../config/traffic-selector.js';
+import { parseTsList, rangeToCidrs, type TrafficSelector, tsToString } from '../config/traffic-selector.js';
 import type { EncrAlgorithm, IntegAlgorithm } from '../crypto/suites.js';
 import type { ChildSaPlan } from '../ikev2/ikev2-actions.js';
 import { SADB_X_SAFLAGS_ESN } from '../pfkey/private-values.js';
@@ -96,7 +96,18 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
     inDst: Uint8Array;
   }
   const installed = new Map<number, Installed>();
+  /**
+   * Policies are shared by the CHILD SAs of one (reqid, selectors): during a rekey the old and
+   * the new CHILD SA both use them, so they go only with the last one (make-before-break).
+   */
+  const policyUsers = new Map<string, Set<number>>();
+  const policyKey = (plan: ChildSaPlan): string =>
+    `${plan.reqid}|${plan.localTs.map(tsToString).join(',')}|${plan.remoteTs.map(tsToString).join(',')}`;
   const remember = (plan: ChildSaPlan): void => {
+    const k = policyKey(plan);
+    const users = policyUsers.get(k) ?? new Set<number>();
+    users.add(plan.inbound.spi);
+    policyUsers.set(k, users);
     installed.set(plan.inbound.spi, {
       outSrc: plan.outbound.src.slice(),
       outDst: plan.outbound.dst.slice(),
@@ -268,6 +279,15 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
     async remove(plan) {
       const old = installed.get(plan.inbound.spi);
       installed.delete(plan.inbound.spi);
+      const users = policyUsers.get(policyKey(plan));
+      users?.delete(plan.inbound.spi);
+      if (users && users.size > 0) {
+        // another CHILD SA (the rekeyed one) still uses the policies: only the SAs go
+        await deleteSa(old?.outSrc ?? plan.outbound.src, old?.outDst ?? plan.outbound.dst, plan.outbound.spi);
+        await deleteSa(old?.inSrc ?? plan.inbound.src, old?.inDst ?? plan.inbound.dst, plan.inbound.spi);
+        return;
+      }
+      policyUsers.delete(policyKey(plan));
       // SPDDELETE matches on the selectors, which do not move with the peer.
       for (const p of policyMessages(plan, 'X_SPDDELETE')) {
         try {
@@ -351,6 +371,7 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
       }
       traps.clear();
       installed.clear();
+      policyUsers.clear();
     },
     onEvent(cb) {
       listener = cb;
