@@ -36,6 +36,8 @@ export interface IkedKernel {
   getSpi(src: Uint8Array, dst: Uint8Array, reqid: number): Promise<number>;
   install(plan: ChildSaPlan): Promise<void>;
   update(plan: ChildSaPlan): Promise<void>;
+  /** the deferred outbound SA of a CHILD SA the peer rekeyed */
+  activate(plan: ChildSaPlan): Promise<void>;
   remove(plan: ChildSaPlan): Promise<void>;
   installTrap(conn: ConnectionConfig, child: ChildConfig, reqid: number): Promise<void>;
   /** remove every SA and policy with a reqid of the IKE daemon (IKED_REQID_BASE and up) */
@@ -245,10 +247,14 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
     async install(plan) {
       // Inbound first (UPDATE of the larval SA from GETSPI), so held packets meet both SAs.
       await client.request(withEsn(addMessage(saCommand(plan, 'in'), 'linux', ids()), plan.esn, SADB_MSG.UPDATE));
-      await client.request(withEsn(addMessage(saCommand(plan, 'out'), 'linux', ids()), plan.esn));
+      if (!plan.deferOutbound)
+        await client.request(withEsn(addMessage(saCommand(plan, 'out'), 'linux', ids()), plan.esn));
       const pols = policyMessages(plan, 'X_SPDUPDATE');
       for (const p of pols) await client.request(p);
       remember(plan);
+    },
+    async activate(plan) {
+      await client.request(withEsn(addMessage(saCommand(plan, 'out'), 'linux', ids()), plan.esn));
     },
     async update(plan) {
       const old = installed.get(plan.inbound.spi);

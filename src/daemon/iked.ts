@@ -147,6 +147,11 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
         });
         return;
       }
+      case 'activate-child': {
+        const plan = a.plan;
+        kernelDo(`activating CHILD SA ${plan.child}`, () => o.kernel.activate(plan));
+        return;
+      }
       case 'update-child': {
         const plan = a.plan;
         kernelDo(`updating CHILD SA ${plan.child}`, () => o.kernel.update(plan));

@@ -249,6 +249,7 @@ export function makeChild(
   nonceI: Uint8Array,
   nonceR: Uint8Array,
   gir?: Uint8Array,
+  replaces?: ChildSa,
 ): ChildSa {
   const suite: { encr: number; encrKeyBits?: number; integ?: number } = { encr: sel.encr.id };
   if (sel.encr.keyLength !== undefined) suite.encrKeyBits = sel.encr.keyLength;
@@ -300,6 +301,7 @@ export function makeChild(
     },
   };
   if (sel.integ !== undefined) plan.integ = sel.integ;
+  if (replaces) plan.deferOutbound = true;
   // §2.8: rekey before the hard lifetime, at rekey_time less a random share of rand_time
   // (strongSwan's jitter), so two peers rarely rekey the same CHILD SA at once.
   const jitter = child.randTime > 0 ? (ctx.random32() / 0x1_0000_0000) * child.randTime : 0;
@@ -316,6 +318,7 @@ export function makeChild(
     ...(rekeyAt !== undefined ? { rekeyAt } : {}),
   };
   sa.children.push(c);
+  if (replaces) replaces.replacedBy = c;
   ctx.childAdded(sa, c);
   ctx.emit({ kind: 'install-child', plan });
   ctx.event({
@@ -333,6 +336,12 @@ export function makeChild(
 
 export function removeChild(ctx: Ikev2Context, sa: IkeSa, c: ChildSa, reason: string): void {
   sa.children = sa.children.filter((x) => x !== c);
+  // The old CHILD SA goes: its replacement's outbound SA takes over (make-before-break).
+  const next = c.replacedBy;
+  if (next?.plan.deferOutbound && sa.children.includes(next)) {
+    next.plan.deferOutbound = false;
+    ctx.emit({ kind: 'activate-child', plan: next.plan });
+  }
   ctx.emit({ kind: 'remove-child', plan: c.plan });
   ctx.event({
     kind: 'child-down',

@@ -122,6 +122,7 @@ export function processCreateChildRequest(
     respond([notify(Notify.INVALID_SYNTAX)]);
     return;
   }
+  // An IKE SA rekey (IKE proposals) is handled by ike-rekey.ts before this point.
   if (saP.proposals.some((x) => x.protocolId === Protocol.IKE)) {
     respond([notify(Notify.NO_PROPOSAL_CHOSEN)]);
     return;
@@ -129,9 +130,10 @@ export function processCreateChildRequest(
   // §1.3.3: the peer rekeys one of our CHILD SAs (named by its inbound SPI, our outbound one):
   // we do not rekey it ourselves meanwhile; the peer deletes it once the new one is up.
   const rekeyed = p.find((x) => x.kind === 'N' && x.notifyType === Notify.REKEY_SA);
+  let old: ChildSa | undefined;
   if (rekeyed?.kind === 'N' && rekeyed.spi.length === 4) {
     const spi = new DataView(rekeyed.spi.buffer, rekeyed.spi.byteOffset, 4).getUint32(0);
-    const old = sa.children.find((c) => c.spiOut === spi);
+    old = sa.children.find((c) => c.spiOut === spi);
     if (old) old.rekeying = true;
   }
   const remoteDynamic = sa.vipsRemote.map((v) => parseIp(v.address).bytes);
@@ -177,6 +179,7 @@ export function processCreateChildRequest(
       ni.nonce,
       nr,
       gir,
+      old,
     );
     const ans = answerChild(choice, spiIn);
     const out: IkePayload[] = [...ans.filter((x) => x.kind === 'SA' || x.kind === 'N'), { kind: 'No', nonce: nr }];

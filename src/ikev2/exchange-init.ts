@@ -25,7 +25,7 @@ import { payloadToReceived, proposalsToPayload, selectedToPayload } from './prop
 export const NONCE_LENGTH = 32;
 export const IKE_NATT_PORT = 4500;
 
-function suiteOf(sel: SelectedProposal): IkeSuite {
+export function suiteOf(sel: SelectedProposal): IkeSuite {
   const s: IkeSuite = { encr: sel.encr.id, prf: sel.prf ?? 0 };
   if (sel.encr.keyLength !== undefined) s.encrKeyBits = sel.encr.keyLength;
   if (sel.integ !== undefined) s.integ = sel.integ;

@@ -28,6 +28,8 @@ export interface ChildSa {
   rekeyAt?: number;
   /** a CREATE_CHILD_SA rekeying it is in flight */
   rekeying?: boolean;
+  /** the CHILD SA that replaces it (the peer rekeyed it; its outbound SA waits for our removal) */
+  replacedBy?: ChildSa;
 }
 
 /** An exchange we started and wait a response for (window size 1, §2.3). */

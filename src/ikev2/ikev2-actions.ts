@@ -47,6 +47,12 @@ export interface ChildSaPlan {
   float: boolean;
   localTs: TrafficSelector[];
   remoteTs: TrafficSelector[];
+  /**
+   * The replacement of a CHILD SA the peer rekeyed (§1.3.3): install the inbound SA now, the
+   * outbound one only with `activate-child`, when the peer deletes the old CHILD SA (it has
+   * installed the new inbound SA by then), so no packet of ours arrives before its SA does.
+   */
+  deferOutbound?: boolean;
   /** lifetimes in seconds / bytes / packets (0 = none) */
   lifetime: {
     softSeconds: number;
@@ -65,6 +71,8 @@ export type Ikev2Action =
   | { kind: 'install-child'; plan: ChildSaPlan }
   /** delete the SAs and policies of a CHILD SA (the plan it was installed with) */
   | { kind: 'remove-child'; plan: ChildSaPlan }
+  /** install the deferred outbound SA of a rekeyed CHILD SA (see ChildSaPlan.deferOutbound) */
+  | { kind: 'activate-child'; plan: ChildSaPlan }
   /** the peer moved (NAT rebinding): update both SAs' endpoints and encapsulation ports */
   | { kind: 'update-child'; plan: ChildSaPlan }
   /** a virtual IP we obtained (client) to put on the TUN, with the DNS servers offered */

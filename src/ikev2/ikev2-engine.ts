@@ -28,6 +28,7 @@ import { type AuthCallbacks, processAuthRequest, startAuth } from './exchange-au
 import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
 import { livenessCheck, processInformationalRequest } from './exchange-info.js';
 import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
+import { processIkeRekeyRequest } from './ike-rekey.js';
 import { type ChildSa, IkeSa } from './ike-sa.js';
 import type { Ikev2Action } from './ikev2-actions.js';
 import type { Ikev2Context } from './ikev2-context.js';
@@ -527,6 +528,18 @@ export class Ikev2Engine implements Ikev2Context {
     };
   }
 
+  /** A rekeyed IKE SA's successor takes its place (§2.18); the old one waits for its Delete. */
+  private adopt(old: IkeSa, fresh: IkeSa): void {
+    this.sas.set(spiKey(fresh.spiR), fresh);
+    if ((fresh.conn?.dpdDelay ?? 0) > 0) this.dpd.add(fresh);
+    for (const c of fresh.children) this.childAdded(fresh, c);
+    this.logger.log(
+      'info',
+      'ike',
+      `${old.name}[#${old.id}] rekeyed to [#${fresh.id}] ${fresh.spiI.toString(16)}_i ${fresh.spiR.toString(16)}_r`,
+    );
+  }
+
   private established(sa: IkeSa): void {
     sa.lifecycle.transition('established', 'IKE_AUTH complete', this.clock.now());
     sa.establishedAt = this.clock.now();
@@ -654,16 +667,22 @@ export class Ikev2Engine implements Ikev2Context {
       );
       return;
     }
-    if (sa.lifecycle.state !== 'established' && sa.lifecycle.state !== 'deleting') {
+    const st = sa.lifecycle.state;
+    if (st !== 'established' && st !== 'deleting' && !(st === 'rekeyed' && exchange === ExchangeType.INFORMATIONAL)) {
       respond([]);
       return;
     }
     if (exchange === ExchangeType.INFORMATIONAL) {
       const deleted = processInformationalRequest(this, sa, o.payloads, respond);
-      if (deleted) this.destroy(sa, 'deleted by peer');
+      if (deleted) this.destroy(sa, sa.lifecycle.state === 'rekeyed' ? 'rekeyed' : 'deleted by peer');
       return;
     }
     if (exchange === ExchangeType.CREATE_CHILD_SA) {
+      const saP = o.payloads.find((x) => x.kind === 'SA');
+      if (saP?.kind === 'SA' && saP.proposals.some((x) => x.protocolId === 1) && st === 'established') {
+        processIkeRekeyRequest(this, sa, o.payloads, respond, (fresh) => this.adopt(sa, fresh));
+        return;
+      }
       processCreateChildRequest(this, sa, o.payloads, respond);
       return;
     }

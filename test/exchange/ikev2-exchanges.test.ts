@@ -466,6 +466,10 @@ test('CHILD SA rekey (RFC 7296 §1.3.3): at rekey_time the new CHILD SA is made 
   assert.equal(p.r.installed.length, 2);
   assert.equal(p.i.removed[0]?.inbound.spi, old.inbound.spi);
   assert.equal(p.r.removed[0]?.outbound.spi, old.inbound.spi);
+  // The responder's new outbound SA waited for the Delete of the old CHILD SA, and came in
+  // before the old one's removal (no gap, no packet ahead of the peer's new inbound SA).
+  assert.equal(p.r.installed[1]?.deferOutbound, false);
+  assert.deepEqual(p.r.activated[0], { spiOut: p.r.installed[1]?.outbound.spi, removedBefore: 0 });
   const [si] = p.i.engine.list();
   const [sr] = p.r.engine.list();
   assert.equal(si?.children.length, 1);

@@ -31,6 +31,8 @@ export interface PeerState {
   logger: MemoryLogger;
   installed: ChildSaPlan[];
   removed: ChildSaPlan[];
+  /** outbound SAs activated after a peer's rekey, with the moment (installed/removed counts) */
+  activated: { spiOut: number; removedBefore: number }[];
   updated: ChildSaPlan[];
   events: IkeEvent[];
   results: { requestId: number; ok: boolean; reason: string }[];
@@ -74,6 +76,7 @@ export class IkePair {
         logger,
         installed: [],
         removed: [],
+        activated: [],
         updated: [],
         events: [],
         results: [],
@@ -123,6 +126,9 @@ export class IkePair {
         return;
       case 'remove-child':
         p.removed.push(a.plan);
+        return;
+      case 'activate-child':
+        p.activated.push({ spiOut: a.plan.outbound.spi, removedBefore: p.removed.length });
         return;
       case 'update-child':
         p.updated.push({ ...a.plan, encap: a.plan.encap ? { ...a.plan.encap } : undefined } as ChildSaPlan);
