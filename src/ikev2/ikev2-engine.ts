@@ -12,6 +12,7 @@ import type { IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
 import { DEFAULT_RETRANSMIT, type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
 import type { Clock } from '../util/clock.js';
+import { DeadlineHeap } from '../util/deadline-heap.js';
 import { WireError } from '../util/errors.js';
 import { formatIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
@@ -19,16 +20,16 @@ import type { Rng } from '../util/rng.js';
 import { decodeIkeMessage } from '../wire/ike/ike-decode.js';
 import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
-import { RekeySchedule, rekeyChild } from './child-rekey.js';
+import { REKEY_RETRY_MS, RekeySchedule, rekeyChild } from './child-rekey.js';
 import { releaseLeases } from './config-payload.js';
 import { type IkeCredentials, NO_CREDENTIALS } from './credentials.js';
 import { reloadEngine, shutdownEngine, terminateConn } from './engine-admin.js';
 import { engineNextDeadline, engineTick } from './engine-timers.js';
 import { type AuthCallbacks, processAuthRequest, startAuth } from './exchange-auth.js';
 import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
-import { livenessCheck, processInformationalRequest } from './exchange-info.js';
+import { deleteIke, livenessCheck, processInformationalRequest } from './exchange-info.js';
 import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
-import { processIkeRekeyRequest } from './ike-rekey.js';
+import { processIkeRekeyRequest, startIkeRekey } from './ike-rekey.js';
 import { type ChildSa, IkeSa } from './ike-sa.js';
 import type { Ikev2Action } from './ikev2-actions.js';
 import type { Ikev2Context } from './ikev2-context.js';
@@ -76,6 +77,9 @@ export class Ikev2Engine implements Ikev2Context {
   private readonly dpd = new Set<IkeSa>();
   /** CHILD SA rekey times (lazy: stale entries are dropped when they come up) */
   private readonly rekeys = new RekeySchedule();
+  /** IKE SA rekey times by SA id (lazy heap, as the CHILD SAs') */
+  private readonly ikeRekeys = new DeadlineHeap();
+  private readonly ikeRekeyIndex = new Map<number, IkeSa>();
   /** responder IKE_SA_INIT responses by initiator SPI and source, for retransmitted requests */
   private readonly halfOpen = new Map<string, IkeSa>();
   private readonly spiWaiters = new Map<number, { sa: IkeSa; then: (spi: number | undefined) => void }>();
@@ -349,6 +353,8 @@ export class Ikev2Engine implements Ikev2Context {
     }
     const r = this.rekeys.next();
     if (r && (d === undefined || r.at < d)) d = r.at;
+    const ir = this.nextIkeRekey();
+    if (ir && (d === undefined || ir.at < d)) d = ir.at;
     return d;
   }
 
@@ -362,6 +368,11 @@ export class Ikev2Engine implements Ikev2Context {
       livenessCheck(this, sa, (s) => this.destroy(s, 'DPD: peer did not answer liveness checks'));
     }
     for (let r = this.rekeys.takeDue(now); r; r = this.rekeys.takeDue(now)) this.rekeyChild(r.sa, r.child);
+    for (let r = this.nextIkeRekey(); r && r.at <= now; r = this.nextIkeRekey()) {
+      this.ikeRekeys.pop();
+      this.ikeRekeyIndex.delete(r.sa.id);
+      this.rekeyIke(r.sa);
+    }
   }
 
   private dpdSas(): IkeSa[] {
@@ -528,11 +539,53 @@ export class Ikev2Engine implements Ikev2Context {
     };
   }
 
+  /** rekey_time less a random share of rand_time (§2.8), or `retryMs` from now. */
+  private scheduleIkeRekey(sa: IkeSa, retryMs: number): void {
+    const c = sa.conn;
+    if (!c || c.rekeyTime <= 0) return;
+    const jitter = c.randTime > 0 ? (this.random32() / 0x1_0000_0000) * c.randTime : 0;
+    const at = this.clock.now() + (retryMs > 0 ? retryMs : (c.rekeyTime - jitter) * 1000);
+    this.ikeRekeyIndex.set(sa.id, sa);
+    this.ikeRekeys.push({ at, id: sa.id });
+  }
+
+  private nextIkeRekey(): { at: number; sa: IkeSa } | undefined {
+    for (let top = this.ikeRekeys.peek(); top; top = this.ikeRekeys.peek()) {
+      const sa = this.ikeRekeyIndex.get(top.id);
+      if (sa && sa.lifecycle.state === 'established') return { at: top.at, sa };
+      this.ikeRekeys.pop();
+      if (!sa || sa.lifecycle.state === 'destroying' || sa.lifecycle.state === 'rekeyed')
+        this.ikeRekeyIndex.delete(top.id);
+    }
+    return undefined;
+  }
+
+  /** §1.3.2 as initiator; the old IKE SA is deleted once the new one is up. */
+  private rekeyIke(sa: IkeSa): void {
+    sa.lifecycle.transition('rekeying', 'rekey_time', this.clock.now());
+    startIkeRekey(
+      this,
+      sa,
+      (fresh) => this.adopt(sa, fresh),
+      (ok, reason) => {
+        if (ok) {
+          sa.lifecycle.transition('deleting', 'rekeyed', this.clock.now());
+          deleteIke(this, sa, 'rekeyed');
+          return;
+        }
+        this.logger.log('info', 'ike', `${sa.name}[#${sa.id}] IKE SA rekey failed: ${reason}`);
+        if (sa.lifecycle.state === 'rekeying') sa.lifecycle.transition('established', 'rekey failed', this.clock.now());
+        this.scheduleIkeRekey(sa, REKEY_RETRY_MS);
+      },
+    );
+  }
+
   /** A rekeyed IKE SA's successor takes its place (§2.18); the old one waits for its Delete. */
   private adopt(old: IkeSa, fresh: IkeSa): void {
-    this.sas.set(spiKey(fresh.spiR), fresh);
+    this.sas.set(spiKey(fresh.initiator ? fresh.spiI : fresh.spiR), fresh);
     if ((fresh.conn?.dpdDelay ?? 0) > 0) this.dpd.add(fresh);
     for (const c of fresh.children) this.childAdded(fresh, c);
+    this.scheduleIkeRekey(fresh, 0);
     this.logger.log(
       'info',
       'ike',
@@ -551,6 +604,7 @@ export class Ikev2Engine implements Ikev2Context {
     for (const [k, s] of this.halfOpen) if (s === sa) this.halfOpen.delete(k);
     if (!sa.initiator) this.cookies.closed(formatIp(sa.remote.address));
     if ((sa.conn?.dpdDelay ?? 0) > 0) this.dpd.add(sa);
+    this.scheduleIkeRekey(sa, 0);
     this.event({
       kind: 'ike-up',
       conn: sa.name,

@@ -482,3 +482,41 @@ test('CHILD SA rekey (RFC 7296 §1.3.3): at rekey_time the new CHILD SA is made 
   assert.equal(p.i.installed.length, 3);
   assert.equal(p.i.engine.list()[0]?.children.length, 1);
 });
+
+test('IKE SA rekey (RFC 7296 §1.3.2, §2.18): at rekey_time a new IKE SA takes over the CHILD SA and lease, the old one is deleted', () => {
+  const client = CLIENT().replace('vips = 0.0.0.0', 'vips = 0.0.0.0\n    rekey_time = 60s\n    rand_time = 0');
+  const p = pair(GW(), client);
+  p.initiate('home');
+  p.flush();
+  const [oi] = p.i.engine.list();
+  const [or] = p.r.engine.list();
+  assert.ok(oi && or);
+  const child = oi.children[0];
+  p.advance(60_000);
+  assert.equal(p.log('i', 'generating').at(-1), 'CREATE_CHILD_SA request 2 [ SA No KE ]');
+  p.flush();
+  assert.equal(p.log('r', 'generating').at(-2), 'CREATE_CHILD_SA response 2 [ SA No KE ]');
+  assert.equal(p.log('i', 'generating').at(-1), 'INFORMATIONAL request 3 [ D ]', 'the old IKE SA is deleted');
+  const [ni] = p.i.engine.list();
+  const [nr] = p.r.engine.list();
+  assert.equal(p.i.engine.list().length, 1);
+  assert.equal(p.r.engine.list().length, 1);
+  assert.ok(ni && nr);
+  assert.notEqual(ni.spiI, oi.spiI, 'new SPIs');
+  assert.equal(ni.spiI, nr.spiI);
+  assert.equal(ni.spiR, nr.spiR);
+  assert.equal(ni.children[0], child, 'the CHILD SA moved, not rebuilt');
+  assert.deepEqual(
+    nr.vipsRemote.map((v) => v.address),
+    ['10.99.100.1'],
+    'the lease moved',
+  );
+  assert.equal(p.i.removed.length + p.r.removed.length, 0, 'no CHILD SA removed');
+  assert.equal(p.i.vips.length, 1, 'the virtual IP stays');
+  // The new IKE SA works: a CHILD SA over it (its message IDs start at 0, §2.18).
+  p.i.engine.initiate('home', ADDR.initiator, ADDR.responder, 'web', 9);
+  p.run('i');
+  p.flush();
+  assert.equal(p.log('i', 'generating').at(-1), 'CREATE_CHILD_SA request 0 [ SA No KE TSi TSr ]');
+  assert.deepEqual(p.i.results.at(-1), { requestId: 9, ok: true, reason: 'established' });
+});

@@ -98,3 +98,33 @@ test('strongSwan client rekeys the IKE SA every 4 s: esprit answers (RFC 7296 §
     await gw.stop();
   }
 });
+
+test('esprit client rekeys the IKE SA every 4 s against a strongSwan gateway: strongSwan accepts the new keys, traffic continues', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  const ss = await StrongSwanHost.start(l, 'gw', gwConf().replace('rw {', 'rw {\n    version = 2'));
+  const client = await IkeHost.start(
+    l,
+    'client',
+    clientConf().replace('vips = 0.0.0.0', 'vips = 0.0.0.0\n    rekey_time = 4s\n    rand_time = 0'),
+  );
+  try {
+    assert.equal((await client.up('home')).code, 0, client.proc.stderr);
+    const first = (await client.listSas())[0];
+    const vip = first?.vipsLocal[0] ?? '';
+    await waitForPing(l, 'client', vip, LAB.gw.protected4);
+    const p = await ping(l, 'client', vip, LAB.gw.protected4, { count: 100, interval: 0.1 });
+    assert.equal(p.received, 100, p.output);
+    const sas = await client.listSas();
+    assert.equal(sas.length, 1, 'the old IKE SAs were deleted');
+    assert.notEqual(sas[0]?.spiI, first?.spiI, 'a new IKE SA');
+    assert.equal(sas[0]?.children[0]?.spiIn, first?.children[0]?.spiIn, 'the CHILD SA moved over unchanged');
+    assert.match(ss.log(400), /IKE_SA rw\[\d+\] rekeyed|rekeyed between/);
+    const live = (await ss.listSas()).match(/ESTABLISHED/g) ?? [];
+    assert.equal(live.length, 1, 'strongSwan keeps exactly one IKE SA');
+  } finally {
+    await client.stop();
+    await ss.stop();
+  }
+});
