@@ -8,7 +8,15 @@
  * ICMP type/code and OPAQUE port ranges are treated as plain port ranges.
  */
 import { ConfigError } from '../util/errors.js';
-import { formatIp, type IpAddr, type IpFamily, parseIp, parsePrefix } from '../util/ip-addr.js';
+import {
+  formatIp,
+  type IpAddr,
+  type IpFamily,
+  ipFromBigInt,
+  ipToBigInt,
+  parseIp,
+  parsePrefix,
+} from '../util/ip-addr.js';
 
 export interface TrafficSelector {
   family: IpFamily;
@@ -20,36 +28,20 @@ export interface TrafficSelector {
   endAddr: Uint8Array;
 }
 
-function toBig(b: Uint8Array): bigint {
-  let n = 0n;
-  for (const x of b) n = (n << 8n) | BigInt(x);
-  return n;
-}
-
-function fromBig(n: bigint, family: IpFamily): Uint8Array {
-  const len = family === 4 ? 4 : 16;
-  const out = new Uint8Array(len);
-  for (let i = len - 1; i >= 0; i--) {
-    out[i] = Number(n & 0xffn);
-    n >>= 8n;
-  }
-  return out;
-}
-
 const bitsOf = (f: IpFamily): number => (f === 4 ? 32 : 128);
 
 /** TS for a CIDR (`10.0.0.0/24`, bare address = host), any protocol/port unless given. */
 export function tsFromCidr(cidr: string, protocol = 0, startPort = 0, endPort = 65535): TrafficSelector {
   const p = parsePrefix(cidr, 'traffic selector');
   const host = BigInt(bitsOf(p.addr.family) - p.len);
-  const net = (toBig(p.addr.bytes) >> host) << host;
+  const net = (ipToBigInt(p.addr.bytes) >> host) << host;
   return {
     family: p.addr.family,
     protocol,
     startPort,
     endPort,
-    startAddr: fromBig(net, p.addr.family),
-    endAddr: fromBig(net + (1n << host) - 1n, p.addr.family),
+    startAddr: ipFromBigInt(net, p.addr.family),
+    endAddr: ipFromBigInt(net + (1n << host) - 1n, p.addr.family),
   };
 }
 
@@ -116,7 +108,7 @@ function tsFromRange(s: string, path: string): TrafficSelector {
   const [a = '', b = ''] = s.split('-');
   const from = parseIp(a.trim(), path);
   const to = parseIp(b.trim(), path);
-  if (from.family !== to.family || toBig(from.bytes) > toBig(to.bytes))
+  if (from.family !== to.family || ipToBigInt(from.bytes) > ipToBigInt(to.bytes))
     throw new ConfigError(path, `bad address range ${JSON.stringify(s)}`);
   return { family: from.family, protocol: 0, startPort: 0, endPort: 65535, startAddr: from.bytes, endAddr: to.bytes };
 }
@@ -128,10 +120,10 @@ export function intersectTs(a: TrafficSelector, b: TrafficSelector): TrafficSele
   const sp = Math.max(a.startPort, b.startPort);
   const ep = Math.min(a.endPort, b.endPort);
   if (sp > ep) return undefined;
-  const as = toBig(a.startAddr);
-  const bs = toBig(b.startAddr);
-  const ae = toBig(a.endAddr);
-  const be = toBig(b.endAddr);
+  const as = ipToBigInt(a.startAddr);
+  const bs = ipToBigInt(b.startAddr);
+  const ae = ipToBigInt(a.endAddr);
+  const be = ipToBigInt(b.endAddr);
   const s = as > bs ? as : bs;
   const e = ae < be ? ae : be;
   if (s > e) return undefined;
@@ -140,8 +132,8 @@ export function intersectTs(a: TrafficSelector, b: TrafficSelector): TrafficSele
     protocol: a.protocol !== 0 ? a.protocol : b.protocol,
     startPort: sp,
     endPort: ep,
-    startAddr: fromBig(s, a.family),
-    endAddr: fromBig(e, a.family),
+    startAddr: ipFromBigInt(s, a.family),
+    endAddr: ipFromBigInt(e, a.family),
   };
 }
 
@@ -151,8 +143,8 @@ function sameTs(a: TrafficSelector, b: TrafficSelector): boolean {
     a.protocol === b.protocol &&
     a.startPort === b.startPort &&
     a.endPort === b.endPort &&
-    toBig(a.startAddr) === toBig(b.startAddr) &&
-    toBig(a.endAddr) === toBig(b.endAddr)
+    ipToBigInt(a.startAddr) === ipToBigInt(b.startAddr) &&
+    ipToBigInt(a.endAddr) === ipToBigInt(b.endAddr)
   );
 }
 
@@ -199,15 +191,15 @@ export function narrowChildTs(
 export function rangeToCidrs(start: Uint8Array, end: Uint8Array): string[] {
   const family: IpFamily = start.length === 4 ? 4 : 6;
   const bits = bitsOf(family);
-  let s = toBig(start);
-  const e = toBig(end);
+  let s = ipToBigInt(start);
+  const e = ipToBigInt(end);
   const out: string[] = [];
   while (s <= e) {
     let host = 0;
     // Grow the block while s stays aligned and the block stays inside the range.
     while (host < bits && (s & ((1n << BigInt(host + 1)) - 1n)) === 0n && s + (1n << BigInt(host + 1)) - 1n <= e)
       host++;
-    out.push(`${formatIp(fromBig(s, family))}/${bits - host}`);
+    out.push(`${formatIp(ipFromBigInt(s, family))}/${bits - host}`);
     s += 1n << BigInt(host);
   }
   return out;

@@ -12,23 +12,15 @@
  * IPv6 pools are never enumerated.
  */
 import { ConfigError } from '../util/errors.js';
-import { formatIp, type IpFamily, parseIp, parsePrefix, tryParseIp } from '../util/ip-addr.js';
-
-function toBig(b: Uint8Array): bigint {
-  let n = 0n;
-  for (const x of b) n = (n << 8n) | BigInt(x);
-  return n;
-}
-
-function fromBig(n: bigint, family: IpFamily): Uint8Array {
-  const len = family === 4 ? 4 : 16;
-  const out = new Uint8Array(len);
-  for (let i = len - 1; i >= 0; i--) {
-    out[i] = Number(n & 0xffn);
-    n >>= 8n;
-  }
-  return out;
-}
+import {
+  formatIp,
+  type IpFamily,
+  ipFromBigInt,
+  ipToBigInt,
+  parseIp,
+  parsePrefix,
+  tryParseIp,
+} from '../util/ip-addr.js';
 
 interface Lease {
   identity: string;
@@ -61,8 +53,8 @@ export class AddressPool {
       const from = parseIp(v.slice(0, dash).trim(), path);
       const to = parseIp(v.slice(dash + 1).trim(), path);
       if (from.family !== to.family) throw new ConfigError(path, `range mixes address families: ${v}`);
-      const a = toBig(from.bytes);
-      const b = toBig(to.bytes);
+      const a = ipToBigInt(from.bytes);
+      const b = ipToBigInt(to.bytes);
       if (a > b) throw new ConfigError(path, `range start after end: ${v}`);
       return new AddressPool(from.family, a, b - a + 1n);
     }
@@ -70,7 +62,7 @@ export class AddressPool {
     const p = parsePrefix(v, path);
     const bits = BigInt((p.addr.family === 4 ? 32 : 128) - p.len);
     const total = 1n << bits;
-    const addr = toBig(p.addr.bytes);
+    const addr = ipToBigInt(p.addr.bytes);
     const network = (addr >> bits) << bits;
     const diff = addr - network;
     if (total > 2n) {
@@ -86,12 +78,12 @@ export class AddressPool {
   private offsetOf(text: string): bigint | undefined {
     const a = tryParseIp(text);
     if (a === undefined || a.family !== this.family) return undefined;
-    const off = toBig(a.bytes) - this.base;
+    const off = ipToBigInt(a.bytes) - this.base;
     return off >= 0n && off < this.size ? off : undefined;
   }
 
   private addr(off: bigint): string {
-    return formatIp(fromBig(this.base + off, this.family));
+    return formatIp(ipFromBigInt(this.base + off, this.family));
   }
 
   private take(off: bigint, identity: string): string {

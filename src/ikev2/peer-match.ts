@@ -6,9 +6,7 @@
 import type { AuthRoundConfig, ConnectionConfig, SharedSecret } from '../config/swanctl/swanctl-model.js';
 import { formatIdentity, type IkeId, idMatches, parseIdentity } from '../ike/identity.js';
 import { bytesEqual } from '../util/hex.js';
-import { formatIp, parsePrefix, tryParseIp } from '../util/ip-addr.js';
-
-const bigOf = (b: Uint8Array): bigint => b.reduce((n, x) => (n << 8n) | BigInt(x), 0n);
+import { formatIp, ipToBigInt, parsePrefix, tryParseIp } from '../util/ip-addr.js';
 
 /** One `local_addrs`/`remote_addrs` entry against an address: %any, IP, CIDR, or `a-b` range. */
 export function addrSpecMatches(spec: string, addr: Uint8Array): boolean {
@@ -21,15 +19,15 @@ export function addrSpecMatches(spec: string, addr: Uint8Array): boolean {
     const a = tryParseIp(s.slice(0, dash));
     const b = tryParseIp(s.slice(dash + 1));
     if (!a || !b || a.bytes.length !== addr.length) return false;
-    const v = bigOf(addr);
-    return v >= bigOf(a.bytes) && v <= bigOf(b.bytes);
+    const v = ipToBigInt(addr);
+    return v >= ipToBigInt(a.bytes) && v <= ipToBigInt(b.bytes);
   }
   if (s.includes('/')) {
     try {
       const p = parsePrefix(s);
       if (p.addr.bytes.length !== addr.length) return false;
       const host = BigInt(addr.length * 8 - p.len);
-      return bigOf(addr) >> host === bigOf(p.addr.bytes) >> host;
+      return ipToBigInt(addr) >> host === ipToBigInt(p.addr.bytes) >> host;
     } catch {
       return false;
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatIp, parsePrefix, prefixContains, tryParseIp } from './ip-addr.js';
+import { formatIp, ipFromBigInt, ipToBigInt, parsePrefix, prefixContains, tryParseIp } from './ip-addr.js';
 
 test('IPv4 and IPv6 parse and canonical text (RFC 5952 §4)', () => {
   assert.equal(tryParseIp('192.0.2.1')?.text, '192.0.2.1');
@@ -22,4 +22,15 @@ test('prefix containment', () => {
   assert.equal(prefixContains(q, tryParseIp('fd99:3:0:7::1')?.bytes ?? new Uint8Array()), true);
   assert.equal(prefixContains(q, tryParseIp('fd99:3:0:8::1')?.bytes ?? new Uint8Array()), false);
   assert.throws(() => parsePrefix('10.0.0.0/33', 'sel'), { path: 'sel' });
+});
+
+test('address bytes as a big-endian integer and back', () => {
+  // 192.0.2.1 = 0xc0000201 = 3221225985
+  assert.equal(ipToBigInt(Uint8Array.of(192, 0, 2, 1)), 3221225985n);
+  assert.deepEqual(ipFromBigInt(3221225985n, 4), Uint8Array.of(192, 0, 2, 1));
+  // Bits above the family width are dropped (a range end + 1 wraps).
+  assert.deepEqual(ipFromBigInt(0x1_0000_0000n, 4), Uint8Array.of(0, 0, 0, 0));
+  const v6 = Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01);
+  assert.equal(ipToBigInt(v6), 0x20010db8000000000000000000000001n);
+  assert.deepEqual(ipFromBigInt(0x20010db8000000000000000000000001n, 6), v6);
 });

@@ -149,3 +149,21 @@ export function prefixContains(p: IpPrefix, a: Uint8Array): boolean {
   const mask = (0xff << (8 - rem)) & 0xff;
   return ((pb[full] as number) & mask) === ((a[full] as number) & mask);
 }
+
+/** Address bytes as an unsigned big-endian integer (range and prefix arithmetic). */
+export function ipToBigInt(b: Uint8Array): bigint {
+  let n = 0n;
+  for (const x of b) n = (n << 8n) | BigInt(x);
+  return n;
+}
+
+/** Inverse of ipToBigInt: the low 32 (IPv4) or 128 (IPv6) bits as address bytes. */
+export function ipFromBigInt(n: bigint, family: IpFamily): Uint8Array {
+  const len = family === 4 ? 4 : 16;
+  const out = new Uint8Array(len);
+  for (let i = len - 1; i >= 0; i--) {
+    out[i] = Number(n & 0xffn);
+    n >>= 8n;
+  }
+  return out;
+}
