@@ -14,6 +14,7 @@ import { Ikev2Engine } from '../../src/ikev2/ikev2-engine.js';
 import { formatIp, parseIp } from '../../src/util/ip-addr.js';
 import { nullLogger } from '../../src/util/logger.js';
 import { configFromText } from '../../test/exchange/test-config.js';
+import { BENCH_PROPOSALS, benchClientConf } from './bench-conf.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(name);
@@ -26,39 +27,9 @@ const seconds = Number(arg('--seconds', '10'));
 // Below both responders' default half-open limit per source address (esprit 5, charon's
 // block_threshold 5), so neither throttles the generator.
 const concurrency = Number(arg('--concurrency', '4'));
-const proposals = arg('--proposals', 'aes128gcm16-prfsha256-x25519');
+const proposals = arg('--proposals', BENCH_PROPOSALS);
 
-const conf = configFromText(`
-connections {
-  bench {
-    remote_addrs = ${remote}
-    proposals = ${proposals}
-    local {
-      auth = psk
-      id = load.esprit.test
-    }
-    remote {
-      auth = psk
-      id = gw.esprit.test
-    }
-    children {
-      net {
-        # an inner address that is not the generator's own (strongSwan refuses a route to
-        # its IKE peer: "conflicts with IKE traffic")
-        local_ts = 10.99.5.1/32
-        remote_ts = 10.99.3.0/24
-        esp_proposals = aes128gcm16
-      }
-    }
-  }
-}
-secrets {
-  ike {
-    id = gw.esprit.test
-    secret = "esprit bench psk"
-  }
-}
-`);
+const conf = configFromText(benchClientConf(remote, proposals));
 
 const clock = { now: () => performance.timeOrigin + performance.now() };
 const logger = process.env.ESPRIT_LOADGEN_DEBUG

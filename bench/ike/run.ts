@@ -24,13 +24,13 @@ import { configFromText } from '../../test/exchange/test-config.js';
 import { LAB, Lab } from '../../test/netns/harness.js';
 import { IkeHost } from '../../test/netns/scenarios/ike-host.js';
 import { StrongSwanHost } from '../../test/netns/scenarios/strongswan-host.js';
+import { BENCH_PROPOSALS, BENCH_PSK, benchClientConf } from './bench-conf.js';
 
-const PROPOSALS = 'aes128gcm16-prfsha256-x25519';
 const GW = `
 connections {
   bench {
     local_addrs = ${LAB.gw.v4}
-    proposals = ${PROPOSALS}
+    proposals = ${BENCH_PROPOSALS}
     local {
       auth = psk
       id = gw.esprit.test
@@ -50,37 +50,7 @@ connections {
 secrets {
   ike {
     id = gw.esprit.test
-    secret = "esprit bench psk"
-  }
-}
-`;
-
-const CLIENT = `
-connections {
-  bench {
-    remote_addrs = ${LAB.gw.v4}
-    proposals = ${PROPOSALS}
-    local {
-      auth = psk
-      id = load.esprit.test
-    }
-    remote {
-      auth = psk
-      id = gw.esprit.test
-    }
-    children {
-      net {
-        local_ts = 10.99.5.1/32
-        remote_ts = 10.99.3.0/24
-        esp_proposals = aes128gcm16
-      }
-    }
-  }
-}
-secrets {
-  ike {
-    id = gw.esprit.test
-    secret = "esprit bench psk"
+    secret = "${BENCH_PSK}"
   }
 }
 `;
@@ -97,7 +67,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 /** Heap of the esprit responder per established IKE SA + CHILD SA, measured in process. */
 export async function responderHeapPerSa(n: number): Promise<number> {
-  const client = configFromText(CLIENT);
+  const client = configFromText(benchClientConf(LAB.gw.v4));
   const server = configFromText(GW);
   const clock = { now: () => 1_000_000 };
   const a = { address: parseIp(LAB.natWan.v4).bytes, port: 500 };
@@ -201,7 +171,7 @@ async function loadgen(
       '--concurrency',
       '4',
       '--proposals',
-      PROPOSALS,
+      BENCH_PROPOSALS,
     ],
     { encoding: 'utf8', timeout: (seconds + 30) * 1000 },
   );
