@@ -53,6 +53,11 @@ const ago = (ms: number): string => {
   return s < 120 ? `${s} seconds` : s < 7200 ? `${Math.round(s / 60)} minutes` : `${Math.round(s / 3600)} hours`;
 };
 
+/** One entry of `ikectl list-sas --json`: the daemon's report with ipsecd's counters per CHILD SA. */
+export interface IkeSaListing extends Omit<IkeSaReport, 'children'> {
+  children: (ChildSaReport & { bytesIn: number; packetsIn: number; bytesOut: number; packetsOut: number })[];
+}
+
 function formatChild(c: ChildSaReport, counters: Map<string, DataplaneSaReport>, now: number): string[] {
   const mode = c.mode === 'tunnel' ? 'TUNNEL' : 'TRANSPORT';
   const encap = c.encap ? `${mode}-in-UDP` : mode;
@@ -147,7 +152,7 @@ export async function run(argvIn: string[], name = 'list-sas'): Promise<number> 
           // iked alone against a remote ipsecd: no counters
         }
         if (json) {
-          const withCounters = sas.map((sa) => ({
+          const withCounters: IkeSaListing[] = sas.map((sa) => ({
             ...sa,
             children: sa.children.map((c) => ({
               ...c,

@@ -5,41 +5,14 @@
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { IkeSaListing } from '../../../src/cli/commands/ikectl.js';
 import type { ExecResult, Lab, LabProcess, Role } from '../harness.js';
 import { ESPRIT_MAIN } from './esprit-node.js';
 
 let counter = 0;
 
-export interface IkeSaJson {
-  id: number;
-  spiI: string;
-  spiR: string;
-  conn: string;
-  state: string;
-  local: { address: string; port: number };
-  remote: { address: string; port: number };
-  localId: string;
-  remoteId: string;
-  localBehindNat: boolean;
-  remoteBehindNat: boolean;
-  natFaked: boolean;
-  encap: boolean;
-  vipsLocal: string[];
-  vipsRemote: string[];
-  children: {
-    name: string;
-    spiIn: string;
-    spiOut: string;
-    encap: boolean;
-    encapPorts?: { local: number; remote: number };
-    localTs: string[];
-    remoteTs: string[];
-    bytesIn: number;
-    packetsIn: number;
-    bytesOut: number;
-    packetsOut: number;
-  }[];
-}
+/** `esprit ikectl list-sas --json` output, typed by the CLI that prints it. */
+export type IkeSaJson = IkeSaListing;
 
 export class IkeHost {
   private logLevel = 'debug';
