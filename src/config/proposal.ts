@@ -284,17 +284,25 @@ const DH_NAMES = new Map<number, string>([
   [Dh.CURVE_448, 'CURVE_448'],
 ]);
 
+const NAMES = { encr: ENCR_NAMES, integ: INTEG_NAMES, prf: PRF_NAMES, dh: DH_NAMES };
+const UNKNOWN_PREFIX = { encr: 'ENCR', integ: 'INTEG', prf: 'PRF', dh: 'DH' };
+
+/** IANA name of a transform as strongSwan prints it (RFC 7296 §3.3.2), `ENCR_99` if unknown. */
+export function transformName(kind: 'encr' | 'integ' | 'prf' | 'dh', id: number): string {
+  return NAMES[kind].get(id) ?? `${UNKNOWN_PREFIX[kind]}_${id}`;
+}
+
 /** strongSwan's `%P` log form: `IKE:AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_3072`. */
 export function formatProposal(p: Proposal): string {
   const t = p.transforms;
   const parts: string[] = [];
   for (const e of t.encr) {
-    const n = ENCR_NAMES.get(e.id) ?? `ENCR_${e.id}`;
+    const n = transformName('encr', e.id);
     parts.push(e.keyLength === undefined ? n : `${n}_${e.keyLength}`);
   }
-  for (const i of t.integ) parts.push(INTEG_NAMES.get(i) ?? `INTEG_${i}`);
-  for (const i of t.prf) parts.push(PRF_NAMES.get(i) ?? `PRF_${i}`);
-  for (const i of t.dh) parts.push(DH_NAMES.get(i) ?? `DH_${i}`);
+  for (const i of t.integ) parts.push(transformName('integ', i));
+  for (const i of t.prf) parts.push(transformName('prf', i));
+  for (const i of t.dh) parts.push(transformName('dh', i));
   for (const i of t.esn) parts.push(i === Esn.EXT_SEQ ? 'EXT_SEQ' : i === Esn.NO_EXT_SEQ ? 'NO_EXT_SEQ' : `ESN_${i}`);
   return `${p.protocol.toUpperCase()}:${parts.join('/')}`;
 }
