@@ -160,12 +160,16 @@ export function chooseChild(
   const tsr = tsFromPayload(tsrP.selectors);
   let reason = 'no CHILD config matches';
   let tsFailed = false;
+  const localDynamic =
+    sa.vipsLocal.length > 0 ? sa.vipsLocal.map((v) => ipFromBytes(v)) : [ipFromBytes(sa.local.address)];
   for (const child of conn.children) {
     if ((child.mode === 'transport') !== transport) continue;
     const n = narrowChildTs(
       tsi,
       tsr,
-      parseTsList(child.localTs, [ipFromBytes(sa.local.address)]),
+      // `dynamic` on our side is the virtual IP we got, when we got one (a gateway that
+      // rekeys or adds a CHILD SA towards a road warrior names that address).
+      parseTsList(child.localTs, localDynamic),
       remoteTsOf(child, sa, remoteDynamic),
     );
     if (!n.ok) {

@@ -3,14 +3,17 @@
  * a random share of rand_time) a CREATE_CHILD_SA with REKEY_SA makes the new CHILD SA, which
  * is installed before the old one is deleted with an INFORMATIONAL exchange. A failed attempt
  * is retried after 30 s (strongSwan's retry interval); the hard lifetime stays the last word.
- * Simultaneous rekeys (§2.8.1) are avoided, not yet resolved: a CHILD SA the peer is
- * rekeying is not rekeyed by us (see exchange-child.ts).
+ * A CHILD SA the peer is rekeying is not rekeyed by us (see exchange-child.ts); when both
+ * start at once, the collision is resolved by the nonces once our exchange ends (§2.8.1,
+ * rekey-collision.ts).
  */
 import { DeadlineHeap } from '../util/deadline-heap.js';
 import { startCreateChild } from './exchange-child.js';
 import { deleteChild } from './exchange-info.js';
 import type { ChildSa, IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
+import { Notify, notifyText } from './ikev2-numbers.js';
+import { ourExchangeIsRedundant } from './rekey-collision.js';
 
 export const REKEY_RETRY_MS = 30_000;
 
@@ -53,21 +56,57 @@ export function rekeyChild(ctx: Ikev2Context, sa: IkeSa, child: ChildSa, retry: 
   const conn = sa.conn;
   const cfg = conn?.children.find((c) => c.name === child.name);
   if (!conn || !cfg || sa.lifecycle.state !== 'established') return;
-  child.rekeying = true;
+  child.rekeying = 'local';
   startCreateChild(
     ctx,
     sa,
     conn,
     cfg,
-    (ok, reason) => {
-      if (ok) {
-        if (sa.children.includes(child)) deleteChild(ctx, sa, child, 'rekeyed');
+    (ok, reason, made) => {
+      // The IKE SA cannot be rekeyed under a CHILD SA exchange (§2.25.2, ike-rekey.ts).
+      const s = sa;
+      if (ok && made) {
+        finishRekey(ctx, s, child, made);
         return;
       }
       ctx.logger.log('info', 'ike', `${sa.name}[#${sa.id}] rekeying CHILD SA ${child.name} failed: ${reason}`);
-      child.rekeying = false;
+      child.rekeying = undefined;
+      // The peer's rekey of it won (it made the replacement), or it no longer exists there.
+      if (child.replacedBy || child.collision) return;
+      if (reason.startsWith(notifyText(Notify.CHILD_SA_NOT_FOUND))) {
+        // §2.25: "SHOULD silently delete the Child SA (if it still exists)".
+        if (s.children.includes(child)) deleteChild(ctx, s, child, 'not found at the peer');
+        return;
+      }
       retry(ctx.clock.now() + REKEY_RETRY_MS);
     },
     child,
   );
+}
+
+/**
+ * Our rekey of `old` made `made`. Without a collision the old CHILD SA is deleted; with one
+ * (§2.8.1) the exchange holding the lowest nonce made the redundant CHILD SA, which its
+ * initiator closes, while the initiator of the surviving one deletes the old.
+ */
+function finishRekey(
+  ctx: Ikev2Context,
+  sa: IkeSa,
+  old: ChildSa,
+  made: { child: ChildSa; nonceI: Uint8Array; nonceR: Uint8Array },
+): void {
+  const col = old.collision;
+  old.collision = undefined;
+  if (col && ourExchangeIsRedundant(made, col)) {
+    ctx.logger.log('info', 'ike', `${sa.name}[#${sa.id}] CHILD SA rekey collision: ours is redundant, closing it`);
+    if (sa.children.includes(made.child)) deleteChild(ctx, sa, made.child, 'redundant rekey (RFC 7296 §2.8.1)');
+    return;
+  }
+  if (col) {
+    ctx.logger.log('info', 'ike', `${sa.name}[#${sa.id}] CHILD SA rekey collision: ours survives`);
+    // The peer's CHILD SA is the redundant one and it closes it: its outbound SA (held back
+    // while the old one lived) must not take over when the old one goes; ours already has.
+    old.replacedBy = made.child;
+  }
+  if (sa.children.includes(old)) deleteChild(ctx, sa, old, 'rekeyed');
 }

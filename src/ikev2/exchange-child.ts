@@ -6,8 +6,10 @@
  *                     <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}
  *
  * A request with REKEY_SA (§1.3.3) is answered like a new CHILD SA; the initiator of the
- * rekey then deletes the old one. Rekeying the IKE SA (§1.3.2) is refused with
- * NO_PROPOSAL_CHOSEN until issue 8 implements it: the peer keeps the old IKE SA.
+ * rekey then deletes the old one. A rekey of a CHILD SA we are deleting is answered
+ * TEMPORARY_FAILURE, of one we do not have CHILD_SA_NOT_FOUND (§2.25.1); of one we are
+ * rekeying ourselves, as usual, with the collision noted for rekey-collision.ts (§2.8.1).
+ * Rekeying the IKE SA (§1.3.2) is ike-rekey.ts's.
  */
 import type { ChildConfig, ConnectionConfig } from '../config/swanctl/swanctl-model.js';
 import { createKeyExchange, type KeyExchange } from '../crypto/ike/key-exchange.js';
@@ -42,7 +44,7 @@ export function startCreateChild(
   sa: IkeSa,
   conn: ConnectionConfig,
   child: ChildConfig,
-  done: (ok: boolean, reason: string) => void,
+  done: (ok: boolean, reason: string, made?: { child: ChildSa; nonceI: Uint8Array; nonceR: Uint8Array }) => void,
   rekey?: ChildSa,
 ): void {
   ctx.getSpi(sa, ctx.reqidFor(conn.name, child.name), (spiIn) => {
@@ -101,8 +103,8 @@ export function startCreateChild(
           done(false, a.reason);
           return;
         }
-        makeChild(ctx, s, child, a.sel, true, spiIn, a.spiOut, a.tsi, a.tsr, ni, nr.nonce, gir);
-        done(true, 'established');
+        const made = makeChild(ctx, s, child, a.sel, true, spiIn, a.spiOut, a.tsi, a.tsr, ni, nr.nonce, gir);
+        done(true, 'established', { child: made, nonceI: ni, nonceR: nr.nonce });
       },
       () => done(false, 'peer did not answer CREATE_CHILD_SA'),
     );
@@ -131,10 +133,24 @@ export function processCreateChildRequest(
   // we do not rekey it ourselves meanwhile; the peer deletes it once the new one is up.
   const rekeyed = p.find((x) => x.kind === 'N' && x.notifyType === Notify.REKEY_SA);
   let old: ChildSa | undefined;
-  if (rekeyed?.kind === 'N' && rekeyed.spi.length === 4) {
-    const spi = new DataView(rekeyed.spi.buffer, rekeyed.spi.byteOffset, 4).getUint32(0);
+  let collided = false;
+  if (rekeyed?.kind === 'N') {
+    const spi =
+      rekeyed.spi.length === 4 ? new DataView(rekeyed.spi.buffer, rekeyed.spi.byteOffset, 4).getUint32(0) : -1;
     old = sa.children.find((c) => c.spiOut === spi);
-    if (old) old.rekeying = true;
+    // §2.25: "the SPI field in the Notify payload ... is copied from the SPI field in the
+    // REKEY_SA notification".
+    if (!old) {
+      respond([notify(Notify.CHILD_SA_NOT_FOUND, new Uint8Array(0), Protocol.ESP, rekeyed.spi.slice())]);
+      return;
+    }
+    // §2.25.1: being closed (by our Delete, or replaced by an earlier rekey of the peer).
+    if (old.deleting || old.replacedBy) {
+      respond([notify(Notify.TEMPORARY_FAILURE)]);
+      return;
+    }
+    collided = old.rekeying === 'local';
+    if (!collided) old.rekeying = 'peer';
   }
   const remoteDynamic = sa.vipsRemote.map((v) => parseIp(v.address).bytes);
   const choice = chooseChild(sa, conn, p, false, remoteDynamic);
@@ -166,7 +182,8 @@ export function processCreateChildRequest(
     }
     const nr = new Uint8Array(NONCE_LENGTH);
     ctx.rng.fill(nr);
-    makeChild(
+    if (old && !sa.children.includes(old)) old = undefined; // deleted while GETSPI ran
+    const made = makeChild(
       ctx,
       sa,
       choice.child,
@@ -181,6 +198,9 @@ export function processCreateChildRequest(
       gir,
       old,
     );
+    // §2.8.1: "it cannot yet know which of the exchanges will have the lowest nonce, so it
+    // will just note the situation and respond as usual".
+    if (old && collided) old.collision = { made, nonceI: ni.nonce.slice(), nonceR: nr };
     const ans = answerChild(choice, spiIn);
     const out: IkePayload[] = [...ans.filter((x) => x.kind === 'SA' || x.kind === 'N'), { kind: 'No', nonce: nr }];
     if (ke) out.push({ kind: 'KE', dhGroup: ke.group, keyData: ke.publicValue });

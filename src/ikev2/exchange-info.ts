@@ -50,6 +50,7 @@ export function processInformationalRequest(
 
 /** Delete one CHILD SA (ours is removed once the peer confirms, or the request times out). */
 export function deleteChild(ctx: Ikev2Context, sa: IkeSa, c: ChildSa, reason: string): void {
+  c.deleting = true;
   ctx.request(
     sa,
     ExchangeType.INFORMATIONAL,

@@ -10,29 +10,53 @@
  * the rekey is the original initiator of the new SA (§2.18), and it deletes the old one.
  * As initiator (`rekey_time` of the connection, less a random share of `rand_time`) the same
  * exchange the other way round; the old IKE SA is deleted once the new one is up.
- * Reauthentication (`reauth_time`) and the §2.8.2 collision rule are issue 8's work.
+ * Simultaneous rekeys (§2.8.2): a rekey request that arrives while ours is in flight is
+ * answered as usual and its IKE SA kept aside without CHILD SAs (`rekeyCollision`); when our
+ * exchange ends, the four nonces decide which new IKE SA is redundant (rekey-collision.ts),
+ * and the CHILD SAs move to the other one. A rekey request during a CHILD SA exchange of ours,
+ * or on an IKE SA we are closing, is answered TEMPORARY_FAILURE (§2.25.2).
  */
 import { deriveIkeSaKeys, deriveRekeySkeyseed } from '../crypto/ike/ike-keymat.js';
 import { createKeyExchange } from '../crypto/ike/key-exchange.js';
 import { MessageWindow } from '../ike/message-window.js';
 import { selectProposal } from '../ike/proposal-select.js';
 import { ExchangeType, type IkePayload } from '../wire/ike/ike-types.js';
+import { deleteIke } from './exchange-info.js';
 import { NONCE_LENGTH, suiteOf } from './exchange-init.js';
 import { IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
-import { Notify } from './ikev2-numbers.js';
-import { first, notify } from './payload-find.js';
+import { Notify, notifyText } from './ikev2-numbers.js';
+import { first, firstError, notify } from './payload-find.js';
 import { payloadToReceived, proposalsToPayload, selectedToPayload } from './proposal-payload.js';
+import { ourExchangeIsRedundant } from './rekey-collision.js';
+
+/** What the engine does with the IKE SAs a rekey makes. */
+export interface RekeyHooks {
+  /** the new IKE SA takes over from the old (it has the CHILD SAs now) */
+  adopt: (old: IkeSa, fresh: IkeSa) => void;
+  /** a new IKE SA without CHILD SAs that the peer may still address (a collision's) */
+  register: (fresh: IkeSa) => void;
+}
 
 export function processIkeRekeyRequest(
   ctx: Ikev2Context,
   sa: IkeSa,
   p: IkePayload[],
   respond: (payloads: IkePayload[]) => void,
-  adopt: (fresh: IkeSa) => void,
+  hooks: RekeyHooks,
 ): void {
   const conn = sa.conn;
   const saP = first(p, 'SA');
+  // §2.25.2: not while a CHILD SA exchange of ours is in flight or the IKE SA is going away.
+  const st = sa.lifecycle.state;
+  // (While we rekey the IKE SA ourselves, the CREATE_CHILD_SA in flight is that rekey.)
+  const childBusy =
+    (st === 'established' && sa.pending?.exchange === ExchangeType.CREATE_CHILD_SA) ||
+    sa.children.some((c) => c.deleting || c.rekeying === 'local');
+  if ((st !== 'established' && st !== 'rekeying') || childBusy) {
+    respond([notify(Notify.TEMPORARY_FAILURE)]);
+    return;
+  }
   const ni = first(p, 'No');
   const kei = first(p, 'KE');
   const oldKeys = sa.keys;
@@ -79,24 +103,43 @@ export function processIkeRekeyRequest(
   fresh.suite = suiteOf(sel.selected);
   const skeyseed = deriveRekeySkeyseed(oldPrf, oldKeys.skD, gir, fresh.nonceI, fresh.nonceR);
   fresh.keys = deriveIkeSaKeys(fresh.suite, skeyseed, fresh.nonceI, fresh.nonceR, fresh.spiI, fresh.spiR);
-  // Everything the SA stands for moves to the new one.
-  takeOver(ctx, sa, fresh);
   const now = ctx.clock.now();
-  sa.lifecycle.transition('rekeying', 'IKE SA rekey requested by the peer', now);
-  sa.lifecycle.transition('rekeyed', 'replaced by a new IKE SA', now);
   fresh.lifecycle.transition('connecting', 'IKE SA rekey', now);
   fresh.lifecycle.transition('established', 'IKE SA rekeyed', now);
   fresh.establishedAt = now;
-  respond([
+  const answer: IkePayload[] = [
     { kind: 'SA', proposals: [selectedToPayload(sel.selected, ours)] },
     { kind: 'No', nonce: fresh.nonceR },
     { kind: 'KE', dhGroup: group, keyData: ke.publicValue },
-  ]);
-  adopt(fresh);
+  ];
+  if (st === 'rekeying') {
+    // §2.8.2 (as §2.8.1): note the collision, answer as usual, decide when ours has ended.
+    copyIdentity(sa, fresh);
+    sa.rekeyCollision = { fresh, nonceI: fresh.nonceI, nonceR: fresh.nonceR };
+    respond(answer);
+    hooks.register(fresh);
+    return;
+  }
+  // Everything the SA stands for moves to the new one.
+  takeOver(ctx, sa, fresh);
+  sa.lifecycle.transition('rekeying', 'IKE SA rekey requested by the peer', now);
+  sa.lifecycle.transition('rekeyed', 'replaced by a new IKE SA', now);
+  respond(answer);
+  hooks.adopt(sa, fresh);
 }
 
-/** Everything an IKE SA stands for moves to its successor. */
-function takeOver(ctx: Ikev2Context, sa: IkeSa, fresh: IkeSa): void {
+/** The new IKE SA of a collision moves over: the old one's CHILD SAs go to it (§2.8.2). */
+export function resolveToCollision(ctx: Ikev2Context, sa: IkeSa, hooks: RekeyHooks, why: string): IkeSa | undefined {
+  const col = sa.rekeyCollision;
+  sa.rekeyCollision = undefined;
+  if (!col || col.fresh.lifecycle.state !== 'established') return undefined;
+  takeOver(ctx, sa, col.fresh);
+  if (sa.lifecycle.canMoveTo('rekeyed')) sa.lifecycle.transition('rekeyed', why, ctx.clock.now());
+  hooks.adopt(sa, col.fresh);
+  return col.fresh;
+}
+
+function copyIdentity(sa: IkeSa, fresh: IkeSa): void {
   fresh.conn = sa.conn;
   fresh.natSupported = sa.natSupported;
   fresh.localBehindNat = sa.localBehindNat;
@@ -105,6 +148,13 @@ function takeOver(ctx: Ikev2Context, sa: IkeSa, fresh: IkeSa): void {
   fresh.localId = sa.localId;
   fresh.remoteId = sa.remoteId;
   fresh.peerSigHashes = sa.peerSigHashes;
+}
+
+/** Everything an IKE SA stands for moves to its successor. */
+function takeOver(ctx: Ikev2Context, sa: IkeSa, fresh: IkeSa): void {
+  copyIdentity(sa, fresh);
+  fresh.local = sa.local;
+  fresh.remote = sa.remote;
   fresh.children = sa.children;
   fresh.vipsLocal = sa.vipsLocal;
   fresh.vipsRemote = sa.vipsRemote;
@@ -116,13 +166,15 @@ function takeOver(ctx: Ikev2Context, sa: IkeSa, fresh: IkeSa): void {
 
 /**
  * Rekey `sa` as initiator: CREATE_CHILD_SA {SA (our proposals, our new SPI), Ni, KEi}; on the
- * answer the new IKE SA takes over (`adopt`) and `done(true)` lets the caller delete the old.
+ * answer the new IKE SA takes over (`hooks.adopt`) and `done('rekeyed')` lets the caller
+ * delete the old. After a collision that our exchange lost (§2.8.2), the peer's new IKE SA
+ * takes over instead, ours is deleted here, and `done('superseded')`: the peer deletes the old.
  */
 export function startIkeRekey(
   ctx: Ikev2Context,
   sa: IkeSa,
-  adopt: (fresh: IkeSa) => void,
-  done: (ok: boolean, reason: string) => void,
+  hooks: RekeyHooks,
+  done: (outcome: 'rekeyed' | 'superseded' | 'failed', reason: string) => void,
 ): void {
   const conn = sa.conn;
   const oldKeys = sa.keys;
@@ -131,7 +183,7 @@ export function startIkeRekey(
   // does the same), so no INVALID_KE_PAYLOAD round.
   const group = sa.proposal?.dh ?? conn?.proposals[0]?.transforms.dh.find((d) => d !== 0);
   if (!conn || !oldKeys || oldPrf === undefined || group === undefined) {
-    done(false, 'no IKE proposal with a DH group to rekey with');
+    done('failed', 'no IKE proposal with a DH group to rekey with');
     return;
   }
   const spi = new Uint8Array(8);
@@ -152,19 +204,28 @@ export function startIkeRekey(
       const nr = first(p, 'No');
       const ker = first(p, 'KE');
       if (!saP || !nr || !ker || saP.proposals.length !== 1) {
-        done(false, 'IKE SA rekey refused or malformed answer');
+        const err = firstError(p);
+        // The peer's rekey made the new IKE SA meanwhile (§2.8.2), or it declines for now.
+        if (resolveToCollision(ctx, s, hooks, "replaced by the peer's rekey")) {
+          done('superseded', 'the peer rekeyed it');
+          return;
+        }
+        done(
+          'failed',
+          err ? `${notifyText(err.notifyType)} from the peer` : 'IKE SA rekey refused or malformed answer',
+        );
         return;
       }
       const sel = selectProposal(conn.proposals, payloadToReceived(saP.proposals), ker.dhGroup);
       if (!sel.ok || sel.selected.spi.length !== 8 || ker.dhGroup !== group) {
-        done(false, 'the responder chose an IKE proposal we did not offer');
+        done('failed', 'the responder chose an IKE proposal we did not offer');
         return;
       }
       let gir: Uint8Array;
       try {
         gir = ke.sharedSecret(ker.keyData);
       } catch (e) {
-        done(false, e instanceof Error ? e.message : 'bad KE');
+        done('failed', e instanceof Error ? e.message : 'bad KE');
         return;
       }
       const fresh = new IkeSa(true, new DataView(spi.buffer).getBigUint64(0) || 1n, s.local, s.remote);
@@ -176,15 +237,34 @@ export function startIkeRekey(
       fresh.suite = suiteOf(sel.selected);
       const skeyseed = deriveRekeySkeyseed(oldPrf, oldKeys.skD, gir, fresh.nonceI, fresh.nonceR);
       fresh.keys = deriveIkeSaKeys(fresh.suite, skeyseed, fresh.nonceI, fresh.nonceR, fresh.spiI, fresh.spiR);
-      takeOver(ctx, s, fresh);
       const now = ctx.clock.now();
-      s.lifecycle.transition('rekeyed', 'replaced by a new IKE SA', now);
       fresh.lifecycle.transition('connecting', 'IKE SA rekey', now);
       fresh.lifecycle.transition('established', 'IKE SA rekeyed', now);
       fresh.establishedAt = now;
-      adopt(fresh);
-      done(true, 'rekeyed');
+      const col = s.rekeyCollision;
+      if (col && ourExchangeIsRedundant({ nonceI: ni, nonceR: fresh.nonceR }, col)) {
+        // §2.8.2: ours holds the lowest nonce: we close it; the peer's takes the CHILD SAs.
+        copyIdentity(s, fresh);
+        fresh.local = s.local;
+        fresh.remote = s.remote;
+        hooks.register(fresh);
+        resolveToCollision(ctx, s, hooks, "replaced by the peer's rekey (collision)");
+        ctx.logger.log('info', 'ike', `${s.name}[#${s.id}] IKE SA rekey collision: ours is redundant, closing it`);
+        deleteIke(ctx, fresh, 'redundant rekey (RFC 7296 §2.8.2)');
+        done('superseded', 'collision lost');
+        return;
+      }
+      // Ours survives; a colliding IKE SA of the peer's is closed by the peer.
+      if (col) ctx.logger.log('info', 'ike', `${s.name}[#${s.id}] IKE SA rekey collision: ours survives`);
+      s.rekeyCollision = undefined;
+      takeOver(ctx, s, fresh);
+      s.lifecycle.transition('rekeyed', 'replaced by a new IKE SA', now);
+      hooks.adopt(s, fresh);
+      done('rekeyed', 'rekeyed');
     },
-    () => done(false, 'peer did not answer the IKE SA rekey'),
+    (s) => {
+      if (resolveToCollision(ctx, s, hooks, "replaced by the peer's rekey")) done('superseded', 'the peer rekeyed it');
+      else done('failed', 'peer did not answer the IKE SA rekey');
+    },
   );
 }

@@ -26,8 +26,15 @@ export interface ChildSa {
   installedAt: number;
   /** when to rekey it (rekey_time minus a random part of rand_time, §2.8), ms */
   rekeyAt?: number;
-  /** a CREATE_CHILD_SA rekeying it is in flight */
-  rekeying?: boolean;
+  /** a CREATE_CHILD_SA rekeying it is in flight: ours ('local') or the peer's ('peer') */
+  rekeying?: 'local' | 'peer';
+  /** we sent a Delete for it (§2.25.1: a rekey of it is answered TEMPORARY_FAILURE) */
+  deleting?: boolean;
+  /**
+   * §2.8.1: the peer rekeyed it while our own rekey was in flight; the CHILD SA its exchange
+   * made, with that exchange's nonces, waits for our exchange to end to be compared.
+   */
+  collision?: { made: ChildSa; nonceI: Uint8Array; nonceR: Uint8Array };
   /** the CHILD SA that replaces it (the peer rekeyed it; its outbound SA waits for our removal) */
   replacedBy?: ChildSa;
 }
@@ -104,6 +111,11 @@ export class IkeSa {
   peerSigHashes: number[] = [];
   /** reason recorded when the SA goes down */
   downReason = '';
+  /**
+   * §2.8.2: the peer rekeyed this IKE SA while our own rekey of it was in flight; the IKE SA
+   * its exchange made (no CHILD SAs yet) and that exchange's nonces, for rekey-collision.ts.
+   */
+  rekeyCollision: { fresh: IkeSa; nonceI: Uint8Array; nonceR: Uint8Array } | undefined;
 
   constructor(initiator: boolean, spiI: bigint, local: Endpoint, remote: Endpoint) {
     this.initiator = initiator;

@@ -29,7 +29,7 @@ import { type AuthCallbacks, processAuthRequest, startAuth } from './exchange-au
 import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
 import { deleteIke, livenessCheck, processInformationalRequest } from './exchange-info.js';
 import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
-import { processIkeRekeyRequest, startIkeRekey } from './ike-rekey.js';
+import { processIkeRekeyRequest, type RekeyHooks, resolveToCollision, startIkeRekey } from './ike-rekey.js';
 import { type ChildSa, IkeSa } from './ike-sa.js';
 import type { Ikev2Action } from './ikev2-actions.js';
 import type { Ikev2Context } from './ikev2-context.js';
@@ -563,22 +563,23 @@ export class Ikev2Engine implements Ikev2Context {
   /** §1.3.2 as initiator; the old IKE SA is deleted once the new one is up. */
   private rekeyIke(sa: IkeSa): void {
     sa.lifecycle.transition('rekeying', 'rekey_time', this.clock.now());
-    startIkeRekey(
-      this,
-      sa,
-      (fresh) => this.adopt(sa, fresh),
-      (ok, reason) => {
-        if (ok) {
-          sa.lifecycle.transition('deleting', 'rekeyed', this.clock.now());
-          deleteIke(this, sa, 'rekeyed');
-          return;
-        }
-        this.logger.log('info', 'ike', `${sa.name}[#${sa.id}] IKE SA rekey failed: ${reason}`);
-        if (sa.lifecycle.state === 'rekeying') sa.lifecycle.transition('established', 'rekey failed', this.clock.now());
-        this.scheduleIkeRekey(sa, REKEY_RETRY_MS);
-      },
-    );
+    startIkeRekey(this, sa, this.rekeyHooks, (outcome, reason) => {
+      if (outcome === 'rekeyed') {
+        sa.lifecycle.transition('deleting', 'rekeyed', this.clock.now());
+        deleteIke(this, sa, 'rekeyed');
+        return;
+      }
+      if (outcome === 'superseded') return; // §2.8.2: the peer deletes the old IKE SA
+      this.logger.log('info', 'ike', `${sa.name}[#${sa.id}] IKE SA rekey failed: ${reason}`);
+      if (sa.lifecycle.state === 'rekeying') sa.lifecycle.transition('established', 'rekey failed', this.clock.now());
+      this.scheduleIkeRekey(sa, REKEY_RETRY_MS);
+    });
   }
+
+  private readonly rekeyHooks: RekeyHooks = {
+    adopt: (old, fresh) => this.adopt(old, fresh),
+    register: (fresh) => this.sas.set(spiKey(fresh.initiator ? fresh.spiI : fresh.spiR), fresh),
+  };
 
   /** A rekeyed IKE SA's successor takes its place (§2.18); the old one waits for its Delete. */
   private adopt(old: IkeSa, fresh: IkeSa): void {
@@ -722,19 +723,31 @@ export class Ikev2Engine implements Ikev2Context {
       return;
     }
     const st = sa.lifecycle.state;
-    if (st !== 'established' && st !== 'deleting' && !(st === 'rekeyed' && exchange === ExchangeType.INFORMATIONAL)) {
+    const live = st === 'established' || st === 'rekeying' || st === 'deleting';
+    if (!live && !(st === 'rekeyed' && exchange !== ExchangeType.IKE_AUTH)) {
       respond([]);
       return;
     }
     if (exchange === ExchangeType.INFORMATIONAL) {
       const deleted = processInformationalRequest(this, sa, o.payloads, respond);
+      // §2.8.2: the peer won a rekey collision and deletes the old IKE SA: its CHILD SAs go
+      // to the peer's new IKE SA first.
+      if (deleted && resolveToCollision(this, sa, this.rekeyHooks, "replaced by the peer's rekey")) {
+        this.destroy(sa, 'rekeyed');
+        return;
+      }
       if (deleted) this.destroy(sa, sa.lifecycle.state === 'rekeyed' ? 'rekeyed' : 'deleted by peer');
       return;
     }
     if (exchange === ExchangeType.CREATE_CHILD_SA) {
       const saP = o.payloads.find((x) => x.kind === 'SA');
-      if (saP?.kind === 'SA' && saP.proposals.some((x) => x.protocolId === 1) && st === 'established') {
-        processIkeRekeyRequest(this, sa, o.payloads, respond, (fresh) => this.adopt(sa, fresh));
+      if (saP?.kind === 'SA' && saP.proposals.some((x) => x.protocolId === 1)) {
+        processIkeRekeyRequest(this, sa, o.payloads, respond, this.rekeyHooks);
+        return;
+      }
+      // §2.25.2: no CHILD SA is made or rekeyed on an IKE SA being rekeyed or closed.
+      if (st !== 'established') {
+        respond([notify(Notify.TEMPORARY_FAILURE)]);
         return;
       }
       processCreateChildRequest(this, sa, o.payloads, respond);

@@ -1,0 +1,223 @@
+/**
+ * Rekey collisions between two in-process engines (RFC 7296 §2.8.1, §2.8.2, §2.25): both
+ * peers rekey the same SA at the same moment (rekey_time equal, rand_time = 0), the two
+ * requests cross on the wire, each peer answers the other's. The test reads the four nonces
+ * from the decrypted messages on the wire and decides itself, octet by octet, which exchange
+ * made the redundant SA; several seeds so that both outcomes happen.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { IkeSa } from '../../src/ikev2/ike-sa.js';
+import { openMessage } from '../../src/ikev2/sk-message.js';
+import { decodeIkeMessage } from '../../src/wire/ike/ike-decode.js';
+import type { IkePayload } from '../../src/wire/ike/ike-types.js';
+import { type Datagram, IkePair } from './ikev2-pair.js';
+import { configFromText } from './test-config.js';
+
+const conf = (o: { gw: boolean; ikeRekey?: boolean; childRekey?: boolean }): string => `
+connections {
+  ${o.gw ? 'rw' : 'home'} {
+    ${o.gw ? 'local_addrs = 10.99.2.2\n    pools = rw4' : 'remote_addrs = 10.99.2.2\n    vips = 0.0.0.0'}
+    proposals = aes128-sha256-modp2048
+    ${o.ikeRekey ? 'rekey_time = 60s\n    rand_time = 0' : ''}
+    local {
+      auth = psk
+      id = ${o.gw ? 'gw' : 'client'}.esprit.test
+    }
+    remote {
+      auth = psk
+      ${o.gw ? '' : 'id = gw.esprit.test'}
+    }
+    children {
+      net {
+        ${o.gw ? 'local_ts' : 'remote_ts'} = 10.99.3.0/24
+        esp_proposals = aes128gcm16
+        ${o.childRekey ? 'rekey_time = 60s\n        rand_time = 0' : ''}
+      }
+    }
+  }
+}
+pools {
+  rw4 {
+    addrs = 10.99.100.0/28
+  }
+}
+secrets {
+  ike-1 {
+    id = gw.esprit.test
+    secret = "a pre-shared key"
+  }
+}
+`;
+
+function up(seed: bigint, o: { ikeRekey?: boolean; childRekey?: boolean }): IkePair {
+  const p = new IkePair(configFromText(conf({ gw: false, ...o })), configFromText(conf({ gw: true, ...o })), { seed });
+  p.initiate('home');
+  p.flush();
+  assert.equal(p.i.results.at(-1)?.ok, true, 'the tunnel is up');
+  return p;
+}
+
+/** The inner payloads of a datagram, opened with the receiver's IKE SA. */
+function inner(d: Datagram, receiver: IkeSa): IkePayload[] {
+  const r = openMessage(receiver, d.bytes, decodeIkeMessage(d.bytes));
+  if (!r.ok) throw new Error(`cannot open: ${r.reason}`);
+  return r.payloads;
+}
+
+const nonceOf = (p: IkePayload[]): Uint8Array => {
+  const n = p.find((x) => x.kind === 'No');
+  if (n?.kind !== 'No') throw new Error('no nonce');
+  return n.nonce;
+};
+
+const spiOf = (p: IkePayload[]): Uint8Array => {
+  const s = p.find((x) => x.kind === 'SA');
+  if (s?.kind !== 'SA' || !s.proposals[0]) throw new Error('no SA');
+  return s.proposals[0].spi;
+};
+
+/** The test's own reading of §2.8.1: octets compared in order, a prefix is the lower. */
+function lower(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return (a[i] ?? 0) < (b[i] ?? 0);
+  return a.length < b.length;
+}
+const minOf = (a: Uint8Array, b: Uint8Array): Uint8Array => (lower(b, a) ? b : a);
+
+/**
+ * Both sides' rekeys fire; the two requests cross: each is delivered, then both responses.
+ * Returns what the wire showed: the SPIs each request offered and whether the initiator's
+ * exchange (exchange 1) holds the lowest of the four nonces.
+ */
+function crossRekeys(p: IkePair, ms: number): { spi1: Uint8Array; spi2: Uint8Array; firstRedundant: boolean } {
+  const [si] = p.i.engine.list();
+  const [sr] = p.r.engine.list();
+  assert.ok(si && sr);
+  p.advance(ms);
+  assert.equal(p.wire.length, 2, 'both peers sent a rekey request');
+  const req1 = p.next();
+  const req2 = p.next();
+  assert.equal(req1.from, 'i');
+  assert.equal(req2.from, 'r');
+  const q1 = inner(req1, sr);
+  const q2 = inner(req2, si);
+  p.deliver(req1);
+  p.deliver(req2);
+  assert.equal(p.wire.length, 2, 'both requests answered');
+  const resp1 = p.wire[0] as Datagram;
+  const resp2 = p.wire[1] as Datagram;
+  assert.equal(resp1.from, 'r');
+  const a1 = inner(resp1, si);
+  const a2 = inner(resp2, sr);
+  const low1 = minOf(nonceOf(q1), nonceOf(a1));
+  const low2 = minOf(nonceOf(q2), nonceOf(a2));
+  p.flush();
+  return { spi1: spiOf(q1), spi2: spiOf(q2), firstRedundant: lower(low1, low2) };
+}
+
+const u32 = (b: Uint8Array): number => new DataView(b.buffer, b.byteOffset, 4).getUint32(0);
+
+test('simultaneous CHILD SA rekey (RFC 7296 §2.8.1): one new CHILD SA survives on both sides, the one the nonces choose', () => {
+  const outcomes = new Set<boolean>();
+  for (const seed of [1n, 2n, 3n, 4n, 5n, 6n]) {
+    const p = up(seed, { childRekey: true });
+    const orig = p.i.installed[0];
+    assert.ok(orig);
+    const { spi1, spi2, firstRedundant } = crossRekeys(p, 60_000);
+    outcomes.add(firstRedundant);
+    const ci = p.i.engine.list()[0]?.children ?? [];
+    const cr = p.r.engine.list()[0]?.children ?? [];
+    assert.equal(ci.length, 1, `seed ${seed}: one CHILD SA left on the initiator`);
+    assert.equal(cr.length, 1, `seed ${seed}: one CHILD SA left on the responder`);
+    const [i1, r1] = [ci[0], cr[0]];
+    assert.ok(i1 && r1);
+    assert.equal(i1.spiIn, r1.spiOut, 'the survivor is the same pair on both sides');
+    assert.equal(i1.spiOut, r1.spiIn);
+    // Exchange 1 (the initiator's request) offered the initiator's inbound SPI; exchange 2 the
+    // responder's. The survivor is the other exchange's when one holds the lowest nonce.
+    if (firstRedundant) assert.equal(r1.spiIn, u32(spi2), `seed ${seed}: exchange 2's CHILD SA survives`);
+    else assert.equal(i1.spiIn, u32(spi1), `seed ${seed}: exchange 1's CHILD SA survives`);
+    // Three CHILD SAs existed on each side; two were removed, the original among them.
+    assert.equal(p.i.installed.length, 3);
+    assert.equal(p.r.installed.length, 3);
+    assert.equal(p.i.removed.length, 2);
+    assert.equal(p.r.removed.length, 2);
+    assert.ok(p.i.removed.some((x) => x.inbound.spi === orig.inbound.spi));
+    assert.ok(p.r.removed.some((x) => x.outbound.spi === orig.inbound.spi));
+    // A held-back outbound SA (the responder side of an exchange) is switched on only for the
+    // survivor, never for the redundant CHILD SA.
+    for (const s of [p.i, p.r]) {
+      const alive: { spiOut: number } = s === p.i ? i1 : r1;
+      for (const a of s.activated) assert.equal(a.spiOut, alive.spiOut, 'only the survivor was activated');
+    }
+    // Nothing is pending: both sides went quiet and no further rekey happens before 60 s.
+    assert.equal(p.wire.length, 0);
+  }
+  assert.deepEqual([...outcomes].sort(), [false, true], 'the seeds produced both outcomes');
+});
+
+test('simultaneous IKE SA rekey (RFC 7296 §2.8.2): one new IKE SA survives with the CHILD SA and lease; the other two are deleted', () => {
+  const outcomes = new Set<boolean>();
+  for (const seed of [1n, 2n, 3n, 4n, 5n, 6n]) {
+    const p = up(seed, { ikeRekey: true });
+    const child = p.i.engine.list()[0]?.children[0];
+    assert.ok(child);
+    const { spi1, spi2, firstRedundant } = crossRekeys(p, 60_000);
+    outcomes.add(firstRedundant);
+    const li = p.i.engine.list();
+    const lr = p.r.engine.list();
+    assert.equal(li.length, 1, `seed ${seed}: one IKE SA left on the initiator`);
+    assert.equal(lr.length, 1, `seed ${seed}: one IKE SA left on the responder`);
+    const [si, sr] = [li[0], lr[0]];
+    assert.ok(si && sr);
+    assert.equal(si.spiI, sr.spiI);
+    assert.equal(si.spiR, sr.spiR);
+    const be = (b: Uint8Array): bigint => new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
+    // §2.18: the rekey's initiator is the new SA's initiator; its SPI is the one it offered.
+    if (firstRedundant) assert.equal(si.spiI, be(spi2), `seed ${seed}: exchange 2's IKE SA survives`);
+    else assert.equal(si.spiI, be(spi1), `seed ${seed}: exchange 1's IKE SA survives`);
+    assert.equal(si.children[0], child, 'the CHILD SA moved to the survivor');
+    assert.equal(sr.children.length, 1);
+    assert.deepEqual(
+      sr.vipsRemote.map((v) => v.address),
+      ['10.99.100.1'],
+      'the lease moved to the survivor',
+    );
+    assert.equal(p.i.removed.length + p.r.removed.length, 0, 'no CHILD SA removed');
+    assert.equal(p.i.vips.length, 1, 'the virtual IP stays');
+    // The survivor works: a liveness check over it is answered.
+    p.advance(0);
+    assert.equal(p.wire.length, 0);
+  }
+  assert.deepEqual([...outcomes].sort(), [false, true], 'the seeds produced both outcomes');
+});
+
+test('§2.25.1: a rekey of a CHILD SA being deleted gets TEMPORARY_FAILURE (retried later); of an unknown one CHILD_SA_NOT_FOUND (deleted)', () => {
+  const p = up(11n, { childRekey: false });
+  const [si] = p.i.engine.list();
+  const [sr] = p.r.engine.list();
+  assert.ok(si && sr);
+  const ci = si.children[0];
+  const cr = sr.children[0];
+  assert.ok(ci && cr);
+  // The responder is closing the CHILD SA (its Delete not yet sent): a rekey is refused for now.
+  cr.deleting = true;
+  ci.rekeyAt = p.clock.now();
+  // biome-ignore lint/complexity/useLiteralKeys: a private schedule, poked for the test
+  (p.i.engine as unknown as { rekeys: { add: (s: IkeSa, c: unknown) => void } })['rekeys'].add(si, ci);
+  p.advance(0);
+  p.flush();
+  assert.equal(p.log('r', 'generating').at(-1), 'CREATE_CHILD_SA response 2 [ N(TEMP_FAIL) ]');
+  assert.equal(p.i.installed.length, 1, 'no new CHILD SA');
+  // Not retried at once (§2.25: "MUST NOT immediately retry"), but after 30 s.
+  cr.deleting = false;
+  p.advance(29_999);
+  assert.equal(p.wire.length, 0);
+  // Now the responder has lost the CHILD SA: the retry gets CHILD_SA_NOT_FOUND naming it.
+  sr.children = [];
+  p.advance(1);
+  p.flush();
+  assert.equal(p.log('r', 'generating').at(-2), 'CREATE_CHILD_SA response 3 [ N(NO_CHILD_SA) ]');
+  assert.equal(p.log('i', 'generating').at(-1), 'INFORMATIONAL request 4 [ D ]', 'the initiator deletes it (§2.25)');
+  assert.equal(si.children.length, 0);
+});
