@@ -165,11 +165,15 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
         hard: {
           ...(lt.hardSeconds ? { time: lt.hardSeconds } : {}),
           ...(lt.hardBytes ? { bytes: BigInt(lt.hardBytes) } : {}),
+          ...(lt.hardPackets ? { packets: lt.hardPackets } : {}),
         },
-        // RFC 2367 §2.3.3: hard and soft go together; until rekeying (issue 8) soft = hard.
+        // The soft limits are the rekey points (rekey_time/bytes/packets less their random
+        // share): ipsecd's soft EXPIRE starts the rekey. RFC 2367 §2.3.3 sends hard and soft
+        // together, so a limit without a rekey point gets soft = hard.
         soft: {
           ...(lt.softSeconds || lt.hardSeconds ? { time: lt.softSeconds || lt.hardSeconds } : {}),
           ...(lt.softBytes || lt.hardBytes ? { bytes: BigInt(lt.softBytes || lt.hardBytes) } : {}),
+          ...(lt.softPackets || lt.hardPackets ? { packets: lt.softPackets || lt.hardPackets } : {}),
         },
       },
       ...(encap

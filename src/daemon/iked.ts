@@ -243,6 +243,9 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
     if (e.kind === 'new-mapping') {
       engine.espMappingChanged(e.spi, { address: e.newAddr, port: e.newPort });
       run();
+    } else if (e.kind === 'expire') {
+      engine.childExpired(e.spi, e.hard);
+      run();
     } else if (e.kind === 'acquire') {
       const conn = o.config.connections.find((c) =>
         c.children.some((ch) => engine.reqidFor(c.name, ch.name) === e.reqid),

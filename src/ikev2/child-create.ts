@@ -295,21 +295,23 @@ export function makeChild(
     localTs,
     remoteTs,
     lifetime: {
-      // Rekeying is issue 8's work: until then only the hard limits are installed.
+      // §2.8: the soft limits are the rekey points (rekey_* less a random share of rand_*,
+      // strongSwan's jitter, so two peers rarely rekey the same CHILD SA at once); the hard
+      // ones end the CHILD SA if no rekey made it.
       softSeconds: 0,
       hardSeconds: child.lifeTime,
-      softBytes: 0,
+      softBytes: rekeyPoint(ctx, child.rekeyBytes, child.randBytes),
       hardBytes: child.lifeBytes,
-      softPackets: 0,
+      softPackets: rekeyPoint(ctx, child.rekeyPackets, child.randPackets),
       hardPackets: child.lifePackets,
     },
   };
   if (sel.integ !== undefined) plan.integ = sel.integ;
   if (replaces) plan.deferOutbound = true;
-  // §2.8: rekey before the hard lifetime, at rekey_time less a random share of rand_time
-  // (strongSwan's jitter), so two peers rarely rekey the same CHILD SA at once.
+  // §2.8: rekey before the hard lifetime, at rekey_time less a random share of rand_time.
   const jitter = child.randTime > 0 ? (ctx.random32() / 0x1_0000_0000) * child.randTime : 0;
   const rekeyAt = child.rekeyTime > 0 ? ctx.clock.now() + (child.rekeyTime - jitter) * 1000 : undefined;
+  if (rekeyAt !== undefined) plan.lifetime.softSeconds = Math.max(1, Math.floor(child.rekeyTime - jitter));
   const c: ChildSa = {
     name: child.name,
     plan,
@@ -336,6 +338,13 @@ export function makeChild(
     remoteTs: remoteTs.map(tsToString),
   });
   return c;
+}
+
+/** rekey_bytes/rekey_packets less a random share of rand_bytes/rand_packets; 0 when unset. */
+function rekeyPoint(ctx: Ikev2Context, rekey: number, rand: number): number {
+  if (rekey <= 0) return 0;
+  const share = rand > 0 ? Math.floor((ctx.random32() / 0x1_0000_0000) * Math.min(rand, rekey - 1)) : 0;
+  return rekey - share;
 }
 
 export function removeChild(ctx: Ikev2Context, sa: IkeSa, c: ChildSa, reason: string): void {

@@ -110,3 +110,11 @@ function finishRekey(
   }
   if (sa.children.includes(old)) deleteChild(ctx, sa, old, 'rekeyed');
 }
+
+/** The CHILD SA with `spi` as its inbound or outbound SPI. */
+export function findChildBySpi(sas: Iterable<IkeSa>, spi: number): { sa: IkeSa; child: ChildSa } | undefined {
+  for (const sa of sas) {
+    for (const child of sa.children) if (child.spiIn === spi || child.spiOut === spi) return { sa, child };
+  }
+  return undefined;
+}

@@ -20,14 +20,14 @@ import type { Rng } from '../util/rng.js';
 import { decodeIkeMessage } from '../wire/ike/ike-decode.js';
 import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
-import { REKEY_RETRY_MS, RekeySchedule, rekeyChild } from './child-rekey.js';
+import { findChildBySpi, REKEY_RETRY_MS, RekeySchedule, rekeyChild } from './child-rekey.js';
 import { releaseLeases } from './config-payload.js';
 import { type IkeCredentials, NO_CREDENTIALS } from './credentials.js';
 import { reloadEngine, shutdownEngine, terminateConn } from './engine-admin.js';
 import { engineNextDeadline, engineTick } from './engine-timers.js';
 import { type AuthCallbacks, processAuthRequest, startAuth } from './exchange-auth.js';
 import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
-import { deleteIke, livenessCheck, processInformationalRequest } from './exchange-info.js';
+import { deleteChild, deleteIke, livenessCheck, processInformationalRequest } from './exchange-info.js';
 import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
 import { processIkeRekeyRequest, type RekeyHooks, resolveToCollision, startIkeRekey } from './ike-rekey.js';
 import { type ChildSa, IkeSa } from './ike-sa.js';
@@ -328,6 +328,19 @@ export class Ikev2Engine implements Ikev2Context {
     for (const sa of this.sas.values()) {
       if (sa.children.some((c) => c.spiIn === spiIn)) this.moveRemote(sa, newRemote, 'esp');
     }
+  }
+
+  /**
+   * ipsecd's SADB_EXPIRE for one of our SAs (either direction): the soft one is a rekey point
+   * (rekey_time/bytes/packets, §2.8), the hard one means the SA is gone from the SAD, so the
+   * CHILD SA is deleted at the peer too.
+   */
+  childExpired(spi: number, hard: boolean): void {
+    const found = findChildBySpi(this.sas.values(), spi);
+    if (!found || found.child.deleting) return;
+    const { sa, child } = found;
+    if (hard) deleteChild(this, sa, child, 'hard lifetime expired');
+    else if (!child.rekeying && !child.replacedBy && sa.lifecycle.state === 'established') this.rekeyChild(sa, child);
   }
 
   list(): IkeSa[] {

@@ -14,7 +14,7 @@ import type { IkePayload } from '../../src/wire/ike/ike-types.js';
 import { type Datagram, IkePair } from './ikev2-pair.js';
 import { configFromText } from './test-config.js';
 
-const conf = (o: { gw: boolean; ikeRekey?: boolean; childRekey?: boolean }): string => `
+const conf = (o: { gw: boolean; ikeRekey?: boolean; childRekey?: boolean; childExtra?: string }): string => `
 connections {
   ${o.gw ? 'rw' : 'home'} {
     ${o.gw ? 'local_addrs = 10.99.2.2\n    pools = rw4' : 'remote_addrs = 10.99.2.2\n    vips = 0.0.0.0'}
@@ -33,6 +33,7 @@ connections {
         ${o.gw ? 'local_ts' : 'remote_ts'} = 10.99.3.0/24
         esp_proposals = aes128gcm16
         ${o.childRekey ? 'rekey_time = 60s\n        rand_time = 0' : ''}
+        ${o.childExtra ?? ''}
       }
     }
   }
@@ -50,7 +51,7 @@ secrets {
 }
 `;
 
-function up(seed: bigint, o: { ikeRekey?: boolean; childRekey?: boolean }): IkePair {
+function up(seed: bigint, o: { ikeRekey?: boolean; childRekey?: boolean; childExtra?: string }): IkePair {
   const p = new IkePair(configFromText(conf({ gw: false, ...o })), configFromText(conf({ gw: true, ...o })), { seed });
   p.initiate('home');
   p.flush();
@@ -220,4 +221,40 @@ test('§2.25.1: a rekey of a CHILD SA being deleted gets TEMPORARY_FAILURE (retr
   assert.equal(p.log('r', 'generating').at(-2), 'CREATE_CHILD_SA response 3 [ N(NO_CHILD_SA) ]');
   assert.equal(p.log('i', 'generating').at(-1), 'INFORMATIONAL request 4 [ D ]', 'the initiator deletes it (§2.25)');
   assert.equal(si.children.length, 0);
+});
+
+test('lifetimes: rekey_bytes/rekey_packets less a random share are the soft limits, life_* the hard ones; a soft EXPIRE rekeys, a hard one deletes', () => {
+  const extra = 'rekey_bytes = 1000000\n        life_bytes = 1200000\n        rekey_packets = 5000\n        rekey_time = 1h';
+  const p = up(21n, { childExtra: extra });
+  const plan = p.i.installed[0];
+  assert.ok(plan);
+  const lt = plan.lifetime;
+  // swanctl.conf(5): rand_bytes defaults to life_bytes - rekey_bytes; life_packets to 110 %.
+  assert.ok(lt.softBytes <= 1_000_000 && lt.softBytes > 800_000, `soft bytes ${lt.softBytes}`);
+  assert.equal(lt.hardBytes, 1_200_000);
+  assert.ok(lt.softPackets <= 5000 && lt.softPackets > 4500, `soft packets ${lt.softPackets}`);
+  assert.equal(lt.hardPackets, 5500);
+  // rekey_time 1h, rand_time (life_time - rekey_time = 6 min) share taken off; hard = life_time.
+  assert.ok(lt.softSeconds <= 3600 && lt.softSeconds >= 3240, `soft seconds ${lt.softSeconds}`);
+  assert.equal(lt.hardSeconds, 3960);
+  // ipsecd reports the soft limit reached on the outbound SA: the CHILD SA is rekeyed.
+  p.i.engine.childExpired(plan.outbound.spi, false);
+  p.run('i');
+  assert.equal(p.log('i', 'generating').at(-1), 'CREATE_CHILD_SA request 2 [ N(REKEY_SA) SA No TSi TSr ]');
+  // A second soft EXPIRE (the inbound SA's) while that rekey runs changes nothing.
+  p.i.engine.childExpired(plan.inbound.spi, false);
+  p.run('i');
+  assert.equal(p.wire.length, 1);
+  p.flush();
+  const [si] = p.i.engine.list();
+  assert.equal(si?.children.length, 1);
+  const fresh = si?.children[0];
+  assert.ok(fresh && fresh.spiIn !== plan.inbound.spi, 'replaced by a new CHILD SA');
+  // The hard EXPIRE of the responder's copy: the CHILD SA is deleted at the peer too.
+  p.r.engine.childExpired(fresh.spiOut, true);
+  p.run('r');
+  p.flush();
+  assert.equal(p.log('r', 'generating').at(-1), 'INFORMATIONAL request 0 [ D ]');
+  assert.equal(si?.children.length, 0);
+  assert.equal(p.r.engine.list()[0]?.children.length, 0);
 });

@@ -119,8 +119,8 @@ const MODE_NUMBER: Readonly<Record<SaMode, number>> = {
 };
 
 function lifetime(ext: 'LIFETIME_HARD' | 'LIFETIME_SOFT', l: LifetimeLimit): PfkeyExt | undefined {
-  if (!l.time && !l.bytes) return undefined;
-  return { ext, allocations: 0, bytes: l.bytes ?? 0n, addtime: BigInt(l.time ?? 0), usetime: 0n };
+  if (!l.time && !l.bytes && !l.packets) return undefined;
+  return { ext, allocations: l.packets ?? 0, bytes: l.bytes ?? 0n, addtime: BigInt(l.time ?? 0), usetime: 0n };
 }
 
 /** `add`: SADB_ADD as setkeymsg_add builds it. */

@@ -32,6 +32,8 @@ export interface SaEndpoint {
 export interface LifetimeLimit {
   readonly time?: number;
   readonly bytes?: bigint;
+  /** packets, as sadb_lifetime_allocations (Linux af_key's packet limit; no setkey syntax) */
+  readonly packets?: number;
 }
 
 /** ESP padding content, `-f zero-pad|random-pad|seq-pad` (SADB_X_EXT_PZERO/PRAND/PSEQ, KAME). */

@@ -72,8 +72,6 @@ const REFUSED_AUTH = ['revocation', 'ca_id'];
 const REFUSED_CHILD = [
   'ah_proposals',
   'sha256_96',
-  'rand_bytes',
-  'rand_packets',
   'ipcomp',
   'priority',
   'interface',
@@ -239,6 +237,8 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
       lifeBytes: -1,
       rekeyPackets: 0,
       lifePackets: -1,
+      randBytes: -1,
+      randPackets: -1,
       hostaccess: false,
       policies: true,
       reqid: 0,
@@ -297,6 +297,12 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
         life_packets: (v, t) => {
           t.lifePackets = parseCount(v);
         },
+        rand_bytes: (v, t) => {
+          t.randBytes = parseCount(v);
+        },
+        rand_packets: (v, t) => {
+          t.randPackets = parseCount(v);
+        },
         updown: (v, t) => {
           t.updown = v.trim();
         },
@@ -323,6 +329,9 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
     if (c.randTime < 0) c.randTime = c.lifeTime - c.rekeyTime;
     if (c.lifeBytes < 0) c.lifeBytes = Math.round(c.rekeyBytes * 1.1);
     if (c.lifePackets < 0) c.lifePackets = Math.round(c.rekeyPackets * 1.1);
+    // swanctl.conf(5): rand_bytes/rand_packets default to life - rekey, as rand_time.
+    if (c.randBytes < 0) c.randBytes = c.lifeBytes - c.rekeyBytes;
+    if (c.randPackets < 0) c.randPackets = c.lifePackets - c.rekeyPackets;
     return c;
   }
 

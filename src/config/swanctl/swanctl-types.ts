@@ -77,8 +77,11 @@ export interface ChildConfig {
   randTime: number;
   rekeyBytes: number;
   lifeBytes: number;
+  /** random share subtracted from rekey_bytes (default life_bytes - rekey_bytes) */
+  randBytes: number;
   rekeyPackets: number;
   lifePackets: number;
+  randPackets: number;
   updown?: string;
   hostaccess: boolean;
   policies: boolean;
