@@ -121,6 +121,10 @@ export function startAuth(ctx: Ikev2Context, sa: IkeSa, conn: ConnectionConfig, 
   const build = (spiIn: number | undefined): void => {
     const localId = sa.localId as IkeId;
     const payloads: IkePayload[] = [idPayload('IDi', localId)];
+    // RFC 7296 §3.16: INITIAL_CONTACT "asserts that this IKE SA is the only IKE SA currently
+    // active between the authenticated identities": sent when we hold no other one to this
+    // peer (strongSwan's rule), so a gateway drops state left from before our restart.
+    if (!ctx.hasSiblingIkeSa(sa)) payloads.push(notify(Notify.INITIAL_CONTACT));
     if ('signer' in cred) payloads.push(certPayload(cred.signer));
     if (isPubkeyAuth(authMethodOf(conn, 'remote'))) {
       const req = certreqPayload(ctx, conn);
@@ -250,7 +254,8 @@ export function processAuthRequest(
   conns: ConnectionConfig[],
   p: IkePayload[],
   respond: (payloads: IkePayload[], authFailed: boolean) => void,
-  established: (sa: IkeSa) => void,
+  /** the peer is authenticated: establish the IKE SA, or the reason to refuse it */
+  established: (sa: IkeSa) => string | undefined,
 ): void {
   const idi = first(p, 'IDi');
   const auth = first(p, 'AUTH');
@@ -334,8 +339,14 @@ export function processAuthRequest(
   if ('signer' in cred && (conn.sendCert === 'always' || (conn.sendCert === 'ifasked' && first(p, 'CERTREQ')))) {
     out.push(certPayload(cred.signer));
   }
-  out.push(authPayload(sa, cred, ownId));
-  established(sa);
+  // (AUTH signs the IKE_SA_INIT messages, which `established` lets go.)
+  const ourAuth = authPayload(sa, cred, ownId);
+  const refused = established(sa);
+  if (refused !== undefined) {
+    fail(refused);
+    return;
+  }
+  out.push(ourAuth);
   let remoteDynamic: Uint8Array[] = [];
   const cp = first(p, 'CP');
   if (cp) {

@@ -40,4 +40,6 @@ export interface Ikev2Context {
   /** Tear the IKE SA down locally (no message), removing its CHILD SAs and leases. */
   destroy(sa: IkeSa, reason: string): void;
   random32(): number;
+  /** Another IKE SA of this one's connection to the same peer address exists (INITIAL_CONTACT). */
+  hasSiblingIkeSa(sa: IkeSa): boolean;
 }

@@ -14,6 +14,7 @@ import { DEFAULT_RETRANSMIT, type RetransmitSettings, retransmitTimeout } from '
 import type { Clock } from '../util/clock.js';
 import { DeadlineHeap } from '../util/deadline-heap.js';
 import { WireError } from '../util/errors.js';
+import { bytesEqual } from '../util/hex.js';
 import { formatIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
@@ -38,6 +39,7 @@ import { exchangeName, logMessage, logSent } from './message-log.js';
 import { notify } from './payload-find.js';
 import { candidateConns } from './peer-match.js';
 import { openMessage, sealMessage } from './sk-message.js';
+import { applyUniqueness } from './unique-policy.js';
 
 export interface EngineOptions {
   retransmit?: RetransmitSettings;
@@ -347,6 +349,19 @@ export class Ikev2Engine implements Ikev2Context {
     return [...this.sas.values()];
   }
 
+  hasSiblingIkeSa(sa: IkeSa): boolean {
+    for (const o of this.sas.values()) {
+      if (o === sa || o.conn?.name !== sa.conn?.name || o.lifecycle.state === 'destroying') continue;
+      if (
+        o.lifecycle.state !== 'created' &&
+        o.lifecycle.state !== 'connecting' &&
+        bytesEqual(o.remote.address, sa.remote.address)
+      )
+        return true;
+    }
+    return false;
+  }
+
   // ------------------------------------------------------------ timers
 
   /** Only SAs with a request in flight or half-open ones have a deadline: an idle IKE SA costs nothing here. */
@@ -607,6 +622,28 @@ export class Ikev2Engine implements Ikev2Context {
     );
   }
 
+  /**
+   * The responder authenticated the peer: the uniqueness policy (unique-policy.ts) decides
+   * whether the IKE SA stands and which older ones go. Returns the reason to refuse it.
+   */
+  private authenticated(sa: IkeSa, payloads: IkePayload[]): string | undefined {
+    const initialContact = payloads.some((x) => x.kind === 'N' && x.notifyType === Notify.INITIAL_CONTACT);
+    const v = applyUniqueness(sa, this.sas.values(), initialContact);
+    if (!v.accept) return v.reason;
+    this.established(sa);
+    for (const old of v.replace) {
+      this.logger.log('info', 'ike', `${old.name}[#${old.id}] replaced by [#${sa.id}] (unique / INITIAL_CONTACT)`);
+      // The identity's virtual IP is free again before the new IKE SA asks for one (CP).
+      if (old.remoteId) releaseLeases(this, old, formatIdentity(old.remoteId));
+      // One Delete, not waited for: the peer said it has no other IKE SA (INITIAL_CONTACT),
+      // or replaces it by policy; its CHILD SAs must not linger through retransmissions.
+      old.lifecycle.transition('deleting', 'replaced', this.clock.now());
+      deleteIke(this, old, 'replaced by a new IKE SA of the same peer');
+      this.destroy(old, 'replaced by a new IKE SA of the same peer');
+    }
+    return undefined;
+  }
+
   private established(sa: IkeSa): void {
     sa.lifecycle.transition('established', 'IKE_AUTH complete', this.clock.now());
     sa.establishedAt = this.clock.now();
@@ -731,7 +768,7 @@ export class Ikev2Engine implements Ikev2Context {
           respond(payloads);
           if (authFailed) this.destroy(sa, 'authentication failed');
         },
-        (s) => this.established(s),
+        (s) => this.authenticated(s, o.payloads),
       );
       return;
     }

@@ -118,7 +118,10 @@ test('IKE_SA_INIT and IKE_AUTH with PSK through a NAT: float to 4500, virtual IP
   const m3 = p.next();
   assert.equal(m3.local.port, 4500, 'the initiator floats to 4500 after detecting the NAT');
   assert.equal(m3.remote.port, 4500);
-  assert.equal(p.log('i', 'generating')[1], 'IKE_AUTH request 1 [ IDi IDr AUTH CPRQ(ADDR DNS) SA TSi TSr ]');
+  assert.equal(
+    p.log('i', 'generating')[1],
+    'IKE_AUTH request 1 [ IDi N(INIT_CONTACT) IDr AUTH CPRQ(ADDR DNS) SA TSi TSr ]',
+  );
   p.deliver(m3);
 
   // <--  HDR, SK {IDr, AUTH, CP(CFG_REPLY), SAr2, TSi, TSr}
@@ -398,8 +401,27 @@ test('reload: an unchanged connection keeps its IKE SA, a changed one is deleted
   assert.equal(p.i.engine.list().length, 0, 'the peer deleted its side too');
 });
 
-test('INTERNAL_ADDRESS_FAILURE: an exhausted pool answers the CP request with the notify and no CHILD SA', () => {
+test('INITIAL_CONTACT (RFC 7296 §3.16): a client that crashed connects again; the gateway drops the stale IKE SA and gives the same virtual IP', () => {
   const p = pair(GW({ pool: '10.99.100.7-10.99.100.7' }));
+  p.initiate('home');
+  p.flush();
+  const [old] = p.i.engine.list();
+  assert.ok(old);
+  p.i.engine.destroy(old, 'test');
+  p.run('i');
+  p.initiate('home', undefined, 2);
+  p.flush();
+  assert.match(p.log('i', 'generating')[1] ?? '', /^IKE_AUTH request 1 \[ IDi N\(INIT_CONTACT\) /);
+  assert.deepEqual(p.i.results.at(-1), { requestId: 2, ok: true, reason: 'established' });
+  assert.deepEqual(p.i.vips.map(formatIp), ['10.99.100.7'], 'the one address of the pool again');
+  assert.equal(p.r.engine.list().length, 1, 'the stale IKE SA is gone');
+  assert.equal(p.r.removed.length, 1, 'with its CHILD SA');
+  assert.ok(p.r.events.some((e) => e.kind === 'ike-down' && e.reason.startsWith('replaced')));
+});
+
+test('INTERNAL_ADDRESS_FAILURE: an exhausted pool answers the CP request with the notify and no CHILD SA', () => {
+  // unique = never: INITIAL_CONTACT does not free the first lease.
+  const p = pair(GW({ pool: '10.99.100.7-10.99.100.7' }).replace('pools = rw4', 'pools = rw4\n    unique = never'));
   p.initiate('home');
   p.flush();
   assert.deepEqual(p.i.vips.map(formatIp), ['10.99.100.7']);

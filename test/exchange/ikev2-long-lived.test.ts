@@ -1,5 +1,6 @@
 /**
- * Rekey collisions between two in-process engines (RFC 7296 §2.8.1, §2.8.2, §2.25): both
+ * What keeps an IKE SA up for weeks, between two in-process engines: lifetimes and soft/hard
+ * EXPIRE, the uniqueness policy, and rekey collisions (RFC 7296 §2.8.1, §2.8.2, §2.25): both
  * peers rekey the same SA at the same moment (rekey_time equal, rand_time = 0), the two
  * requests cross on the wire, each peer answers the other's. The test reads the four nonces
  * from the decrypted messages on the wire and decides itself, octet by octet, which exchange
@@ -8,18 +9,28 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { IkeSa } from '../../src/ikev2/ike-sa.js';
+import { Ikev2Engine } from '../../src/ikev2/ikev2-engine.js';
 import { openMessage } from '../../src/ikev2/sk-message.js';
+import { MemoryLogger } from '../../src/util/logger.js';
+import { SeededRng } from '../../src/util/rng.js';
 import { decodeIkeMessage } from '../../src/wire/ike/ike-decode.js';
 import type { IkePayload } from '../../src/wire/ike/ike-types.js';
-import { type Datagram, IkePair } from './ikev2-pair.js';
+import { ADDR, type Datagram, IkePair } from './ikev2-pair.js';
 import { configFromText } from './test-config.js';
 
-const conf = (o: { gw: boolean; ikeRekey?: boolean; childRekey?: boolean; childExtra?: string }): string => `
+const conf = (o: {
+  gw: boolean;
+  ikeRekey?: boolean;
+  childRekey?: boolean;
+  childExtra?: string;
+  unique?: string;
+}): string => `
 connections {
   ${o.gw ? 'rw' : 'home'} {
     ${o.gw ? 'local_addrs = 10.99.2.2\n    pools = rw4' : 'remote_addrs = 10.99.2.2\n    vips = 0.0.0.0'}
     proposals = aes128-sha256-modp2048
     ${o.ikeRekey ? 'rekey_time = 60s\n    rand_time = 0' : ''}
+    ${o.gw && o.unique ? `unique = ${o.unique}` : ''}
     local {
       auth = psk
       id = ${o.gw ? 'gw' : 'client'}.esprit.test
@@ -51,7 +62,10 @@ secrets {
 }
 `;
 
-function up(seed: bigint, o: { ikeRekey?: boolean; childRekey?: boolean; childExtra?: string }): IkePair {
+function up(
+  seed: bigint,
+  o: { ikeRekey?: boolean; childRekey?: boolean; childExtra?: string; unique?: string },
+): IkePair {
   const p = new IkePair(configFromText(conf({ gw: false, ...o })), configFromText(conf({ gw: true, ...o })), { seed });
   p.initiate('home');
   p.flush();
@@ -224,7 +238,8 @@ test('§2.25.1: a rekey of a CHILD SA being deleted gets TEMPORARY_FAILURE (retr
 });
 
 test('lifetimes: rekey_bytes/rekey_packets less a random share are the soft limits, life_* the hard ones; a soft EXPIRE rekeys, a hard one deletes', () => {
-  const extra = 'rekey_bytes = 1000000\n        life_bytes = 1200000\n        rekey_packets = 5000\n        rekey_time = 1h';
+  const extra =
+    'rekey_bytes = 1000000\n        life_bytes = 1200000\n        rekey_packets = 5000\n        rekey_time = 1h';
   const p = up(21n, { childExtra: extra });
   const plan = p.i.installed[0];
   assert.ok(plan);
@@ -257,4 +272,56 @@ test('lifetimes: rekey_bytes/rekey_packets less a random share are the soft limi
   assert.equal(p.log('r', 'generating').at(-1), 'INFORMATIONAL request 0 [ D ]');
   assert.equal(si?.children.length, 0);
   assert.equal(p.r.engine.list()[0]?.children.length, 0);
+});
+
+test('unique (swanctl.conf): a second IKE SA of the same client identity is kept (no), replaces the first (replace) or is refused (keep)', () => {
+  // The same client identity logs in a second time from a second device (another engine
+  // with the same config, the same public address); it has no other IKE SA with the gateway
+  // and says so with INITIAL_CONTACT unless told otherwise.
+  const second = (unique: string): IkePair & { result?: { ok: boolean; reason: string } } => {
+    const p: IkePair & { result?: { ok: boolean; reason: string } } = up(31n, { unique });
+    const e2 = new Ikev2Engine(configFromText(conf({ gw: false })), p.clock, new SeededRng(99n), new MemoryLogger());
+    // A second device of a user who logs in twice: strongSwan's clients send INITIAL_CONTACT
+    // only for their first IKE SA; pretend this one is not the first (a sibling exists).
+    e2.hasSiblingIkeSa = () => true;
+    e2.initiate('home', ADDR.initiator, ADDR.responder, undefined, 7);
+    const from = { address: ADDR.initiator, port: 40000 };
+    let spi = 0xd0000001;
+    for (let round = 0; round < 10; round++) {
+      const out = e2.takeActions();
+      let sent = false;
+      for (const a of out) {
+        if (a.kind === 'get-spi') e2.spiAllocated(a.token, spi++);
+        if (a.kind === 'initiate-result') p.result = { ok: a.ok, reason: a.reason };
+        if (a.kind !== 'send') continue;
+        sent = true;
+        p.r.engine.receive(a.remote, from, a.bytes);
+        p.run('r');
+        for (const d of p.wire.splice(0)) {
+          if (d.remote.port === 40000) e2.receive({ address: ADDR.initiator, port: a.local.port }, d.local, d.bytes);
+          else p.wire.push(d);
+        }
+      }
+      if (!sent && out.length === 0) break;
+    }
+    p.flush();
+    return p;
+  };
+  const no = second('no');
+  assert.equal(no.r.engine.list().length, 2, 'unique = no: both IKE SAs stay');
+  assert.deepEqual(no.result, { ok: true, reason: 'established' });
+
+  const replace = second('replace');
+  const lr = replace.r.engine.list();
+  assert.equal(lr.length, 1, 'unique = replace: the first IKE SA is gone');
+  assert.deepEqual(replace.result, { ok: true, reason: 'established' });
+  assert.equal(replace.r.removed.length, 1, "the first IKE SA's CHILD SA removed");
+  assert.equal(replace.i.engine.list().length, 0, 'the first device got the Delete of its IKE SA');
+  assert.notEqual(replace.i.installed[0]?.inbound.spi, undefined);
+
+  const keep = second('keep');
+  assert.equal(keep.r.engine.list().length, 1, 'unique = keep: the first IKE SA stays');
+  assert.equal(keep.log('r', 'generating').at(-1), 'IKE_AUTH response 1 [ N(AUTH_FAILED) ]');
+  assert.deepEqual(keep.result, { ok: false, reason: 'AUTHENTICATION_FAILED from 10.99.2.2' });
+  assert.ok(keep.r.events.some((e) => e.kind === 'auth-failed' && /unique = keep/.test(e.detail)));
 });
