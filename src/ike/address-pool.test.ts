@@ -87,3 +87,15 @@ test('bad pool values are ConfigErrors', () => {
     assert.throws(() => AddressPool.parse(v), ConfigError, v);
   }
 });
+
+test('a lease asked for again by the identity holding it (reauthentication) is held twice and goes offline with the last release', () => {
+  const p = AddressPool.parse('10.99.100.0/29');
+  assert.equal(p.acquire('carol'), '10.99.100.1');
+  assert.equal(p.acquire('carol', '10.99.100.1'), '10.99.100.1');
+  assert.equal(p.acquire('dave', '10.99.100.1'), '10.99.100.2', 'not handed to another identity');
+  assert.equal(p.release('carol', '10.99.100.1'), true);
+  assert.equal(p.online, 2, 'still online: the new IKE SA holds it');
+  assert.equal(p.release('carol', '10.99.100.1'), true);
+  assert.equal(p.online, 1);
+  assert.equal(p.release('carol', '10.99.100.1'), false, 'nothing left to release');
+});

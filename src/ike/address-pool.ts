@@ -25,6 +25,9 @@ import {
 interface Lease {
   identity: string;
   online: boolean;
+  /** IKE SAs holding it: a reauthentication's new IKE SA asks for the address the old one
+   * still holds; the lease goes offline only when the last one releases it */
+  holders: number;
 }
 
 export class AddressPool {
@@ -88,8 +91,12 @@ export class AddressPool {
 
   private take(off: bigint, identity: string): string {
     const prev = this.leases.get(off);
+    if (prev?.online && prev.identity === identity) {
+      prev.holders++;
+      return this.addr(off);
+    }
     if (prev && !prev.online) this.offline.splice(this.offline.indexOf(off), 1);
-    this.leases.set(off, { identity, online: true });
+    this.leases.set(off, { identity, online: true, holders: 1 });
     return this.addr(off);
   }
 
@@ -129,6 +136,7 @@ export class AddressPool {
     if (off === undefined) return false;
     const l = this.leases.get(off);
     if (!l || l.identity !== identity || !l.online) return false;
+    if (--l.holders > 0) return true;
     l.online = false;
     this.offline.push(off);
     return true;

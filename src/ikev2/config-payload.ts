@@ -11,12 +11,18 @@ import { CfgAttr, CfgType } from './ikev2-numbers.js';
 
 const empty = new Uint8Array(0);
 
-/** The client's request for `vips = 0.0.0.0, ::` (or specific addresses to ask for). */
-export function cpRequest(conn: ConnectionConfig): IkePayload | undefined {
+/**
+ * The client's request for `vips = 0.0.0.0, ::` (or specific addresses to ask for). `held`
+ * are the addresses we have now (a reauthentication asks for them again, as strongSwan does,
+ * so the new IKE SA keeps them).
+ */
+export function cpRequest(conn: ConnectionConfig, held: Uint8Array[] = []): IkePayload | undefined {
   if (conn.vips.length === 0) return undefined;
   const attrs: CpAttribute[] = [];
   for (const v of conn.vips) {
-    const ip = parseIp(v, `connections.${conn.name}.vips`);
+    let ip = parseIp(v, `connections.${conn.name}.vips`);
+    const keep = held.find((h) => h.length === ip.bytes.length);
+    if (keep && ip.bytes.every((b) => b === 0)) ip = { ...ip, bytes: keep };
     const any = ip.bytes.every((b) => b === 0);
     if (ip.family === 4) {
       attrs.push({ type: CfgAttr.INTERNAL_IP4_ADDRESS, value: any ? empty : ip.bytes });

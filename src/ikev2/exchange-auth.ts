@@ -133,7 +133,7 @@ export function startAuth(ctx: Ikev2Context, sa: IkeSa, conn: ConnectionConfig, 
     const rid = firstRound(conn.remote)?.id;
     if (rid !== undefined && rid !== '%any' && !rid.includes('*')) payloads.push(idPayload('IDr', parseIdentity(rid)));
     payloads.push(authPayload(sa, cred, localId));
-    const cp = cpRequest(conn);
+    const cp = cpRequest(conn, sa.reauthVips);
     if (cp) payloads.push(cp);
     let tsi: ReturnType<typeof initiatorLocalTs> = [];
     let tsr: ReturnType<typeof initiatorLocalTs> = [];

@@ -116,6 +116,10 @@ export class IkeSa {
    * its exchange made (no CHILD SAs yet) and that exchange's nonces, for rekey-collision.ts.
    */
   rekeyCollision: { fresh: IkeSa; nonceI: Uint8Array; nonceR: Uint8Array } | undefined;
+  /** when to reauthenticate (reauth_time), ms; 0 when not */
+  reauthAt = 0;
+  /** a reauthentication's new IKE SA: the virtual IPs of the old one, asked for again */
+  reauthVips: Uint8Array[] | undefined;
 
   constructor(initiator: boolean, spiI: bigint, local: Endpoint, remote: Endpoint) {
     this.initiator = initiator;

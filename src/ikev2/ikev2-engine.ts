@@ -30,6 +30,7 @@ import { type AuthCallbacks, processAuthRequest, startAuth } from './exchange-au
 import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
 import { deleteChild, deleteIke, livenessCheck, processInformationalRequest } from './exchange-info.js';
 import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
+import { type ReauthHost, ReauthSchedule, reauthenticate } from './ike-reauth.js';
 import { processIkeRekeyRequest, type RekeyHooks, resolveToCollision, startIkeRekey } from './ike-rekey.js';
 import { type ChildSa, IkeSa } from './ike-sa.js';
 import type { Ikev2Action } from './ikev2-actions.js';
@@ -77,6 +78,11 @@ export class Ikev2Engine implements Ikev2Context {
   private readonly timed = new Set<IkeSa>();
   /** established IKE SAs of connections with dpd_delay (RFC 7296 §2.4 liveness checks) */
   private readonly dpd = new Set<IkeSa>();
+  /** reauthentication times (ike-reauth.ts) */
+  private readonly reauths = new ReauthSchedule();
+  /** initiations the engine started itself (reauthentication), by negative request id */
+  private readonly internalUps = new Map<number, (ok: boolean, reason: string) => void>();
+  private nextInternalUp = -1;
   /** CHILD SA rekey times (lazy: stale entries are dropped when they come up) */
   private readonly rekeys = new RekeySchedule();
   /** IKE SA rekey times by SA id (lazy heap, as the CHILD SAs') */
@@ -135,6 +141,12 @@ export class Ikev2Engine implements Ikev2Context {
   // ------------------------------------------------------------ Ikev2Context
 
   emit(a: Ikev2Action): void {
+    const internal = a.kind === 'initiate-result' ? this.internalUps.get(a.requestId) : undefined;
+    if (internal && a.kind === 'initiate-result') {
+      this.internalUps.delete(a.requestId);
+      internal(a.ok, a.reason);
+      return;
+    }
     this.actions.push(a);
   }
 
@@ -274,6 +286,17 @@ export class Ikev2Engine implements Ikev2Context {
       this.createChild(existing, conn, child, requestId);
       return existing;
     }
+    return this.newIkeSa(conn, local, remote, child?.name, requestId);
+  }
+
+  /** IKE_SA_INIT for a new IKE SA of `conn`, with `firstChild` to make in IKE_AUTH. */
+  private newIkeSa(
+    conn: ConnectionConfig,
+    local: Uint8Array,
+    remote: Uint8Array,
+    firstChild: string | undefined,
+    requestId: number | undefined,
+  ): IkeSa {
     const spi = new Uint8Array(8);
     this.rng.fill(spi);
     const spiI = new DataView(spi.buffer).getBigUint64(0) || 1n;
@@ -284,12 +307,53 @@ export class Ikev2Engine implements Ikev2Context {
       { address: remote, port: conn.remotePort },
     );
     sa.conn = conn;
-    sa.firstChild = child?.name;
+    sa.firstChild = firstChild;
     if (requestId !== undefined) sa.upRequest = requestId;
     sa.lifecycle.transition('connecting', 'initiate', this.clock.now());
     this.sas.set(spiKey(spiI), sa);
     this.sendInit(sa, conn);
     return sa;
+  }
+
+  private readonly reauthHost: ReauthHost = {
+    initiateFresh: (old, firstChild, done) => {
+      const conn = old.conn;
+      if (!conn) {
+        done(undefined, 'no connection');
+        return;
+      }
+      const id = this.nextInternalUp--;
+      let fresh: IkeSa | undefined;
+      this.internalUps.set(id, (ok, reason) => done(ok ? fresh : undefined, reason));
+      fresh = this.newIkeSa(conn, old.local.address, old.remote.address, firstChild, undefined);
+      fresh.reauthVips = old.vipsLocal;
+      fresh.upRequest = id;
+    },
+    createChild: (sa, name, done) => {
+      const conn = sa.conn;
+      const cfg = conn?.children.find((c) => c.name === name);
+      if (!conn || !cfg) done(false, `no child '${name}'`);
+      else startCreateChild(this, sa, conn, cfg, done);
+    },
+    retire: (old, reason) => {
+      if (!old.lifecycle.canMoveTo('deleting')) return;
+      old.lifecycle.transition('deleting', reason, this.clock.now());
+      deleteIke(this, old, reason);
+    },
+    retryLater: (old, reason) => {
+      this.logger.log('info', 'ike', `${old.name}[#${old.id}] ${reason}`);
+      old.reauthAt = this.clock.now() + REKEY_RETRY_MS;
+      this.reauths.add(old, old.reauthAt);
+    },
+  };
+
+  /** reauth_time less a random share of rand_time, on the original initiator (ike-reauth.ts). */
+  private scheduleReauth(sa: IkeSa): void {
+    const c = sa.conn;
+    if (!c || c.reauthTime <= 0 || !sa.initiator) return;
+    const jitter = c.randTime > 0 ? (this.random32() / 0x1_0000_0000) * c.randTime : 0;
+    sa.reauthAt = this.clock.now() + (c.reauthTime - jitter) * 1000;
+    this.reauths.add(sa, sa.reauthAt);
   }
 
   private createChild(sa: IkeSa, conn: ConnectionConfig, child: ChildConfig, requestId?: number): void {
@@ -383,6 +447,8 @@ export class Ikev2Engine implements Ikev2Context {
     if (r && (d === undefined || r.at < d)) d = r.at;
     const ir = this.nextIkeRekey();
     if (ir && (d === undefined || ir.at < d)) d = ir.at;
+    const ra = this.reauths.next();
+    if (ra !== undefined && (d === undefined || ra < d)) d = ra;
     return d;
   }
 
@@ -396,6 +462,10 @@ export class Ikev2Engine implements Ikev2Context {
       livenessCheck(this, sa, (s) => this.destroy(s, 'DPD: peer did not answer liveness checks'));
     }
     for (let r = this.rekeys.takeDue(now); r; r = this.rekeys.takeDue(now)) this.rekeyChild(r.sa, r.child);
+    for (let sa = this.reauths.takeDue(now); sa; sa = this.reauths.takeDue(now)) {
+      this.logger.log('info', 'ike', `${sa.name}[#${sa.id}] reauthenticating (reauth_time)`);
+      reauthenticate(this.reauthHost, sa);
+    }
     for (let r = this.nextIkeRekey(); r && r.at <= now; r = this.nextIkeRekey()) {
       this.ikeRekeys.pop();
       this.ikeRekeyIndex.delete(r.sa.id);
@@ -615,6 +685,11 @@ export class Ikev2Engine implements Ikev2Context {
     if ((fresh.conn?.dpdDelay ?? 0) > 0) this.dpd.add(fresh);
     for (const c of fresh.children) this.childAdded(fresh, c);
     this.scheduleIkeRekey(fresh, 0);
+    // A rekey keeps the authentication: the reauthentication time carries over.
+    if (old.reauthAt > 0 && fresh.initiator) {
+      fresh.reauthAt = old.reauthAt;
+      this.reauths.add(fresh, fresh.reauthAt);
+    }
     this.logger.log(
       'info',
       'ike',
@@ -647,6 +722,8 @@ export class Ikev2Engine implements Ikev2Context {
   private established(sa: IkeSa): void {
     sa.lifecycle.transition('established', 'IKE_AUTH complete', this.clock.now());
     sa.establishedAt = this.clock.now();
+    sa.reauthVips = undefined;
+    this.scheduleReauth(sa);
     // AUTH is done: the DH private key and the IKE_SA_INIT messages are no longer needed
     // (a rekey makes a new exchange); dropping them keeps an idle IKE SA small.
     sa.ke = undefined;

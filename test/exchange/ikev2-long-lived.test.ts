@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import type { IkeSa } from '../../src/ikev2/ike-sa.js';
 import { Ikev2Engine } from '../../src/ikev2/ikev2-engine.js';
 import { openMessage } from '../../src/ikev2/sk-message.js';
+import { formatIp } from '../../src/util/ip-addr.js';
 import { MemoryLogger } from '../../src/util/logger.js';
 import { SeededRng } from '../../src/util/rng.js';
 import { decodeIkeMessage } from '../../src/wire/ike/ike-decode.js';
@@ -24,6 +25,7 @@ const conf = (o: {
   childRekey?: boolean;
   childExtra?: string;
   unique?: string;
+  connExtra?: string;
 }): string => `
 connections {
   ${o.gw ? 'rw' : 'home'} {
@@ -31,6 +33,7 @@ connections {
     proposals = aes128-sha256-modp2048
     ${o.ikeRekey ? 'rekey_time = 60s\n    rand_time = 0' : ''}
     ${o.gw && o.unique ? `unique = ${o.unique}` : ''}
+    ${o.gw ? '' : (o.connExtra ?? '')}
     local {
       auth = psk
       id = ${o.gw ? 'gw' : 'client'}.esprit.test
@@ -64,7 +67,7 @@ secrets {
 
 function up(
   seed: bigint,
-  o: { ikeRekey?: boolean; childRekey?: boolean; childExtra?: string; unique?: string },
+  o: { ikeRekey?: boolean; childRekey?: boolean; childExtra?: string; unique?: string; connExtra?: string },
 ): IkePair {
   const p = new IkePair(configFromText(conf({ gw: false, ...o })), configFromText(conf({ gw: true, ...o })), { seed });
   p.initiate('home');
@@ -324,4 +327,54 @@ test('unique (swanctl.conf): a second IKE SA of the same client identity is kept
   assert.equal(keep.log('r', 'generating').at(-1), 'IKE_AUTH response 1 [ N(AUTH_FAILED) ]');
   assert.deepEqual(keep.result, { ok: false, reason: 'AUTHENTICATION_FAILED from 10.99.2.2' });
   assert.ok(keep.r.events.some((e) => e.kind === 'auth-failed' && /unique = keep/.test(e.detail)));
+});
+
+test('reauthentication (reauth_time, RFC 7296 §2.8.3) make-before-break: a new IKE SA with the same virtual IP and CHILD SA comes up before the old one is deleted', () => {
+  const p = up(41n, { connExtra: 'reauth_time = 120s\n    rand_time = 0' });
+  const [old] = p.i.engine.list();
+  assert.ok(old);
+  const oldChild = p.i.installed[0];
+  assert.ok(oldChild);
+  p.advance(119_999);
+  assert.equal(p.wire.length, 0, 'not before reauth_time');
+  p.advance(1);
+  assert.match(p.log('i', 'generating').at(-1) ?? '', /^IKE_SA_INIT request 0 /);
+  // The whole new IKE SA comes up while the old one still carries traffic: nothing removed yet.
+  p.deliver(p.next()); // IKE_SA_INIT request
+  p.deliver(p.next()); // response
+  p.deliver(p.next()); // IKE_AUTH request
+  const auth = p.log('i', 'generating').at(-1) ?? '';
+  assert.match(auth, /^IKE_AUTH request 1 \[ IDi IDr AUTH CPRQ\(ADDR DNS\) SA TSi TSr \]$/, 'no INITIAL_CONTACT');
+  p.deliver(p.next()); // IKE_AUTH response: the new CHILD SA is installed on both sides
+  assert.equal(p.i.installed.length, 2);
+  assert.equal(p.r.installed.length, 2);
+  assert.equal(p.i.removed.length + p.r.removed.length, 0, 'make before break');
+  assert.equal(p.log('i', 'generating').at(-1), 'INFORMATIONAL request 2 [ D ]', 'then the old IKE SA is deleted');
+  p.flush();
+  const li = p.i.engine.list();
+  const lr = p.r.engine.list();
+  assert.equal(li.length, 1);
+  assert.equal(lr.length, 1);
+  assert.notEqual(li[0]?.spiI, old.spiI, 'a new IKE SA');
+  assert.equal(li[0]?.spiI, lr[0]?.spiI);
+  assert.deepEqual(
+    p.i.removed.map((x) => x.inbound.spi),
+    [oldChild.inbound.spi],
+    'the old CHILD SA went with it',
+  );
+  assert.equal(p.r.removed.length, 1);
+  // The virtual IP: asked for again, the same one, never taken off the TUN; the lease online.
+  assert.deepEqual(
+    lr[0]?.vipsRemote.map((v) => v.address),
+    ['10.99.100.1'],
+  );
+  // (the pair's vip-remove would have dropped every copy of the address; vip-add is idempotent)
+  assert.deepEqual([...new Set(p.i.vips.map(formatIp))], ['10.99.100.1'], 'no vip-remove for the address kept');
+  assert.equal(p.r.engine.pools.get('rw4')?.online, 1, 'the lease is still online');
+  // And again reauth_time later, from the new IKE SA.
+  p.advance(120_000);
+  p.flush();
+  assert.equal(p.i.engine.list().length, 1);
+  assert.notEqual(p.i.engine.list()[0]?.spiI, li[0]?.spiI);
+  assert.equal(p.r.engine.pools.get('rw4')?.online, 1);
 });
