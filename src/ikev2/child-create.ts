@@ -269,7 +269,7 @@ export function makeChild(
     ikeId: sa.id,
     conn: sa.name,
     child: child.name,
-    reqid: ctx.reqidFor(sa.name, child.name),
+    reqid: childReqid(ctx, sa, child.name, remoteTs),
     mode: child.mode === 'transport' ? 'transport' : 'tunnel',
     encr: sel.encr.keyLength === undefined ? { id: sel.encr.id } : { id: sel.encr.id, keyBits: sel.encr.keyLength },
     esn: sel.esn === 1,
@@ -338,6 +338,18 @@ export function makeChild(
     remoteTs: remoteTs.map(tsToString),
   });
   return c;
+}
+
+/**
+ * The reqid of a CHILD SA. On the IKE initiator one per connection/child (its trap policy and
+ * ACQUIRE use the same). On the IKE responder one per connection/child *and remote selectors*:
+ * a gateway's road warriors all use one connection, and several of them behind one NAT share
+ * the outer address their SAs are looked up by, so each needs its own reqid to keep its
+ * policies pointing at its own SAs (strongSwan allocates a reqid per distinct selector set).
+ */
+export function childReqid(ctx: Ikev2Context, sa: IkeSa, child: string, remoteTs: TrafficSelector[]): number {
+  if (sa.initiator) return ctx.reqidFor(sa.name, child);
+  return ctx.reqidFor(sa.name, `${child}/${remoteTs.map(tsToString).join(',')}`);
 }
 
 /** rekey_bytes/rekey_packets less a random share of rand_bytes/rand_packets; 0 when unset. */

@@ -27,6 +27,7 @@ import {
 import {
   acceptAnswer,
   answerChild,
+  childReqid,
   chooseChild,
   initiatorLocalTs,
   makeChild,
@@ -371,7 +372,7 @@ export function processAuthRequest(
     respond([...out, notify(choice.notify)], false);
     return;
   }
-  ctx.getSpi(sa, ctx.reqidFor(conn.name, choice.child.name), (spiIn) => {
+  ctx.getSpi(sa, childReqid(ctx, sa, choice.child.name, choice.tsi), (spiIn) => {
     if (spiIn === undefined) {
       respond([...out, notify(Notify.TEMPORARY_FAILURE)], false);
       return;

@@ -18,6 +18,7 @@ import { ExchangeType, type IkePayload } from '../wire/ike/ike-types.js';
 import {
   acceptAnswer,
   answerChild,
+  childReqid,
   chooseChild,
   initiatorLocalTs,
   makeChild,
@@ -47,7 +48,9 @@ export function startCreateChild(
   done: (ok: boolean, reason: string, made?: { child: ChildSa; nonceI: Uint8Array; nonceR: Uint8Array }) => void,
   rekey?: ChildSa,
 ): void {
-  ctx.getSpi(sa, ctx.reqidFor(conn.name, child.name), (spiIn) => {
+  const tsi = rekey ? rekey.localTs : initiatorLocalTs(child, conn, sa);
+  const tsr = rekey ? rekey.remoteTs : remoteTsOf(child, sa, []);
+  ctx.getSpi(sa, childReqid(ctx, sa, child.name, tsr), (spiIn) => {
     if (spiIn === undefined) {
       done(false, 'GETSPI failed');
       return;
@@ -56,8 +59,6 @@ export function startCreateChild(
     ctx.rng.fill(ni);
     const group = pfsGroup(child);
     const ke: KeyExchange | undefined = group !== undefined ? createKeyExchange(group, ctx.rng) : undefined;
-    const tsi = rekey ? rekey.localTs : initiatorLocalTs(child, conn, sa);
-    const tsr = rekey ? rekey.remoteTs : remoteTsOf(child, sa, []);
     const offer = offerChild(child, spiIn, tsi, tsr, false);
     const sa2 = offer.filter((p) => p.kind === 'SA' || p.kind === 'N');
     if (rekey) {
@@ -175,7 +176,7 @@ export function processCreateChildRequest(
       return;
     }
   }
-  ctx.getSpi(sa, ctx.reqidFor(conn.name, choice.child.name), (spiIn) => {
+  ctx.getSpi(sa, childReqid(ctx, sa, choice.child.name, choice.tsi), (spiIn) => {
     if (spiIn === undefined) {
       respond([notify(Notify.TEMPORARY_FAILURE)]);
       return;
