@@ -104,6 +104,8 @@ function takeOver(ctx: Ikev2Context, sa: IkeSa, fresh: IkeSa): void {
   fresh.natFaked = sa.natFaked;
   fresh.localId = sa.localId;
   fresh.remoteId = sa.remoteId;
+  fresh.localEapId = sa.localEapId;
+  fresh.remoteEapId = sa.remoteEapId;
   fresh.peerSigHashes = sa.peerSigHashes;
   fresh.children = sa.children;
   fresh.vipsLocal = sa.vipsLocal;

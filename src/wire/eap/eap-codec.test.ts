@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeEapPacket, decodeNak, EapType, encodeEapPacket, identityText } from './eap-packet.js';
+import { decodeEapPacket, decodeNak, EapType, eapShortText, encodeEapPacket, identityText } from './eap-packet.js';
 import { decodeMschapV2, encodeMschapV2, messageFields } from './mschapv2-packet.js';
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/[\s|]+/g, ''), 'hex'));
@@ -144,4 +144,14 @@ test('malformed EAP-MSCHAPv2: typed errors naming the field', () => {
     offset: 5,
   });
   assert.throws(() => decodeMschapV2(new Uint8Array(0), true), { code: 'truncated', path: `${P}.opcode` });
+});
+
+test("charon's summary notation for EAP payloads", () => {
+  assert.equal(eapShortText(hex('01 05 0005 01')), 'EAP/REQ/ID');
+  assert.equal(eapShortText(hex('02 05 0006 03 1a')), 'EAP/RES/NAK');
+  assert.equal(eapShortText(hex(`01 02 0020 1a ${challengeHex}`)), 'EAP/REQ/MSCHAPV2');
+  assert.equal(eapShortText(hex('03 07 0004')), 'EAP/SUCC');
+  assert.equal(eapShortText(hex('04 07 0004')), 'EAP/FAIL');
+  assert.equal(eapShortText(hex('01 05 0005 04')), 'EAP/REQ/4');
+  assert.equal(eapShortText(hex('09')), 'EAP');
 });

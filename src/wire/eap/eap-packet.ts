@@ -87,3 +87,16 @@ export function decodeNak(data: Uint8Array, path = 'EAP.Nak', base = 0): number[
   while (r.remaining > 0) out.push(r.u8('type'));
   return out;
 }
+
+const SHORT_TYPES: Record<number, string> = { 1: 'ID', 2: 'NTF', 3: 'NAK', 26: 'MSCHAPV2' };
+
+/** charon's notation for an EAP payload in message summaries: `EAP/REQ/ID`, `EAP/SUCC` (never throws). */
+export function eapShortText(bytes: Uint8Array): string {
+  const code = bytes[0];
+  if (code === 3) return 'EAP/SUCC';
+  if (code === 4) return 'EAP/FAIL';
+  const dir = code === 1 ? 'REQ' : code === 2 ? 'RES' : undefined;
+  if (!dir || bytes.length < 5) return 'EAP';
+  const t = bytes[4] as number;
+  return `EAP/${dir}/${SHORT_TYPES[t] ?? t}`;
+}
