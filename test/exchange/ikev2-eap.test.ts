@@ -265,3 +265,24 @@ test('a retransmitted EAP request is answered from the cache, the EAP conversati
   assert.deepEqual(p.i.results, [{ requestId: 1, ok: true, reason: 'established' }]);
   assert.equal(p.r.engine.list()[0]?.lifecycle.state, 'established');
 });
+
+test('an AUTH that does not match the MSK is refused after EAP-Success (AUTHENTICATION_FAILED, nothing installed)', () => {
+  const p = pair();
+  p.initiate('home');
+  // run until the gateway has sent EAP-Success and holds the MSK
+  for (let i = 0; i < 20 && !p.r.engine.list()[0]?.eap?.msk; i++) p.deliver(p.next());
+  const st = p.r.engine.list()[0]?.eap;
+  assert.ok(st?.msk, 'EAP succeeded on the gateway');
+  // the gateway's idea of the MSK differs from the client's by one bit
+  st.msk = st.msk.slice();
+  st.msk[0] = (st.msk[0] ?? 0) ^ 1;
+  p.flush();
+  const fail = p.r.events.find((e) => e.kind === 'auth-failed');
+  assert.ok(fail?.kind === 'auth-failed');
+  assert.match(fail.detail, /AUTH of 'alice' with the EAP MSK does not verify/);
+  assert.equal(p.log('r', 'generating').at(-1), 'IKE_AUTH response 5 [ N(AUTH_FAILED) ]');
+  assert.equal(p.i.results[0]?.ok, false);
+  assert.match(p.i.results[0]?.reason ?? '', /AUTHENTICATION_FAILED/);
+  assert.equal(p.i.installed.length + p.r.installed.length, 0);
+  assert.equal(p.r.engine.list().length, 0);
+});
