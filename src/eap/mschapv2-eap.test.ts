@@ -198,3 +198,26 @@ test('authenticator: Nak, wrong Identifier and malformed packets end the convers
   assert.ok(r.kind === 'failure' && r.reason === 'malformed');
   assert.match(r.detail, /ms_length/);
 });
+
+test('peer: no secret, or a password over 256 characters (RFC 2759 §8.3), is no-secret, not an exception', () => {
+  const challenge = hex(`01 10 001d 1a 01 2a 0018 10 ${AUTH_CHALLENGE} ${ascii('srv')}`);
+  const none = new MschapV2Peer({ rng: new SeededRng(1n), identity: 'User', password: undefined });
+  const a = none.receive(challenge);
+  assert.ok(a.kind === 'failure' && a.reason === 'no-secret');
+  const long = new MschapV2Peer({ rng: new SeededRng(1n), identity: 'User', password: te('x'.repeat(257)) });
+  const b = long.receive(challenge);
+  assert.ok(b.kind === 'failure' && b.reason === 'no-secret');
+  assert.match(b.detail, /256/);
+});
+
+test('authenticator: a stored password over 256 characters fails the login instead of throwing', () => {
+  const auth = new MschapV2Authenticator({
+    rng: new SeededRng(3n),
+    lookup: () => te('y'.repeat(300)),
+    askIdentity: false,
+    identity: 'User',
+  });
+  const peer = new MschapV2Peer({ rng: new SeededRng(4n), identity: 'User', password: te('short') });
+  const { server } = converse(auth, peer);
+  assert.ok(server.kind === 'failure' && server.reason === 'wrong-password');
+});

@@ -13,7 +13,7 @@ import {
   ntPasswordHash,
   userNameForChallenge,
 } from '../crypto/eap/mschapv2.js';
-import { WireError } from '../util/errors.js';
+import { CryptoError, WireError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
 import { decodeEapPacket, EapType, encodeEapPacket } from '../wire/eap/eap-packet.js';
 import { decodeMschapV2, encodeMschapV2, messageFields } from '../wire/eap/mschapv2-packet.js';
@@ -77,7 +77,14 @@ export class MschapV2Peer {
       this.opts.rng.fill(peerChallenge);
       const name = new TextEncoder().encode(this.opts.identity);
       const user = userNameForChallenge(name);
-      const pwHash = ntPasswordHash(password);
+      let pwHash: Uint8Array;
+      try {
+        pwHash = ntPasswordHash(password);
+      } catch (e) {
+        // RFC 2759 §8.3: at most 256 characters
+        if (e instanceof CryptoError) return this.fail('no-secret', `unusable EAP secret: ${e.message}`);
+        throw e;
+      }
       const ntResponse = generateNtResponse(m.challenge, peerChallenge, user, pwHash);
       this.expectedS = generateAuthenticatorResponse(pwHash, ntResponse, peerChallenge, m.challenge, user);
       this.msk = mschapv2Msk(pwHash, ntResponse);
