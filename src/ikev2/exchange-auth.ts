@@ -1,13 +1,14 @@
 /**
- * IKE_AUTH (RFC 7296 §1.2, §2.15) with PSK authentication, configuration payloads (§2.19)
- * and the first CHILD SA:
+ * IKE_AUTH (RFC 7296 §1.2, §2.15) with PSK or certificate authentication, configuration
+ * payloads (§2.19) and the first CHILD SA; a request without AUTH (EAP, §2.16) and the EAP
+ * rounds after the responder's first answer go to exchange-eap.ts:
  *
  *   HDR, SK {IDi, [IDr,] AUTH, [CP(CFG_REQUEST),] SAi2, TSi, TSr}  -->
  *                          <--  HDR, SK {IDr, AUTH, [CP(CFG_REPLY),] SAr2, TSi, TSr}
  *
  * AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>) where the initiator
  * signs its IKE_SA_INIT request, Nr and prf(SK_pi, IDi'); the responder its response, Ni
- * and prf(SK_pr, IDr').
+ * and prf(SK_pr, IDr'). Signatures: auth-pubkey.ts.
  */
 import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
 import { formatIdentity, type IkeId, idPayloadBody, parseIdentity } from '../ike/identity.js';
