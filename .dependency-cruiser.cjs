@@ -1,5 +1,5 @@
 // Module boundaries (docs/architecture.md, ../shared/docs/STYLE.md §3.2), checked in `npm test`.
-const core = '^src/(util|wire|crypto|sad|esp|udpencap|pfkey|config|capture|dataplane|ike|ikev2)/';
+const core = '^src/(util|wire|crypto|sad|esp|udpencap|pfkey|config|capture|dataplane|eap|ike|ikev2)/';
 const allow = (from, to) => ({ from, to });
 /** who may import whom: layer -> allowed layers (besides itself) */
 const matrix = {
@@ -13,9 +13,11 @@ const matrix = {
   config: ['util', 'wire', 'crypto', 'sad'],
   capture: ['util', 'wire', 'crypto', 'sad', 'esp', 'udpencap', 'config'],
   dataplane: ['util', 'wire', 'crypto', 'sad', 'esp', 'udpencap', 'pfkey'],
+  // EAP methods (RFC 3748): sans-IO state machines over wire/eap codecs and crypto/eap
+  eap: ['util', 'wire', 'crypto'],
   // IKE (STYLE.md §3.2): ike/ is shared by both versions; ikev2/ never reaches sad/, esp/ or dataplane/
   ike: ['util', 'wire', 'crypto', 'config', 'pfkey'],
-  ikev2: ['util', 'wire', 'crypto', 'config', 'pfkey', 'ike'],
+  ikev2: ['util', 'wire', 'crypto', 'config', 'pfkey', 'ike', 'eap'],
   io: ['util'],
 };
 const layerRules = Object.entries(matrix).map(([layer, ok]) => ({

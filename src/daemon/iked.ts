@@ -406,6 +406,8 @@ export interface IkeSaReport {
   remote: { address: string; port: number };
   localId: string;
   remoteId: string;
+  /** the peer's EAP identity when it authenticated with EAP (RFC 7296 §2.16) */
+  remoteEapId?: string;
   localBehindNat: boolean;
   remoteBehindNat: boolean;
   natFaked: boolean;
@@ -430,6 +432,7 @@ function saReport(sa: IkeSa): IkeSaReport {
     remote: fromEndpoint(sa.remote),
     localId: sa.localId ? formatIdentity(sa.localId) : '',
     remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '',
+    ...(sa.remoteEapId !== undefined ? { remoteEapId: sa.remoteEapId } : {}),
     localBehindNat: sa.localBehindNat,
     remoteBehindNat: sa.remoteBehindNat,
     natFaked: sa.natFaked,

@@ -58,7 +58,17 @@ export type IkeEvent =
       readonly messageId: number;
       readonly attempt: number;
     })
-  | (Base & { readonly kind: 'auth-failed'; readonly notify: string; readonly peer: string; readonly detail: string });
+  | (Base & {
+      readonly kind: 'auth-failed';
+      readonly notify: string;
+      readonly peer: string;
+      readonly detail: string;
+      /**
+       * set when EAP failed (RFC 7296 §2.16): unknown-user, wrong-password, nak, malformed,
+       * unexpected, peer-rejected, authenticator-mismatch, rejected, no-secret (src/eap/eap-step.ts)
+       */
+      readonly eap?: string;
+    });
 
 export type IkeEventKind = IkeEvent['kind'];
 

@@ -3,6 +3,7 @@
  * and DNS, the gateway's leases from its pools and CFG_REPLY.
  */
 import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
+import { formatIdentity } from '../ike/identity.js';
 import { formatIp, parseIp } from '../util/ip-addr.js';
 import type { CpAttribute, IkePayload } from '../wire/ike/ike-types.js';
 import type { IkeSa } from './ike-sa.js';
@@ -119,6 +120,14 @@ export function cpAnswer(
   }
   if (vips.length === 0) return { kind: 'failure' };
   return { kind: 'reply', payload: { kind: 'CP', cfgType: CfgType.CFG_REPLY, attributes: attrs }, vips };
+}
+
+/**
+ * The identity a peer's leases are kept under: its EAP identity when it authenticated with
+ * EAP (a phone's IDi is often just its address; strongSwan does the same), else its IKE identity.
+ */
+export function leaseIdentity(sa: IkeSa): string {
+  return sa.remoteEapId ?? (sa.remoteId ? formatIdentity(sa.remoteId) : '%any');
 }
 
 /** Give the leases of an IKE SA back to their pools (they stay reserved for the identity). */

@@ -8,11 +8,18 @@ import type { AdminEngine } from './engine-admin.js';
 import type { IkeSa } from './ike-sa.js';
 import { exchangeName } from './message-log.js';
 
+/**
+ * A responder's IKE SA not yet up: after IKE_SA_INIT, or between the IKE_AUTH exchanges of
+ * an EAP authentication (§2.16); dropped after the half-open timeout of silence (strongSwan
+ * deletes any responder IKE SA not established within its half_open_timeout).
+ */
+export const halfOpen = (sa: IkeSa): boolean =>
+  sa.lifecycle.state === 'created' || (sa.lifecycle.state === 'connecting' && !sa.initiator && sa.eap !== undefined);
+
 export function engineNextDeadline(sas: readonly IkeSa[], halfOpenTimeoutMs: number): number | undefined {
   let d: number | undefined;
   for (const sa of sas) {
-    const t =
-      sa.pending?.deadline ?? (sa.lifecycle.state === 'created' ? sa.lastInbound + halfOpenTimeoutMs : undefined);
+    const t = sa.pending?.deadline ?? (halfOpen(sa) ? sa.lastInbound + halfOpenTimeoutMs : undefined);
     if (t !== undefined && (d === undefined || t < d)) d = t;
   }
   return d;
@@ -26,7 +33,7 @@ export function engineTick(
 ): void {
   const now = engine.clock.now();
   for (const sa of sas) {
-    if (sa.lifecycle.state === 'created' && now >= sa.lastInbound + halfOpenTimeoutMs && !sa.initiator) {
+    if (halfOpen(sa) && now >= sa.lastInbound + halfOpenTimeoutMs && !sa.initiator) {
       engine.destroy(sa, 'half-open IKE SA timed out');
       continue;
     }

@@ -1,75 +1,44 @@
 /**
- * IKE_AUTH (RFC 7296 §1.2, §2.15) with PSK authentication, configuration payloads (§2.19)
- * and the first CHILD SA:
+ * IKE_AUTH (RFC 7296 §1.2, §2.15) with PSK or certificate authentication, configuration
+ * payloads (§2.19) and the first CHILD SA; a request without AUTH (EAP, §2.16) and the EAP
+ * rounds after the responder's first answer go to exchange-eap.ts:
  *
  *   HDR, SK {IDi, [IDr,] AUTH, [CP(CFG_REQUEST),] SAi2, TSi, TSr}  -->
  *                          <--  HDR, SK {IDr, AUTH, [CP(CFG_REPLY),] SAr2, TSi, TSr}
  *
  * AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), <SignedOctets>) where the initiator
  * signs its IKE_SA_INIT request, Nr and prf(SK_pi, IDi'); the responder its response, Ni
- * and prf(SK_pr, IDr').
+ * and prf(SK_pr, IDr'). Signatures: auth-pubkey.ts.
  */
 import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
-import { pskAuthData, signedOctets } from '../crypto/ike/ike-auth.js';
 import { formatIdentity, type IkeId, idPayloadBody, parseIdentity } from '../ike/identity.js';
 import { bytesEqual } from '../util/hex.js';
 import { formatIp } from '../util/ip-addr.js';
 import { ExchangeType, type IkePayload } from '../wire/ike/ike-types.js';
+import { certPayload, certreqPayload, isPubkeyAuth, localSigner, verifyPeerSignature } from './auth-pubkey.js';
 import {
-  certPayload,
-  certreqPayload,
-  isPubkeyAuth,
-  type LocalSigner,
-  localSigner,
-  signAuthPayload,
-  verifyPeerSignature,
-} from './auth-pubkey.js';
-import {
-  acceptAnswer,
-  answerChild,
-  childReqid,
-  chooseChild,
-  initiatorLocalTs,
-  makeChild,
-  offerChild,
-  remoteTsOf,
-} from './child-create.js';
-import { cpAnswer, cpReplyValues, cpRequest } from './config-payload.js';
+  type AuthCallbacks,
+  authData,
+  authMethodOf,
+  authPayload,
+  type ChildOffer,
+  type Credential,
+  completeInitiator,
+  completeResponder,
+  idOf,
+  idPayload,
+  octetsOf,
+  responderAuthPayloads,
+  responderCredential,
+} from './auth-shared.js';
+import { initiatorLocalTs, offerChild, remoteTsOf } from './child-create.js';
+import { cpRequest } from './config-payload.js';
+import { continueEapInitiator, isEapMschapV2, startEapResponder } from './exchange-eap.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
-import { AuthMethod, isErrorNotify, Notify, notifyText } from './ikev2-numbers.js';
-import { all, first, firstError, notify } from './payload-find.js';
+import { AuthMethod, Notify, notifyText } from './ikev2-numbers.js';
+import { first, firstError, notify } from './payload-find.js';
 import { findSharedSecret, firstRound, idText, ownIdentity, remoteIdAcceptable } from './peer-match.js';
-
-function idPayload(kind: 'IDi' | 'IDr', id: IkeId): IkePayload {
-  return { kind, idType: id.type, data: id.data };
-}
-
-function idOf(p: { idType: number; data: Uint8Array }): IkeId {
-  return { type: p.idType, data: p.data.slice() };
-}
-
-/** §2.15: who signs which IKE_SA_INIT message, with the other side's nonce and own SK_p. */
-function octetsOf(sa: IkeSa, ourSide: boolean, id: IkeId): Uint8Array {
-  const k = sa.keysOrThrow();
-  const prf = sa.suite?.prf ?? 0;
-  const signerIsInitiator = ourSide === sa.initiator;
-  return signerIsInitiator
-    ? signedOctets(prf, sa.initRequest, sa.nonceR, k.skPi, idPayloadBody(id))
-    : signedOctets(prf, sa.initResponse, sa.nonceI, k.skPr, idPayloadBody(id));
-}
-
-function authData(sa: IkeSa, psk: Uint8Array, ourSide: boolean, id: IkeId): Uint8Array {
-  return pskAuthData(sa.suite?.prf ?? 0, psk, octetsOf(sa, ourSide, id));
-}
-
-/** Our AUTH payload: PSK or signature (the signer's CERT goes before it). */
-type Credential = { psk: Uint8Array } | { signer: LocalSigner };
-
-function authPayload(sa: IkeSa, cred: Credential, id: IkeId): IkePayload {
-  if ('psk' in cred) return { kind: 'AUTH', method: AuthMethod.PSK, data: authData(sa, cred.psk, true, id) };
-  return signAuthPayload(sa, cred.signer, octetsOf(sa, true, id));
-}
 
 const SIGNATURE_METHODS: readonly number[] = [1, 9, 10, 11, 14];
 
@@ -79,25 +48,12 @@ function expectedRemoteId(conn: ConnectionConfig, sa: IkeSa): IkeId {
   return id !== undefined && id !== '%any' ? parseIdentity(id) : parseIdentity(formatIp(sa.remote.address));
 }
 
-function authMethodOf(conn: ConnectionConfig, side: 'local' | 'remote'): string {
-  return firstRound(side === 'local' ? conn.local : conn.remote)?.auth ?? 'pubkey';
-}
-
 // ---------------------------------------------------------------- initiator
-
-export interface AuthCallbacks {
-  established(sa: IkeSa): void;
-  /** the IKE SA could not be set up: destroy it and report */
-  failed(sa: IkeSa, reason: string, notifyName?: string): void;
-  /** the IKE SA is up but its first CHILD SA failed */
-  childFailed(sa: IkeSa, reason: string): void;
-  childUp(sa: IkeSa): void;
-}
 
 export function startAuth(ctx: Ikev2Context, sa: IkeSa, conn: ConnectionConfig, cb: AuthCallbacks): void {
   const method = authMethodOf(conn, 'local');
   const child = conn.children.find((c) => c.name === sa.firstChild) ?? conn.children[0];
-  let cred: Credential;
+  let cred: Credential | { eap: true };
   if (method === 'psk') {
     sa.localId = ownIdentity(conn, sa.local.address);
     const found = findSharedSecret(ctx.config.secrets.ike, sa.localId, expectedRemoteId(conn, sa));
@@ -114,8 +70,12 @@ export function startAuth(ctx: Ikev2Context, sa: IkeSa, conn: ConnectionConfig, 
     }
     sa.localId = signer.id;
     cred = { signer };
+  } else if (isEapMschapV2(method)) {
+    // §2.16: the initiator leaves AUTH out to ask for EAP.
+    sa.localId = ownIdentity(conn, sa.local.address);
+    cred = { eap: true };
   } else {
-    cb.failed(sa, `local authentication '${method}' is not implemented yet (psk, pubkey)`);
+    cb.failed(sa, `local authentication '${method}' is not implemented (psk, pubkey, eap-mschapv2)`);
     return;
   }
   const psk = 'psk' in cred ? cred.psk : new Uint8Array(0);
@@ -133,7 +93,7 @@ export function startAuth(ctx: Ikev2Context, sa: IkeSa, conn: ConnectionConfig, 
     }
     const rid = firstRound(conn.remote)?.id;
     if (rid !== undefined && rid !== '%any' && !rid.includes('*')) payloads.push(idPayload('IDr', parseIdentity(rid)));
-    payloads.push(authPayload(sa, cred, localId));
+    if (!('eap' in cred)) payloads.push(authPayload(sa, cred, localId));
     const cp = cpRequest(conn, sa.reauthVips);
     if (cp) payloads.push(cp);
     let tsi: ReturnType<typeof initiatorLocalTs> = [];
@@ -156,6 +116,7 @@ export function startAuth(ctx: Ikev2Context, sa: IkeSa, conn: ConnectionConfig, 
           psk,
           child && spiIn !== undefined ? { spiIn, tsi, tsr } : undefined,
           cb,
+          'eap' in cred,
         ),
       (s) => cb.failed(s, 'peer did not answer IKE_AUTH (retransmits exhausted)'),
     );
@@ -176,10 +137,9 @@ function processAuthResponse(
   conn: ConnectionConfig,
   p: IkePayload[],
   psk: Uint8Array,
-  offer:
-    | { spiIn: number; tsi: ReturnType<typeof initiatorLocalTs>; tsr: ReturnType<typeof initiatorLocalTs> }
-    | undefined,
+  offer: ChildOffer,
   cb: AuthCallbacks,
+  eap: boolean,
 ): void {
   const idr = first(p, 'IDr');
   const auth = first(p, 'AUTH');
@@ -218,28 +178,12 @@ function processAuthResponse(
     }
   }
   sa.remoteId = remoteId;
-  const cp = first(p, 'CP');
-  if (cp) {
-    const v = cpReplyValues(cp);
-    sa.vipsLocal = v.vips;
-    for (const a of v.vips) ctx.emit({ kind: 'vip-add', ikeId: sa.id, address: a, dns: v.dns });
-  }
-  cb.established(sa);
-  if (!offer) return;
-  const child = conn.children.find((c) => c.name === sa.firstChild) ?? conn.children[0];
-  const err = all(p, 'N').find((n) => isErrorNotify(n.notifyType));
-  if (!child || err) {
-    cb.childFailed(sa, err ? `${notifyText(err.notifyType)} from ${formatIp(sa.remote.address)}` : 'no CHILD config');
+  if (eap) {
+    // §2.16: the responder authenticated itself; EAP rounds follow, then AUTH with the MSK.
+    continueEapInitiator(ctx, sa, conn, p, offer, cb);
     return;
   }
-  // With a virtual IP, our side of the selectors is the lease (narrowed by the responder).
-  const a = acceptAnswer(child, p, offer.tsi, offer.tsr, true);
-  if (!a.ok) {
-    cb.childFailed(sa, a.reason);
-    return;
-  }
-  makeChild(ctx, sa, child, a.sel, true, offer.spiIn, a.spiOut, a.tsi, a.tsr, sa.nonceI, sa.nonceR);
-  cb.childUp(sa);
+  completeInitiator(ctx, sa, conn, p, offer, cb);
 }
 
 // ---------------------------------------------------------------- responder
@@ -272,8 +216,13 @@ export function processAuthRequest(
     ctx.logger.log('info', 'ike', `${sa.name}[#${sa.id}]: ${reason}, sending AUTHENTICATION_FAILED`);
     respond([notify(Notify.AUTHENTICATION_FAILED)], true);
   };
+  if (idi && !auth) {
+    // §2.16: no AUTH asks for EAP.
+    startEapResponder(ctx, sa, conns, p, idOf(idi), respond, fail);
+    return;
+  }
   if (!idi || !auth) {
-    fail('IKE_AUTH request without IDi or AUTH (EAP is not implemented yet)');
+    fail('IKE_AUTH request without IDi or AUTH');
     return;
   }
   const remoteId = idOf(idi);
@@ -296,26 +245,12 @@ export function processAuthRequest(
   }
   sa.conn = conn;
   // Our credential first (the PSK lookup needs our identity).
-  const localMethod = authMethodOf(conn, 'local');
-  let cred: Credential;
-  let ownId: IkeId;
-  if (isPubkeyAuth(localMethod)) {
-    const signer = localSigner(ctx, conn);
-    if (typeof signer === 'string') {
-      fail(signer);
-      return;
-    }
-    cred = { signer };
-    ownId = signer.id;
-  } else {
-    ownId = ownIdentity(conn, sa.local.address);
-    const own = findSharedSecret(ctx.config.secrets.ike, ownId, remoteId);
-    if (!own) {
-      fail(`no shared key for '${formatIdentity(ownId)}' - '${formatIdentity(remoteId)}'`);
-      return;
-    }
-    cred = { psk: own };
+  const local = responderCredential(ctx, sa, conn, remoteId);
+  if (typeof local === 'string') {
+    fail(local);
+    return;
   }
+  const { cred, ownId } = local;
   if (auth.method === AuthMethod.PSK) {
     const psk = findSharedSecret(ctx.config.secrets.ike, ownId, remoteId);
     if (!psk || !bytesEqual(auth.data, authData(sa, psk, false, remoteId))) {
@@ -335,61 +270,5 @@ export function processAuthRequest(
   }
   sa.localId = ownId;
   sa.remoteId = remoteId;
-  const out: IkePayload[] = [idPayload('IDr', ownId)];
-  // send_cert = ifasked (default): only when the peer sent a CERTREQ (strongSwan's rule).
-  if ('signer' in cred && (conn.sendCert === 'always' || (conn.sendCert === 'ifasked' && first(p, 'CERTREQ')))) {
-    out.push(certPayload(cred.signer));
-  }
-  // (AUTH signs the IKE_SA_INIT messages, which `established` lets go.)
-  const ourAuth = authPayload(sa, cred, ownId);
-  const refused = established(sa);
-  if (refused !== undefined) {
-    fail(refused);
-    return;
-  }
-  out.push(ourAuth);
-  let remoteDynamic: Uint8Array[] = [];
-  const cp = first(p, 'CP');
-  if (cp) {
-    const ans = cpAnswer(ctx, sa, conn, cp, formatIdentity(remoteId));
-    if (ans.kind === 'failure') {
-      // §3.10.1: no address for the client: no CHILD SA either.
-      respond([...out, notify(Notify.INTERNAL_ADDRESS_FAILURE)], false);
-      return;
-    }
-    if (ans.kind === 'reply') {
-      out.push(ans.payload);
-      remoteDynamic = ans.vips;
-    }
-  }
-  if (!first(p, 'SA')) {
-    respond(out, false);
-    return;
-  }
-  const choice = chooseChild(sa, conn, p, true, remoteDynamic);
-  if (!choice.ok) {
-    ctx.logger.log('info', 'ike', `${sa.name}[#${sa.id}]: CHILD SA refused: ${choice.reason}`);
-    respond([...out, notify(choice.notify)], false);
-    return;
-  }
-  ctx.getSpi(sa, childReqid(ctx, sa, choice.child.name, choice.tsi), (spiIn) => {
-    if (spiIn === undefined) {
-      respond([...out, notify(Notify.TEMPORARY_FAILURE)], false);
-      return;
-    }
-    makeChild(
-      ctx,
-      sa,
-      choice.child,
-      choice.sel,
-      false,
-      spiIn,
-      choice.spiOut,
-      choice.tsi,
-      choice.tsr,
-      sa.nonceI,
-      sa.nonceR,
-    );
-    respond([...out, ...answerChild(choice, spiIn)], false);
-  });
+  completeResponder(ctx, sa, conn, p, responderAuthPayloads(sa, conn, p, cred, ownId), respond, established);
 }

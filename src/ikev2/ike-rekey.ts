@@ -147,6 +147,8 @@ function copyIdentity(sa: IkeSa, fresh: IkeSa): void {
   fresh.natFaked = sa.natFaked;
   fresh.localId = sa.localId;
   fresh.remoteId = sa.remoteId;
+  fresh.localEapId = sa.localEapId;
+  fresh.remoteEapId = sa.remoteEapId;
   fresh.peerSigHashes = sa.peerSigHashes;
 }
 

@@ -11,6 +11,7 @@ import { IkeSaLifecycle } from '../ike/ike-sa-state.js';
 import { MessageWindow } from '../ike/message-window.js';
 import type { Endpoint } from '../ike/natd.js';
 import type { SelectedProposal } from '../ike/proposal-select.js';
+import type { EapResponderState } from './eap-responder-state.js';
 import type { ChildSaPlan } from './ikev2-actions.js';
 
 /** A CHILD SA of this IKE SA (§1.3). */
@@ -94,6 +95,11 @@ export class IkeSa {
   children: ChildSa[] = [];
   localId: IkeId | undefined;
   remoteId: IkeId | undefined;
+  /** the peer's EAP identity once EAP succeeded (§2.16), ours as EAP peer */
+  remoteEapId: string | undefined;
+  localEapId: string | undefined;
+  /** responder: the EAP conversation in progress between IKE_AUTH exchanges (§2.16) */
+  eap: EapResponderState | undefined;
   /** virtual IPs: the ones we got (client) or leased to the peer (gateway) */
   vipsLocal: Uint8Array[] = [];
   vipsRemote: { pool: string; address: string }[] = [];

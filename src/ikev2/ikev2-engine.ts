@@ -21,13 +21,15 @@ import type { Rng } from '../util/rng.js';
 import { decodeIkeMessage } from '../wire/ike/ike-decode.js';
 import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
+import type { AuthCallbacks } from './auth-shared.js';
 import { findChildBySpi, REKEY_RETRY_MS, RekeySchedule, rekeyChild } from './child-rekey.js';
-import { releaseLeases } from './config-payload.js';
+import { leaseIdentity, releaseLeases } from './config-payload.js';
 import { type IkeCredentials, NO_CREDENTIALS } from './credentials.js';
 import { reloadEngine, shutdownEngine, terminateConn } from './engine-admin.js';
-import { engineNextDeadline, engineTick } from './engine-timers.js';
-import { type AuthCallbacks, processAuthRequest, startAuth } from './exchange-auth.js';
+import { engineNextDeadline, engineTick, halfOpen as isHalfOpen } from './engine-timers.js';
+import { processAuthRequest, startAuth } from './exchange-auth.js';
 import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
+import { processEapRequest } from './exchange-eap.js';
 import { deleteChild, deleteIke, livenessCheck, processInformationalRequest } from './exchange-info.js';
 import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
 import { type ReauthHost, ReauthSchedule, reauthenticate } from './ike-reauth.js';
@@ -232,7 +234,7 @@ export class Ikev2Engine implements Ikev2Context {
       });
     }
     sa.children = [];
-    if (sa.remoteId) releaseLeases(this, sa, formatIdentity(sa.remoteId));
+    if (sa.remoteId) releaseLeases(this, sa, leaseIdentity(sa));
     for (const v of sa.vipsLocal) this.emit({ kind: 'vip-remove', ikeId: sa.id, address: v });
     sa.vipsLocal = [];
     if (wasUp || sa.initiator) this.event({ kind: 'ike-down', conn: sa.name, ikeId: sa.id, reason });
@@ -431,8 +433,7 @@ export class Ikev2Engine implements Ikev2Context {
   /** Only SAs with a request in flight or half-open ones have a deadline: an idle IKE SA costs nothing here. */
   private timedSas(): IkeSa[] {
     for (const sa of this.timed) {
-      if (sa.lifecycle.state === 'destroying' || (!sa.pending && sa.lifecycle.state !== 'created'))
-        this.timed.delete(sa);
+      if (sa.lifecycle.state === 'destroying' || (!sa.pending && !isHalfOpen(sa))) this.timed.delete(sa);
     }
     return [...this.timed];
   }
@@ -709,7 +710,7 @@ export class Ikev2Engine implements Ikev2Context {
     for (const old of v.replace) {
       this.logger.log('info', 'ike', `${old.name}[#${old.id}] replaced by [#${sa.id}] (unique / INITIAL_CONTACT)`);
       // The identity's virtual IP is free again before the new IKE SA asks for one (CP).
-      if (old.remoteId) releaseLeases(this, old, formatIdentity(old.remoteId));
+      releaseLeases(this, old, leaseIdentity(old));
       // One Delete, not waited for: the peer said it has no other IKE SA (INITIAL_CONTACT),
       // or replaces it by policy; its CHILD SAs must not linger through retransmissions.
       old.lifecycle.transition('deleting', 'replaced', this.clock.now());
@@ -846,6 +847,22 @@ export class Ikev2Engine implements Ikev2Context {
           if (authFailed) this.destroy(sa, 'authentication failed');
         },
         (s) => this.authenticated(s, o.payloads),
+      );
+      return;
+    }
+    if (exchange === ExchangeType.IKE_AUTH && sa.lifecycle.state === 'connecting' && sa.eap) {
+      // §2.16: the next round of an EAP authentication (exchange-eap.ts).
+      const firstRequest = sa.eap.request;
+      processEapRequest(
+        this,
+        sa,
+        o.payloads,
+        (payloads, authFailed) => {
+          respond(payloads);
+          if (authFailed) this.destroy(sa, 'authentication failed');
+        },
+        // (INITIAL_CONTACT came with the first IKE_AUTH request, kept by exchange-eap.ts)
+        (s) => this.authenticated(s, firstRequest),
       );
       return;
     }

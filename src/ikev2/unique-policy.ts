@@ -9,7 +9,8 @@
  *   replace  older IKE SAs of the same identities are deleted
  *   keep     the new IKE SA is refused (AUTHENTICATION_FAILED) and the older one kept
  *
- * "Same identities": same connection, same local and remote identity, established.
+ * "Same identities": same connection, same local and remote identity (the EAP identity when
+ * the peer authenticated with EAP, as strongSwan compares), established.
  */
 import { formatIdentity } from '../ike/identity.js';
 import type { IkeSa } from './ike-sa.js';
@@ -19,12 +20,13 @@ export type UniqueVerdict = { accept: true; replace: IkeSa[] } | { accept: false
 export function applyUniqueness(sa: IkeSa, others: Iterable<IkeSa>, initialContact: boolean): UniqueVerdict {
   const policy = sa.conn?.unique ?? 'no';
   if (policy === 'never' || !sa.remoteId) return { accept: true, replace: [] };
-  const remote = formatIdentity(sa.remoteId);
+  const peerName = (x: IkeSa): string => x.remoteEapId ?? (x.remoteId ? formatIdentity(x.remoteId) : '');
+  const remote = peerName(sa);
   const local = sa.localId ? formatIdentity(sa.localId) : '';
   const dupes: IkeSa[] = [];
   for (const o of others) {
     if (o === sa || o.conn?.name !== sa.conn?.name || o.lifecycle.state !== 'established') continue;
-    if (!o.remoteId || formatIdentity(o.remoteId) !== remote) continue;
+    if (peerName(o) !== remote) continue;
     if ((o.localId ? formatIdentity(o.localId) : '') !== local) continue;
     dupes.push(o);
   }

@@ -81,7 +81,7 @@ export function formatIkeSa(sa: IkeSaReport, counters: Map<string, DataplaneSaRe
   const lines = [
     `${sa.conn}: #${sa.id}, ${sa.state.toUpperCase()}, IKEv2, ${sa.spiI}_i${sa.initiator ? '*' : ''} ${sa.spiR}_r${sa.initiator ? '' : '*'}`,
     `  local  '${sa.localId}' @ ${ep(sa.local)}${nat(sa.localBehindNat, sa.natFaked)}`,
-    `  remote '${sa.remoteId}' @ ${ep(sa.remote)}${nat(sa.remoteBehindNat, false)}`,
+    `  remote '${sa.remoteId}' @ ${ep(sa.remote)}${sa.remoteEapId ? ` EAP: '${sa.remoteEapId}'` : ''}${nat(sa.remoteBehindNat, false)}`,
     `  ${sa.algorithms}${sa.encap ? `, UDP encapsulation on ${sa.local.port} <-> ${sa.remote.port}` : ''}`,
   ];
   if (sa.vipsLocal.length > 0) lines.push(`  local virtual IPs: ${sa.vipsLocal.join(' ')}`);

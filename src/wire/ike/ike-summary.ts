@@ -4,6 +4,7 @@
  * For an encrypted message the caller passes the decrypted inner payloads in place of SK,
  * as charon logs after decryption.
  */
+import { eapShortText } from '../eap/eap-packet.js';
 import { CP_ATTR_SHORT, CP_SHORT, EXCHANGE_NAMES, notifyShortName, PAYLOAD_SHORT } from '../registry/ikev2.js';
 import { payloadType } from './ike-encode.js';
 import { HeaderFlag, type IkeHeader, type IkePayload } from './ike-types.js';
@@ -16,6 +17,8 @@ function payloadText(p: IkePayload): string {
       const attrs = p.attributes.map((a) => CP_ATTR_SHORT.get(a.type) ?? `${a.type}`);
       return `${CP_SHORT.get(p.cfgType) ?? `CP${p.cfgType}`}(${attrs.join(' ')})`;
     }
+    case 'EAP':
+      return eapShortText(p.data);
     case 'SKF':
       return `EF(${p.fragmentNumber}/${p.totalFragments})`;
     case 'unknown':

@@ -9,10 +9,10 @@ import { dirname, join } from 'node:path';
 import { CharonInstance, type CharonRole } from '../../../bench/tunnel/strongswan.js';
 import { type ExecResult, type Lab, run } from '../harness.js';
 
-const strongswanConf = (ikeLevel: number): string => `charon {
+const strongswanConf = (ikeLevel: number, extraPlugins: readonly string[]): string => `charon {
   load_modular = no
   # kernel-libipsec before kernel-netlink: the first IPsec backend registered wins
-  load = random nonce openssl aes sha1 sha2 md5 hmac gcm pem pkcs1 pkcs8 x509 pubkey curve25519 gmp kdf kernel-libipsec kernel-netlink socket-default vici attr
+  load = random nonce openssl aes sha1 sha2 md5 hmac gcm pem pkcs1 pkcs8 x509 pubkey curve25519 gmp kdf kernel-libipsec kernel-netlink socket-default vici attr${extraPlugins.map((x) => ` ${x}`).join('')}
   port = 500
   port_nat_t = 4500
   # route negotiated remote subnets into ipsec0 (table 220) and put virtual IPs on it
@@ -48,17 +48,21 @@ export class StrongSwanHost {
     readonly swanctlConf: string,
   ) {}
 
-  /** Start charon in `role` (client or gw) and load `swanctl` (swanctl.conf text). */
+  /**
+   * Start charon in `role` (client or gw) and load `swanctl` (swanctl.conf text);
+   * `extraPlugins` are loaded after the default list (e.g. eap-identity eap-mschapv2 gcrypt).
+   */
   static async start(
     lab: Lab,
     role: CharonRole,
     swanctl: string,
     files: Record<string, string | Uint8Array> = {},
     ikeLevel = 2,
+    extraPlugins: readonly string[] = [],
   ): Promise<StrongSwanHost> {
     const dir = mkdtempSync(join(lab.tmp, `sswan-${role}-`));
     mkdirSync(join(dir, role));
-    writeFileSync(join(dir, role, 'strongswan.conf'), strongswanConf(ikeLevel));
+    writeFileSync(join(dir, role, 'strongswan.conf'), strongswanConf(ikeLevel, extraPlugins));
     const conf = join(dir, role, 'swanctl.conf');
     writeFileSync(conf, swanctl);
     for (const [name, data] of Object.entries(files)) {
