@@ -105,6 +105,7 @@ function takeOver(ctx: Ikev2Context, sa: IkeSa, fresh: IkeSa): void {
   fresh.localId = sa.localId;
   fresh.remoteId = sa.remoteId;
   fresh.peerSigHashes = sa.peerSigHashes;
+  fresh.peerFragmentation = sa.peerFragmentation;
   fresh.children = sa.children;
   fresh.vipsLocal = sa.vipsLocal;
   fresh.vipsRemote = sa.vipsRemote;

@@ -29,6 +29,8 @@ import { type AuthCallbacks, processAuthRequest, startAuth } from './exchange-au
 import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
 import { deleteIke, livenessCheck, processInformationalRequest } from './exchange-info.js';
 import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
+import { acceptsFragments, maxIkeMessageLength, sealOutgoing } from './ike-fragments.js';
+import { type FragmentDirection, MAX_FRAGMENTS, openIncoming } from './ike-reassembly.js';
 import { processIkeRekeyRequest, startIkeRekey } from './ike-rekey.js';
 import { type ChildSa, IkeSa } from './ike-sa.js';
 import type { Ikev2Action } from './ikev2-actions.js';
@@ -37,7 +39,6 @@ import { Notify } from './ikev2-numbers.js';
 import { exchangeName, logMessage, logSent } from './message-log.js';
 import { notify } from './payload-find.js';
 import { candidateConns } from './peer-match.js';
-import { openMessage, sealMessage } from './sk-message.js';
 
 export interface EngineOptions {
   retransmit?: RetransmitSettings;
@@ -61,7 +62,12 @@ export type DropReason =
   | 'inner-syntax'
   | 'unexpected-response'
   | 'cookie-limit'
-  | 'unsupported-exchange';
+  | 'unsupported-exchange'
+  /** RFC 7383 §2.6: a duplicate, a fragment of an abandoned try, too many or too big, or fragments unwanted */
+  | 'fragment-duplicate'
+  | 'fragment-stale'
+  | 'fragment-limit'
+  | 'fragment-unsupported';
 
 const epText = (e: Endpoint): { address: string; port: number } => ({ address: formatIp(e.address), port: e.port });
 const spiKey = (spi: bigint): string => spi.toString(16);
@@ -183,18 +189,18 @@ export class Ikev2Engine implements Ikev2Context {
     const go = (s: IkeSa): void => {
       this.timed.add(s);
       const mid = s.window.beginRequest();
-      const bytes = sealMessage(s, exchange, false, mid, payloads, this.rng);
+      const datagrams = this.seal(s, exchange, false, mid, payloads);
       this.logOut(s, exchange, false, mid, payloads);
       s.pending = {
         exchange,
         messageId: mid,
-        bytes: [bytes],
+        bytes: datagrams,
         sent: 1,
         deadline: this.clock.now() + (retransmitTimeout(0, this.retransmit) ?? 0),
         onResponse,
         ...(onTimeout ? { onTimeout } : {}),
       };
-      this.emit({ kind: 'send', local: s.local, remote: s.remote, bytes });
+      for (const bytes of datagrams) this.emit({ kind: 'send', local: s.local, remote: s.remote, bytes });
     };
     if (sa.pending || !sa.window.canSend()) sa.queue.push(go);
     else go(sa);
@@ -648,19 +654,13 @@ export class Ikev2Engine implements Ikev2Context {
       this.drop('outside-window', `response ${msg.header.messageId}`);
       return;
     }
-    const o = openMessage(sa, bytes, msg);
-    if (!o.ok) {
-      this.drop(
-        o.reason === 'icv' ? 'icv' : 'inner-syntax',
-        `response ${msg.header.messageId}: ${o.detail ?? o.reason}`,
-      );
-      return;
-    }
-    this.logSummary(sa, 'received', bytes, o.payloads, msg);
+    const o = this.open(sa, 'response', bytes, msg);
+    if (!o) return;
+    this.logSummary(sa, 'received', bytes, o, msg);
     sa.window.completeRequest();
     sa.pending = undefined;
     this.followPeer(sa, local, remote);
-    pending.onResponse(sa, o.payloads);
+    pending.onResponse(sa, o);
     this.pump(sa);
   }
 
@@ -674,6 +674,9 @@ export class Ikev2Engine implements Ikev2Context {
     const mid = msg.header.messageId;
     const v = sa.window.onRequest(mid);
     if (v.kind === 'retransmit') {
+      // RFC 7383 §2.6.1: of a retransmitted fragmented request only fragment 1 gets the response again.
+      const f = msg.payloads.at(-1);
+      if (f?.kind === 'SKF' && f.fragmentNumber !== 1) return;
       for (const b of v.response) this.emit({ kind: 'send', local, remote, bytes: b });
       return;
     }
@@ -681,14 +684,13 @@ export class Ikev2Engine implements Ikev2Context {
       this.drop('outside-window', `request ${mid}: ${v.kind === 'drop' ? v.reason : 'busy'}`);
       return;
     }
-    const o = openMessage(sa, bytes, msg);
-    if (!o.ok) {
+    const o = this.open(sa, 'request', bytes, msg);
+    if (!o) {
       sa.window.rejected();
-      this.drop(o.reason === 'icv' ? 'icv' : 'inner-syntax', `request ${mid}: ${o.detail ?? o.reason}`);
       return;
     }
     sa.window.accepted(mid);
-    this.logSummary(sa, 'received', bytes, o.payloads, msg);
+    this.logSummary(sa, 'received', bytes, o, msg);
     this.followPeer(sa, local, remote);
     const exchange = msg.header.exchangeType;
     const respond = (payloads: IkePayload[]): void => {
@@ -698,10 +700,10 @@ export class Ikev2Engine implements Ikev2Context {
         exchange !== ExchangeType.IKE_AUTH
       )
         return;
-      const out = sealMessage(sa, exchange, true, mid, payloads, this.rng);
+      const out = this.seal(sa, exchange, true, mid, payloads);
       this.logOut(sa, exchange, true, mid, payloads);
-      sa.window.responded([out]);
-      this.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes: out });
+      sa.window.responded(out);
+      for (const b of out) this.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes: b });
       this.pump(sa);
     };
     // §1.4, §2.21: the exchanges allowed in each state.
@@ -712,7 +714,7 @@ export class Ikev2Engine implements Ikev2Context {
         this,
         sa,
         conns,
-        o.payloads,
+        o,
         (payloads, authFailed) => {
           respond(payloads);
           if (authFailed) this.destroy(sa, 'authentication failed');
@@ -727,22 +729,45 @@ export class Ikev2Engine implements Ikev2Context {
       return;
     }
     if (exchange === ExchangeType.INFORMATIONAL) {
-      const deleted = processInformationalRequest(this, sa, o.payloads, respond);
+      const deleted = processInformationalRequest(this, sa, o, respond);
       if (deleted) this.destroy(sa, sa.lifecycle.state === 'rekeyed' ? 'rekeyed' : 'deleted by peer');
       return;
     }
     if (exchange === ExchangeType.CREATE_CHILD_SA) {
-      const saP = o.payloads.find((x) => x.kind === 'SA');
+      const saP = o.find((x) => x.kind === 'SA');
       if (saP?.kind === 'SA' && saP.proposals.some((x) => x.protocolId === 1) && st === 'established') {
-        processIkeRekeyRequest(this, sa, o.payloads, respond, (fresh) => this.adopt(sa, fresh));
+        processIkeRekeyRequest(this, sa, o, respond, (fresh) => this.adopt(sa, fresh));
         return;
       }
-      processCreateChildRequest(this, sa, o.payloads, respond);
+      processCreateChildRequest(this, sa, o, respond);
       return;
     }
     this.drop('unsupported-exchange', `exchange ${exchange}`);
     respond([notify(Notify.INVALID_SYNTAX)]);
   }
+  /** Encrypt a message, as RFC 7383 fragments when it is too big for one datagram (ike-fragments.ts). */
+  private seal(sa: IkeSa, exchange: number, response: boolean, mid: number, payloads: IkePayload[]): Uint8Array[] {
+    const max = maxIkeMessageLength(this.config.host, sa.local, sa.remote);
+    const out = sealOutgoing(sa, exchange, response, mid, payloads, this.rng, max);
+    if (out.length > 1)
+      this.logger.log('info', 'enc', `${sa.name}[#${sa.id}] splitting IKE message into ${out.length} fragments`);
+    return out;
+  }
+
+  /** Open an SK message, or take an SKF fragment (ike-reassembly.ts); drops are counted. */
+  private open(sa: IkeSa, dir: FragmentDirection, bytes: Uint8Array, msg: IkeMessage): IkePayload[] | undefined {
+    const limits = { maxFragments: MAX_FRAGMENTS, maxBytes: this.config.host.maxPacket };
+    const o = openIncoming(sa, dir, bytes, msg, limits, acceptsFragments(sa));
+    if (o.ok) return o.payloads;
+    const what = `${dir} ${msg.header.messageId}: ${o.detail ?? o.reason}`;
+    if (o.reason === 'need-more') {
+      if (o.duplicate) this.drop('fragment-duplicate', what);
+      return undefined;
+    }
+    this.drop(o.reason === 'no-sk' ? 'inner-syntax' : o.reason, what);
+    return undefined;
+  }
+
   private logOut(sa: IkeSa, exchange: number, response: boolean, mid: number, payloads: IkePayload[]): void {
     logSent(this.logger, sa, exchange, response, mid, payloads);
   }
