@@ -16,7 +16,7 @@ import { bytesEqual } from '../util/hex.js';
 import { formatIp } from '../util/ip-addr.js';
 import { ExchangeType, type IkePayload } from '../wire/ike/ike-types.js';
 import {
-  certPayload,
+  certPayloads,
   certreqPayload,
   isPubkeyAuth,
   type LocalSigner,
@@ -121,7 +121,7 @@ export function startAuth(ctx: Ikev2Context, sa: IkeSa, conn: ConnectionConfig, 
   const build = (spiIn: number | undefined): void => {
     const localId = sa.localId as IkeId;
     const payloads: IkePayload[] = [idPayload('IDi', localId)];
-    if ('signer' in cred) payloads.push(certPayload(cred.signer));
+    if ('signer' in cred) payloads.push(...certPayloads(ctx, cred.signer));
     if (isPubkeyAuth(authMethodOf(conn, 'remote'))) {
       const req = certreqPayload(ctx, conn);
       if (req) payloads.push(req);
@@ -332,7 +332,7 @@ export function processAuthRequest(
   const out: IkePayload[] = [idPayload('IDr', ownId)];
   // send_cert = ifasked (default): only when the peer sent a CERTREQ (strongSwan's rule).
   if ('signer' in cred && (conn.sendCert === 'always' || (conn.sendCert === 'ifasked' && first(p, 'CERTREQ')))) {
-    out.push(certPayload(cred.signer));
+    out.push(...certPayloads(ctx, cred.signer));
   }
   out.push(authPayload(sa, cred, ownId));
   established(sa);
