@@ -13,7 +13,7 @@
 import { skOpen } from '../crypto/ike/sk-protect.js';
 import { decodeIkePayloadChain } from '../wire/ike/ike-decode.js';
 import type { IkeMessage, IkePayload } from '../wire/ike/ike-types.js';
-import type { IkeSa, Reassembly } from './ike-sa.js';
+import type { IkeSa } from './ike-sa.js';
 import { openMessage } from './sk-message.js';
 
 /** strongSwan message.c MAX_FRAGMENTS: a message of more fragments is refused. */
