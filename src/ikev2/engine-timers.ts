@@ -34,8 +34,10 @@ export function engineTick(
     if (!p || now < p.deadline) continue;
     const wait = retransmitTimeout(p.sent, retransmit);
     if (wait === undefined || p.sent > retransmit.tries) {
-      // §2.1: every retransmission unanswered: the exchange (and usually the SA) has failed.
+      // §2.1: every retransmission unanswered: the exchange (and usually the SA) has failed;
+      // a partly reassembled response to it (RFC 7383 §2.6) is dropped with it.
       sa.pending = undefined;
+      sa.defrag.response = undefined;
       if (p.onTimeout) p.onTimeout(sa);
       else engine.destroy(sa, 'retransmits exhausted');
       continue;
