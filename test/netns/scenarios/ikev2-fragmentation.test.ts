@@ -4,6 +4,7 @@ import { decodeIkeMessage } from '../../../src/wire/ike/ike-decode.js';
 import { LAB, type Lab, run } from '../harness.js';
 import { requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
+import { certClientConf, certGwConf } from './ikev2-configs.js';
 import { type Issued, TestPki } from './pki.js';
 import { useLab } from './scenario.js';
 import { StrongSwanHost } from './strongswan-host.js';
@@ -43,71 +44,12 @@ async function fragmentsDropped(l: Lab): Promise<number> {
   return [...r.stdout.matchAll(/counter packets (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
-const gwConf = (o: { strongswan?: boolean; fragmentation?: string }) => `
-connections {
-  rw {
-    ${o.strongswan ? 'version = 2' : ''}
-    local_addrs = ${LAB.gw.v4}
-    pools = rw4
-    send_cert = always
-    fragmentation = ${o.fragmentation ?? 'yes'}
-    local {
-      auth = pubkey
-      certs = gw.crt
-      id = gw.esprit.test
-    }
-    remote {
-      auth = pubkey
-      id = client.esprit.test
-    }
-    children {
-      net {
-        local_ts = 10.99.3.0/24
-      }
-    }
-  }
-}
-pools {
-  rw4 {
-    addrs = 10.99.100.0/28
-  }
-}
-`;
-
-const clientConf = (o: { strongswan?: boolean; fragmentation?: string }) => `
-connections {
-  home {
-    ${o.strongswan ? 'version = 2' : ''}
-    remote_addrs = ${LAB.gw.v4}
-    vips = 0.0.0.0
-    send_cert = always
-    fragmentation = ${o.fragmentation ?? 'yes'}
-    local {
-      auth = pubkey
-      certs = client.crt
-      id = client.esprit.test
-    }
-    remote {
-      auth = pubkey
-      id = gw.esprit.test
-    }
-    children {
-      net {
-        remote_ts = 10.99.3.0/24
-      }
-    }
-  }
-}
-${
-  o.strongswan
-    ? ''
-    : `esprit {
-  # a short schedule (1 + 1.8 + 3.24 s) so a setup that cannot come up fails quickly
-  retransmit_timeout = 1
-  retransmit_tries = 2
-}`
-}
-`;
+/** esprit's short retransmission schedule (1 + 1.8 + 3.24 s): a setup that cannot come up fails quickly. */
+const QUICK = 'retransmit_timeout = 1\n  retransmit_tries = 2';
+const gwConf = (o: { strongswan?: boolean; fragmentation?: 'yes' | 'no' }) =>
+  certGwConf({ ...o, sendCert: 'always', fragmentation: o.fragmentation ?? 'yes' });
+const clientConf = (o: { strongswan?: boolean; fragmentation?: 'yes' | 'no' }) =>
+  certClientConf({ ...o, sendCert: 'always', fragmentation: o.fragmentation ?? 'yes', esprit: QUICK });
 
 let pki: TestPki | undefined;
 let gwCert: Issued | undefined;
