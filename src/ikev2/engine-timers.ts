@@ -5,6 +5,7 @@
  */
 import { type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
 import type { AdminEngine } from './engine-admin.js';
+import { expireReassembly, reassemblyDeadline } from './ike-reassembly.js';
 import type { IkeSa } from './ike-sa.js';
 import { exchangeName } from './message-log.js';
 
@@ -14,6 +15,8 @@ export function engineNextDeadline(sas: readonly IkeSa[], halfOpenTimeoutMs: num
     const t =
       sa.pending?.deadline ?? (sa.lifecycle.state === 'created' ? sa.lastInbound + halfOpenTimeoutMs : undefined);
     if (t !== undefined && (d === undefined || t < d)) d = t;
+    const f = reassemblyDeadline(sa);
+    if (f !== undefined && (d === undefined || f < d)) d = f;
   }
   return d;
 }
@@ -30,6 +33,8 @@ export function engineTick(
       engine.destroy(sa, 'half-open IKE SA timed out');
       continue;
     }
+    if (expireReassembly(sa, now))
+      engine.logger.log('debug', 'enc', `${sa.name}[#${sa.id}] partial fragmented message expired`);
     const p = sa.pending;
     if (!p || now < p.deadline) continue;
     const wait = retransmitTimeout(p.sent, retransmit);

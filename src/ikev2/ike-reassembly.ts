@@ -19,6 +19,13 @@ import { openMessage } from './sk-message.js';
 /** strongSwan message.c MAX_FRAGMENTS: a message of more fragments is refused. */
 export const MAX_FRAGMENTS = 255;
 
+/**
+ * A partial message older than this is dropped (RFC 7383 is silent on a timeout). Every
+ * retransmission resends all fragments within milliseconds, so a reassembly only has to span
+ * one burst; 30 s is strongSwan's half-open timeout.
+ */
+export const REASSEMBLY_TIMEOUT_MS = 30_000;
+
 export interface ReassemblyLimits {
   /** Total Fragments above this is refused (default MAX_FRAGMENTS) */
   maxFragments: number;
@@ -49,6 +56,7 @@ export function acceptFragment(
   bytes: Uint8Array,
   msg: IkeMessage,
   limits: ReassemblyLimits,
+  now = 0,
 ): FragmentVerdict {
   const f = msg.payloads.at(-1);
   const suite = sa.suite;
@@ -75,7 +83,7 @@ export function acceptFragment(
   if (!plain) return { kind: 'drop', reason: 'icv', detail: `fragment ${num}/${total} of message ${mid}` };
   // §2.6: more Total Fragments than before (the sender re-fragmented smaller): start over.
   if (!r || r.messageId !== mid || total > r.total) {
-    r = { messageId: mid, total, firstInner: undefined, pieces: new Map(), bytes: 0 };
+    r = { messageId: mid, total, firstInner: undefined, pieces: new Map(), bytes: 0, startedAt: now };
     sa.defrag[dir] = r;
   }
   if (r.bytes + plain.length > limits.maxBytes) {
@@ -134,6 +142,7 @@ export function openIncoming(
   msg: IkeMessage,
   limits: ReassemblyLimits,
   accepts: boolean,
+  now = 0,
 ): IncomingResult {
   const last = msg.payloads.at(-1);
   if (last?.kind !== 'SKF') {
@@ -141,8 +150,28 @@ export function openIncoming(
     return o.ok ? { ok: true, payloads: o.payloads, fragments: 0 } : o;
   }
   if (!accepts) return { ok: false, reason: 'fragment-unsupported', detail: 'fragmentation = no' };
-  const v = acceptFragment(sa, dir, bytes, msg, limits);
+  const v = acceptFragment(sa, dir, bytes, msg, limits, now);
   if (v.kind === 'complete') return { ok: true, payloads: v.payloads, fragments: v.fragments };
   if (v.kind === 'need-more') return { ok: false, reason: 'need-more', duplicate: v.duplicate };
   return { ok: false, reason: v.reason, detail: v.detail };
+}
+
+/** When the oldest partial message of `sa` expires, or undefined when none is pending. */
+export function reassemblyDeadline(sa: IkeSa): number | undefined {
+  const t = [sa.defrag.request, sa.defrag.response].map((r) => (r ? r.startedAt + REASSEMBLY_TIMEOUT_MS : Infinity));
+  const d = Math.min(...t);
+  return d === Infinity ? undefined : d;
+}
+
+/** Drop partial messages older than REASSEMBLY_TIMEOUT_MS; true when one was dropped. */
+export function expireReassembly(sa: IkeSa, now: number): boolean {
+  let dropped = false;
+  for (const dir of ['request', 'response'] as const) {
+    const r = sa.defrag[dir];
+    if (r && now >= r.startedAt + REASSEMBLY_TIMEOUT_MS) {
+      sa.defrag[dir] = undefined;
+      dropped = true;
+    }
+  }
+  return dropped;
 }

@@ -56,6 +56,8 @@ export interface Reassembly {
   firstInner: number | undefined;
   pieces: Map<number, Uint8Array>;
   bytes: number;
+  /** when its first piece was stored, ms */
+  startedAt: number;
 }
 
 let nextUniqueId = 1;

@@ -345,8 +345,8 @@ export class Ikev2Engine implements Ikev2Context {
   /** Only SAs with a request in flight or half-open ones have a deadline: an idle IKE SA costs nothing here. */
   private timedSas(): IkeSa[] {
     for (const sa of this.timed) {
-      if (sa.lifecycle.state === 'destroying' || (!sa.pending && sa.lifecycle.state !== 'created'))
-        this.timed.delete(sa);
+      const idle = !sa.pending && sa.lifecycle.state !== 'created' && !sa.defrag.request && !sa.defrag.response;
+      if (sa.lifecycle.state === 'destroying' || idle) this.timed.delete(sa);
     }
     return [...this.timed];
   }
@@ -757,11 +757,12 @@ export class Ikev2Engine implements Ikev2Context {
   /** Open an SK message, or take an SKF fragment (ike-reassembly.ts); drops are counted. */
   private open(sa: IkeSa, dir: FragmentDirection, bytes: Uint8Array, msg: IkeMessage): IkePayload[] | undefined {
     const limits = { maxFragments: MAX_FRAGMENTS, maxBytes: this.config.host.maxPacket };
-    const o = openIncoming(sa, dir, bytes, msg, limits, acceptsFragments(sa));
+    const o = openIncoming(sa, dir, bytes, msg, limits, acceptsFragments(sa), this.clock.now());
     if (o.ok) return o.payloads;
     const what = `${dir} ${msg.header.messageId}: ${o.detail ?? o.reason}`;
     if (o.reason === 'need-more') {
       if (o.duplicate) this.drop('fragment-duplicate', what);
+      this.timed.add(sa); // the partial message expires (engine-timers.ts)
       return undefined;
     }
     this.drop(o.reason === 'no-sk' ? 'inner-syntax' : o.reason, what);

@@ -45,7 +45,7 @@ pools {
 ${o.host ? `esprit {\n  ${o.host}\n}` : ''}
 `;
 
-const CLIENT = (o: { fragmentation?: string; proposals?: string } = {}) => `
+const CLIENT = (o: { fragmentation?: string; proposals?: string; host?: string } = {}) => `
 connections {
   home {
     remote_addrs = 10.99.2.2
@@ -69,6 +69,7 @@ connections {
     }
   }
 }
+${o.host ? `esprit {\n  ${o.host}\n}` : ''}
 `;
 
 let chain: TestChain | undefined;
@@ -273,4 +274,37 @@ test('fragmentation = accept: announced, fragments taken, none sent (the respons
   assert.ok((rsp[0] as Datagram).bytes.length > 1248);
   p.deliver(rsp[0] as Datagram);
   established(p);
+});
+
+test('after IKE_AUTH too: a CREATE_CHILD_SA over fragment_size is fragmented; a partial one expires after 30 s', () => {
+  const p = pair(GW(), CLIENT({ host: 'fragment_size = 220' }));
+  init(p);
+  p.flush();
+  established(p);
+  // HDR, SKF{SA, Ni, KEi?, TSi, TSr} x n --> (a second CHILD SA of `net`)
+  p.i.engine.initiate('home', new Uint8Array([10, 99, 1, 2]), new Uint8Array([10, 99, 2, 2]), 'net', 2);
+  p.run('i');
+  const req = p.wire.splice(0);
+  const f = fragmentsOf(req);
+  assert.ok(f.length >= 2, `${f.length} CREATE_CHILD_SA fragments`);
+  for (const x of f) assert.ok(x.bytes <= 220 - 20 - 8 - 4, `${x.bytes} octets`);
+  p.deliver(req[0] as Datagram);
+  const sa = p.r.engine.list()[0];
+  assert.equal(sa?.defrag.request?.pieces.size, 1);
+  const t0 = p.clock.now();
+  assert.equal(p.r.engine.nextDeadline(), t0 + 30_000, 'the partial request has a deadline');
+  p.clock.advance(29_999);
+  p.r.engine.tick();
+  assert.equal(sa?.defrag.request?.pieces.size, 1);
+  p.clock.advance(1);
+  p.r.engine.tick();
+  assert.equal(sa?.defrag.request, undefined, 'expired');
+  assert.equal(sa?.lifecycle.state, 'established', 'the IKE SA is untouched');
+  // the initiator's retransmission (all fragments) still makes the CHILD SA
+  p.i.engine.tick();
+  p.run('i');
+  assert.equal(p.wire.length, req.length);
+  p.flush();
+  assert.deepEqual(p.i.results.at(-1), { requestId: 2, ok: true, reason: 'established' });
+  assert.equal(p.r.installed.length, 2);
 });
