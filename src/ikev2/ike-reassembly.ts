@@ -35,7 +35,7 @@ export interface ReassemblyLimits {
 
 export type FragmentVerdict =
   /** the last missing fragment arrived: the message's inner payloads */
-  | { kind: 'complete'; payloads: IkePayload[]; fragments: number }
+  | { kind: 'complete'; payloads: IkePayload[] }
   /** stored (or a duplicate ignored): wait for the rest */
   | { kind: 'need-more'; duplicate: boolean }
   | {
@@ -108,14 +108,14 @@ export function acceptFragment(
     at += p.length;
   }
   try {
-    return { kind: 'complete', payloads: decodeIkePayloadChain(r.firstInner ?? 0, whole), fragments: r.total };
+    return { kind: 'complete', payloads: decodeIkePayloadChain(r.firstInner ?? 0, whole) };
   } catch (e) {
     return { kind: 'drop', reason: 'inner-syntax', detail: e instanceof Error ? e.message : String(e) };
   }
 }
 
 export type IncomingResult =
-  | { ok: true; payloads: IkePayload[]; fragments: number }
+  | { ok: true; payloads: IkePayload[] }
   | {
       ok: false;
       reason:
@@ -147,11 +147,11 @@ export function openIncoming(
   const last = msg.payloads.at(-1);
   if (last?.kind !== 'SKF') {
     const o = openMessage(sa, bytes, msg);
-    return o.ok ? { ok: true, payloads: o.payloads, fragments: 0 } : o;
+    return o;
   }
   if (!accepts) return { ok: false, reason: 'fragment-unsupported', detail: 'fragmentation = no' };
   const v = acceptFragment(sa, dir, bytes, msg, limits, now);
-  if (v.kind === 'complete') return { ok: true, payloads: v.payloads, fragments: v.fragments };
+  if (v.kind === 'complete') return { ok: true, payloads: v.payloads };
   if (v.kind === 'need-more') return { ok: false, reason: 'need-more', duplicate: v.duplicate };
   return { ok: false, reason: v.reason, detail: v.detail };
 }
