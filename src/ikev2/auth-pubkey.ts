@@ -23,6 +23,7 @@ import {
   caKeyHash,
   certMatchesIdentity,
   certPublicKey,
+  intermediatesOf,
   parseCertificate,
   verifyChain,
 } from '../crypto/ike/x509-chain.js';
@@ -61,8 +62,14 @@ export function localSigner(ctx: Ikev2Context, conn: ConnectionConfig): LocalSig
   return { id, cert, key };
 }
 
-export function certPayload(s: LocalSigner): IkePayload {
-  return { kind: 'CERT', encoding: CERT_X509_SIGNATURE, data: s.cert.der };
+/** Our CERT payloads: the end-entity certificate, then the intermediate CAs we hold (x509ca/, certs). */
+export function certPayloads(ctx: Ikev2Context, s: LocalSigner): IkePayload[] {
+  const pool = [...ctx.credentials.cas, ...ctx.credentials.certs.values()];
+  return [s.cert, ...intermediatesOf(s.cert, pool)].map((c) => ({
+    kind: 'CERT',
+    encoding: CERT_X509_SIGNATURE,
+    data: c.der,
+  }));
 }
 
 function trustAnchors(ctx: Ikev2Context, conn: ConnectionConfig): Cert[] {

@@ -9,7 +9,7 @@ import { pskAuthData, signedOctets } from '../crypto/ike/ike-auth.js';
 import { formatIdentity, type IkeId, idPayloadBody } from '../ike/identity.js';
 import { formatIp } from '../util/ip-addr.js';
 import type { IkePayload } from '../wire/ike/ike-types.js';
-import { certPayload, isPubkeyAuth, type LocalSigner, localSigner, signAuthPayload } from './auth-pubkey.js';
+import { certPayloads, isPubkeyAuth, type LocalSigner, localSigner, signAuthPayload } from './auth-pubkey.js';
 import {
   acceptAnswer,
   answerChild,
@@ -126,6 +126,7 @@ export function responderCredential(
 
 /** IDr, [CERT,] AUTH of the responder. */
 export function responderAuthPayloads(
+  ctx: Ikev2Context,
   sa: IkeSa,
   conn: ConnectionConfig,
   p: IkePayload[],
@@ -135,7 +136,7 @@ export function responderAuthPayloads(
   const out: IkePayload[] = [idPayload('IDr', ownId)];
   // send_cert = ifasked (default): only when the peer sent a CERTREQ (strongSwan's rule).
   if ('signer' in cred && (conn.sendCert === 'always' || (conn.sendCert === 'ifasked' && first(p, 'CERTREQ')))) {
-    out.push(certPayload(cred.signer));
+    out.push(...certPayloads(ctx, cred.signer));
   }
   out.push(authPayload(sa, cred, ownId));
   return out;

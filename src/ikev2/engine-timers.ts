@@ -5,6 +5,7 @@
  */
 import { type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
 import type { AdminEngine } from './engine-admin.js';
+import { expireReassembly, reassemblyDeadline } from './ike-reassembly.js';
 import type { IkeSa } from './ike-sa.js';
 import { exchangeName } from './message-log.js';
 
@@ -21,6 +22,8 @@ export function engineNextDeadline(sas: readonly IkeSa[], halfOpenTimeoutMs: num
   for (const sa of sas) {
     const t = sa.pending?.deadline ?? (halfOpen(sa) ? sa.lastInbound + halfOpenTimeoutMs : undefined);
     if (t !== undefined && (d === undefined || t < d)) d = t;
+    const f = reassemblyDeadline(sa);
+    if (f !== undefined && (d === undefined || f < d)) d = f;
   }
   return d;
 }
@@ -37,12 +40,16 @@ export function engineTick(
       engine.destroy(sa, 'half-open IKE SA timed out');
       continue;
     }
+    if (expireReassembly(sa, now))
+      engine.logger.log('debug', 'enc', `${sa.name}[#${sa.id}] partial fragmented message expired`);
     const p = sa.pending;
     if (!p || now < p.deadline) continue;
     const wait = retransmitTimeout(p.sent, retransmit);
     if (wait === undefined || p.sent > retransmit.tries) {
-      // §2.1: every retransmission unanswered: the exchange (and usually the SA) has failed.
+      // §2.1: every retransmission unanswered: the exchange (and usually the SA) has failed;
+      // a partly reassembled response to it (RFC 7383 §2.6) is dropped with it.
       sa.pending = undefined;
+      sa.defrag.response = undefined;
       if (p.onTimeout) p.onTimeout(sa);
       else engine.destroy(sa, 'retransmits exhausted');
       continue;

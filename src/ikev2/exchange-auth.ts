@@ -15,7 +15,7 @@ import { formatIdentity, type IkeId, idPayloadBody, parseIdentity } from '../ike
 import { bytesEqual } from '../util/hex.js';
 import { formatIp } from '../util/ip-addr.js';
 import { ExchangeType, type IkePayload } from '../wire/ike/ike-types.js';
-import { certPayload, certreqPayload, isPubkeyAuth, localSigner, verifyPeerSignature } from './auth-pubkey.js';
+import { certPayloads, certreqPayload, isPubkeyAuth, localSigner, verifyPeerSignature } from './auth-pubkey.js';
 import {
   type AuthCallbacks,
   authData,
@@ -86,7 +86,7 @@ export function startAuth(ctx: Ikev2Context, sa: IkeSa, conn: ConnectionConfig, 
     // active between the authenticated identities": sent when we hold no other one to this
     // peer (strongSwan's rule), so a gateway drops state left from before our restart.
     if (!ctx.hasSiblingIkeSa(sa)) payloads.push(notify(Notify.INITIAL_CONTACT));
-    if ('signer' in cred) payloads.push(certPayload(cred.signer));
+    if ('signer' in cred) payloads.push(...certPayloads(ctx, cred.signer));
     if (isPubkeyAuth(authMethodOf(conn, 'remote'))) {
       const req = certreqPayload(ctx, conn);
       if (req) payloads.push(req);
@@ -270,5 +270,5 @@ export function processAuthRequest(
   }
   sa.localId = ownId;
   sa.remoteId = remoteId;
-  completeResponder(ctx, sa, conn, p, responderAuthPayloads(sa, conn, p, cred, ownId), respond, established);
+  completeResponder(ctx, sa, conn, p, responderAuthPayloads(ctx, sa, conn, p, cred, ownId), respond, established);
 }

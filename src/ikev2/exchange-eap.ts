@@ -192,7 +192,7 @@ export function startEapResponder(
   sa.localId = local.ownId;
   sa.remoteId = remoteId;
   sa.eap = { conn, request: p, remoteId, ownId: local.ownId, server, msk: undefined, identity: '' };
-  respond([...responderAuthPayloads(sa, conn, p, local.cred, local.ownId), eapPayload(step.packet)], false);
+  respond([...responderAuthPayloads(ctx, sa, conn, p, local.cred, local.ownId), eapPayload(step.packet)], false);
 }
 
 /**

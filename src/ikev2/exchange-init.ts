@@ -15,6 +15,7 @@ import { CryptoError } from '../util/errors.js';
 import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
 import { certreqPayload, isPubkeyAuth } from './auth-pubkey.js';
+import { announcesFragmentation, fragmentationNotify } from './ike-fragments.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { Notify, notifyText } from './ikev2-numbers.js';
@@ -111,6 +112,7 @@ export function sendInitRequest(
     { kind: 'KE', dhGroup: group, keyData: sa.ke.publicValue },
     { kind: 'No', nonce: sa.nonceI },
     ...natdPayloads(ctx, sa, 0n, conn.encap),
+    ...fragmentationNotify(conn, true, false),
   );
   if (usesPubkey(conn)) payloads.push(sigHashNotify());
   sa.initRequest = encodeIkeMessage(
@@ -175,6 +177,7 @@ export function processInitResponse(
   sa.spiR = msg.header.spiR;
   sa.nonceR = no.nonce.slice();
   sa.peerSigHashes = peerSigHashes(p);
+  sa.peerFragmentation = announcesFragmentation(p);
   sa.initResponse = bytes;
   deriveKeys(sa, sel.selected, gir);
   applyNatd(ctx, sa, msg.header.spiR, p);
@@ -252,6 +255,7 @@ export function processInitRequest(
   sa.conn = conn;
   sa.nonceI = no.nonce.slice();
   sa.peerSigHashes = peerSigHashes(p);
+  sa.peerFragmentation = announcesFragmentation(p);
   sa.nonceR = new Uint8Array(NONCE_LENGTH);
   ctx.rng.fill(sa.nonceR);
   sa.initRequest = bytes;
@@ -265,6 +269,7 @@ export function processInitRequest(
   if (all(p, 'N').some((n) => n.notifyType === Notify.NAT_DETECTION_SOURCE_IP)) {
     out.push(...natdPayloads(ctx, sa, sa.spiR, conn.encap));
   }
+  out.push(...fragmentationNotify(conn, false, sa.peerFragmentation));
   if (conns.some(usesPubkey)) out.push(sigHashNotify());
   // §3.7: ask for the initiator's certificate (strongSwan's send_cert = ifasked needs it).
   const pk = conns.find((c) => isPubkeyAuth(c.remote[0]?.auth));

@@ -150,6 +150,7 @@ function copyIdentity(sa: IkeSa, fresh: IkeSa): void {
   fresh.localEapId = sa.localEapId;
   fresh.remoteEapId = sa.remoteEapId;
   fresh.peerSigHashes = sa.peerSigHashes;
+  fresh.peerFragmentation = sa.peerFragmentation;
 }
 
 /** Everything an IKE SA stands for moves to its successor. */

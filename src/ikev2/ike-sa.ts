@@ -56,6 +56,18 @@ export interface PendingRequest {
   onTimeout?: (sa: IkeSa) => void;
 }
 
+/** RFC 7383 §2.6: the pieces of one fragmented message received so far (ike-reassembly.ts). */
+export interface Reassembly {
+  messageId: number;
+  total: number;
+  /** Next Payload of fragment 1, once it arrived */
+  firstInner: number | undefined;
+  pieces: Map<number, Uint8Array>;
+  bytes: number;
+  /** when its first piece was stored, ms */
+  startedAt: number;
+}
+
 let nextUniqueId = 1;
 
 export class IkeSa {
@@ -115,6 +127,10 @@ export class IkeSa {
   firstChild: string | undefined;
   /** RFC 7427 §4: hash algorithms the peer announced in SIGNATURE_HASH_ALGORITHMS */
   peerSigHashes: number[] = [];
+  /** RFC 7383 §2.3: the peer sent IKEV2_FRAGMENTATION_SUPPORTED in IKE_SA_INIT */
+  peerFragmentation = false;
+  /** RFC 7383 §2.6: the fragmented request and response being reassembled (ike-reassembly.ts) */
+  defrag: { request?: Reassembly | undefined; response?: Reassembly | undefined } = {};
   /** reason recorded when the SA goes down */
   downReason = '';
   /**

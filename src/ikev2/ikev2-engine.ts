@@ -32,6 +32,8 @@ import { processCreateChildRequest, startCreateChild } from './exchange-child.js
 import { processEapRequest } from './exchange-eap.js';
 import { deleteChild, deleteIke, livenessCheck, processInformationalRequest } from './exchange-info.js';
 import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
+import { acceptsFragments, maxIkeMessageLength, sealOutgoing } from './ike-fragments.js';
+import { type FragmentDirection, MAX_FRAGMENTS, openIncoming } from './ike-reassembly.js';
 import { type ReauthHost, ReauthSchedule, reauthenticate } from './ike-reauth.js';
 import { processIkeRekeyRequest, type RekeyHooks, resolveToCollision, startIkeRekey } from './ike-rekey.js';
 import { type ChildSa, IkeSa } from './ike-sa.js';
@@ -41,7 +43,6 @@ import { Notify } from './ikev2-numbers.js';
 import { exchangeName, logMessage, logSent } from './message-log.js';
 import { notify } from './payload-find.js';
 import { candidateConns } from './peer-match.js';
-import { openMessage, sealMessage } from './sk-message.js';
 import { applyUniqueness } from './unique-policy.js';
 
 export interface EngineOptions {
@@ -66,7 +67,12 @@ export type DropReason =
   | 'inner-syntax'
   | 'unexpected-response'
   | 'cookie-limit'
-  | 'unsupported-exchange';
+  | 'unsupported-exchange'
+  /** RFC 7383 §2.6: a duplicate, a fragment of an abandoned try, too many or too big, or fragments unwanted */
+  | 'fragment-duplicate'
+  | 'fragment-stale'
+  | 'fragment-limit'
+  | 'fragment-unsupported';
 
 const epText = (e: Endpoint): { address: string; port: number } => ({ address: formatIp(e.address), port: e.port });
 const spiKey = (spi: bigint): string => spi.toString(16);
@@ -199,18 +205,18 @@ export class Ikev2Engine implements Ikev2Context {
     const go = (s: IkeSa): void => {
       this.timed.add(s);
       const mid = s.window.beginRequest();
-      const bytes = sealMessage(s, exchange, false, mid, payloads, this.rng);
+      const datagrams = this.seal(s, exchange, false, mid, payloads);
       this.logOut(s, exchange, false, mid, payloads);
       s.pending = {
         exchange,
         messageId: mid,
-        bytes: [bytes],
+        bytes: datagrams,
         sent: 1,
         deadline: this.clock.now() + (retransmitTimeout(0, this.retransmit) ?? 0),
         onResponse,
         ...(onTimeout ? { onTimeout } : {}),
       };
-      this.emit({ kind: 'send', local: s.local, remote: s.remote, bytes });
+      for (const bytes of datagrams) this.emit({ kind: 'send', local: s.local, remote: s.remote, bytes });
     };
     if (sa.pending || !sa.window.canSend()) sa.queue.push(go);
     else go(sa);
@@ -433,7 +439,8 @@ export class Ikev2Engine implements Ikev2Context {
   /** Only SAs with a request in flight or half-open ones have a deadline: an idle IKE SA costs nothing here. */
   private timedSas(): IkeSa[] {
     for (const sa of this.timed) {
-      if (sa.lifecycle.state === 'destroying' || (!sa.pending && !isHalfOpen(sa))) this.timed.delete(sa);
+      const idle = !sa.pending && !isHalfOpen(sa) && !sa.defrag.request && !sa.defrag.response;
+      if (sa.lifecycle.state === 'destroying' || idle) this.timed.delete(sa);
     }
     return [...this.timed];
   }
@@ -777,19 +784,13 @@ export class Ikev2Engine implements Ikev2Context {
       this.drop('outside-window', `response ${msg.header.messageId}`);
       return;
     }
-    const o = openMessage(sa, bytes, msg);
-    if (!o.ok) {
-      this.drop(
-        o.reason === 'icv' ? 'icv' : 'inner-syntax',
-        `response ${msg.header.messageId}: ${o.detail ?? o.reason}`,
-      );
-      return;
-    }
-    this.logSummary(sa, 'received', bytes, o.payloads, msg);
+    const o = this.open(sa, 'response', bytes, msg);
+    if (!o) return;
+    this.logSummary(sa, 'received', bytes, o, msg);
     sa.window.completeRequest();
     sa.pending = undefined;
     this.followPeer(sa, local, remote);
-    pending.onResponse(sa, o.payloads);
+    pending.onResponse(sa, o);
     this.pump(sa);
   }
 
@@ -803,6 +804,9 @@ export class Ikev2Engine implements Ikev2Context {
     const mid = msg.header.messageId;
     const v = sa.window.onRequest(mid);
     if (v.kind === 'retransmit') {
+      // RFC 7383 §2.6.1: of a retransmitted fragmented request only fragment 1 gets the response again.
+      const f = msg.payloads.at(-1);
+      if (f?.kind === 'SKF' && f.fragmentNumber !== 1) return;
       for (const b of v.response) this.emit({ kind: 'send', local, remote, bytes: b });
       return;
     }
@@ -810,14 +814,13 @@ export class Ikev2Engine implements Ikev2Context {
       this.drop('outside-window', `request ${mid}: ${v.kind === 'drop' ? v.reason : 'busy'}`);
       return;
     }
-    const o = openMessage(sa, bytes, msg);
-    if (!o.ok) {
+    const o = this.open(sa, 'request', bytes, msg);
+    if (!o) {
       sa.window.rejected();
-      this.drop(o.reason === 'icv' ? 'icv' : 'inner-syntax', `request ${mid}: ${o.detail ?? o.reason}`);
       return;
     }
     sa.window.accepted(mid);
-    this.logSummary(sa, 'received', bytes, o.payloads, msg);
+    this.logSummary(sa, 'received', bytes, o, msg);
     this.followPeer(sa, local, remote);
     const exchange = msg.header.exchangeType;
     const respond = (payloads: IkePayload[]): void => {
@@ -827,10 +830,10 @@ export class Ikev2Engine implements Ikev2Context {
         exchange !== ExchangeType.IKE_AUTH
       )
         return;
-      const out = sealMessage(sa, exchange, true, mid, payloads, this.rng);
+      const out = this.seal(sa, exchange, true, mid, payloads);
       this.logOut(sa, exchange, true, mid, payloads);
-      sa.window.responded([out]);
-      this.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes: out });
+      sa.window.responded(out);
+      for (const b of out) this.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes: b });
       this.pump(sa);
     };
     // §1.4, §2.21: the exchanges allowed in each state.
@@ -841,12 +844,12 @@ export class Ikev2Engine implements Ikev2Context {
         this,
         sa,
         conns,
-        o.payloads,
+        o,
         (payloads, authFailed) => {
           respond(payloads);
           if (authFailed) this.destroy(sa, 'authentication failed');
         },
-        (s) => this.authenticated(s, o.payloads),
+        (s) => this.authenticated(s, o),
       );
       return;
     }
@@ -856,7 +859,7 @@ export class Ikev2Engine implements Ikev2Context {
       processEapRequest(
         this,
         sa,
-        o.payloads,
+        o,
         (payloads, authFailed) => {
           respond(payloads);
           if (authFailed) this.destroy(sa, 'authentication failed');
@@ -873,7 +876,7 @@ export class Ikev2Engine implements Ikev2Context {
       return;
     }
     if (exchange === ExchangeType.INFORMATIONAL) {
-      const deleted = processInformationalRequest(this, sa, o.payloads, respond);
+      const deleted = processInformationalRequest(this, sa, o, respond);
       // §2.8.2: the peer won a rekey collision and deletes the old IKE SA: its CHILD SAs go
       // to the peer's new IKE SA first.
       if (deleted && resolveToCollision(this, sa, this.rekeyHooks, "replaced by the peer's rekey")) {
@@ -884,9 +887,9 @@ export class Ikev2Engine implements Ikev2Context {
       return;
     }
     if (exchange === ExchangeType.CREATE_CHILD_SA) {
-      const saP = o.payloads.find((x) => x.kind === 'SA');
+      const saP = o.find((x) => x.kind === 'SA');
       if (saP?.kind === 'SA' && saP.proposals.some((x) => x.protocolId === 1)) {
-        processIkeRekeyRequest(this, sa, o.payloads, respond, this.rekeyHooks);
+        processIkeRekeyRequest(this, sa, o, respond, this.rekeyHooks);
         return;
       }
       // §2.25.2: no CHILD SA is made or rekeyed on an IKE SA being rekeyed or closed.
@@ -894,12 +897,36 @@ export class Ikev2Engine implements Ikev2Context {
         respond([notify(Notify.TEMPORARY_FAILURE)]);
         return;
       }
-      processCreateChildRequest(this, sa, o.payloads, respond);
+      processCreateChildRequest(this, sa, o, respond);
       return;
     }
     this.drop('unsupported-exchange', `exchange ${exchange}`);
     respond([notify(Notify.INVALID_SYNTAX)]);
   }
+  /** Encrypt a message, as RFC 7383 fragments when it is too big for one datagram (ike-fragments.ts). */
+  private seal(sa: IkeSa, exchange: number, response: boolean, mid: number, payloads: IkePayload[]): Uint8Array[] {
+    const max = maxIkeMessageLength(this.config.host, sa.local, sa.remote);
+    const out = sealOutgoing(sa, exchange, response, mid, payloads, this.rng, max);
+    if (out.length > 1)
+      this.logger.log('info', 'enc', `${sa.name}[#${sa.id}] splitting IKE message into ${out.length} fragments`);
+    return out;
+  }
+
+  /** Open an SK message, or take an SKF fragment (ike-reassembly.ts); drops are counted. */
+  private open(sa: IkeSa, dir: FragmentDirection, bytes: Uint8Array, msg: IkeMessage): IkePayload[] | undefined {
+    const limits = { maxFragments: MAX_FRAGMENTS, maxBytes: this.config.host.maxPacket };
+    const o = openIncoming(sa, dir, bytes, msg, limits, acceptsFragments(sa), this.clock.now());
+    if (o.ok) return o.payloads;
+    const what = `${dir} ${msg.header.messageId}: ${o.detail ?? o.reason}`;
+    if (o.reason === 'need-more') {
+      if (o.duplicate) this.drop('fragment-duplicate', what);
+      this.timed.add(sa); // the partial message expires (engine-timers.ts)
+      return undefined;
+    }
+    this.drop(o.reason === 'no-sk' ? 'inner-syntax' : o.reason, what);
+    return undefined;
+  }
+
   private logOut(sa: IkeSa, exchange: number, response: boolean, mid: number, payloads: IkePayload[]): void {
     logSent(this.logger, sa, exchange, response, mid, payloads);
   }

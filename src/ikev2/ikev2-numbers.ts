@@ -1,6 +1,6 @@
 /**
  * The IKEv2 numbers the exchanges use, by their IANA names (RFC 7296 §3.5, §3.8, §3.10.1,
- * §3.13.1, §3.15.1; RFC 7427 §3). The full registry with names for logs is
+ * §3.13.1, §3.15.1; RFC 7427 §3; RFC 7383 §2.3). The full registry with names for logs is
  * src/wire/registry/ikev2.ts.
  */
 export const Notify = {
@@ -29,6 +29,8 @@ export const Notify = {
   REKEY_SA: 16393,
   ESP_TFC_PADDING_NOT_SUPPORTED: 16394,
   NON_FIRST_FRAGMENTS_ALSO: 16395,
+  /** RFC 7383 §2.3 */
+  IKEV2_FRAGMENTATION_SUPPORTED: 16430,
   SIGNATURE_HASH_ALGORITHMS: 16431,
 } as const;
 

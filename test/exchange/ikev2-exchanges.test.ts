@@ -105,13 +105,18 @@ test('IKE_SA_INIT and IKE_AUTH with PSK through a NAT: float to 4500, virtual IP
   assert.equal(m1.from, 'i');
   assert.equal(m1.local.port, 500);
   assert.equal(m1.remote.port, 500);
-  assert.deepEqual(p.log('i', 'generating'), ['IKE_SA_INIT request 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) ]']);
+  assert.deepEqual(p.log('i', 'generating'), [
+    'IKE_SA_INIT request 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) N(FRAG_SUP) ]',
+  ]);
   p.deliver(m1);
 
   // <--  HDR, SAr1, KEr, Nr, N(NATD_S_IP), N(NATD_D_IP)
   const m2 = p.next();
   assert.equal(m2.from, 'r');
-  assert.equal(p.log('r', 'generating')[0], 'IKE_SA_INIT response 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) ]');
+  assert.equal(
+    p.log('r', 'generating')[0],
+    'IKE_SA_INIT response 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) N(FRAG_SUP) ]',
+  );
   p.deliver(m2);
 
   // HDR, SK {IDi, IDr, AUTH, CP(CFG_REQUEST), SAi2, TSi, TSr}  -->   (from port 4500 now, §2.23)
@@ -301,7 +306,7 @@ test('COOKIE: a responder over its threshold demands a cookie; the initiator ret
   p.deliver(c);
   assert.match(
     p.log('i', 'generating')[1] ?? '',
-    /^IKE_SA_INIT request 0 \[ N\(COOKIE\) SA KE No N\(NATD_S_IP\) N\(NATD_D_IP\) \]$/,
+    /^IKE_SA_INIT request 0 \[ N\(COOKIE\) SA KE No N\(NATD_S_IP\) N\(NATD_D_IP\) N\(FRAG_SUP\) \]$/,
   );
   p.flush();
   assert.equal(p.i.results[0]?.ok, true);

@@ -8,6 +8,7 @@
 import type { EspritConfig } from '../../src/config/swanctl/swanctl-model.js';
 import type { IkeEvent } from '../../src/ike/ike-events.js';
 import type { Endpoint } from '../../src/ike/natd.js';
+import type { IkeCredentials } from '../../src/ikev2/credentials.js';
 import type { ChildSaPlan, Ikev2Action } from '../../src/ikev2/ikev2-actions.js';
 import { Ikev2Engine } from '../../src/ikev2/ikev2-engine.js';
 import { FakeClock } from '../../src/util/clock.js';
@@ -61,18 +62,21 @@ export class IkePair {
   constructor(
     iConfig: EspritConfig,
     rConfig: EspritConfig,
-    opts: { nat?: boolean; seed?: bigint; cookieThreshold?: number } = {},
+    opts: {
+      nat?: boolean;
+      seed?: bigint;
+      cookieThreshold?: number;
+      credentials?: { i?: IkeCredentials; r?: IkeCredentials };
+    } = {},
   ) {
     const mk = (cfg: EspritConfig, seed: bigint, side: Side): PeerState => {
       const logger = new MemoryLogger();
+      const credentials = opts.credentials?.[side];
       return {
-        engine: new Ikev2Engine(
-          cfg,
-          this.clock,
-          new SeededRng(seed),
-          logger,
-          side === 'r' && opts.cookieThreshold !== undefined ? { cookieThreshold: opts.cookieThreshold } : {},
-        ),
+        engine: new Ikev2Engine(cfg, this.clock, new SeededRng(seed), logger, {
+          ...(side === 'r' && opts.cookieThreshold !== undefined ? { cookieThreshold: opts.cookieThreshold } : {}),
+          ...(credentials ? { credentials } : {}),
+        }),
         logger,
         installed: [],
         removed: [],

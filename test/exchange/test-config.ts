@@ -18,8 +18,9 @@ export function memoryFs(files: Record<string, string>): ConfigFs {
   };
 }
 
-export function configFromText(text: string): EspritConfig {
-  const r = loadSwanctl('/etc/swanctl/swanctl.conf', memoryFs({ '/etc/swanctl/swanctl.conf': text }));
+/** `files`: more files by absolute path (certificates named by `certs`; only their existence is checked). */
+export function configFromText(text: string, files: Record<string, string> = {}): EspritConfig {
+  const r = loadSwanctl('/etc/swanctl/swanctl.conf', memoryFs({ ...files, '/etc/swanctl/swanctl.conf': text }));
   if (!r.config) throw new Error(r.errors.map((e) => e.message).join('\n'));
   return r.config;
 }

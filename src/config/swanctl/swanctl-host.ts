@@ -32,6 +32,10 @@ export function defaultHost(): HostSettings {
     retransmitTries: 5,
     cookieThreshold: 10,
     halfOpenPerSource: 5,
+    fragmentSize: 1280,
+    fragmentSizeV4: 0,
+    fragmentSizeV6: 0,
+    maxPacket: 10000,
     logLevels: {},
   };
 }
@@ -82,6 +86,19 @@ export function hostSection(
       },
       half_open_per_source: (v, t) => {
         t.halfOpenPerSource = parseInteger(v, 1, 1_000_000);
+      },
+      // strongSwan's charon.fragment_size (1280), _v4/_v6 (0 = fragment_size), max_packet (10000).
+      fragment_size: (v, t) => {
+        t.fragmentSize = parseInteger(v, 0, 65535);
+      },
+      fragment_size_v4: (v, t) => {
+        t.fragmentSizeV4 = parseInteger(v, 0, 65535);
+      },
+      fragment_size_v6: (v, t) => {
+        t.fragmentSizeV6 = parseInteger(v, 0, 65535);
+      },
+      max_packet: (v, t) => {
+        t.maxPacket = parseInteger(v, 1, 65535);
       },
       save_keys: (v, t) => {
         t.saveKeys = v.trim();

@@ -339,6 +339,18 @@ test('more defaults of swanctl.conf(5) and strongswan.conf(5), 5.9.8; the esprit
   assert.deepEqual(host.config?.host.listen, ['10.0.0.1:4500/natt', '[fd00::1]:500']);
   assert.deepEqual([host.config?.host.keepaliveInterval, host.config?.host.retransmitTries], [30, 3]);
   assert.deepEqual(host.config?.host.logLevels, { ike: 'debug' });
+  // strongswan.conf(5): "charon.fragment_size = 1280", "charon.fragment_size_v4 =
+  // charon.fragment_size" (0 here), "charon.max_packet = 10000"
+  assert.deepEqual([h?.fragmentSize, h?.fragmentSizeV4, h?.fragmentSizeV6, h?.maxPacket], [1280, 0, 0, 10000]);
+  const frag = load('esprit {\n  fragment_size = 1400\n  fragment_size_v6 = 1280\n  max_packet = 20000\n}\n');
+  assert.deepEqual(frag.errors, []);
+  const fh = frag.config?.host;
+  assert.deepEqual([fh?.fragmentSize, fh?.fragmentSizeV4, fh?.fragmentSizeV6, fh?.maxPacket], [1400, 0, 1280, 20000]);
+  const bad = load('esprit {\n  fragment_size = 70000\n  max_packet = 0\n}\n');
+  assert.deepEqual(
+    bad.errors.map((e) => e.message.replace(/^[^:]*:\d+:\d+: /, '')),
+    ['esprit.fragment_size: 70000 is not in 0..65535', 'esprit.max_packet: 0 is not in 1..65535'],
+  );
 });
 
 test('the examples of docs/configuration.md load unchanged', () => {

@@ -129,6 +129,13 @@ export interface HostSettings {
   retransmitTries: number;
   cookieThreshold: number;
   halfOpenPerSource: number;
+  /** RFC 7383 §2.5.1: largest IP datagram of an IKE fragment (strongSwan's charon.fragment_size) */
+  fragmentSize: number;
+  /** per-family overrides, 0 = fragmentSize (charon.fragment_size_v4 / _v6) */
+  fragmentSizeV4: number;
+  fragmentSizeV6: number;
+  /** largest reassembled IKE message accepted (charon.max_packet) */
+  maxPacket: number;
   saveKeys?: string;
   logLevels: Record<string, string>;
 }

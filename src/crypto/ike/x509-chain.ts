@@ -117,6 +117,25 @@ export function verifyChain(leaf: Cert, intermediates: Cert[], trusted: Cert[], 
 }
 
 /**
+ * The intermediate CA certificates to send after `leaf` (RFC 7296 §3.6: "CERT+", the signing
+ * certificate first): its issuer, that one's issuer, ... as found in `pool`, up to but not
+ * including a self-signed root (the peer must hold the root as its trust anchor).
+ */
+export function intermediatesOf(leaf: Cert, pool: readonly Cert[]): Cert[] {
+  const out: Cert[] = [];
+  let cur = leaf;
+  for (let depth = 0; depth < 8; depth++) {
+    const issuer = pool.find(
+      (c) => c !== cur && c.x509.ca && cur.x509.checkIssued(c.x509) && cur.x509.verify(c.x509.publicKey),
+    );
+    if (!issuer || issuer.x509.checkIssued(issuer.x509) || out.includes(issuer)) break;
+    out.push(issuer);
+    cur = issuer;
+  }
+  return out;
+}
+
+/**
  * Does the certificate speak for the IKE identity? DN: the subject equals the ID's DER;
  * FQDN / RFC822 / IP: a subjectAltName of that type equals it (case-insensitive for names).
  */

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { LAB } from '../harness.js';
 import { requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
+import { certClientConf, certGwConf } from './ikev2-configs.js';
 import { type Issued, TestPki } from './pki.js';
 import { useLab } from './scenario.js';
 import { StrongSwanHost } from './strongswan-host.js';
@@ -16,57 +17,6 @@ import { waitForPing } from './traffic.js';
 // certificate's subjectAltName, and the RFC 7427 signature.
 const skip = requireScenarioSystem(['/usr/lib/ipsec/charon', 'swanctl', 'pki']);
 const scenario = useLab('ike2crt-', { skip });
-
-const gwConf = `
-connections {
-  rw {
-    local_addrs = ${LAB.gw.v4}
-    pools = rw4
-    local {
-      auth = pubkey
-      certs = gw.crt
-      id = gw.esprit.test
-    }
-    remote {
-      auth = pubkey
-      id = client.esprit.test
-    }
-    children {
-      net {
-        local_ts = 10.99.3.0/24
-      }
-    }
-  }
-}
-pools {
-  rw4 {
-    addrs = 10.99.100.0/28
-  }
-}
-`;
-
-const clientConf = `
-connections {
-  home {
-    remote_addrs = ${LAB.gw.v4}
-    vips = 0.0.0.0
-    local {
-      auth = pubkey
-      certs = client.crt
-      id = client.esprit.test
-    }
-    remote {
-      auth = pubkey
-      id = gw.esprit.test
-    }
-    children {
-      net {
-        remote_ts = 10.99.3.0/24
-      }
-    }
-  }
-}
-`;
 
 let pki: TestPki | undefined;
 let gwCert: Issued | undefined;
@@ -85,11 +35,11 @@ async function certs(): Promise<{ p: TestPki; gw: Issued; client: Issued }> {
 test('strongSwan road warrior (ECDSA certificate) -> esprit gateway (RSA certificate)', { skip }, async () => {
   const l = scenario.lab;
   const c = await certs();
-  const gw = await IkeHost.start(l, 'gw', gwConf, c.p.files(c.gw, 'gw'));
+  const gw = await IkeHost.start(l, 'gw', certGwConf(), c.p.files(c.gw, 'gw'));
   const ss = await StrongSwanHost.start(
     l,
     'client',
-    clientConf.replace('home {', 'home {\n    version = 2'),
+    certClientConf({ strongswan: true }),
     c.p.files(c.client, 'client'),
   );
   try {
@@ -113,13 +63,8 @@ test('strongSwan road warrior (ECDSA certificate) -> esprit gateway (RSA certifi
 test('esprit road warrior (ECDSA certificate) -> strongSwan gateway (RSA certificate)', { skip }, async () => {
   const l = scenario.lab;
   const c = await certs();
-  const ss = await StrongSwanHost.start(
-    l,
-    'gw',
-    gwConf.replace('rw {', 'rw {\n    version = 2'),
-    c.p.files(c.gw, 'gw'),
-  );
-  const client = await IkeHost.start(l, 'client', clientConf, c.p.files(c.client, 'client'));
+  const ss = await StrongSwanHost.start(l, 'gw', certGwConf({ strongswan: true }), c.p.files(c.gw, 'gw'));
+  const client = await IkeHost.start(l, 'client', certClientConf(), c.p.files(c.client, 'client'));
   try {
     const up = await client.up('home');
     assert.equal(up.code, 0, `esprit up: ${up.stderr}\n--- esprit\n${client.proc.stderr}\n--- charon\n${ss.log()}`);

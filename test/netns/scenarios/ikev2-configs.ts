@@ -101,3 +101,84 @@ secrets {
 }
 `;
 }
+
+export interface CertConfOptions {
+  /** strongSwan loads it (`version = 2`; esprit speaks only IKEv2 and takes no version key) */
+  strongswan?: boolean;
+  /** connections.*.fragmentation (RFC 7383) */
+  fragmentation?: 'yes' | 'accept' | 'force' | 'no';
+  /** connections.*.send_cert */
+  sendCert?: 'always' | 'ifasked' | 'never';
+  /** esprit { } lines (esprit only) */
+  esprit?: string;
+}
+
+const certConnExtras = (o: CertConfOptions): string =>
+  [
+    o.strongswan ? 'version = 2' : '',
+    o.sendCert ? `send_cert = ${o.sendCert}` : '',
+    o.fragmentation ? `fragmentation = ${o.fragmentation}` : '',
+  ]
+    .filter((l) => l !== '')
+    .join('\n    ');
+
+/** The gateway with certificate authentication: x509/gw.crt, id gw.esprit.test, pool rw4. */
+export function certGwConf(o: CertConfOptions = {}): string {
+  return `
+connections {
+  rw {
+    ${certConnExtras(o)}
+    local_addrs = ${LAB.gw.v4}
+    pools = rw4
+    local {
+      auth = pubkey
+      certs = gw.crt
+      id = gw.esprit.test
+    }
+    remote {
+      auth = pubkey
+      id = client.esprit.test
+    }
+    children {
+      net {
+        local_ts = 10.99.3.0/24
+      }
+    }
+  }
+}
+pools {
+  rw4 {
+    addrs = 10.99.100.0/28
+  }
+}
+${o.esprit && !o.strongswan ? `esprit {\n  ${o.esprit}\n}` : ''}
+`;
+}
+
+/** The road warrior with certificate authentication: x509/client.crt, id client.esprit.test, a virtual IP. */
+export function certClientConf(o: CertConfOptions = {}): string {
+  return `
+connections {
+  home {
+    ${certConnExtras(o)}
+    remote_addrs = ${LAB.gw.v4}
+    vips = 0.0.0.0
+    local {
+      auth = pubkey
+      certs = client.crt
+      id = client.esprit.test
+    }
+    remote {
+      auth = pubkey
+      id = gw.esprit.test
+    }
+    children {
+      net {
+        remote_ts = 10.99.3.0/24
+      }
+    }
+  }
+}
+${o.esprit && !o.strongswan ? `esprit {\n  ${o.esprit}\n}` : ''}
+`;
+}
