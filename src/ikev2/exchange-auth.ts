@@ -37,6 +37,7 @@ import { cpAnswer, cpReplyValues, cpRequest } from './config-payload.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { AuthMethod, isErrorNotify, Notify, notifyText } from './ikev2-numbers.js';
+import { mobikeAuthPayloads, processMobikeAuth } from './mobike.js';
 import { all, first, firstError, notify } from './payload-find.js';
 import { findSharedSecret, firstRound, idText, ownIdentity, remoteIdAcceptable } from './peer-match.js';
 
@@ -138,6 +139,8 @@ export function startAuth(ctx: Ikev2Context, sa: IkeSa, conn: ConnectionConfig, 
       tsr = remoteTsOf(child, sa, []);
       payloads.push(...offerChild(child, spiIn, tsi, tsr, true));
     }
+    // RFC 4555 §3.2, §3.4: in the IKE_AUTH request with the SA payload.
+    if (conn.mobike) payloads.push(...mobikeAuthPayloads(ctx, sa));
     ctx.request(
       sa,
       ExchangeType.IKE_AUTH,
@@ -213,6 +216,7 @@ function processAuthResponse(
     }
   }
   sa.remoteId = remoteId;
+  processMobikeAuth(ctx, sa, conn, p);
   const cp = first(p, 'CP');
   if (cp) {
     const v = cpReplyValues(cp);
@@ -252,6 +256,10 @@ export function processAuthRequest(
   respond: (payloads: IkePayload[], authFailed: boolean) => void,
   established: (sa: IkeSa) => void,
 ): void {
+  // RFC 4555 §3.2: MOBIKE_SUPPORTED (and our addresses) close the response once authenticated.
+  let tail: IkePayload[] = [];
+  const respondAll = (payloads: IkePayload[], authFailed: boolean): void =>
+    respond([...payloads, ...tail], authFailed);
   const idi = first(p, 'IDi');
   const auth = first(p, 'AUTH');
   const fail = (reason: string): void => {
@@ -264,7 +272,7 @@ export function processAuthRequest(
       detail: reason,
     });
     ctx.logger.log('info', 'ike', `${sa.name}[#${sa.id}]: ${reason}, sending AUTHENTICATION_FAILED`);
-    respond([notify(Notify.AUTHENTICATION_FAILED)], true);
+    respondAll([notify(Notify.AUTHENTICATION_FAILED)], true);
   };
   if (!idi || !auth) {
     fail('IKE_AUTH request without IDi or AUTH (EAP is not implemented yet)');
@@ -329,6 +337,8 @@ export function processAuthRequest(
   }
   sa.localId = ownId;
   sa.remoteId = remoteId;
+  processMobikeAuth(ctx, sa, conn, p);
+  if (sa.mobike) tail = mobikeAuthPayloads(ctx, sa);
   const out: IkePayload[] = [idPayload('IDr', ownId)];
   // send_cert = ifasked (default): only when the peer sent a CERTREQ (strongSwan's rule).
   if ('signer' in cred && (conn.sendCert === 'always' || (conn.sendCert === 'ifasked' && first(p, 'CERTREQ')))) {
@@ -342,7 +352,7 @@ export function processAuthRequest(
     const ans = cpAnswer(ctx, sa, conn, cp, formatIdentity(remoteId));
     if (ans.kind === 'failure') {
       // §3.10.1: no address for the client: no CHILD SA either.
-      respond([...out, notify(Notify.INTERNAL_ADDRESS_FAILURE)], false);
+      respondAll([...out, notify(Notify.INTERNAL_ADDRESS_FAILURE)], false);
       return;
     }
     if (ans.kind === 'reply') {
@@ -351,18 +361,18 @@ export function processAuthRequest(
     }
   }
   if (!first(p, 'SA')) {
-    respond(out, false);
+    respondAll(out, false);
     return;
   }
   const choice = chooseChild(sa, conn, p, true, remoteDynamic);
   if (!choice.ok) {
     ctx.logger.log('info', 'ike', `${sa.name}[#${sa.id}]: CHILD SA refused: ${choice.reason}`);
-    respond([...out, notify(choice.notify)], false);
+    respondAll([...out, notify(choice.notify)], false);
     return;
   }
   ctx.getSpi(sa, ctx.reqidFor(conn.name, choice.child.name), (spiIn) => {
     if (spiIn === undefined) {
-      respond([...out, notify(Notify.TEMPORARY_FAILURE)], false);
+      respondAll([...out, notify(Notify.TEMPORARY_FAILURE)], false);
       return;
     }
     makeChild(
@@ -378,6 +388,6 @@ export function processAuthRequest(
       sa.nonceI,
       sa.nonceR,
     );
-    respond([...out, ...answerChild(choice, spiIn)], false);
+    respondAll([...out, ...answerChild(choice, spiIn)], false);
   });
 }

@@ -35,6 +35,7 @@ import type { Ikev2Action } from './ikev2-actions.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { Notify } from './ikev2-numbers.js';
 import { exchangeName, logMessage, logSent } from './message-log.js';
+import { mobikeInformational, startAddressUpdate } from './mobike.js';
 import { notify } from './payload-find.js';
 import { candidateConns } from './peer-match.js';
 import { openMessage, sealMessage } from './sk-message.js';
@@ -70,6 +71,8 @@ export class Ikev2Engine implements Ikev2Context {
   readonly pools = new Map<string, AddressPool>();
   credentials: IkeCredentials;
   readonly drops = new Map<DropReason, number>();
+  /** our addresses, as the daemon reports them (setLocalAddresses); MOBIKE announces the others */
+  localAddresses: readonly Uint8Array[] = [];
   private readonly sas = new Map<string, IkeSa>();
   /** SAs that may have a deadline (a request in flight, half-open): what the timers look at */
   private readonly timed = new Set<IkeSa>();
@@ -176,15 +179,16 @@ export class Ikev2Engine implements Ikev2Context {
   request(
     sa: IkeSa,
     exchange: number,
-    payloads: IkePayload[],
+    payloads: IkePayload[] | (() => IkePayload[]),
     onResponse: (sa: IkeSa, payloads: IkePayload[]) => void,
     onTimeout?: (sa: IkeSa) => void,
   ): void {
     const go = (s: IkeSa): void => {
       this.timed.add(s);
       const mid = s.window.beginRequest();
-      const bytes = sealMessage(s, exchange, false, mid, payloads, this.rng);
-      this.logOut(s, exchange, false, mid, payloads);
+      const list = typeof payloads === 'function' ? payloads() : payloads;
+      const bytes = sealMessage(s, exchange, false, mid, list, this.rng);
+      this.logOut(s, exchange, false, mid, list);
       s.pending = {
         exchange,
         messageId: mid,
@@ -332,6 +336,21 @@ export class Ikev2Engine implements Ikev2Context {
 
   list(): IkeSa[] {
     return [...this.sas.values()];
+  }
+
+  /** The host's addresses changed (the daemon watches them): kept for MOBIKE's address lists. */
+  setLocalAddresses(addresses: readonly Uint8Array[]): void {
+    this.localAddresses = addresses.map((a) => a.slice());
+  }
+
+  /**
+   * Our address towards the peer of IKE SA `ikeId` is now `local` (RFC 4555 §3.5, mobike.ts):
+   * with MOBIKE the SA and its CHILD SAs move and UPDATE_SA_ADDRESSES goes out. Returns
+   * false when the SA is unknown, MOBIKE is not in use on it, or nothing changed.
+   */
+  localAddressChanged(ikeId: number, local: Uint8Array): boolean {
+    const sa = [...this.sas.values()].find((s) => s.id === ikeId);
+    return sa ? startAddressUpdate(this, sa, local) : false;
   }
 
   // ------------------------------------------------------------ timers
@@ -638,7 +657,8 @@ export class Ikev2Engine implements Ikev2Context {
       return;
     }
     // Only the side not behind a NAT follows (§2.23); a peer behind a NAT may be re-mapped.
-    if (sa.remoteBehindNat || sa.natFaked) this.moveRemote(sa, remote, 'ike');
+    // With MOBIKE only UPDATE_SA_ADDRESSES moves the IKE SA (RFC 4555 §3.8).
+    if ((sa.remoteBehindNat || sa.natFaked) && !sa.mobike) this.moveRemote(sa, remote, 'ike');
   }
 
   private onResponse(sa: IkeSa, local: Endpoint, remote: Endpoint, msg: IkeMessage, bytes: Uint8Array): void {
@@ -701,7 +721,8 @@ export class Ikev2Engine implements Ikev2Context {
       const out = sealMessage(sa, exchange, true, mid, payloads, this.rng);
       this.logOut(sa, exchange, true, mid, payloads);
       sa.window.responded([out]);
-      this.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes: out });
+      // §2.11, RFC 4555 §3.5: a response goes back to where its request came from.
+      this.emit({ kind: 'send', local, remote, bytes: out });
       this.pump(sa);
     };
     // §1.4, §2.21: the exchanges allowed in each state.
@@ -727,7 +748,8 @@ export class Ikev2Engine implements Ikev2Context {
       return;
     }
     if (exchange === ExchangeType.INFORMATIONAL) {
-      const deleted = processInformationalRequest(this, sa, o.payloads, respond);
+      const extra = mobikeInformational(this, sa, local, remote, o.payloads);
+      const deleted = processInformationalRequest(this, sa, o.payloads, (p) => respond([...p, ...extra]));
       if (deleted) this.destroy(sa, sa.lifecycle.state === 'rekeyed' ? 'rekeyed' : 'deleted by peer');
       return;
     }
