@@ -258,8 +258,7 @@ export function processAuthRequest(
 ): void {
   // RFC 4555 §3.2: MOBIKE_SUPPORTED (and our addresses) close the response once authenticated.
   let tail: IkePayload[] = [];
-  const respondAll = (payloads: IkePayload[], authFailed: boolean): void =>
-    respond([...payloads, ...tail], authFailed);
+  const respondAll = (payloads: IkePayload[], authFailed: boolean): void => respond([...payloads, ...tail], authFailed);
   const idi = first(p, 'IDi');
   const auth = first(p, 'AUTH');
   const fail = (reason: string): void => {

@@ -80,5 +80,11 @@ export function deleteIke(ctx: Ikev2Context, sa: IkeSa, reason: string): void {
  * and we are behind a NAT, RFC 4555 §3.8; a changed mapping starts an address update).
  */
 export function livenessCheck(ctx: Ikev2Context, sa: IkeSa, dead: (sa: IkeSa) => void): void {
-  ctx.request(sa, ExchangeType.INFORMATIONAL, () => livenessNatd(ctx, sa), (s, p) => livenessReply(ctx, s, p), dead);
+  ctx.request(
+    sa,
+    ExchangeType.INFORMATIONAL,
+    () => livenessNatd(ctx, sa),
+    (s, p) => livenessReply(ctx, s, p),
+    dead,
+  );
 }

@@ -257,7 +257,10 @@ export function mobikeInformational(
   if (update) {
     // §3.5: the address pair must be acceptable to our policy: the connection's
     // remote_addrs, and one address family.
-    if (local.address.length !== remote.address.length || !addrsMatch(sa.conn?.remoteAddrs ?? ['%any'], remote.address)) {
+    if (
+      local.address.length !== remote.address.length ||
+      !addrsMatch(sa.conn?.remoteAddrs ?? ['%any'], remote.address)
+    ) {
       ctx.logger.log(
         'info',
         'ike',

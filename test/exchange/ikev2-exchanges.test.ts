@@ -315,7 +315,10 @@ test('TS_UNACCEPTABLE: the IKE SA comes up, the CHILD SA does not, and `up` repo
   const p = pair(GW(), CLIENT({ remoteTs: '192.0.2.0/24' }));
   p.initiate('home');
   p.flush();
-  assert.equal(p.log('r', 'generating')[1], 'IKE_AUTH response 1 [ IDr AUTH CPRP(ADDR DNS) N(TS_UNACCEPT) N(MOBIKE_SUP) N(NO_ADD_ADDR) ]');
+  assert.equal(
+    p.log('r', 'generating')[1],
+    'IKE_AUTH response 1 [ IDr AUTH CPRP(ADDR DNS) N(TS_UNACCEPT) N(MOBIKE_SUP) N(NO_ADD_ADDR) ]',
+  );
   assert.equal(p.i.engine.list()[0]?.lifecycle.state, 'established');
   assert.equal(p.i.installed.length, 0);
   assert.deepEqual(p.i.results, [{ requestId: 1, ok: false, reason: 'TS_UNACCEPTABLE from 10.99.2.2' }]);
@@ -444,7 +447,10 @@ test('INTERNAL_ADDRESS_FAILURE: an exhausted pool answers the CP request with th
   p.run('i');
   p.initiate('home', undefined, 2);
   p.flush();
-  assert.equal(p.log('r', 'generating').at(-1), 'IKE_AUTH response 1 [ IDr AUTH N(INT_ADDR_FAIL) N(MOBIKE_SUP) N(NO_ADD_ADDR) ]');
+  assert.equal(
+    p.log('r', 'generating').at(-1),
+    'IKE_AUTH response 1 [ IDr AUTH N(INT_ADDR_FAIL) N(MOBIKE_SUP) N(NO_ADD_ADDR) ]',
+  );
   assert.deepEqual(p.i.results.at(-1), { requestId: 2, ok: false, reason: 'INTERNAL_ADDRESS_FAILURE from 10.99.2.2' });
   assert.equal(p.r.installed.length, 1, 'only the first CHILD SA');
 });
