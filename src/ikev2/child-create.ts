@@ -165,7 +165,11 @@ export function chooseChild(
     const n = narrowChildTs(
       tsi,
       tsr,
-      parseTsList(child.localTs, [ipFromBytes(sa.local.address)]),
+      // §2.9: with a virtual IP (client), `dynamic` on our side is the lease, as in our offers.
+      parseTsList(
+        child.localTs,
+        sa.vipsLocal.length > 0 ? sa.vipsLocal.map(ipFromBytes) : [ipFromBytes(sa.local.address)],
+      ),
       remoteTsOf(child, sa, remoteDynamic),
     );
     if (!n.ok) {

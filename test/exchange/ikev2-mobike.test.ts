@@ -26,7 +26,7 @@ import { configFromText } from './test-config.js';
 const MOVED = parseIp('10.99.6.2').bytes;
 const PUBLIC_MOVED = parseIp('10.99.2.7').bytes;
 
-const GW = (o: { mobike?: boolean; remoteAddrs?: string } = {}) => `
+const GW = (o: { mobike?: boolean; remoteAddrs?: string; rekey?: string } = {}) => `
 connections {
   rw {
     local_addrs = 10.99.2.2
@@ -45,6 +45,7 @@ connections {
       net {
         local_ts = 10.99.3.0/24
         esp_proposals = aes128gcm16
+        ${o.rekey ? `rekey_time = ${o.rekey}\n        rand_time = 0` : ''}
       }
       web {
         local_ts = 10.99.5.0/24
@@ -378,3 +379,16 @@ for (const side of ['client', 'gateway'] as const) {
     assert.equal(p.i.updated.length, 0);
   });
 }
+
+test('the gateway rekeys a CHILD SA of a client with a virtual IP (what strongSwan 5.9.8 with kernel-libipsec does after UPDATE_SA_ADDRESSES): the client accepts its lease as TSr', () => {
+  const p = established({ nat: true, gw: GW({ rekey: '60s' }) });
+  p.advance(60_000);
+  // HDR, SK {N(REKEY_SA), SA, Ni, TSi(10.99.3.0/24), TSr(10.99.100.1)}  -->   (from the gateway)
+  const req = p.next();
+  assert.equal(req.from, 'r');
+  p.deliver(req);
+  assert.match(p.log('i', 'generating').at(-1) ?? '', /^CREATE_CHILD_SA response \d+ \[ SA No TSi TSr \]$/);
+  p.flush();
+  assert.equal(p.i.installed.length, 3, 'the replacement CHILD SA is installed on the client');
+  assert.equal(formatIp(p.i.installed[2]?.localTs[0]?.startAddr ?? new Uint8Array(4)), '10.99.100.1');
+});
