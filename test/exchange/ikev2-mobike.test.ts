@@ -67,11 +67,12 @@ secrets {
 }
 `;
 
-const CLIENT = (o: { mobike?: boolean } = {}) => `
+const CLIENT = (o: { mobike?: boolean; dpd?: string } = {}) => `
 connections {
   home {
     remote_addrs = 10.99.2.2
     ${o.mobike === false ? 'mobike = no' : ''}
+    ${o.dpd ? `dpd_delay = ${o.dpd}` : ''}
     proposals = aes128-sha256-modp2048
     vips = 0.0.0.0
     local {
@@ -391,4 +392,38 @@ test('the gateway rekeys a CHILD SA of a client with a virtual IP (what strongSw
   p.flush();
   assert.equal(p.i.installed.length, 3, 'the replacement CHILD SA is installed on the client');
   assert.equal(formatIp(p.i.installed[2]?.localTs[0]?.startAddr ?? new Uint8Array(4)), '10.99.100.1');
+});
+
+test('NAT mapping change (RFC 4555 §3.8): a liveness check with NAT-D finds a new mapping and the initiator sends UPDATE_SA_ADDRESSES', () => {
+  const p = established({ nat: true, client: CLIENT({ dpd: '30s' }) });
+  const { sr } = sas(p);
+  assert.equal(ep(sr.remote), '10.99.2.1:30001');
+  // The NAT reboots: the client's next packet leaves from public port 30002.
+  p.nat?.clear();
+  p.advance(30_000);
+  // HDR, SK { N(NATD_S_IP), N(NATD_D_IP) }  -->   (DPD of an initiator behind a NAT)
+  const dpd = p.next();
+  assert.equal(p.log('i', 'generating').at(-1), 'INFORMATIONAL request 3 [ N(NATD_S_IP) N(NATD_D_IP) ]');
+  p.deliver(dpd);
+  // <--  HDR, SK { N(NATD_S_IP), N(NATD_D_IP) }, to where the request came from; nothing moved.
+  const reply = p.next();
+  assert.equal(ep(reply.remote), '10.99.2.1:30002');
+  assert.equal(p.log('r', 'generating').at(-1), 'INFORMATIONAL response 3 [ N(NATD_S_IP) N(NATD_D_IP) ]');
+  assert.equal(ep(sr.remote), '10.99.2.1:30001', 'with MOBIKE an IKE message alone does not move the IKE SA');
+  assert.equal(p.r.updated.length, 0);
+  p.deliver(reply);
+  // The DESTINATION hash differs from IKE_SA_INIT's: UPDATE_SA_ADDRESSES follows.
+  assert.equal(
+    p.log('i', 'generating').at(-1),
+    'INFORMATIONAL request 4 [ N(UPD_SA_ADDR) N(NATD_S_IP) N(NATD_D_IP) N(COOKIE2) N(NO_ADD_ADDR) ]',
+  );
+  p.flush();
+  assert.equal(ep(sr.remote), '10.99.2.1:30002');
+  const ru = lastUpdates(p.r.updated);
+  assert.equal(ru.size, 2);
+  for (const u of ru.values()) assert.equal(u.encap?.remotePort, 30002);
+  // The next check finds the mapping unchanged: no further update.
+  p.advance(30_000);
+  p.flush();
+  assert.equal(p.log('i', 'generating').filter((l) => l.includes('UPD_SA_ADDR')).length, 1);
 });
