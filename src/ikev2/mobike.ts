@@ -202,11 +202,14 @@ export function startAddressUpdate(host: Ikev2Context, sa: IkeSa, local: Uint8Ar
       event(host, s, 'initiator', 'unacceptable');
       return;
     }
-    if (applyNatd(s, s.local, s.remote, p)) natEvent(host, s);
     const dst = notifies(p, Notify.NAT_DETECTION_DESTINATION_IP)[0]?.data;
     if (dst) s.natdDestination = dst.slice();
-    // §3.5: NAT-D in the reply enables or disables UDP encapsulation.
-    moveChildren(host, s);
+    // §3.5: NAT-D in the reply enables or disables UDP encapsulation (the addresses moved
+    // when the update was started).
+    if (applyNatd(s, s.local, s.remote, p)) {
+      natEvent(host, s);
+      moveChildren(host, s);
+    }
     event(host, s, 'initiator', 'done');
   });
   event(host, sa, 'initiator', 'sent');
