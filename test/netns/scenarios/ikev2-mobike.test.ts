@@ -50,7 +50,11 @@ function replySeqs(lines: readonly string[]): number[] {
  * 10 pings/s for 10 s from the virtual IP; the move happens after 2 s. Returns the public
  * NAT ports before and after (client:4500 on each link).
  */
-async function pingAcrossTheMove(l: Lab, vip: string, diag: () => string): Promise<{ before: number; after: number }> {
+async function pingAcrossTheMove(
+  l: Lab,
+  vip: string,
+  diag: () => string,
+): Promise<{ before: number; after: number; summary: string }> {
   await waitForPing(l, 'client', vip, LAB.gw.protected4);
   const before = await natPublicPort(l, LAB.client.v4, 4500);
   assert.ok(before !== undefined, 'the NAT mapped 10.99.1.2:4500');
@@ -71,12 +75,13 @@ async function pingAcrossTheMove(l: Lab, vip: string, diag: () => string): Promi
   assert.notEqual(after, before);
   const p = await ping(l, 'client', vip, LAB.gw.protected4, { count: 5 });
   assert.equal(p.received, 5, p.output);
-  return { before, after };
+  const summary = pinger.lines.find((x) => /packets transmitted/.test(x)) ?? '';
+  return { before, after, summary: `${summary} (moved after icmp_seq ${movedAt})` };
 }
 
 test('esprit client -> strongSwan gateway: the client moves to its second link, the gateway follows (UPDATE_SA_ADDRESSES)', {
   skip,
-}, async () => {
+}, async (t) => {
   const l = scenario.lab;
   await onLink1(l);
   const ss = await StrongSwanHost.start(l, 'gw', SS_GW);
@@ -90,6 +95,7 @@ test('esprit client -> strongSwan gateway: the client moves to its second link, 
     assert.match(await ss.listSas(), /10\.99\.2\.1\[\d+\]/);
     const diag = () => `--- esprit ---\n${client.proc.stderr.slice(-4000)}\n--- charon ---\n${ss.log(80)}`;
     const ports = await pingAcrossTheMove(l, vip, diag);
+    t.diagnostic(ports.summary);
     const [moved] = await client.listSas();
     assert.equal(moved?.local.address, LAB.clientLink2.client, diag());
     // strongSwan lists the IKE SA's remote endpoint as 10.99.2.1[port].
@@ -109,7 +115,7 @@ test('esprit client -> strongSwan gateway: the client moves to its second link, 
 
 test('strongSwan client -> esprit gateway: charon roams to its second link, the esprit gateway moves the IKE and CHILD SA', {
   skip,
-}, async () => {
+}, async (t) => {
   const l = scenario.lab;
   await onLink1(l);
   const gw = await IkeHost.start(l, 'gw', gwConf());
@@ -119,6 +125,7 @@ test('strongSwan client -> esprit gateway: charon roams to its second link, the 
     assert.equal(r.code, 0, `swanctl --initiate failed:\n${r.stdout}${r.stderr}\n${ss.log()}\n${gw.proc.stderr}`);
     const diag = () => `--- esprit ---\n${gw.proc.stderr.slice(-4000)}\n--- charon ---\n${ss.log(80)}`;
     const ports = await pingAcrossTheMove(l, '10.99.100.1', diag);
+    t.diagnostic(ports.summary);
     const gs = await pollFor(async () => {
       const [s] = await gw.listSas();
       return s?.remote.port === ports.after ? s : undefined;
@@ -138,7 +145,7 @@ test('strongSwan client -> esprit gateway: charon roams to its second link, the 
 
 test('esprit <-> esprit: the client moves to its second link, the gateway follows with the IKE and CHILD SA', {
   skip,
-}, async () => {
+}, async (t) => {
   const l = scenario.lab;
   await onLink1(l);
   const gw = await IkeHost.start(l, 'gw', gwConf());
@@ -150,6 +157,7 @@ test('esprit <-> esprit: the client moves to its second link, the gateway follow
     const vip = cs?.vipsLocal[0] ?? '';
     const diag = () => `--- client ---\n${client.proc.stderr.slice(-3000)}\n--- gw ---\n${gw.proc.stderr.slice(-3000)}`;
     const ports = await pingAcrossTheMove(l, vip, diag);
+    t.diagnostic(ports.summary);
     const [gs] = await gw.listSas();
     assert.deepEqual(gs?.remote, { address: LAB.natWan.v4, port: ports.after }, diag());
     assert.equal(gs?.children[0]?.encapPorts?.remote, ports.after, 'the CHILD SA moved too');
