@@ -9,97 +9,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bytesEqual } from '../../src/util/hex.js';
 import { formatIp } from '../../src/util/ip-addr.js';
+import { CLIENT, GW } from './exchange-configs.js';
 import { ADDR, IkePair } from './ikev2-pair.js';
 import { configFromText } from './test-config.js';
-
-const GW = (
-  o: { proposals?: string; esp?: string; pool?: string; remoteId?: string; ts?: string; secret?: string } = {},
-) => `
-connections {
-  rw {
-    local_addrs = 10.99.2.2
-    ${o.proposals ? `proposals = ${o.proposals}` : 'proposals = aes128-sha256-modp2048'}
-    pools = rw4
-    local {
-      auth = psk
-      id = gw.esprit.test
-    }
-    remote {
-      auth = psk
-      ${o.remoteId ? `id = ${o.remoteId}` : ''}
-    }
-    children {
-      net {
-        local_ts = ${o.ts ?? '10.99.3.0/24'}
-        esp_proposals = ${o.esp ?? 'aes128gcm16'}
-      }
-      web {
-        local_ts = 10.99.5.0/24
-        esp_proposals = aes256-sha256-modp2048
-      }
-    }
-  }
-}
-pools {
-  rw4 {
-    addrs = ${o.pool ?? '10.99.100.0/28'}
-    dns = 10.99.3.53
-  }
-}
-secrets {
-  ike-1 {
-    id = gw.esprit.test
-    secret = "${o.secret ?? 'a pre-shared key'}"
-  }
-}
-`;
-
-const CLIENT = (
-  o: {
-    proposals?: string;
-    esp?: string;
-    encap?: boolean;
-    remoteTs?: string;
-    vips?: string;
-    rekey?: string;
-    mobike?: boolean;
-  } = {},
-) => `
-connections {
-  home {
-    remote_addrs = 10.99.2.2
-    proposals = ${o.proposals ?? 'aes128-sha256-modp2048'}
-    vips = ${o.vips ?? '0.0.0.0'}
-    ${o.encap ? 'encap = yes' : ''}
-    ${o.mobike === false ? 'mobike = no' : ''}
-    local {
-      auth = psk
-      id = client.esprit.test
-    }
-    remote {
-      auth = psk
-      id = gw.esprit.test
-    }
-    children {
-      net {
-        remote_ts = ${o.remoteTs ?? '10.99.3.0/24'}
-        esp_proposals = ${o.esp ?? 'aes128gcm16'}
-        ${o.rekey ? `rekey_time = ${o.rekey}\n        rand_time = 0` : ''}
-      }
-      web {
-        remote_ts = 10.99.5.0/24
-        esp_proposals = aes256-sha256-modp2048
-      }
-    }
-  }
-}
-secrets {
-  ike-1 {
-    id = gw.esprit.test
-    secret = "a pre-shared key"
-  }
-}
-`;
 
 function pair(gw = GW(), client = CLIENT(), opts: { nat?: boolean; cookieThreshold?: number } = {}): IkePair {
   return new IkePair(configFromText(client), configFromText(gw), opts);

@@ -20,88 +20,12 @@ import { sealMessage } from '../../src/ikev2/sk-message.js';
 import { formatIp, parseIp } from '../../src/util/ip-addr.js';
 import { SeededRng } from '../../src/util/rng.js';
 import { ExchangeType } from '../../src/wire/ike/ike-types.js';
+import { CLIENT, GW } from './exchange-configs.js';
 import { ADDR, ep, IkePair } from './ikev2-pair.js';
 import { configFromText } from './test-config.js';
 
 const MOVED = parseIp('10.99.6.2').bytes;
 const PUBLIC_MOVED = parseIp('10.99.2.7').bytes;
-
-const GW = (o: { mobike?: boolean; remoteAddrs?: string; rekey?: string } = {}) => `
-connections {
-  rw {
-    local_addrs = 10.99.2.2
-    ${o.remoteAddrs ? `remote_addrs = ${o.remoteAddrs}` : ''}
-    ${o.mobike === false ? 'mobike = no' : ''}
-    proposals = aes128-sha256-modp2048
-    pools = rw4
-    local {
-      auth = psk
-      id = gw.esprit.test
-    }
-    remote {
-      auth = psk
-    }
-    children {
-      net {
-        local_ts = 10.99.3.0/24
-        esp_proposals = aes128gcm16
-        ${o.rekey ? `rekey_time = ${o.rekey}\n        rand_time = 0` : ''}
-      }
-      web {
-        local_ts = 10.99.5.0/24
-        esp_proposals = aes128gcm16
-      }
-    }
-  }
-}
-pools {
-  rw4 {
-    addrs = 10.99.100.0/28
-  }
-}
-secrets {
-  ike-1 {
-    id = gw.esprit.test
-    secret = "a pre-shared key"
-  }
-}
-`;
-
-const CLIENT = (o: { mobike?: boolean; dpd?: string } = {}) => `
-connections {
-  home {
-    remote_addrs = 10.99.2.2
-    ${o.mobike === false ? 'mobike = no' : ''}
-    ${o.dpd ? `dpd_delay = ${o.dpd}` : ''}
-    proposals = aes128-sha256-modp2048
-    vips = 0.0.0.0
-    local {
-      auth = psk
-      id = client.esprit.test
-    }
-    remote {
-      auth = psk
-      id = gw.esprit.test
-    }
-    children {
-      net {
-        remote_ts = 10.99.3.0/24
-        esp_proposals = aes128gcm16
-      }
-      web {
-        remote_ts = 10.99.5.0/24
-        esp_proposals = aes128gcm16
-      }
-    }
-  }
-}
-secrets {
-  ike-1 {
-    id = gw.esprit.test
-    secret = "a pre-shared key"
-  }
-}
-`;
 
 /** Both CHILD SAs up (net in IKE_AUTH, web by CREATE_CHILD_SA); the wire and the logs quiet. */
 function established(o: { nat: boolean; gw?: string; client?: string }): IkePair {
@@ -146,7 +70,7 @@ test('MOBIKE negotiated: MOBIKE_SUPPORTED both ways, ports floated, peer address
   );
   assert.equal(
     p.log('r', 'generating')[1],
-    'IKE_AUTH response 1 [ IDr AUTH CPRP(ADDR) SA TSi TSr N(MOBIKE_SUP) N(NO_ADD_ADDR) ]',
+    'IKE_AUTH response 1 [ IDr AUTH CPRP(ADDR DNS) SA TSi TSr N(MOBIKE_SUP) N(NO_ADD_ADDR) ]',
   );
   const { si, sr } = sas(p);
   assert.equal(si.mobike, true);
