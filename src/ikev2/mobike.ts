@@ -216,9 +216,13 @@ export function startAddressUpdate(host: Ikev2Context, sa: IkeSa, local: Uint8Ar
   return true;
 }
 
-/** NAT-D for a liveness check of an initiator behind a NAT (§3.8), else nothing. */
+/**
+ * NAT-D for a liveness check of the original initiator (§3.8: SHOULD behind a NAT, MAY in
+ * any INFORMATIONAL). We add them without a NAT too (strongSwan only behind one), so a NAT
+ * that appears on an unchanged address is noticed as well.
+ */
 export function livenessNatd(ctx: Ikev2Context, sa: IkeSa): IkePayload[] {
-  if (!sa.mobike || !sa.initiator || !(sa.localBehindNat || sa.natFaked)) return [];
+  if (!sa.mobike || !sa.initiator) return [];
   return natdPayloads(ctx, sa, sa.local, sa.remote);
 }
 

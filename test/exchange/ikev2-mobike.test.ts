@@ -351,3 +351,22 @@ test('NAT mapping change (RFC 4555 §3.8): a liveness check with NAT-D finds a n
   p.flush();
   assert.equal(p.log('i', 'generating').filter((l) => l.includes('UPD_SA_ADDR')).length, 1);
 });
+
+test('a NAT appears on an unchanged address: the next liveness check notices it and the update turns UDP encapsulation on', () => {
+  const p = established({ nat: false, client: CLIENT({ dpd: '30s' }) });
+  const { si, sr } = sas(p);
+  assert.equal(p.i.installed[0]?.encap, undefined);
+  p.nat = new Map(); // from now on the initiator's packets leave as 10.99.2.1:30000
+  p.advance(30_000);
+  assert.equal(p.log('i', 'generating').at(-1), 'INFORMATIONAL request 3 [ N(NATD_S_IP) N(NATD_D_IP) ]');
+  p.flush();
+  assert.ok(p.log('i', 'generating').some((l) => l.startsWith('INFORMATIONAL request 4 [ N(UPD_SA_ADDR)')));
+  assert.equal(ep(sr.remote), '10.99.2.1:30000');
+  assert.equal(si.localBehindNat, true);
+  assert.equal(sr.remoteBehindNat, true);
+  for (const u of lastUpdates(p.i.updated).values()) {
+    assert.deepEqual(u.encap, { localPort: 4500, remotePort: 4500 });
+    assert.equal(u.keepalive, true);
+  }
+  for (const u of lastUpdates(p.r.updated).values()) assert.deepEqual(u.encap, { localPort: 4500, remotePort: 30000 });
+});
