@@ -96,6 +96,9 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
     outDst: Uint8Array;
     inSrc: Uint8Array;
     inDst: Uint8Array;
+    encap: boolean;
+    /** the outbound SA was re-created at new addresses: the sequence number it started after */
+    seqBase: number;
   }
   const installed = new Map<number, Installed>();
   /**
@@ -115,6 +118,8 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
       outDst: plan.outbound.dst.slice(),
       inSrc: plan.inbound.src.slice(),
       inDst: plan.inbound.dst.slice(),
+      encap: plan.encap !== undefined,
+      seqBase: 0,
     });
   };
 
@@ -222,6 +227,19 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
     return out;
   }
 
+  /** Packets sent on an outbound SA so far (GET: LIFETIME_CURRENT allocations, as Linux counts them), 0 if unknown. */
+  async function packetsSent(src: Uint8Array, dst: Uint8Array, spi: number): Promise<number> {
+    try {
+      const r = await client.request(
+        saIdMessage('GET', 'esp', { addr: ipFromBytes(src) }, { addr: ipFromBytes(dst) }, spi, ids()),
+      );
+      const cur = r.extensions.find((e) => e.ext === 'LIFETIME_CURRENT');
+      return cur?.ext === 'LIFETIME_CURRENT' ? cur.allocations : 0;
+    } catch {
+      return 0;
+    }
+  }
+
   async function deleteSa(src: Uint8Array, dst: Uint8Array, spi: number): Promise<void> {
     try {
       await client.request(
@@ -263,8 +281,14 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
     async update(plan) {
       const old = installed.get(plan.inbound.spi);
       if (!old) return;
+      let seqBase = old.seqBase;
       const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-      if (same(old.outDst, plan.outbound.dst) && same(old.inSrc, plan.inbound.src)) {
+      const sameAddresses =
+        same(old.outDst, plan.outbound.dst) &&
+        same(old.inSrc, plan.inbound.src) &&
+        same(old.outSrc, plan.outbound.src) &&
+        same(old.inDst, plan.inbound.dst);
+      if (sameAddresses && old.encap === (plan.encap !== undefined)) {
         // Only the NAT mapping's port moved: UPDATE of the mature SAs with the new NAT-T
         // ports (docs/pfkey.md: an UPDATE of a mature SA takes encapsulation and lifetimes).
         for (const dir of ['in', 'out'] as const) {
@@ -277,14 +301,24 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
           });
         }
       } else {
-        // The peer's address changed: replace both SAs and the policies' tunnel endpoints.
+        // An address changed (the peer's, or ours with MOBIKE) or UDP encapsulation came or
+        // went: replace both SAs and the policies' tunnel endpoints. The new outbound SA goes
+        // on after the old one's last sequence number (X_SA2 sequence, docs/pfkey.md), so the
+        // peer's replay window (RFC 4303 §3.4.3) does not drop what follows.
+        seqBase = (old.seqBase + (await packetsSent(old.outSrc, old.outDst, plan.outbound.spi))) >>> 0;
         await deleteSa(old.outSrc, old.outDst, plan.outbound.spi);
-        await client.request(withEsn(addMessage(saCommand(plan, 'out'), 'linux', ids()), plan.esn));
+        const add = withEsn(addMessage(saCommand(plan, 'out'), 'linux', ids()), plan.esn);
+        await client.request({
+          header: add.header,
+          extensions: add.extensions.map((e) => (e.ext === 'X_SA2' ? { ...e, sequence: seqBase } : e)),
+        });
         await deleteSa(old.inSrc, old.inDst, plan.inbound.spi);
         await client.request(withEsn(addMessage(saCommand(plan, 'in'), 'linux', ids()), plan.esn));
         for (const p of policyMessages(plan, 'X_SPDUPDATE')) await client.request(p);
       }
       remember(plan);
+      const rec = installed.get(plan.inbound.spi);
+      if (rec) rec.seqBase = seqBase;
     },
     async remove(plan) {
       const old = installed.get(plan.inbound.spi);

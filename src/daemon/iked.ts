@@ -30,6 +30,7 @@ import type { Logger } from '../util/logger.js';
 import { IkeChannelClient } from './ike-channel-client.js';
 import { type IkedControl, startIkedControl } from './iked-control.js';
 import type { IkedKernel } from './iked-kernel.js';
+import { startRoaming } from './iked-roaming.js';
 import { IkedRoutes } from './iked-routes.js';
 
 export interface IkedOptions {
@@ -238,6 +239,8 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
     });
   });
   channel.onClose(() => log.log('error', 'ike', 'IKE channel to ipsecd closed'));
+  // MOBIKE (RFC 4555 §3.5): address and route changes may move our IKE SAs.
+  const roaming = startRoaming({ engine, logger: log, run, invalidate: () => sourceCache.clear() });
 
   o.kernel.onEvent((e) => {
     if (e.kind === 'new-mapping') {
@@ -329,6 +332,7 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
     async shutdown() {
       shuttingDown = true;
       if (timer) clearTimeout(timer);
+      roaming.close();
       engine.shutdown();
       for (const a of engine.takeActions()) act(a);
       await kernelChain;

@@ -52,6 +52,18 @@ test('text lines, one per kind', () => {
       'mapping-changed gw[#9] 10.99.2.1:31806 -> 10.99.2.1:1024 (ESP, X_NAT_T_NEW_MAPPING)',
     ],
     [
+      {
+        kind: 'address-update',
+        conn: 'rw',
+        ikeId: 4,
+        role: 'responder',
+        result: 'done',
+        local: { address: '10.99.2.2', port: 4500 },
+        remote: { address: '10.99.2.1', port: 40001 },
+      },
+      'address-update rw[#4] responder done 10.99.2.2:4500 <-> 10.99.2.1:40001',
+    ],
+    [
       { kind: 'retransmit', conn: 'c', ikeId: 1, exchange: 'IKE_AUTH', messageId: 1, attempt: 2 },
       'retransmit c[#1] IKE_AUTH request 1 retransmit 2',
     ],

@@ -58,6 +58,17 @@ export type IkeEvent =
       readonly messageId: number;
       readonly attempt: number;
     })
+  /**
+   * RFC 4555 §3.5: the IKE SA and its CHILD SAs moved to new addresses. `role` says which end
+   * of the UPDATE_SA_ADDRESSES exchange we were; `result` what became of it.
+   */
+  | (Base & {
+      readonly kind: 'address-update';
+      readonly role: 'initiator' | 'responder';
+      readonly result: 'sent' | 'done' | 'refused' | 'unacceptable' | 'cookie2-mismatch';
+      readonly local: EndpointText;
+      readonly remote: EndpointText;
+    })
   | (Base & {
       readonly kind: 'auth-failed';
       readonly notify: string;
@@ -94,6 +105,8 @@ export function formatEvent(e: IkeEvent): string {
     }
     case 'mapping-changed':
       return `${head} ${ep(e.from)} -> ${ep(e.to)} (${e.cause === 'esp' ? 'ESP, X_NAT_T_NEW_MAPPING' : 'authenticated IKE message'})`;
+    case 'address-update':
+      return `${head} ${e.role} ${e.result} ${ep(e.local)} <-> ${ep(e.remote)}`;
     case 'retransmit':
       return `${head} ${e.exchange} request ${e.messageId} retransmit ${e.attempt}`;
     case 'auth-failed':

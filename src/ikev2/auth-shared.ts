@@ -22,6 +22,7 @@ import { cpAnswer, cpReplyValues, leaseIdentity } from './config-payload.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { AuthMethod, isErrorNotify, Notify, notifyText } from './ikev2-numbers.js';
+import { mobikeAuthPayloads, processMobikeAuth } from './mobike.js';
 import { all, first, notify } from './payload-find.js';
 import { findSharedSecret, firstRound, ownIdentity } from './peer-match.js';
 
@@ -82,6 +83,8 @@ export function completeInitiator(
   offer: ChildOffer,
   cb: AuthCallbacks,
 ): void {
+  // RFC 4555 §3.3: MOBIKE_SUPPORTED (and the additional addresses) in the last IKE_AUTH.
+  processMobikeAuth(ctx, sa, conn, p);
   const cp = first(p, 'CP');
   if (cp) {
     const v = cpReplyValues(cp);
@@ -171,13 +174,18 @@ export function completeResponder(
     respond([notify(Notify.AUTHENTICATION_FAILED)], true);
     return;
   }
+  // RFC 4555 §3.3: the initiator's MOBIKE_SUPPORTED answered by ours, at the end of every
+  // answer from here on (as strongSwan 5.9.8 orders them).
+  processMobikeAuth(ctx, sa, conn, p);
+  const tail = sa.mobike ? mobikeAuthPayloads(ctx, sa) : [];
+  const respondAll = (payloads: IkePayload[], authFailed: boolean): void => respond([...payloads, ...tail], authFailed);
   let remoteDynamic: Uint8Array[] = [];
   const cp = first(p, 'CP');
   if (cp) {
     const ans = cpAnswer(ctx, sa, conn, cp, leaseIdentity(sa));
     if (ans.kind === 'failure') {
       // §3.10.1: no address for the client: no CHILD SA either.
-      respond([...out, notify(Notify.INTERNAL_ADDRESS_FAILURE)], false);
+      respondAll([...out, notify(Notify.INTERNAL_ADDRESS_FAILURE)], false);
       return;
     }
     if (ans.kind === 'reply') {
@@ -186,18 +194,18 @@ export function completeResponder(
     }
   }
   if (!first(p, 'SA')) {
-    respond(out, false);
+    respondAll(out, false);
     return;
   }
   const choice = chooseChild(sa, conn, p, true, remoteDynamic);
   if (!choice.ok) {
     ctx.logger.log('info', 'ike', `${sa.name}[#${sa.id}]: CHILD SA refused: ${choice.reason}`);
-    respond([...out, notify(choice.notify)], false);
+    respondAll([...out, notify(choice.notify)], false);
     return;
   }
   ctx.getSpi(sa, childReqid(ctx, sa, choice.child.name, choice.tsi), (spiIn) => {
     if (spiIn === undefined) {
-      respond([...out, notify(Notify.TEMPORARY_FAILURE)], false);
+      respondAll([...out, notify(Notify.TEMPORARY_FAILURE)], false);
       return;
     }
     makeChild(
@@ -213,6 +221,6 @@ export function completeResponder(
       sa.nonceI,
       sa.nonceR,
     );
-    respond([...out, ...answerChild(choice, spiIn)], false);
+    respondAll([...out, ...answerChild(choice, spiIn)], false);
   });
 }

@@ -37,6 +37,7 @@ import { continueEapInitiator, isEapMschapV2, startEapResponder } from './exchan
 import type { IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { AuthMethod, Notify, notifyText } from './ikev2-numbers.js';
+import { mobikeAuthPayloads } from './mobike.js';
 import { first, firstError, notify } from './payload-find.js';
 import { findSharedSecret, firstRound, idText, ownIdentity, remoteIdAcceptable } from './peer-match.js';
 
@@ -103,6 +104,8 @@ export function startAuth(ctx: Ikev2Context, sa: IkeSa, conn: ConnectionConfig, 
       tsr = remoteTsOf(child, sa, []);
       payloads.push(...offerChild(child, spiIn, tsi, tsr, true));
     }
+    // RFC 4555 §3.2, §3.4: in the IKE_AUTH request with the SA payload.
+    if (conn.mobike) payloads.push(...mobikeAuthPayloads(ctx, sa));
     ctx.request(
       sa,
       ExchangeType.IKE_AUTH,
@@ -202,6 +205,9 @@ export function processAuthRequest(
   /** the peer is authenticated: establish the IKE SA, or the reason to refuse it */
   established: (sa: IkeSa) => string | undefined,
 ): void {
+  // RFC 4555 §3.2: MOBIKE_SUPPORTED (and our addresses) close the response once authenticated.
+  const tail: IkePayload[] = [];
+  const respondAll = (payloads: IkePayload[], authFailed: boolean): void => respond([...payloads, ...tail], authFailed);
   const idi = first(p, 'IDi');
   const auth = first(p, 'AUTH');
   const fail = (reason: string): void => {
@@ -214,7 +220,7 @@ export function processAuthRequest(
       detail: reason,
     });
     ctx.logger.log('info', 'ike', `${sa.name}[#${sa.id}]: ${reason}, sending AUTHENTICATION_FAILED`);
-    respond([notify(Notify.AUTHENTICATION_FAILED)], true);
+    respondAll([notify(Notify.AUTHENTICATION_FAILED)], true);
   };
   if (idi && !auth) {
     // §2.16: no AUTH asks for EAP.

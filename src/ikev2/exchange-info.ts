@@ -10,6 +10,7 @@ import { removeChild } from './child-create.js';
 import type { ChildSa, IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { Protocol } from './ikev2-numbers.js';
+import { livenessNatd, livenessReply } from './mobike.js';
 import { all } from './payload-find.js';
 
 const spiBytes = (spi: number): Uint8Array => {
@@ -75,7 +76,16 @@ export function deleteIke(ctx: Ikev2Context, sa: IkeSa, reason: string): void {
   );
 }
 
-/** An empty INFORMATIONAL request: the liveness check of §2.4. */
+/**
+ * An empty INFORMATIONAL request: the liveness check of §2.4 (with NAT-D when MOBIKE is on
+ * and we are behind a NAT, RFC 4555 §3.8; a changed mapping starts an address update).
+ */
 export function livenessCheck(ctx: Ikev2Context, sa: IkeSa, dead: (sa: IkeSa) => void): void {
-  ctx.request(sa, ExchangeType.INFORMATIONAL, [], () => {}, dead);
+  ctx.request(
+    sa,
+    ExchangeType.INFORMATIONAL,
+    () => livenessNatd(ctx, sa),
+    (s, p) => livenessReply(ctx, s, p),
+    dead,
+  );
 }

@@ -54,6 +54,7 @@ function applyNatd(ctx: Ikev2Context, sa: IkeSa, spiR: bigint, payloads: IkePayl
   const dst = notifies(payloads, Notify.NAT_DETECTION_DESTINATION_IP)[0]?.data;
   const r = judgeNatd(sa.spiI, spiR, sa.local, sa.remote, src, dst);
   sa.natSupported = r.supported;
+  sa.natdDestination = dst?.slice();
   sa.localBehindNat = r.localBehindNat;
   sa.remoteBehindNat = r.remoteBehindNat;
   if (r.localBehindNat || r.remoteBehindNat || sa.natFaked) {
@@ -182,7 +183,10 @@ export function processInitResponse(
   deriveKeys(sa, sel.selected, gir);
   applyNatd(ctx, sa, msg.header.spiR, p);
   // §2.23: with a NAT (or forced encapsulation), move to port 4500 for IKE_AUTH onwards.
-  if ((sa.natDetected || sa.natFaked) && sa.remote.port === 500) {
+  // RFC 4555 §3.3: with MOBIKE configured and a peer that does NAT-T, move even without a
+  // NAT, before knowing whether the peer does MOBIKE (strongSwan 5.9.8 ike_natd.c process_i).
+  const float = sa.natDetected || sa.natFaked || (conn.mobike && sa.natSupported);
+  if (float && sa.remote.port === 500) {
     sa.local = { address: sa.local.address, port: IKE_NATT_PORT };
     sa.remote = { address: sa.remote.address, port: IKE_NATT_PORT };
   }

@@ -145,6 +145,9 @@ function copyIdentity(sa: IkeSa, fresh: IkeSa): void {
   fresh.localBehindNat = sa.localBehindNat;
   fresh.remoteBehindNat = sa.remoteBehindNat;
   fresh.natFaked = sa.natFaked;
+  // RFC 4555: MOBIKE support is a property of the IKE SA and passes to its successor.
+  fresh.mobike = sa.mobike;
+  fresh.peerAdditional = sa.peerAdditional;
   fresh.localId = sa.localId;
   fresh.remoteId = sa.remoteId;
   fresh.localEapId = sa.localEapId;

@@ -87,6 +87,19 @@ export class IkeSa {
   /** force-encap (encap = yes) faked our NAT-D SOURCE hash */
   natFaked = false;
   natSupported = false;
+  /**
+   * The peer's NAT_DETECTION_DESTINATION_IP of the last IKE_SA_INIT or UPDATE_SA_ADDRESSES
+   * response: what a later one is compared with to notice a changed NAT mapping (RFC 4555 §3.8)
+   */
+  natdDestination: Uint8Array | undefined;
+  /** both sides sent MOBIKE_SUPPORTED in IKE_AUTH (RFC 4555 §3.2); see mobike.ts */
+  mobike = false;
+  /** the peer's ADDITIONAL_IP4/IP6_ADDRESS list (RFC 4555 §3.4), replaced by each new list */
+  peerAdditional: Uint8Array[] = [];
+  /** counts our address updates: a response to an older UPDATE_SA_ADDRESSES is ignored (§3.5) */
+  mobikeSerial = 0;
+  /** an UPDATE_SA_ADDRESSES request is queued and not yet sent (it reads the addresses when sent) */
+  mobikeQueued = false;
   /** IKE_SA_INIT values kept for AUTH (§2.15) and CHILD key derivation */
   nonceI: Uint8Array = new Uint8Array(0);
   nonceR: Uint8Array = new Uint8Array(0);

@@ -21,13 +21,18 @@ export interface Ikev2Context {
   readonly logger: Logger;
   readonly pools: ReadonlyMap<string, AddressPool>;
   readonly credentials: IkeCredentials;
+  /** our addresses as the daemon last reported them (MOBIKE ADDITIONAL_*_ADDRESS, RFC 4555 §3.4) */
+  readonly localAddresses: readonly Uint8Array[];
   emit(action: Ikev2Action): void;
   event(e: IkeEvent): void;
-  /** Queue a request on `sa` (sent when the window is free), handling its response. */
+  /**
+   * Queue a request on `sa` (sent when the window is free), handling its response. A function
+   * for `payloads` is called when the request is sent (a MOBIKE update reads the addresses then).
+   */
   request(
     sa: IkeSa,
     exchange: number,
-    payloads: IkePayload[],
+    payloads: IkePayload[] | (() => IkePayload[]),
     onResponse: (sa: IkeSa, payloads: IkePayload[]) => void,
     onTimeout?: (sa: IkeSa) => void,
   ): void;

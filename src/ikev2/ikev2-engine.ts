@@ -41,6 +41,7 @@ import type { Ikev2Action } from './ikev2-actions.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { Notify } from './ikev2-numbers.js';
 import { exchangeName, logMessage, logSent } from './message-log.js';
+import { mobikeInformational, startAddressUpdate } from './mobike.js';
 import { notify } from './payload-find.js';
 import { candidateConns } from './peer-match.js';
 import { applyUniqueness } from './unique-policy.js';
@@ -81,6 +82,8 @@ export class Ikev2Engine implements Ikev2Context {
   readonly pools = new Map<string, AddressPool>();
   credentials: IkeCredentials;
   readonly drops = new Map<DropReason, number>();
+  /** our addresses, as the daemon reports them (setLocalAddresses); MOBIKE announces the others */
+  localAddresses: readonly Uint8Array[] = [];
   private readonly sas = new Map<string, IkeSa>();
   /** SAs that may have a deadline (a request in flight, half-open): what the timers look at */
   private readonly timed = new Set<IkeSa>();
@@ -198,15 +201,16 @@ export class Ikev2Engine implements Ikev2Context {
   request(
     sa: IkeSa,
     exchange: number,
-    payloads: IkePayload[],
+    payloads: IkePayload[] | (() => IkePayload[]),
     onResponse: (sa: IkeSa, payloads: IkePayload[]) => void,
     onTimeout?: (sa: IkeSa) => void,
   ): void {
     const go = (s: IkeSa): void => {
       this.timed.add(s);
       const mid = s.window.beginRequest();
-      const datagrams = this.seal(s, exchange, false, mid, payloads);
-      this.logOut(s, exchange, false, mid, payloads);
+      const list = typeof payloads === 'function' ? payloads() : payloads;
+      const datagrams = this.seal(s, exchange, false, mid, list);
+      this.logOut(s, exchange, false, mid, list);
       s.pending = {
         exchange,
         messageId: mid,
@@ -432,6 +436,21 @@ export class Ikev2Engine implements Ikev2Context {
         return true;
     }
     return false;
+  }
+
+  /** The host's addresses changed (the daemon watches them): kept for MOBIKE's address lists. */
+  setLocalAddresses(addresses: readonly Uint8Array[]): void {
+    this.localAddresses = addresses.map((a) => a.slice());
+  }
+
+  /**
+   * Our address towards the peer of IKE SA `ikeId` is now `local` (RFC 4555 §3.5, mobike.ts):
+   * with MOBIKE the SA and its CHILD SAs move and UPDATE_SA_ADDRESSES goes out. Returns
+   * false when the SA is unknown, MOBIKE is not in use on it, or nothing changed.
+   */
+  localAddressChanged(ikeId: number, local: Uint8Array): boolean {
+    const sa = [...this.sas.values()].find((s) => s.id === ikeId);
+    return sa ? startAddressUpdate(this, sa, local) : false;
   }
 
   // ------------------------------------------------------------ timers
@@ -774,7 +793,8 @@ export class Ikev2Engine implements Ikev2Context {
       return;
     }
     // Only the side not behind a NAT follows (§2.23); a peer behind a NAT may be re-mapped.
-    if (sa.remoteBehindNat || sa.natFaked) this.moveRemote(sa, remote, 'ike');
+    // With MOBIKE only UPDATE_SA_ADDRESSES moves the IKE SA (RFC 4555 §3.8).
+    if ((sa.remoteBehindNat || sa.natFaked) && !sa.mobike) this.moveRemote(sa, remote, 'ike');
   }
 
   private onResponse(sa: IkeSa, local: Endpoint, remote: Endpoint, msg: IkeMessage, bytes: Uint8Array): void {
@@ -833,7 +853,8 @@ export class Ikev2Engine implements Ikev2Context {
       const out = this.seal(sa, exchange, true, mid, payloads);
       this.logOut(sa, exchange, true, mid, payloads);
       sa.window.responded(out);
-      for (const b of out) this.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes: b });
+      // §2.11, RFC 4555 §3.5: a response goes back to where its request came from.
+      for (const b of out) this.emit({ kind: 'send', local, remote, bytes: b });
       this.pump(sa);
     };
     // §1.4, §2.21: the exchanges allowed in each state.
@@ -876,7 +897,8 @@ export class Ikev2Engine implements Ikev2Context {
       return;
     }
     if (exchange === ExchangeType.INFORMATIONAL) {
-      const deleted = processInformationalRequest(this, sa, o, respond);
+      const extra = mobikeInformational(this, sa, local, remote, o);
+      const deleted = processInformationalRequest(this, sa, o, (p) => respond([...p, ...extra]));
       // §2.8.2: the peer won a rekey collision and deletes the old IKE SA: its CHILD SAs go
       // to the peer's new IKE SA first.
       if (deleted && resolveToCollision(this, sa, this.rekeyHooks, "replaced by the peer's rekey")) {

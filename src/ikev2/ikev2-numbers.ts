@@ -1,6 +1,6 @@
 /**
  * The IKEv2 numbers the exchanges use, by their IANA names (RFC 7296 §3.5, §3.8, §3.10.1,
- * §3.13.1, §3.15.1; RFC 7427 §3; RFC 7383 §2.3). The full registry with names for logs is
+ * §3.13.1, §3.15.1; RFC 7427 §3; RFC 7383 §2.3; RFC 4555 §4). The full registry with names for logs is
  * src/wire/registry/ikev2.ts.
  */
 export const Notify = {
@@ -19,6 +19,9 @@ export const Notify = {
   FAILED_CP_REQUIRED: 37,
   TS_UNACCEPTABLE: 38,
   INVALID_SELECTORS: 39,
+  /** RFC 4555 §4.1.1, §4.1.2 */
+  UNACCEPTABLE_ADDRESSES: 40,
+  UNEXPECTED_NAT_DETECTED: 41,
   TEMPORARY_FAILURE: 43,
   CHILD_SA_NOT_FOUND: 44,
   INITIAL_CONTACT: 16384,
@@ -29,6 +32,14 @@ export const Notify = {
   REKEY_SA: 16393,
   ESP_TFC_PADDING_NOT_SUPPORTED: 16394,
   NON_FIRST_FRAGMENTS_ALSO: 16395,
+  /** RFC 4555 §4.2.1 .. §4.2.6 */
+  MOBIKE_SUPPORTED: 16396,
+  ADDITIONAL_IP4_ADDRESS: 16397,
+  ADDITIONAL_IP6_ADDRESS: 16398,
+  NO_ADDITIONAL_ADDRESSES: 16399,
+  UPDATE_SA_ADDRESSES: 16400,
+  COOKIE2: 16401,
+  NO_NATS_ALLOWED: 16402,
   /** RFC 7383 §2.3 */
   IKEV2_FRAGMENTATION_SUPPORTED: 16430,
   SIGNATURE_HASH_ALGORITHMS: 16431,

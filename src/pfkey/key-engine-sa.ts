@@ -280,7 +280,9 @@ export function parseInstall(
     encapsulation,
     esn: (sa.flags & SADB_X_SAFLAGS_ESN) !== 0,
     replayWindow,
-    seq: 1n,
+    // X_SA2 sequence (KAME: "lowermost 32 bits of sequence number"): an ADD that re-creates
+    // an SA at new addresses (MOBIKE, docs/pfkey.md) goes on after the last number used.
+    seq: sa2 && sa2.sequence > 0 ? BigInt(sa2.sequence) + 1n : 1n,
     ...(natOa ? { natOa } : {}),
     lifetime: espLifetime(lifetime ?? UNLIMITED),
     ...natSideFromFlags(sa.flags),

@@ -131,7 +131,7 @@ test('EAP-MSCHAPv2 road warrior: certificate AUTH from the gateway, EAP rounds, 
   // EAP(Response/MSCHAPv2 Success) -->  <-- EAP(Success)
   // AUTH -->  <-- AUTH, CP(CFG_REPLY), SAr2, TSi, TSr
   assert.deepEqual(p.log('i', 'generating').slice(1), [
-    'IKE_AUTH request 1 [ IDi N(INIT_CONTACT) CERTREQ IDr CPRQ(ADDR DNS) SA TSi TSr ]',
+    'IKE_AUTH request 1 [ IDi N(INIT_CONTACT) CERTREQ IDr CPRQ(ADDR DNS) SA TSi TSr N(MOBIKE_SUP) N(NO_ADD_ADDR) ]',
     'IKE_AUTH request 2 [ EAP/RES/ID ]',
     'IKE_AUTH request 3 [ EAP/RES/MSCHAPV2 ]',
     'IKE_AUTH request 4 [ EAP/RES/MSCHAPV2 ]',
@@ -142,7 +142,7 @@ test('EAP-MSCHAPv2 road warrior: certificate AUTH from the gateway, EAP rounds, 
     'IKE_AUTH response 2 [ EAP/REQ/MSCHAPV2 ]',
     'IKE_AUTH response 3 [ EAP/REQ/MSCHAPV2 ]',
     'IKE_AUTH response 4 [ EAP/SUCC ]',
-    'IKE_AUTH response 5 [ AUTH CPRP(ADDR DNS) SA TSi TSr ]',
+    'IKE_AUTH response 5 [ AUTH CPRP(ADDR DNS) SA TSi TSr N(MOBIKE_SUP) N(NO_ADD_ADDR) ]',
   ]);
   const [si] = p.i.engine.list();
   const [sr] = p.r.engine.list();

@@ -9,88 +9,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bytesEqual } from '../../src/util/hex.js';
 import { formatIp } from '../../src/util/ip-addr.js';
+import { CLIENT, GW } from './exchange-configs.js';
 import { ADDR, IkePair } from './ikev2-pair.js';
 import { configFromText } from './test-config.js';
-
-const GW = (
-  o: { proposals?: string; esp?: string; pool?: string; remoteId?: string; ts?: string; secret?: string } = {},
-) => `
-connections {
-  rw {
-    local_addrs = 10.99.2.2
-    ${o.proposals ? `proposals = ${o.proposals}` : 'proposals = aes128-sha256-modp2048'}
-    pools = rw4
-    local {
-      auth = psk
-      id = gw.esprit.test
-    }
-    remote {
-      auth = psk
-      ${o.remoteId ? `id = ${o.remoteId}` : ''}
-    }
-    children {
-      net {
-        local_ts = ${o.ts ?? '10.99.3.0/24'}
-        esp_proposals = ${o.esp ?? 'aes128gcm16'}
-      }
-      web {
-        local_ts = 10.99.5.0/24
-        esp_proposals = aes256-sha256-modp2048
-      }
-    }
-  }
-}
-pools {
-  rw4 {
-    addrs = ${o.pool ?? '10.99.100.0/28'}
-    dns = 10.99.3.53
-  }
-}
-secrets {
-  ike-1 {
-    id = gw.esprit.test
-    secret = "${o.secret ?? 'a pre-shared key'}"
-  }
-}
-`;
-
-const CLIENT = (
-  o: { proposals?: string; esp?: string; encap?: boolean; remoteTs?: string; vips?: string; rekey?: string } = {},
-) => `
-connections {
-  home {
-    remote_addrs = 10.99.2.2
-    proposals = ${o.proposals ?? 'aes128-sha256-modp2048'}
-    vips = ${o.vips ?? '0.0.0.0'}
-    ${o.encap ? 'encap = yes' : ''}
-    local {
-      auth = psk
-      id = client.esprit.test
-    }
-    remote {
-      auth = psk
-      id = gw.esprit.test
-    }
-    children {
-      net {
-        remote_ts = ${o.remoteTs ?? '10.99.3.0/24'}
-        esp_proposals = ${o.esp ?? 'aes128gcm16'}
-        ${o.rekey ? `rekey_time = ${o.rekey}\n        rand_time = 0` : ''}
-      }
-      web {
-        remote_ts = 10.99.5.0/24
-        esp_proposals = aes256-sha256-modp2048
-      }
-    }
-  }
-}
-secrets {
-  ike-1 {
-    id = gw.esprit.test
-    secret = "a pre-shared key"
-  }
-}
-`;
 
 function pair(gw = GW(), client = CLIENT(), opts: { nat?: boolean; cookieThreshold?: number } = {}): IkePair {
   return new IkePair(configFromText(client), configFromText(gw), opts);
@@ -119,21 +40,25 @@ test('IKE_SA_INIT and IKE_AUTH with PSK through a NAT: float to 4500, virtual IP
   );
   p.deliver(m2);
 
-  // HDR, SK {IDi, IDr, AUTH, CP(CFG_REQUEST), SAi2, TSi, TSr}  -->   (from port 4500 now, §2.23)
+  // HDR, SK {IDi, IDr, AUTH, CP(CFG_REQUEST), SAi2, TSi, TSr, N(MOBIKE_SUPPORTED),
+  //          N(NO_ADDITIONAL_ADDRESSES)}  -->   (from port 4500 now, §2.23)
   const m3 = p.next();
   assert.equal(m3.local.port, 4500, 'the initiator floats to 4500 after detecting the NAT');
   assert.equal(m3.remote.port, 4500);
   assert.equal(
     p.log('i', 'generating')[1],
-    'IKE_AUTH request 1 [ IDi N(INIT_CONTACT) IDr AUTH CPRQ(ADDR DNS) SA TSi TSr ]',
+    'IKE_AUTH request 1 [ IDi N(INIT_CONTACT) IDr AUTH CPRQ(ADDR DNS) SA TSi TSr N(MOBIKE_SUP) N(NO_ADD_ADDR) ]',
   );
   p.deliver(m3);
 
-  // <--  HDR, SK {IDr, AUTH, CP(CFG_REPLY), SAr2, TSi, TSr}
+  // <--  HDR, SK {IDr, AUTH, CP(CFG_REPLY), SAr2, TSi, TSr, N(MOBIKE_SUPPORTED), N(NO_ADDITIONAL_ADDRESSES)}
   const m4 = p.next();
   assert.equal(m4.local.port, 4500);
   assert.equal(m4.remote.port, 30001, "the responder answers the NAT's mapping of port 4500");
-  assert.equal(p.log('r', 'generating')[1], 'IKE_AUTH response 1 [ IDr AUTH CPRP(ADDR DNS) SA TSi TSr ]');
+  assert.equal(
+    p.log('r', 'generating')[1],
+    'IKE_AUTH response 1 [ IDr AUTH CPRP(ADDR DNS) SA TSi TSr N(MOBIKE_SUP) N(NO_ADD_ADDR) ]',
+  );
   p.deliver(m4);
   assert.equal(p.wire.length, 0);
 
@@ -175,8 +100,8 @@ test('IKE_SA_INIT and IKE_AUTH with PSK through a NAT: float to 4500, virtual IP
   assert.ok(p.i.events.some((e) => e.kind === 'child-up'));
 });
 
-test('no NAT: no float, no encapsulation, no keepalive', () => {
-  const p = pair(GW(), CLIENT(), { nat: false });
+test('no NAT, mobike = no: no float, no encapsulation, no keepalive', () => {
+  const p = pair(GW(), CLIENT({ mobike: false }), { nat: false });
   p.initiate('home');
   p.flush();
   const ci = p.i.installed[0];
@@ -186,6 +111,22 @@ test('no NAT: no float, no encapsulation, no keepalive', () => {
   const [si] = p.i.engine.list();
   assert.equal(si?.local.port, 500);
   assert.equal(si?.natDetected, false);
+});
+
+test('no NAT with MOBIKE (the default): the initiator floats to 4500 anyway (RFC 4555 §3.3), ESP stays plain', () => {
+  const p = pair(GW(), CLIENT(), { nat: false });
+  p.initiate('home');
+  p.flush();
+  const [si] = p.i.engine.list();
+  const [sr] = p.r.engine.list();
+  assert.equal(si?.local.port, 4500);
+  assert.equal(si?.remote.port, 4500);
+  assert.equal(sr?.remote.port, 4500, 'the responder follows the IKE_AUTH request to 4500');
+  assert.equal(si?.natDetected, false);
+  assert.equal(si?.mobike, true);
+  assert.equal(sr?.mobike, true);
+  assert.equal(p.i.installed[0]?.encap, undefined, 'no NAT: ESP is not UDP-encapsulated');
+  assert.equal(p.r.installed[0]?.encap, undefined);
 });
 
 test('encap = yes without a NAT: NAT-D faked, both sides encapsulate on 4500 (strongSwan force-encap)', () => {
@@ -291,7 +232,10 @@ test('TS_UNACCEPTABLE: the IKE SA comes up, the CHILD SA does not, and `up` repo
   const p = pair(GW(), CLIENT({ remoteTs: '192.0.2.0/24' }));
   p.initiate('home');
   p.flush();
-  assert.equal(p.log('r', 'generating')[1], 'IKE_AUTH response 1 [ IDr AUTH CPRP(ADDR DNS) N(TS_UNACCEPT) ]');
+  assert.equal(
+    p.log('r', 'generating')[1],
+    'IKE_AUTH response 1 [ IDr AUTH CPRP(ADDR DNS) N(TS_UNACCEPT) N(MOBIKE_SUP) N(NO_ADD_ADDR) ]',
+  );
   assert.equal(p.i.engine.list()[0]?.lifecycle.state, 'established');
   assert.equal(p.i.installed.length, 0);
   assert.deepEqual(p.i.results, [{ requestId: 1, ok: false, reason: 'TS_UNACCEPTABLE from 10.99.2.2' }]);
@@ -342,8 +286,9 @@ test('CREATE_CHILD_SA with PFS for a second CHILD SA; INFORMATIONAL Delete of it
   assert.equal(p.i.vips.length, 0, 'virtual IP removed');
 });
 
-test('NAT rebinding: an authenticated request from a new port moves the IKE SA and every CHILD SA on the responder', () => {
-  const p = pair();
+test('NAT rebinding without MOBIKE: an authenticated request from a new port moves the IKE SA and every CHILD SA on the responder', () => {
+  // RFC 7296 §2.23's dynamic update; with MOBIKE it is not used for IKE (RFC 4555 §3.8).
+  const p = pair(GW(), CLIENT({ mobike: false }));
   p.initiate('home');
   p.flush();
   // The NAT forgets its mappings: the next packet from port 4500 leaves from a new port.
@@ -438,7 +383,10 @@ test('INTERNAL_ADDRESS_FAILURE: an exhausted pool answers the CP request with th
   p.run('i');
   p.initiate('home', undefined, 2);
   p.flush();
-  assert.equal(p.log('r', 'generating').at(-1), 'IKE_AUTH response 1 [ IDr AUTH N(INT_ADDR_FAIL) ]');
+  assert.equal(
+    p.log('r', 'generating').at(-1),
+    'IKE_AUTH response 1 [ IDr AUTH N(INT_ADDR_FAIL) N(MOBIKE_SUP) N(NO_ADD_ADDR) ]',
+  );
   assert.deepEqual(p.i.results.at(-1), { requestId: 2, ok: false, reason: 'INTERNAL_ADDRESS_FAILURE from 10.99.2.2' });
   assert.equal(p.r.installed.length, 1, 'only the first CHILD SA');
 });

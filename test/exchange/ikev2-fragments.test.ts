@@ -148,7 +148,7 @@ test('IKE_AUTH with certificate chains fragmented both ways (RFC 7383 §2.5), ev
   for (const d of rsp) p.deliver(d);
   assert.match(
     p.log('i', 'parsed').at(-1) ?? '',
-    /^IKE_AUTH response 1 \[ IDr CERT CERT AUTH CPRP\(ADDR\) SA TSi TSr \]$/,
+    /^IKE_AUTH response 1 \[ IDr CERT CERT AUTH CPRP\(ADDR\) SA TSi TSr N\(MOBIKE_SUP\) N\(NO_ADD_ADDR\) \]$/,
   );
   established(p);
   assert.equal(p.r.engine.list()[0]?.defrag.request, undefined, 'no reassembly state left');

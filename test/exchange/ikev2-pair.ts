@@ -57,6 +57,8 @@ export class IkePair {
   readonly wire: Datagram[] = [];
   /** NAT in front of the initiator: local port -> public port */
   nat: Map<number, number> | undefined;
+  /** the initiator's address behind the NAT, where the NAT delivers replies (a MOBIKE test moves it) */
+  natInside: Uint8Array = ADDR.initiator;
   private nextNatPort = 30000;
 
   constructor(
@@ -184,7 +186,7 @@ export class IkePair {
       if (this.nat) {
         const local = [...this.nat.entries()].find(([, pub]) => pub === d.remote.port)?.[0];
         if (local === undefined || !bytesEqual(d.remote.address, ADDR.natPublic)) return; // no mapping: the NAT drops it
-        dst = { address: ADDR.initiator, port: local };
+        dst = { address: this.natInside, port: local };
       }
       this.i.engine.receive(dst, d.local, d.bytes);
       this.run('i');

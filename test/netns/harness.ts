@@ -14,6 +14,8 @@ import { delimiter, join } from 'node:path';
  *  fd99:1::2        fd99:1::1     / fd99:2::1                                        fd99:2::2
  *  lo 10.99.4.1                                                            lo 10.99.3.1, fd99:3::1
  *  [client2 10.99.1.3 / fd99:1::3, when asked: nat's "lan" is then a bridge over two veths]
+ *  [second link, when asked: client eth1 10.99.7.2 ──veth── nat lan2 10.99.7.1, masqueraded
+ *   like "lan"; no default route over it until a test moves it there (MOBIKE)]
  *
  * Teardown kills every process inside the namespaces by PID (`ip netns pids`), then deletes
  * them; it is idempotent and also runs on process 'exit', SIGINT and SIGTERM.
@@ -291,6 +293,8 @@ export interface LabOptions {
   readonly natPorts: 'random' | 'preserve';
   /** nf_conntrack_udp_timeout in the nat namespace, seconds. */
   readonly natUdpTimeout?: number;
+  /** A second client link to the NAT (client eth1 ↔ nat lan2, LAB.clientLink2), for MOBIKE. */
+  readonly secondLink?: boolean;
 }
 
 export interface Capture {
@@ -302,6 +306,8 @@ export interface Capture {
 /** Addresses of the lab (as in netns-nat.sh). */
 export const LAB = {
   client: { v4: '10.99.1.2', v6: 'fd99:1::2', lan4: '10.99.4.1', lan6: 'fd99:4::1' },
+  /** the second client link (LabOptions.secondLink): client eth1 and nat lan2 */
+  clientLink2: { client: '10.99.7.2', nat: '10.99.7.1' },
   client2: { v4: '10.99.1.3', v6: 'fd99:1::3' },
   natLan: { v4: '10.99.1.1', v6: 'fd99:1::1' },
   natWan: { v4: '10.99.2.1', v6: 'fd99:2::1' },
@@ -351,6 +357,13 @@ export class Lab {
         await veth(client, 'eth0', nat, 'lan');
       }
       await veth(nat, 'wan', gw, 'eth0');
+      if (opts.secondLink) {
+        await veth(client, 'eth1', nat, 'lan2');
+        await ip(client, 'addr', 'add', `${LAB.clientLink2.client}/24`, 'dev', 'eth1');
+        await ip(client, 'link', 'set', 'eth1', 'up');
+        await ip(nat, 'addr', 'add', `${LAB.clientLink2.nat}/24`, 'dev', 'lan2');
+        await ip(nat, 'link', 'set', 'lan2', 'up');
+      }
 
       const hosts: Array<[Netns, string, string]> = [[client, LAB.client.v4, LAB.client.v6]];
       if (client2) hosts.push([client2, LAB.client2.v4, LAB.client2.v6]);
@@ -390,7 +403,7 @@ export class Lab {
   chain forward {
     type filter hook forward priority filter; policy drop;
     ct state established,related accept
-    iifname "lan" oifname "wan" accept
+    iifname ${opts.secondLink ? '{ "lan", "lan2" }' : '"lan"'} oifname "wan" accept
     counter comment "dropped unsolicited wan->lan"
   }
 }
