@@ -8,7 +8,7 @@
  */
 import { ConfigError } from '../../util/errors.js';
 import { parseIp, tryParseIp } from '../../util/ip-addr.js';
-import { defaultProposals, parseProposals } from '../proposal.js';
+import { defaultProposals, type IkeVersion, parseProposals } from '../proposal.js';
 import { parseTsList } from '../traffic-selector.js';
 import {
   parseSettings,
@@ -221,7 +221,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
     return r;
   }
 
-  function child(sec: SettingsSection, p: string): ChildConfig {
+  function child(sec: SettingsSection, p: string, version: IkeVersion): ChildConfig {
     const c: ChildConfig = {
       name: sec.name,
       pos: sec.pos,
@@ -262,7 +262,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
           t.remoteTs = ts(v);
         },
         esp_proposals: (v, t) => {
-          t.espProposals = parseProposals('esp', v);
+          t.espProposals = parseProposals('esp', v, 'esp_proposals', version);
         },
         mode: (v, t) => {
           t.mode = parseEnum(v, ['tunnel', 'transport', 'pass', 'drop'] as const);
@@ -327,6 +327,9 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
   }
 
   function connection(sec: SettingsSection, p: string): ConnectionConfig {
+    // Proposals depend on the IKE version, which may come after them in the section.
+    const vnode = sec.children.get('version');
+    const version: IkeVersion = vnode?.kind === 'key' && vnode.value.trim() === '1' ? 1 : 2;
     const c: ConnectionConfig = {
       name: sec.name,
       pos: sec.pos,
@@ -335,7 +338,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
       remoteAddrs: ['%any'],
       localPort: 500,
       remotePort: 500,
-      proposals: defaultProposals('ike'),
+      proposals: defaultProposals('ike', version),
       vips: [],
       pools: [],
       aggressive: false,
@@ -378,7 +381,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
           t.remotePort = parseInteger(v, 1, 65535);
         },
         proposals: (v, t) => {
-          t.proposals = parseProposals('ike', v);
+          t.proposals = parseProposals('ike', v, 'proposals', version);
         },
         vips: (v, t) => {
           t.vips = parseList(v);
@@ -436,7 +439,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
         else if (/^remote/.test(name)) c.remote.push(authRound(s, sp, name));
         else if (name === 'children') {
           for (const [cn, cs] of s.children) {
-            if (cs.kind === 'section') c.children.push(child(cs, `${sp}.${cn}`));
+            if (cs.kind === 'section') c.children.push(child(cs, `${sp}.${cn}`, version));
             else err(cs.pos, `${sp}.${cn}`, 'expected a CHILD section');
           }
         } else return false;
