@@ -390,3 +390,18 @@ test('the examples of docs/configuration.md load unchanged', () => {
     assert.equal(r.config?.connections.length, 1);
   }
 });
+
+test('natt_mode (IKEv1 NAT-T variants): all, none, drafts, lists; anything else is an error', () => {
+  const mode = (v: string) => {
+    const r = load(`connections {\n  a {\n    version = 1\n    natt_mode = ${v}\n  }\n}\n`);
+    return r.config ? r.config.connections[0]?.nattMode : r.errors.map((e) => e.message);
+  };
+  assert.equal(load('connections {\n  a {\n    version = 1\n  }\n}\n').config?.connections[0]?.nattMode, 'all');
+  assert.equal(mode('none'), 'none');
+  assert.deepEqual(mode('rfc'), ['rfc']);
+  assert.deepEqual(mode('drafts'), ['draft-03', 'draft-02n', 'draft-02', 'draft-01', 'draft-00']);
+  assert.deepEqual(mode('rfc, draft-02n, rfc'), ['rfc', 'draft-02n']);
+  assert.deepEqual(mode('draft-04'), [
+    "/etc/swanctl/swanctl.conf:4:5: connections.a.natt_mode: 'draft-04' is not all, none, drafts or one of rfc, draft-03, draft-02n, draft-02, draft-01, draft-00",
+  ]);
+});
