@@ -41,9 +41,11 @@ import { offeredVariants } from './vendor-ids.js';
 
 export interface Ikev1EngineOptions {
   retransmit?: RetransmitSettings;
+  /** responder SAs not established after this are dropped, ms (strongSwan's half_open_timeout: 30 s) */
+  halfOpenTimeoutMs?: number;
 }
 
-export type Ikev1Drop = 'malformed' | 'no-sa' | 'not-main-mode' | 'undecryptable' | 'unexpected';
+export type Ikev1Drop = 'malformed' | 'no-sa' | 'not-main-mode' | 'undecryptable' | 'unexpected' | 'half-open-expired';
 
 function addrMatches(list: readonly string[], addr: Uint8Array): boolean {
   return list.some((s) => {
@@ -67,6 +69,7 @@ export class Ikev1Engine {
   readonly drops = new Map<Ikev1Drop, number>();
   private readonly ctx: MainModeContext;
   private readonly retransmit: RetransmitSettings;
+  private readonly halfOpenTimeoutMs: number;
 
   constructor(
     readonly config: EspritConfig,
@@ -77,6 +80,7 @@ export class Ikev1Engine {
   ) {
     this.ctx = { config, rng };
     this.retransmit = opts.retransmit ?? DEFAULT_RETRANSMIT;
+    this.halfOpenTimeoutMs = opts.halfOpenTimeoutMs ?? 30_000;
   }
 
   takeActions(): Ikev1Action[] {
@@ -120,6 +124,7 @@ export class Ikev1Engine {
       remoteBehindNat: false,
       localId,
       sends: 0,
+      createdAt: this.clock.now(),
     };
     this.sas.set(spiI, sa);
     return sa;
@@ -155,7 +160,8 @@ export class Ikev1Engine {
     sa.lastSent = { bytes, local: sa.local, remote: sa.remote };
     sa.sends = 1;
     const t = retransmitTimeout(0, this.retransmit);
-    sa.retransmitAt = sa.state === 'established' || t === undefined ? undefined : this.clock.now() + t;
+    // only the side waiting for an answer retransmits; the responder answers duplicates
+    sa.retransmitAt = !sa.initiator || sa.state === 'established' || t === undefined ? undefined : this.clock.now() + t;
     this.actions.push({ kind: 'send', local: sa.local, remote: sa.remote, bytes });
   }
 
@@ -312,8 +318,13 @@ export class Ikev1Engine {
 
   nextDeadline(): number | undefined {
     let t: number | undefined;
-    for (const sa of this.sas.values())
-      if (sa.retransmitAt !== undefined && (t === undefined || sa.retransmitAt < t)) t = sa.retransmitAt;
+    const at = (x: number | undefined) => {
+      if (x !== undefined && (t === undefined || x < t)) t = x;
+    };
+    for (const sa of this.sas.values()) {
+      at(sa.retransmitAt);
+      if (!sa.initiator && sa.state !== 'established') at(sa.createdAt + this.halfOpenTimeoutMs);
+    }
     return t;
   }
 
@@ -321,6 +332,12 @@ export class Ikev1Engine {
   tick(): void {
     const now = this.clock.now();
     for (const sa of [...this.sas.values()]) {
+      if (!sa.initiator && sa.state !== 'established' && now >= sa.createdAt + this.halfOpenTimeoutMs) {
+        // an unauthenticated responder SA that never finished (spoofed MM1, lost peer)
+        this.sas.delete(sa.spiI);
+        this.drop('half-open-expired', `${sa.conn.name}[#${sa.id}] in ${sa.state}`);
+        continue;
+      }
       if (sa.retransmitAt === undefined || sa.retransmitAt > now || !sa.lastSent || !sa.initiator) continue;
       const wait = retransmitTimeout(sa.sends, this.retransmit);
       if (wait === undefined) {

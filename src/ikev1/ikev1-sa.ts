@@ -52,6 +52,8 @@ export interface Ikev1Sa {
   lastReceived?: Uint8Array;
   /** sends of `lastSent` so far (initiator retransmissions) and when the next is due */
   sends: number;
+  /** when the SA was created (a responder's half-open timeout runs from here) */
+  createdAt: number;
   retransmitAt?: number;
   failure?: string;
   requestId?: number;

@@ -209,7 +209,26 @@ test('a wrong pre-shared key: MM5 does not decrypt at the responder, nothing is 
   assert.equal(p.i.engine.list().length, 0, 'the initiator dropped its SA');
   assert.equal(p.i.results[0]?.ok, false);
   assert.match(p.i.results[0]?.reason ?? '', /TIMEOUT/);
-  assert.equal(only(p, 'r').state, 'mm4-sent', 'the responder never established');
+  assert.equal(p.r.engine.list().length, 0, 'the responder expired its half-open SA');
+  assert.equal(p.r.engine.drops.get('half-open-expired'), 1);
+});
+
+test('a responder SA that never completes expires after the half-open timeout; deadlines are reported', () => {
+  const p = new Ikev1Pair(conf('i'), conf('r'));
+  p.initiate('mm');
+  p.deliver(p.next()); // MM1 --> ; MM2 and everything after are lost
+  p.wire.length = 0;
+  const r = only(p, 'r');
+  assert.equal(r.state, 'mm2-sent');
+  assert.equal(r.retransmitAt, undefined, 'the responder does not retransmit on its own');
+  assert.equal(p.r.engine.nextDeadline(), p.clock.now() + 30_000);
+  p.clock.advance(29_999);
+  p.r.engine.tick();
+  assert.equal(p.r.engine.list().length, 1);
+  p.clock.advance(1);
+  p.r.engine.tick();
+  assert.equal(p.r.engine.list().length, 0);
+  assert.equal(p.r.engine.nextDeadline(), undefined);
 });
 
 test('unauthenticated and malformed input changes no SA', () => {
