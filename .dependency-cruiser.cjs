@@ -1,5 +1,5 @@
 // Module boundaries (docs/architecture.md, ../shared/docs/STYLE.md §3.2), checked in `npm test`.
-const core = '^src/(util|wire|crypto|sad|esp|udpencap|pfkey|config|capture|dataplane|eap|ike|ikev2)/';
+const core = '^src/(util|wire|crypto|sad|esp|udpencap|pfkey|config|capture|dataplane|eap|ike|ikev1|ikev2)/';
 const allow = (from, to) => ({ from, to });
 /** who may import whom: layer -> allowed layers (besides itself) */
 const matrix = {
@@ -18,6 +18,8 @@ const matrix = {
   // IKE (STYLE.md §3.2): ike/ is shared by both versions; ikev2/ never reaches sad/, esp/ or dataplane/
   ike: ['util', 'wire', 'crypto', 'config', 'pfkey'],
   ikev2: ['util', 'wire', 'crypto', 'config', 'pfkey', 'ike', 'eap'],
+  // ikev1/ and ikev2/ never import each other; shared pieces live in ike/
+  ikev1: ['util', 'wire', 'crypto', 'config', 'pfkey', 'ike'],
   io: ['util'],
 };
 const layerRules = Object.entries(matrix).map(([layer, ok]) => ({

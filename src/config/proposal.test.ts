@@ -116,3 +116,59 @@ test("'default' ESP expands like strongSwan 5.9.8", () => {
   ]);
   assert.deepEqual(ike[0]?.transforms.prf, [5, 6, 7, 2]);
 });
+
+// IKEv1 (version = 1). Expected `%P` strings: the proposals charon 5.9.8 selected in the lab
+// (../shared/lab/README.md step 5: "IKE:AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024" for
+// vpnc; results/tunnel-test-ikev1.out: "IKE:AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/
+// MODP_2048"), with strongSwan's names for 3DES_CBC, HMAC_MD5_96, PRF_HMAC_MD5, MODP_1536
+// (crypter.c, signer.c, prf.c, key_exchange.c enum names) and the keyword table
+// proposal_keywords_static.txt (3des, md5, prfmd5, modp1024, modp1536).
+test('IKEv1 proposals: 3DES, MD5, MODP 1024/1536 accepted, the PRF follows the hash', () => {
+  const rows: ['ike' | 'esp', string, string][] = [
+    ['ike', 'aes256-sha1-modp1024', 'IKE:AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024'],
+    ['ike', 'aes128-sha256-modp2048', 'IKE:AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048'],
+    ['ike', '3des-md5-modp1024', 'IKE:3DES_CBC/HMAC_MD5_96/PRF_HMAC_MD5/MODP_1024'],
+    ['ike', 'aes256-sha1-modp1536', 'IKE:AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536'],
+    ['ike', 'aes128-sha1-prfsha1-modp1024', 'IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024'],
+    ['esp', '3des-md5', 'ESP:3DES_CBC/HMAC_MD5_96/NO_EXT_SEQ'],
+    ['esp', 'aes256-sha1', 'ESP:AES_CBC_256/HMAC_SHA1_96/NO_EXT_SEQ'],
+    ['esp', 'aes128gcm16-modp2048', 'ESP:AES_GCM_16_128/MODP_2048/NO_EXT_SEQ'],
+  ];
+  for (const [proto, text, want] of rows) assert.equal(formatProposal(parseProposal(proto, text, 'p', 1)), want, text);
+  const refused: ['ike' | 'esp', string, RegExp][] = [
+    ['ike', 'aes128gcm16-prfsha256-modp2048', /IKEv1 has no AEAD cipher for IKE/],
+    ['ike', 'aes128-sha1-prfsha256-modp1024', /derives the PRF from the hash; PRF_HMAC_SHA2_256/],
+    ['ike', 'aes128-aesxcbc-modp2048', /no hash for 'aesxcbc'/],
+    ['ike', 'aes128-modp2048', /has no hash algorithm/],
+    ['ike', 'des-sha1-modp1024', /unknown algorithm 'des'/],
+  ];
+  for (const [proto, text, re] of refused)
+    assert.throws(
+      () => parseProposal(proto, text, 'p', 1),
+      (e: unknown) => e instanceof ConfigError && re.test(e.message),
+      text,
+    );
+});
+
+test('IKEv2 still refuses what esprit cannot negotiate there: 3des, md5, modp1024, modp1536', () => {
+  for (const [proto, text, w] of [
+    ['ike', 'aes256-sha1-modp1024', 'modp1024'],
+    ['ike', 'aes256-sha1-modp1536', 'modp1536'],
+    ['ike', '3des-sha1-modp2048', '3des'],
+    ['esp', 'aes128-md5', 'md5'],
+  ] as const) {
+    assert.throws(
+      () => parseProposal(proto, text, 'p'),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.message === `p: algorithm '${w}' in proposal '${text}': IKEv1 only (needs version = 1)`,
+    );
+  }
+  // `default` for IKEv1: the IKEv2 CBC round without AES-XCBC, no AEAD round.
+  const d = parseProposals('ike', 'default', 'p', 1);
+  assert.equal(d.length, 1);
+  assert.equal(
+    formatProposal(d[0] as NonNullable<(typeof d)[0]>),
+    'IKE:AES_CBC_128/AES_CBC_192/AES_CBC_256/HMAC_SHA2_256_128/HMAC_SHA2_384_192/HMAC_SHA2_512_256/HMAC_SHA1_96/PRF_HMAC_SHA2_256/PRF_HMAC_SHA2_384/PRF_HMAC_SHA2_512/PRF_HMAC_SHA1/ECP_256/ECP_384/ECP_521/CURVE_25519/CURVE_448/MODP_3072/MODP_4096/MODP_2048',
+  );
+});

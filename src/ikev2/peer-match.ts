@@ -3,7 +3,7 @@
  * secret authenticates a pair of identities (strongSwan's ike_cfg/peer_cfg lookup and
  * shared-key matching, simplified: documented in docs/ikev2.md).
  */
-import type { AuthRoundConfig, ConnectionConfig, SharedSecret } from '../config/swanctl/swanctl-model.js';
+import type { AuthRoundConfig, ConnectionConfig } from '../config/swanctl/swanctl-model.js';
 import { formatIdentity, type IkeId, idMatches, parseIdentity } from '../ike/identity.js';
 import { bytesEqual } from '../util/hex.js';
 import { formatIp, ipToBigInt, parsePrefix, tryParseIp } from '../util/ip-addr.js';
@@ -73,26 +73,8 @@ export function remoteIdAcceptable(conn: ConnectionConfig, received: IkeId): boo
   return id === undefined || idMatches(id, received);
 }
 
-/**
- * The shared secret for a pair of identities: the secret whose `id*` values match both
- * identities wins over one matching one, which wins over a secret without ids (strongSwan's
- * ID_MATCH ranking, reduced to three levels).
- */
-export function findSharedSecret(secrets: readonly SharedSecret[], a: IkeId, b: IkeId): Uint8Array | undefined {
-  let best: { score: number; secret: Uint8Array } | undefined;
-  for (const s of secrets) {
-    let score: number;
-    if (s.ids.length === 0) score = 1;
-    else {
-      const ma = s.ids.some((id) => idMatches(id, a));
-      const mb = s.ids.some((id) => idMatches(id, b));
-      if (!ma && !mb) continue;
-      score = ma && mb ? 3 : 2;
-    }
-    if (!best || score > best.score) best = { score, secret: s.secret };
-  }
-  return best?.secret;
-}
+/** The shared secret for a pair of identities (moved to ike/, shared with IKEv1). */
+export { findSharedSecret } from '../ike/shared-secret.js';
 
 export function idText(id: IkeId | undefined): string {
   return id ? formatIdentity(id) : '%any';

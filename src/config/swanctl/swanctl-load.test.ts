@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { loadConfig } from './swanctl-model.js';
+import { formatProposal } from '../proposal.js';
+import { configWarnings } from './config-warnings.js';
+import { type EspritConfig, loadConfig } from './swanctl-model.js';
 
 const loadSwanctl = loadConfig;
 
@@ -192,7 +194,7 @@ test("strongSwan's own test scenarios load unchanged; certs resolve in x509/ bes
   );
 });
 
-test('the lab configs: client loads unchanged; the gateway refuses only its IKEv1-era algorithms', () => {
+test('the lab configs load unchanged, the gateway with its IKEv1 connections (3des, md5, modp1024/1536)', () => {
   const lab = (h: string): string => readFileSync(`/work/shared/lab/conf/${h}/swanctl.conf`, 'utf8');
   const client = load(lab('client'));
   assert.deepEqual(
@@ -203,10 +205,44 @@ test('the lab configs: client loads unchanged; the gateway refuses only its IKEv
   const gw = load(lab('gw'));
   assert.deepEqual(
     gw.errors.map((e) => e.message),
+    [],
+  );
+  const aggr = gw.config?.connections.find((c) => c.name === 'ikev1-xauth-aggr');
+  assert.equal(aggr?.version, 1);
+  assert.equal(aggr?.aggressive, true);
+  assert.deepEqual(aggr?.proposals.map(formatProposal), [
+    'IKE:AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048',
+    'IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048',
+    'IKE:AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024',
+    'IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024',
+    'IKE:3DES_CBC/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024',
+    'IKE:3DES_CBC/HMAC_MD5_96/PRF_HMAC_MD5/MODP_1024',
+    'IKE:AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1536',
+  ]);
+  assert.deepEqual(aggr?.children[0]?.espProposals.map(formatProposal), [
+    'ESP:AES_CBC_256/HMAC_SHA1_96/NO_EXT_SEQ',
+    'ESP:AES_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ',
+    'ESP:3DES_CBC/HMAC_SHA1_96/NO_EXT_SEQ',
+    'ESP:3DES_CBC/HMAC_MD5_96/NO_EXT_SEQ',
+    'ESP:AES_CBC_256/HMAC_MD5_96/NO_EXT_SEQ',
+    'ESP:AES_CBC_128/HMAC_MD5_96/NO_EXT_SEQ',
+  ]);
+  assert.deepEqual(
+    configWarnings(gw.config as EspritConfig).map((w) => `${w.where}: ${w.message.slice(0, 40)}`),
     [
-      "/etc/swanctl/swanctl.conf:41:5: connections.ikev1-mm.proposals: algorithm 'modp1024' in proposal 'aes256-sha1-modp1024': not supported by esprit",
-      "/etc/swanctl/swanctl.conf:75:5: connections.ikev1-xauth-aggr.proposals: algorithm 'modp1024' in proposal 'aes256-sha1-modp1024': not supported by esprit",
-      "/etc/swanctl/swanctl.conf:93:9: connections.ikev1-xauth-aggr.children.vpnc-net.esp_proposals: algorithm '3des' in proposal '3des-sha1': not supported by esprit",
+      '/etc/swanctl/swanctl.conf:37:3: connections.ikev1-mm: IKEv1 (version = 1) is checked but not y',
+      '/etc/swanctl/swanctl.conf:71:3: connections.ikev1-xauth-aggr: IKEv1 Aggressive Mode with a pre-shared ',
+      '/etc/swanctl/swanctl.conf:71:3: connections.ikev1-xauth-aggr: IKEv1 (version = 1) is checked but not y',
+    ],
+  );
+  // The same algorithms in an IKEv2 connection are still refused, wherever `version` stands.
+  const v2 = load(
+    'connections {\n  a {\n    proposals = aes256-sha1-modp1024\n    version = 2\n  }\n  b {\n    proposals = aes256-sha1-modp1024\n    version = 1\n  }\n}\n',
+  );
+  assert.deepEqual(
+    v2.errors.map((e) => e.message),
+    [
+      "/etc/swanctl/swanctl.conf:3:5: connections.a.proposals: algorithm 'modp1024' in proposal 'aes256-sha1-modp1024': IKEv1 only (needs version = 1)",
     ],
   );
 });
@@ -366,4 +402,19 @@ test('the examples of docs/configuration.md load unchanged', () => {
     );
     assert.equal(r.config?.connections.length, 1);
   }
+});
+
+test('natt_mode (IKEv1 NAT-T variants): all, none, drafts, lists; anything else is an error', () => {
+  const mode = (v: string) => {
+    const r = load(`connections {\n  a {\n    version = 1\n    natt_mode = ${v}\n  }\n}\n`);
+    return r.config ? r.config.connections[0]?.nattMode : r.errors.map((e) => e.message);
+  };
+  assert.equal(load('connections {\n  a {\n    version = 1\n  }\n}\n').config?.connections[0]?.nattMode, 'all');
+  assert.equal(mode('none'), 'none');
+  assert.deepEqual(mode('rfc'), ['rfc']);
+  assert.deepEqual(mode('drafts'), ['draft-03', 'draft-02n', 'draft-02', 'draft-01', 'draft-00']);
+  assert.deepEqual(mode('rfc, draft-02n, rfc'), ['rfc', 'draft-02n']);
+  assert.deepEqual(mode('draft-04'), [
+    "/etc/swanctl/swanctl.conf:4:5: connections.a.natt_mode: 'draft-04' is not all, none, drafts or one of rfc, draft-03, draft-02n, draft-02, draft-01, draft-00",
+  ]);
 });

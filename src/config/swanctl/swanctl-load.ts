@@ -8,7 +8,7 @@
  */
 import { ConfigError } from '../../util/errors.js';
 import { parseIp, tryParseIp } from '../../util/ip-addr.js';
-import { defaultProposals, parseProposals } from '../proposal.js';
+import { defaultProposals, type IkeVersion, parseProposals } from '../proposal.js';
 import { parseTsList } from '../traffic-selector.js';
 import {
   parseSettings,
@@ -23,6 +23,8 @@ import type {
   ChildConfig,
   ConnectionConfig,
   EspritConfig,
+  NattMode,
+  NattVariant,
   PoolConfig,
   SharedSecret,
 } from './swanctl-types.js';
@@ -219,7 +221,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
     return r;
   }
 
-  function child(sec: SettingsSection, p: string): ChildConfig {
+  function child(sec: SettingsSection, p: string, version: IkeVersion): ChildConfig {
     const c: ChildConfig = {
       name: sec.name,
       pos: sec.pos,
@@ -262,7 +264,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
           t.remoteTs = ts(v);
         },
         esp_proposals: (v, t) => {
-          t.espProposals = parseProposals('esp', v);
+          t.espProposals = parseProposals('esp', v, 'esp_proposals', version);
         },
         mode: (v, t) => {
           t.mode = parseEnum(v, ['tunnel', 'transport', 'pass', 'drop'] as const);
@@ -336,6 +338,9 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
   }
 
   function connection(sec: SettingsSection, p: string): ConnectionConfig {
+    // Proposals depend on the IKE version, which may come after them in the section.
+    const vnode = sec.children.get('version');
+    const version: IkeVersion = vnode?.kind === 'key' && vnode.value.trim() === '1' ? 1 : 2;
     const c: ConnectionConfig = {
       name: sec.name,
       pos: sec.pos,
@@ -344,10 +349,11 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
       remoteAddrs: ['%any'],
       localPort: 500,
       remotePort: 500,
-      proposals: defaultProposals('ike'),
+      proposals: defaultProposals('ike', version),
       vips: [],
       pools: [],
       aggressive: false,
+      nattMode: 'all',
       encap: false,
       mobike: true,
       fragmentation: 'yes',
@@ -387,7 +393,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
           t.remotePort = parseInteger(v, 1, 65535);
         },
         proposals: (v, t) => {
-          t.proposals = parseProposals('ike', v);
+          t.proposals = parseProposals('ike', v, 'proposals', version);
         },
         vips: (v, t) => {
           t.vips = parseList(v);
@@ -401,6 +407,9 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
         },
         encap: (v, t) => {
           t.encap = parseBool(v);
+        },
+        natt_mode: (v, t) => {
+          t.nattMode = parseNattMode(v);
         },
         mobike: (v, t) => {
           t.mobike = parseBool(v);
@@ -445,7 +454,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
         else if (/^remote/.test(name)) c.remote.push(authRound(s, sp, name));
         else if (name === 'children') {
           for (const [cn, cs] of s.children) {
-            if (cs.kind === 'section') c.children.push(child(cs, `${sp}.${cn}`));
+            if (cs.kind === 'section') c.children.push(child(cs, `${sp}.${cn}`, version));
             else err(cs.pos, `${sp}.${cn}`, 'expected a CHILD section');
           }
         } else return false;
@@ -618,6 +627,24 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
  */
 const STRONGSWAN_ONLY_ALGS =
   /^(3des|des|desiv32|blowfish\d*|cast128|camellia\d*(ccm\d+|gcm\d+|ctr|xcbc)?|aes\d*(ccm\d+|ctr|ccm\d+_\d+)|aes\d*gmac|serpent\d*|twofish\d*|md5(_128)?|sha1_160|sha256_96|sha2_256_96|aescmac|camelliaxcbc|prfmd5|prfaesxcbc|prfaescmac|prfcamelliaxcbc|modp768|modp1024|modp1536|modp6144|modp8192|modp1024s160|modp2048s224|modp2048s256|ecp192|ecp224|ecp224bp|ecp256bp|ecp384bp|ecp512bp|ntru\d+|newhope\d*|kyber\d|mlkem\d+|idea\d*|rc5\d*|null_ctr)$/;
+
+const NATT_VARIANTS = ['rfc', 'draft-03', 'draft-02n', 'draft-02', 'draft-01', 'draft-00'] as const;
+
+/**
+ * `natt_mode` (esprit, IKEv1): `all` (default), `none`, `rfc`, `drafts` (00 to 03), or a list
+ * of variants (`rfc, draft-02n`).
+ */
+function parseNattMode(v: string): NattMode {
+  const words = parseList(v).map((w) => w.toLowerCase());
+  if (words.length === 1 && (words[0] === 'all' || words[0] === 'none')) return words[0];
+  const out: NattVariant[] = [];
+  for (const w of words) {
+    const add = w === 'drafts' ? NATT_VARIANTS.filter((x) => x !== 'rfc') : NATT_VARIANTS.filter((x) => x === w);
+    if (add.length === 0) throw new Error(`'${w}' is not all, none, drafts or one of ${NATT_VARIANTS.join(', ')}`);
+    for (const a of add) if (!out.includes(a)) out.push(a);
+  }
+  return out;
+}
 
 function valueErrorText(e: unknown): string {
   if (!(e instanceof Error)) return String(e);

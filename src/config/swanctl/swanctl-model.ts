@@ -16,6 +16,8 @@ export type {
   ConnectionConfig,
   EspritConfig,
   HostSettings,
+  NattMode,
+  NattVariant,
   PoolConfig,
   SecretsConfig,
   SharedSecret,

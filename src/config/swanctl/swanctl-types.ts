@@ -19,6 +19,10 @@ export interface EspritConfig {
   host: HostSettings;
 }
 
+/** IKEv1 NAT-T variants (RFC 3947 and draft-ietf-ipsec-nat-t-ike-00..03). */
+export type NattVariant = 'rfc' | 'draft-03' | 'draft-02n' | 'draft-02' | 'draft-01' | 'draft-00';
+export type NattMode = 'all' | 'none' | readonly NattVariant[];
+
 export interface ConnectionConfig {
   name: string;
   pos: SourcePos;
@@ -32,6 +36,11 @@ export interface ConnectionConfig {
   vips: string[];
   pools: string[];
   aggressive: boolean;
+  /**
+   * IKEv1 NAT-T variants offered and accepted (esprit key `natt_mode`, docs/ikev1.md): all,
+   * none, or a list of variants (vpnc --natt-mode, Shrew force-rfc/force-draft)
+   */
+  nattMode: NattMode;
   encap: boolean;
   mobike: boolean;
   fragmentation: 'yes' | 'accept' | 'force' | 'no';

@@ -23,8 +23,18 @@ export interface KeyExchange {
   sharedSecret(peer: Uint8Array): Uint8Array;
 }
 
-/** RFC 3526 groups as OpenSSL ships them (node's getDiffieHellman('modp14') etc.), generator 2. */
-const MODP_NAMES: Readonly<Record<number, string>> = { 14: 'modp14', 15: 'modp15', 16: 'modp16' };
+/**
+ * RFC 3526 groups as OpenSSL ships them (node's getDiffieHellman('modp14') etc.), generator 2;
+ * groups 2 (RFC 2409 §6.2) and 5 (RFC 3526 §2) for IKEv1 peers only (config/proposal.ts
+ * refuses them for IKEv2).
+ */
+const MODP_NAMES: Readonly<Record<number, string>> = {
+  2: 'modp2',
+  5: 'modp5',
+  14: 'modp14',
+  15: 'modp15',
+  16: 'modp16',
+};
 const modpCache = new Map<number, Buffer>();
 function modpPrime(g: number): Buffer | undefined {
   const name = MODP_NAMES[g];

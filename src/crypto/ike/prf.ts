@@ -1,11 +1,14 @@
 /**
  * IKEv2 pseudo-random functions (RFC 7296 §2.13, §3.3.2 Transform Type 2) and prf+.
- * HMAC-SHA1 (RFC 2104, IANA 2), HMAC-SHA2-256/384/512 (RFC 4868, IANA 5/6/7).
+ * HMAC-SHA1 (RFC 2104, IANA 2), HMAC-SHA2-256/384/512 (RFC 4868, IANA 5/6/7); HMAC-MD5
+ * (IANA 1) only for IKEv1, whose PRF is the HMAC of the negotiated hash (RFC 2409 §4), and
+ * which also uses the bare hash (`prfHash`) for its IVs (RFC 2409 Appendix B).
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { CryptoError } from '../../util/errors.js';
 
 const HASH: Readonly<Record<number, { name: string; length: number }>> = {
+  1: { name: 'md5', length: 16 },
   2: { name: 'sha1', length: 20 },
   5: { name: 'sha256', length: 32 },
   6: { name: 'sha384', length: 48 },
@@ -26,6 +29,13 @@ export function prfLength(prfId: number): number {
 export function prf(prfId: number, key: Uint8Array, data: Uint8Array): Uint8Array {
   const h = createHmac(spec(prfId).name, key);
   h.update(data);
+  return new Uint8Array(h.digest());
+}
+
+/** The hash under an HMAC PRF, applied to the concatenation of `parts`. */
+export function prfHash(prfId: number, ...parts: Uint8Array[]): Uint8Array {
+  const h = createHash(spec(prfId).name);
+  for (const p of parts) h.update(p);
   return new Uint8Array(h.digest());
 }
 

@@ -29,6 +29,7 @@ const strongswanConf = (ikeLevel: number, extraPlugins: readonly string[]): stri
       enc = 1
       cfg = 2
       knl = 1
+      chd = ${ikeLevel >= 4 ? 4 : 1}
     }
   }
   plugins {
@@ -112,6 +113,24 @@ export class StrongSwanHost {
     let out = '';
     for (const l of lines.slice(at + 1)) {
       const m = /\[IKE\]\s+\d+: ((?:[0-9A-F]{2} )+)/.exec(l);
+      if (!m) break;
+      out += (m[1] ?? '').replace(/ /g, '').toLowerCase();
+    }
+    return out;
+  }
+
+  /**
+   * A chunk charon logged with `%B` at level 4 (keymat_v1.c "SKEYID %B", "encryption key Ka %B",
+   * iv_manager.c "initial IV %B", "encryption initiator key %B" under [CHD]): the hex dump
+   * lines after "LABEL =>", as lower-case hex; undefined when not logged.
+   */
+  loggedChunk(label: string): string | undefined {
+    const lines = this.charon.logTail(100_000).split('\n');
+    const at = lines.findIndex((l) => l.includes(`] ${label} =>`));
+    if (at < 0) return undefined;
+    let out = '';
+    for (const l of lines.slice(at + 1)) {
+      const m = /\[(?:IKE|CHD)\]\s+\d+: ((?:[0-9A-F]{2} )+)/.exec(l);
       if (!m) break;
       out += (m[1] ?? '').replace(/ /g, '').toLowerCase();
     }

@@ -1,0 +1,37 @@
+/**
+ * Warnings about a valid configuration: things that load but are weak or not acted on.
+ * `esprit config check` prints them; they never make a configuration invalid.
+ */
+import type { EspritConfig } from './swanctl-types.js';
+
+export interface ConfigWarning {
+  /** `file:line:col: key.path` */
+  where: string;
+  message: string;
+}
+
+/**
+ * - IKEv1 Aggressive Mode with a pre-shared key: the responder's second message carries
+ *   HASH_R, keyed with the PSK, in clear, so anyone who sees it can test PSK guesses offline
+ *   (RFC 2409 §5.4; Libreswan and strongSwan warn or refuse the same way).
+ * - IKEv1 connections are parsed and checked but not yet negotiated by `esprit iked`.
+ */
+export function configWarnings(config: EspritConfig): ConfigWarning[] {
+  const out: ConfigWarning[] = [];
+  for (const c of config.connections) {
+    if (c.version !== 1) continue;
+    const where = `${c.pos.file}:${c.pos.line}:${c.pos.col}: connections.${c.name}`;
+    const psk = [...c.local, ...c.remote].some((r) => r.auth === 'psk');
+    if (c.aggressive && psk)
+      out.push({
+        where,
+        message:
+          'IKEv1 Aggressive Mode with a pre-shared key: the PSK can be cracked offline from one captured exchange, HASH_R is keyed with it and travels in clear (RFC 2409 §5.4); prefer Main Mode or certificates',
+      });
+    out.push({
+      where,
+      message: 'IKEv1 (version = 1) is checked but not yet negotiated by esprit iked (docs/ikev1.md)',
+    });
+  }
+  return out;
+}

@@ -1,0 +1,360 @@
+/**
+ * The IKEv1 engine: the table of ISAKMP SAs and the one dispatcher for received messages
+ * (decode, find the SA by its cookies, tell a retransmission from a new message, route to the
+ * Main Mode step). Sans-IO: datagrams and time in, actions out (STYLE.md §3.6).
+ *
+ * Retransmission (RFC 2408 has no request/response rule): the side that waits for an answer
+ * resends its last message on the ike/retransmit.ts schedule; a side that receives a message
+ * it has already answered resends its answer (strongSwan does the same). Anything that does
+ * not decode, belongs to no SA or does not decrypt is counted and dropped without changing
+ * an SA.
+ */
+import type { ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
+import { formatIdentity, type IkeId, parseIdentity } from '../ike/identity.js';
+import type { IkeEvent } from '../ike/ike-events.js';
+import type { Endpoint } from '../ike/natd.js';
+import { DEFAULT_RETRANSMIT, type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
+import type { Clock } from '../util/clock.js';
+import { WireError } from '../util/errors.js';
+import { bytesEqual } from '../util/hex.js';
+import { formatIp, parsePrefix, prefixContains, tryParseIp } from '../util/ip-addr.js';
+import type { Logger } from '../util/logger.js';
+import type { Rng } from '../util/rng.js';
+import { decodeIsakmpHeader, decodeIsakmpMessage } from '../wire/isakmp/isakmp-decode.js';
+import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
+import type { IsakmpHeader, IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
+import { IsakmpExchange } from '../wire/registry/isakmp.js';
+import type { Ikev1Action } from './ikev1-actions.js';
+import type { Ikev1Sa } from './ikev1-sa.js';
+import {
+  type MainModeContext,
+  type MmStep,
+  processMm1,
+  processMm2,
+  processMm3,
+  processMm4,
+  processMm5,
+  processMm6,
+  startMainMode,
+} from './main-mode.js';
+import { offeredVariants } from './vendor-ids.js';
+
+export interface Ikev1EngineOptions {
+  retransmit?: RetransmitSettings;
+  /** responder SAs not established after this are dropped, ms (strongSwan's half_open_timeout: 30 s) */
+  halfOpenTimeoutMs?: number;
+}
+
+export type Ikev1Drop = 'malformed' | 'no-sa' | 'not-main-mode' | 'undecryptable' | 'unexpected' | 'half-open-expired';
+
+function addrMatches(list: readonly string[], addr: Uint8Array): boolean {
+  return list.some((s) => {
+    if (s === '%any' || s === '%any4' || s === '%any6') return true;
+    if (s.includes('/')) {
+      try {
+        return prefixContains(parsePrefix(s), addr);
+      } catch {
+        return false;
+      }
+    }
+    const ip = tryParseIp(s);
+    return ip !== undefined && bytesEqual(ip.bytes, addr);
+  });
+}
+
+export class Ikev1Engine {
+  private readonly sas = new Map<bigint, Ikev1Sa>();
+  private readonly actions: Ikev1Action[] = [];
+  private nextId = 1;
+  readonly drops = new Map<Ikev1Drop, number>();
+  private readonly ctx: MainModeContext;
+  private readonly retransmit: RetransmitSettings;
+  private readonly halfOpenTimeoutMs: number;
+
+  constructor(
+    readonly config: EspritConfig,
+    private readonly clock: Clock,
+    private readonly rng: Rng,
+    private readonly logger: Logger,
+    opts: Ikev1EngineOptions = {},
+  ) {
+    this.ctx = { config, rng };
+    this.retransmit = opts.retransmit ?? DEFAULT_RETRANSMIT;
+    this.halfOpenTimeoutMs = opts.halfOpenTimeoutMs ?? 30_000;
+  }
+
+  takeActions(): Ikev1Action[] {
+    return this.actions.splice(0);
+  }
+
+  /** The ISAKMP SAs, for listings and tests. */
+  list(): readonly Ikev1Sa[] {
+    return [...this.sas.values()];
+  }
+
+  private drop(why: Ikev1Drop, detail: string): void {
+    this.drops.set(why, (this.drops.get(why) ?? 0) + 1);
+    this.logger.log('debug', 'ike', `dropped IKEv1 message (${why}): ${detail}`);
+  }
+
+  private emit(e: IkeEvent): void {
+    this.actions.push({ kind: 'event', event: e });
+  }
+
+  private cookie(): bigint {
+    const b = new Uint8Array(8);
+    do this.rng.fill(b);
+    while (b.every((x) => x === 0));
+    return new DataView(b.buffer).getBigUint64(0);
+  }
+
+  private newSa(conn: ConnectionConfig, initiator: boolean, local: Endpoint, remote: Endpoint, spiI: bigint): Ikev1Sa {
+    const localId: IkeId = conn.local[0]?.id ? parseIdentity(conn.local[0].id) : { type: 1, data: local.address };
+    const sa: Ikev1Sa = {
+      id: this.nextId++,
+      initiator,
+      conn,
+      spiI,
+      spiR: initiator ? 0n : this.cookie(),
+      state: 'mm1-sent',
+      local,
+      remote,
+      offered: offeredVariants(conn.nattMode),
+      localBehindNat: false,
+      remoteBehindNat: false,
+      localId,
+      sends: 0,
+      createdAt: this.clock.now(),
+    };
+    this.sas.set(spiI, sa);
+    return sa;
+  }
+
+  /** Start Main Mode for `connName` from `localAddr` to `remoteAddr` (port 500). */
+  initiate(connName: string, localAddr: Uint8Array, remoteAddr: Uint8Array, requestId?: number): void {
+    const conn = this.config.connections.find((c) => c.name === connName && c.version === 1);
+    if (!conn) {
+      if (requestId !== undefined)
+        this.actions.push({
+          kind: 'initiate-result',
+          requestId,
+          ok: false,
+          reason: `no IKEv1 connection '${connName}'`,
+        });
+      return;
+    }
+    const sa = this.newSa(
+      conn,
+      true,
+      { address: localAddr, port: conn.localPort },
+      { address: remoteAddr, port: conn.remotePort },
+      this.cookie(),
+    );
+    if (requestId !== undefined) sa.requestId = requestId;
+    const mm1 = startMainMode(sa);
+    this.send(sa, mm1.bytes, mm1.payloads);
+  }
+
+  private send(sa: Ikev1Sa, bytes: Uint8Array, payloads: IsakmpPayload[]): void {
+    this.logMessage(sa, 'generating', decodeIsakmpHeader(bytes), payloads, sa.initiator);
+    sa.lastSent = { bytes, local: sa.local, remote: sa.remote };
+    sa.sends = 1;
+    const t = retransmitTimeout(0, this.retransmit);
+    // only the side waiting for an answer retransmits; the responder answers duplicates
+    sa.retransmitAt = !sa.initiator || sa.state === 'established' || t === undefined ? undefined : this.clock.now() + t;
+    this.actions.push({ kind: 'send', local: sa.local, remote: sa.remote, bytes });
+  }
+
+  /** charon's form: `generating ID_PROT request 0 [ SA V V ]` (encrypted messages by their plaintext). */
+  private logMessage(
+    sa: Ikev1Sa,
+    dir: 'generating' | 'parsed',
+    header: IsakmpHeader,
+    ps: readonly IsakmpPayload[],
+    fromInitiator: boolean,
+  ): void {
+    this.logger.log('info', 'enc', `[ike1#${sa.id}] ${dir} ${summarizeIsakmp(header, ps, !fromInitiator)}`);
+  }
+
+  /** One IKE message received on `local` from `remote` (marker already stripped). */
+  receive(local: Endpoint, remote: Endpoint, bytes: Uint8Array): void {
+    let msg: IsakmpMessage;
+    try {
+      msg = decodeIsakmpMessage(bytes);
+    } catch (e) {
+      if (e instanceof WireError) {
+        this.drop('malformed', e.message);
+        return;
+      }
+      throw e;
+    }
+    const h = msg.header;
+    if (h.exchangeType !== IsakmpExchange.ID_PROT) {
+      this.drop('not-main-mode', `exchange ${h.exchangeType}`);
+      return;
+    }
+    let sa = this.sas.get(h.spiI);
+    if (!sa) {
+      if (h.spiR !== 0n || msg.encrypted) {
+        this.drop('no-sa', `cookies ${h.spiI.toString(16)}/${h.spiR.toString(16)}`);
+        return;
+      }
+      const conn = this.config.connections.find(
+        (c) =>
+          c.version === 1 &&
+          !c.aggressive &&
+          addrMatches(c.localAddrs, local.address) &&
+          addrMatches(c.remoteAddrs, remote.address),
+      );
+      if (!conn) {
+        this.drop('no-sa', `no IKEv1 Main Mode connection for ${formatIp(remote.address)}`);
+        return;
+      }
+      sa = this.newSa(conn, false, local, remote, h.spiI);
+    }
+    // A retransmission of the message we last answered (MM1 still without CKY-R): answer
+    // again (strongSwan does too).
+    if (sa.lastReceived && bytesEqual(sa.lastReceived, bytes)) {
+      if (!sa.initiator && sa.lastSent) this.actions.push({ kind: 'send', ...sa.lastSent });
+      return;
+    }
+    const fresh = !sa.initiator && sa.state === 'mm1-sent' && sa.lastReceived === undefined;
+    if (!fresh && !(sa.initiator && sa.state === 'mm1-sent') && h.spiR !== sa.spiR) {
+      this.drop('no-sa', 'responder cookie mismatch');
+      return;
+    }
+    this.step(sa, msg, local, remote, bytes);
+  }
+
+  /** Which message each state waits for: cleartext (MM2/MM4, MM1/MM3) or encrypted (MM6, MM5). */
+  private static readonly EXPECT: Readonly<Record<string, 'clear' | 'encrypted'>> = {
+    'i:mm1-sent': 'clear',
+    'i:mm3-sent': 'clear',
+    'i:mm5-sent': 'encrypted',
+    'r:mm1-sent': 'clear',
+    'r:mm2-sent': 'clear',
+    'r:mm4-sent': 'encrypted',
+  };
+
+  private step(sa: Ikev1Sa, msg: IsakmpMessage, local: Endpoint, remote: Endpoint, bytes: Uint8Array): void {
+    const want = Ikev1Engine.EXPECT[`${sa.initiator ? 'i' : 'r'}:${sa.state}`];
+    if (want === undefined || (want === 'encrypted') !== (msg.encrypted !== undefined)) {
+      this.drop('unexpected', `${sa.initiator ? 'initiator' : 'responder'} in ${sa.state}`);
+      return;
+    }
+    const opened: IsakmpPayload[] = [];
+    let r: MmStep;
+    if (sa.initiator) {
+      if (sa.state === 'mm1-sent') {
+        sa.spiR = msg.header.spiR;
+        r = processMm2(this.ctx, sa, msg);
+      } else if (sa.state === 'mm3-sent') r = processMm4(this.ctx, sa, msg);
+      else r = processMm6(sa, msg, opened);
+    } else if (sa.state === 'mm1-sent') r = processMm1(sa, msg);
+    else if (sa.state === 'mm2-sent') r = processMm3(this.ctx, sa, msg);
+    else r = processMm5(sa, msg, local, remote, opened);
+    if (r.kind === 'drop') {
+      this.drop('undecryptable', r.reason);
+      // RFC 2409 §5: with a wrong PSK, SKEYID_e differs and MM5/MM6 decrypt to garbage.
+      if (sa.state === 'mm4-sent' || sa.state === 'mm5-sent')
+        this.logger.log('warn', 'ike', `[ike1#${sa.id}] ${sa.conn.name}: ${r.reason} (a wrong pre-shared key?)`);
+      return;
+    }
+    this.logMessage(sa, 'parsed', msg.header, msg.encrypted ? opened : msg.payloads, !sa.initiator);
+    sa.lastReceived = bytes;
+    if (r.kind === 'fail') {
+      this.fail(sa, r.notify, r.reason);
+      return;
+    }
+    if (r.kind === 'send') this.send(sa, r.bytes, r.payloads);
+    if (sa.state === 'established') this.established(sa);
+  }
+
+  private established(sa: Ikev1Sa): void {
+    sa.retransmitAt = undefined;
+    this.logger.log(
+      'info',
+      'ike',
+      `[ike1#${sa.id}] IKE_SA ${sa.conn.name} established between ${formatIp(sa.local.address)}[${sa.local.port}]...${formatIp(sa.remote.address)}[${sa.remote.port}]`,
+    );
+    if (sa.natt)
+      this.emit({
+        kind: 'nat-detected',
+        conn: sa.conn.name,
+        ikeId: sa.id,
+        local: sa.localBehindNat,
+        remote: sa.remoteBehindNat,
+        faked: sa.conn.encap,
+      });
+    this.emit({
+      kind: 'ike-up',
+      conn: sa.conn.name,
+      ikeId: sa.id,
+      local: { address: formatIp(sa.local.address), port: sa.local.port },
+      remote: { address: formatIp(sa.remote.address), port: sa.remote.port },
+      remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
+    });
+    if (sa.requestId !== undefined)
+      this.actions.push({ kind: 'initiate-result', requestId: sa.requestId, ok: true, reason: 'established' });
+  }
+
+  private fail(sa: Ikev1Sa, notify: string, reason: string): void {
+    sa.state = 'failed';
+    sa.failure = `${notify}: ${reason}`;
+    sa.retransmitAt = undefined;
+    this.logger.log('warn', 'ike', `[ike1#${sa.id}] ${sa.conn.name} failed: ${sa.failure}`);
+    this.emit({
+      kind: 'auth-failed',
+      conn: sa.conn.name,
+      ikeId: sa.id,
+      notify,
+      peer: `${formatIp(sa.remote.address)}:${sa.remote.port}`,
+      detail: reason,
+    });
+    if (sa.requestId !== undefined)
+      this.actions.push({ kind: 'initiate-result', requestId: sa.requestId, ok: false, reason: sa.failure });
+    this.sas.delete(sa.spiI);
+  }
+
+  nextDeadline(): number | undefined {
+    let t: number | undefined;
+    const at = (x: number | undefined) => {
+      if (x !== undefined && (t === undefined || x < t)) t = x;
+    };
+    for (const sa of this.sas.values()) {
+      at(sa.retransmitAt);
+      if (!sa.initiator && sa.state !== 'established') at(sa.createdAt + this.halfOpenTimeoutMs);
+    }
+    return t;
+  }
+
+  /** Retransmit what is due (the initiator's last message); give up after the last try. */
+  tick(): void {
+    const now = this.clock.now();
+    for (const sa of [...this.sas.values()]) {
+      if (!sa.initiator && sa.state !== 'established' && now >= sa.createdAt + this.halfOpenTimeoutMs) {
+        // an unauthenticated responder SA that never finished (spoofed MM1, lost peer)
+        this.sas.delete(sa.spiI);
+        this.drop('half-open-expired', `${sa.conn.name}[#${sa.id}] in ${sa.state}`);
+        continue;
+      }
+      if (sa.retransmitAt === undefined || sa.retransmitAt > now || !sa.lastSent || !sa.initiator) continue;
+      const wait = retransmitTimeout(sa.sends, this.retransmit);
+      if (wait === undefined) {
+        this.fail(sa, 'TIMEOUT', `no answer after ${sa.sends} sends`);
+        continue;
+      }
+      sa.sends++;
+      sa.retransmitAt = now + wait;
+      this.actions.push({ kind: 'send', ...sa.lastSent });
+      this.emit({
+        kind: 'retransmit',
+        conn: sa.conn.name,
+        ikeId: sa.id,
+        exchange: 'ID_PROT',
+        messageId: 0,
+        attempt: sa.sends - 1,
+      });
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * One IKEv1 phase 1 SA (ISAKMP SA) as the Main Mode exchange builds it (RFC 2409 §5).
+ * `initiator` is the role in phase 1; the cookies are the header SPIs.
+ */
+import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
+import type { KeyExchange } from '../crypto/ike/key-exchange.js';
+import type { Ikev1Skeyids } from '../crypto/ikev1/ikev1-keymat.js';
+import type { IkeId } from '../ike/identity.js';
+import type { Endpoint } from '../ike/natd.js';
+import type { Phase1Suite } from './phase1-proposal.js';
+import type { NattSpec } from './vendor-ids.js';
+
+/**
+ * Main Mode states, named after the last message handled: the initiator waits in
+ * `mm1-sent`, `mm3-sent`, `mm5-sent`; the responder in `mm2-sent`, `mm4-sent`.
+ */
+export type MainModeState = 'mm1-sent' | 'mm2-sent' | 'mm3-sent' | 'mm4-sent' | 'mm5-sent' | 'established' | 'failed';
+
+export interface Ikev1Sa {
+  readonly id: number;
+  readonly initiator: boolean;
+  conn: ConnectionConfig;
+  spiI: bigint;
+  spiR: bigint;
+  state: MainModeState;
+  /** our address/port and the peer's as we see them (after any float) */
+  local: Endpoint;
+  remote: Endpoint;
+  /** NAT-T variants we offered (initiator) or accept (responder), and the one chosen */
+  offered: NattSpec[];
+  natt?: NattSpec;
+  localBehindNat: boolean;
+  remoteBehindNat: boolean;
+  /** the initiator's SA payload body (SAi_b of HASH_I/HASH_R, §5) */
+  saiB?: Uint8Array;
+  suite?: Phase1Suite;
+  ke?: KeyExchange;
+  gxi?: Uint8Array;
+  gxr?: Uint8Array;
+  nonceI?: Uint8Array;
+  nonceR?: Uint8Array;
+  keys?: Ikev1Skeyids;
+  /** the ISAKMP encryption key (Appendix B Ka) */
+  encKey?: Uint8Array;
+  /** the CBC IV for the next phase 1 message; after MM6 the last phase 1 block */
+  iv?: Uint8Array;
+  localId: IkeId;
+  remoteId?: IkeId;
+  /** the last message we sent and where to (resent on retransmit or on a duplicate) */
+  lastSent?: { bytes: Uint8Array; local: Endpoint; remote: Endpoint };
+  /** the last message we accepted, to tell a retransmission from a new message */
+  lastReceived?: Uint8Array;
+  /** sends of `lastSent` so far (initiator retransmissions) and when the next is due */
+  sends: number;
+  /** when the SA was created (a responder's half-open timeout runs from here) */
+  createdAt: number;
+  retransmitAt?: number;
+  failure?: string;
+  requestId?: number;
+}
