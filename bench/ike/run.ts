@@ -33,6 +33,9 @@ connections {
   bench {
     local_addrs = ${LAB.gw.v4}
     proposals = ${BENCH_PROPOSALS}
+    # every SA comes from the one load-generator identity: keep them all (no INITIAL_CONTACT
+    # replacement, RFC 7296 §3.16), in both responders
+    unique = never
     local {
       auth = psk
       id = gw.esprit.test
