@@ -32,6 +32,7 @@ import { type IkedControl, startIkedControl } from './iked-control.js';
 import type { IkedKernel } from './iked-kernel.js';
 import { startRoaming } from './iked-roaming.js';
 import { IkedRoutes } from './iked-routes.js';
+import { resolveConfigHosts } from './resolve-hosts.js';
 
 export interface IkedOptions {
   readonly config: EspritConfig;
@@ -61,8 +62,10 @@ const fromEndpoint = (e: Endpoint): { address: string; port: number } => ({
   port: e.port,
 });
 
-export async function startIked(o: IkedOptions): Promise<Iked> {
-  const log = o.logger;
+export async function startIked(opts: IkedOptions): Promise<Iked> {
+  const log = opts.logger;
+  // Host names in local_addrs/remote_addrs become addresses (config/host-names.ts).
+  const o: IkedOptions = { ...opts, config: await resolveConfigHosts(opts.config, log) };
   const engine = new Ikev2Engine(o.config, o.clock, new NodeRng(), log, {
     credentials: loadCredentials(o.config, log),
     retransmit: {
@@ -289,11 +292,12 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
     },
     listSas: () => engine.list().map((sa) => saReport(sa)),
     listConns: () => engine.config.connections.map((c) => connReport(c, engine.config)),
-    reload: () => {
+    reload: async () => {
       const r = o.reloadConfig();
       if (!r.config) return { ok: false, errors: r.errors };
-      engine.credentials = loadCredentials(r.config, log);
-      const dropped = engine.reload(r.config);
+      const fresh = await resolveConfigHosts(r.config, log);
+      engine.credentials = loadCredentials(fresh, log);
+      const dropped = engine.reload(fresh);
       if (dropped.length > 0)
         log.log('info', 'cfg', `reload: deleting IKE SAs of changed connections: ${dropped.join(', ')}`);
       run();

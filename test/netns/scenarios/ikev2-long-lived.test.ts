@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LAB } from '../harness.js';
@@ -194,5 +194,35 @@ test('IKE_SA_INIT floods from client2: per-source limit, then COOKIE demands; ha
       await client.stop();
       await gw.stop();
     }
+  }
+});
+
+test('remote_addrs as a host name: resolved through the namespace hosts file (ip netns exec binds /etc/netns/NAME/hosts)', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  const dir = `/etc/netns/${l.netns('client').name}`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/hosts`, `127.0.0.1 localhost\n${LAB.gw.v4} gw.lab.test\n`);
+  const gw = await IkeHost.start(l, 'gw', gwConf(), {}, 'info');
+  const client = await IkeHost.start(
+    l,
+    'client',
+    clientConf().replace(`remote_addrs = ${LAB.gw.v4}`, 'remote_addrs = gw.lab.test'),
+    {},
+    'info',
+  );
+  try {
+    assert.match(client.proc.stderr, new RegExp(`gw\\.lab\\.test resolves to ${LAB.gw.v4.replaceAll('.', '\\.')}`));
+    const up = await client.up('home');
+    assert.equal(up.code, 0, up.stderr);
+    const [sa] = await client.listSas();
+    assert.equal(sa?.remote.address, LAB.gw.v4);
+    const vip = sa?.vipsLocal[0] ?? '';
+    await waitForPing(l, 'client', vip, LAB.gw.protected4);
+  } finally {
+    await client.stop();
+    await gw.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
