@@ -24,6 +24,7 @@ import type { ChildSaPlan, Ikev2Action } from '../ikev2/ikev2-actions.js';
 import { Ikev2Engine } from '../ikev2/ikev2-engine.js';
 import { ikev2DecryptionRow } from '../ikev2/wireshark-keys.js';
 import { routeSource } from '../io/route-source.js';
+import { runShell } from '../io/run-shell.js';
 import type { Clock } from '../util/clock.js';
 import { formatIp, parseIp, tryParseIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
@@ -33,6 +34,7 @@ import type { IkedKernel } from './iked-kernel.js';
 import { startRoaming } from './iked-roaming.js';
 import { IkedRoutes } from './iked-routes.js';
 import { resolveConfigHosts } from './resolve-hosts.js';
+import { type UpdownSa, UpdownTracker, updownEnv } from './updown.js';
 
 export interface IkedOptions {
   readonly config: EspritConfig;
@@ -133,15 +135,18 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
       }
       case 'install-child': {
         const plan = a.plan;
+        const sa = engine.list().find((x) => x.id === plan.ikeId);
         kernelDo(`installing CHILD SA ${plan.child}`, async () => {
           await o.kernel.install(plan);
           await routes.add(plan, peerOf(plan));
+          if (sa) updown(plan, saReport(sa), true);
         });
         return;
       }
       case 'remove-child': {
         const plan = a.plan;
         kernelDo(`removing CHILD SA ${plan.child}`, async () => {
+          updown(plan, undefined, false);
           await routes.remove(plan);
           await o.kernel.remove(plan);
           // start_action = trap: the trap policy comes back, as strongSwan's trap manager.
@@ -231,6 +236,34 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
     const s = (await routeSource(remote)) ?? listenerAddr;
     sourceCache.set(remote, s);
     return s;
+  }
+
+  // updown scripts (daemon/updown.ts): the first CHILD SA of a (reqid, selectors) runs `up`,
+  // the last `down`; scripts run one after another, in event order.
+  const updowns = new UpdownTracker();
+  const updownSas = new Map<number, UpdownSa>();
+  let scripts: Promise<void> = Promise.resolve();
+  function updown(plan: ChildSaPlan, sa: UpdownSa | undefined, up: boolean): void {
+    const script = engine.config.connections
+      .find((c) => c.name === plan.conn)
+      ?.children.find((ch) => ch.name === plan.child)?.updown;
+    const info = up ? sa : updownSas.get(plan.inbound.spi);
+    if (up && info) updownSas.set(plan.inbound.spi, info);
+    if (!up) updownSas.delete(plan.inbound.spi);
+    if (!script || !info) return;
+    const child = { child: plan.child, reqid: plan.reqid, localTs: plan.localTs, remoteTs: plan.remoteTs };
+    if (!(up ? updowns.up(child, info) : updowns.down(child, info))) return;
+    for (const my of plan.localTs) {
+      for (const other of plan.remoteTs) {
+        const env = updownEnv(info, child, up, my, other);
+        scripts = scripts.then(async () => {
+          const r = await runShell(script, env);
+          for (const l of r.output.split('\n').filter((x) => x.length > 0)) log.log('info', 'ike', `updown: ${l}`);
+          if (r.code !== 0)
+            log.log('warn', 'ike', `updown ${env.PLUTO_VERB} ${plan.child}: ${script} exited ${r.code}`);
+        });
+      }
+    }
   }
 
   channel.onFrame((f) => {
