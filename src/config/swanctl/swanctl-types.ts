@@ -41,6 +41,12 @@ export interface ConnectionConfig {
    * none, or a list of variants (vpnc --natt-mode, Shrew force-rfc/force-draft)
    */
   nattMode: NattMode;
+  /**
+   * IKEv1 Cisco "IPsec over UDP" (Mode Config attribute 28677), our end's UDP port for ESP
+   * (0: off). Client: ask for it and send ESP from this port to the port the gateway answers
+   * (vpnc's --udp-port, default 10000). Gateway: offer this port when a client asks.
+   */
+  ciscoUdpPort: number;
   encap: boolean;
   mobike: boolean;
   fragmentation: 'yes' | 'accept' | 'force' | 'no';
