@@ -13,6 +13,7 @@ import type { EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { parseTsList, tsToString } from '../config/traffic-selector.js';
 import { loadPrivateKey, type PrivateKey } from '../crypto/ike/signature-auth.js';
 import { type Cert, parseCertificate } from '../crypto/ike/x509-chain.js';
+import { type Crl, parseCrl } from '../crypto/ike/x509-crl.js';
 import { NodeRng } from '../crypto/random.js';
 import { formatIdentity } from '../ike/identity.js';
 import { formatEvent, type IkeEvent } from '../ike/ike-events.js';
@@ -419,7 +420,15 @@ export function loadCredentials(config: EspritConfig, log: Logger): IkeCredentia
       log.log('warn', 'cfg', `${p}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return { cas, certs, keys };
+  const crls: Crl[] = [];
+  for (const p of config.crlFiles) {
+    try {
+      crls.push(parseCrl(new Uint8Array(readFileSync(p))));
+    } catch (e) {
+      log.log('warn', 'cfg', `${p}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return { cas, certs, keys, crls };
 }
 
 export interface ChildSaReport {

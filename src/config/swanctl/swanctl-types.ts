@@ -16,6 +16,8 @@ export interface EspritConfig {
   authorities: AuthorityConfig[];
   /** every CA certificate swanctl would load: the files in x509ca/ beside the config */
   caFiles: string[];
+  /** every CRL swanctl would load: the files in x509crl/ beside the config */
+  crlFiles: string[];
   host: HostSettings;
 }
 
@@ -75,6 +77,8 @@ export interface AuthRoundConfig {
   certs: string[];
   cacerts: string[];
   pubkeys: string[];
+  /** swanctl.conf `revocation`: relaxed (default), ifuri or strict, checked against x509crl/ */
+  revocation: 'relaxed' | 'ifuri' | 'strict';
 }
 
 export interface ChildConfig {
