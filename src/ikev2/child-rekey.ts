@@ -74,8 +74,17 @@ export function rekeyChild(ctx: Ikev2Context, sa: IkeSa, child: ChildSa, retry: 
       // The peer's rekey of it won (it made the replacement), or it no longer exists there.
       if (child.replacedBy || child.collision) return;
       if (reason.startsWith(notifyText(Notify.CHILD_SA_NOT_FOUND))) {
-        // §2.25: "SHOULD silently delete the Child SA (if it still exists)".
+        // §2.25: "SHOULD silently delete the Child SA (if it still exists) and send a request
+        // to create a new Child SA from scratch (if the Child SA does not yet exist)".
         if (s.children.includes(child)) deleteChild(ctx, s, child, 'not found at the peer');
+        if (!s.children.some((c) => c.name === child.name && c !== child && !c.deleting))
+          startCreateChild(ctx, s, conn, cfg, (okNew, why) =>
+            ctx.logger.log(
+              'info',
+              'ike',
+              `${s.name}[#${s.id}] CHILD SA ${child.name} made again: ${okNew ? 'ok' : why}`,
+            ),
+          );
         return;
       }
       retry(ctx.clock.now() + REKEY_RETRY_MS);

@@ -417,6 +417,10 @@ export class Ikev2Engine implements Ikev2Context {
     const found = findChildBySpi(this.sas.values(), spi);
     if (!found || found.child.deleting) return;
     const { sa, child } = found;
+    // A hard expiry while our rekey of it is in flight: its replacement is on the way, and the
+    // rekey deletes it once that is installed (finishRekey); deleting it now would make the
+    // peer answer the rekey with CHILD_SA_NOT_FOUND.
+    if (hard && child.rekeying === 'local') return;
     if (hard) deleteChild(this, sa, child, 'hard lifetime expired');
     else if (!child.rekeying && !child.replacedBy && sa.lifecycle.state === 'established') this.rekeyChild(sa, child);
   }

@@ -219,7 +219,7 @@ test('simultaneous IKE SA rekey (RFC 7296 §2.8.2): one new IKE SA survives with
   assert.deepEqual([...outcomes].sort(), [false, true], 'the seeds produced both outcomes');
 });
 
-test('§2.25.1: a rekey of a CHILD SA being deleted gets TEMPORARY_FAILURE (retried later); of an unknown one CHILD_SA_NOT_FOUND (deleted)', () => {
+test('§2.25.1: a rekey of a CHILD SA being deleted gets TEMPORARY_FAILURE (retried later); of an unknown one CHILD_SA_NOT_FOUND (deleted and made again)', () => {
   const p = up(11n, { childRekey: false });
   const [si] = p.i.engine.list();
   const [sr] = p.r.engine.list();
@@ -244,9 +244,14 @@ test('§2.25.1: a rekey of a CHILD SA being deleted gets TEMPORARY_FAILURE (retr
   sr.children = [];
   p.advance(1);
   p.flush();
-  assert.equal(p.log('r', 'generating').at(-2), 'CREATE_CHILD_SA response 3 [ N(NO_CHILD_SA) ]');
-  assert.equal(p.log('i', 'generating').at(-1), 'INFORMATIONAL request 4 [ D ]', 'the initiator deletes it (§2.25)');
-  assert.equal(si.children.length, 0);
+  const gen = p.log('i', 'generating');
+  assert.ok(p.log('r', 'generating').includes('CREATE_CHILD_SA response 3 [ N(NO_CHILD_SA) ]'));
+  // §2.25: "silently delete the Child SA ... and send a request to create a new Child SA from scratch"
+  assert.deepEqual(gen.slice(-2), ['INFORMATIONAL request 4 [ D ]', 'CREATE_CHILD_SA request 5 [ SA No TSi TSr ]']);
+  assert.equal(si.children.length, 1, 'a new CHILD SA');
+  assert.notEqual(si.children[0], ci);
+  assert.equal(sr.children.length, 1);
+  assert.equal(si.children[0]?.spiIn, sr.children[0]?.spiOut);
 });
 
 test('lifetimes: rekey_bytes/rekey_packets less a random share are the soft limits, life_* the hard ones; a soft EXPIRE rekeys, a hard one deletes', () => {
@@ -425,5 +430,27 @@ test('a CHILD SA rekey whose CREATE_CHILD_SA request is lost: retransmitted afte
   assert.deepEqual(
     p.i.removed.map((x) => x.inbound.spi),
     [orig.inbound.spi],
+  );
+});
+
+test('a hard EXPIRE of a CHILD SA our rekey is replacing waits for the rekey: no Delete first, the peer never answers CHILD_SA_NOT_FOUND', () => {
+  const p = up(61n, { clientChildRekey: true });
+  const orig = p.i.installed[0];
+  assert.ok(orig);
+  p.advance(60_000);
+  assert.equal(p.log('i', 'generating').at(-1), 'CREATE_CHILD_SA request 2 [ N(REKEY_SA) SA No TSi TSr ]');
+  // ipsecd's hard limit is reached while the request is in flight
+  p.i.engine.childExpired(orig.inbound.spi, true);
+  p.run('i');
+  assert.equal(p.wire.length, 1, 'no Delete queued ahead of the rekey');
+  p.flush();
+  assert.ok(!p.log('r', 'generating').some((l) => l.includes('NO_CHILD_SA')));
+  const [si] = p.i.engine.list();
+  assert.equal(si?.children.length, 1);
+  assert.notEqual(si?.children[0]?.spiIn, orig.inbound.spi, 'replaced');
+  assert.deepEqual(
+    p.i.removed.map((x) => x.inbound.spi),
+    [orig.inbound.spi],
+    'and then deleted',
   );
 });

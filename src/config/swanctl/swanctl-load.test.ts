@@ -418,3 +418,15 @@ test('natt_mode (IKEv1 NAT-T variants): all, none, drafts, lists; anything else 
     "/etc/swanctl/swanctl.conf:4:5: connections.a.natt_mode: 'draft-04' is not all, none, drafts or one of rfc, draft-03, draft-02n, draft-02, draft-01, draft-00",
   ]);
 });
+
+test('life_time defaults to rekey_time + 10 %, and at least one second more (a 3 s rekey_time gets 4 s, not 3)', () => {
+  const load = (rekey: string) =>
+    loadSwanctl(
+      '/etc/swanctl/swanctl.conf',
+      memFs({
+        '/etc/swanctl/swanctl.conf': `connections { a { children { c { rekey_time = ${rekey}\n rekey_bytes = 5 } } } }`,
+      }),
+    ).config?.connections[0]?.children[0];
+  assert.deepEqual([load('3s')?.lifeTime, load('3s')?.randTime, load('3s')?.lifeBytes], [4, 1, 6]);
+  assert.deepEqual([load('1h')?.lifeTime, load('1h')?.randTime], [3960, 360]);
+});

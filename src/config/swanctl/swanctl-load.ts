@@ -336,11 +336,14 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
       },
       REFUSED_CHILD,
     );
-    // swanctl.conf(5): life_time defaults to rekey_time + 10 %, rand_time to life - rekey.
-    if (c.lifeTime < 0) c.lifeTime = Math.round(c.rekeyTime * 1.1);
+    // swanctl.conf(5): life_time defaults to rekey_time + 10 %, rand_time to life - rekey. At
+    // least one unit more than the rekey point: with a rekey_time of a few seconds, 10 % rounds
+    // to nothing, and a hard expiry at the rekey moment would race the rekey (esprit's choice).
+    const lifeOf = (rekey: number): number => (rekey > 0 ? Math.max(rekey + 1, Math.round(rekey * 1.1)) : 0);
+    if (c.lifeTime < 0) c.lifeTime = lifeOf(c.rekeyTime);
     if (c.randTime < 0) c.randTime = c.lifeTime - c.rekeyTime;
-    if (c.lifeBytes < 0) c.lifeBytes = Math.round(c.rekeyBytes * 1.1);
-    if (c.lifePackets < 0) c.lifePackets = Math.round(c.rekeyPackets * 1.1);
+    if (c.lifeBytes < 0) c.lifeBytes = lifeOf(c.rekeyBytes);
+    if (c.lifePackets < 0) c.lifePackets = lifeOf(c.rekeyPackets);
     // swanctl.conf(5): rand_bytes/rand_packets default to life - rekey, as rand_time.
     if (c.randBytes < 0) c.randBytes = c.lifeBytes - c.rekeyBytes;
     if (c.randPackets < 0) c.randPackets = c.lifePackets - c.rekeyPackets;
