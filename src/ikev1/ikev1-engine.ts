@@ -10,6 +10,7 @@
  * an SA.
  */
 import type { ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
+import { tsToString } from '../config/traffic-selector.js';
 import { formatIdentity, type IkeId, parseIdentity } from '../ike/identity.js';
 import type { IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
@@ -37,12 +38,18 @@ import {
   processMm6,
   startMainMode,
 } from './main-mode.js';
+import { Phase2Exchanges } from './phase2-exchanges.js';
 import { offeredVariants } from './vendor-ids.js';
 
 export interface Ikev1EngineOptions {
   retransmit?: RetransmitSettings;
   /** responder SAs not established after this are dropped, ms (strongSwan's half_open_timeout: 30 s) */
   halfOpenTimeoutMs?: number;
+  /**
+   * the reqid of a CHILD SA by connection and child (the daemon shares the IKEv2 engine's
+   * allocator, so both versions' reqids stay apart); a local counter from 0x2000 otherwise
+   */
+  reqidFor?: (conn: string, child: string) => number;
 }
 
 export type Ikev1Drop = 'malformed' | 'no-sa' | 'not-main-mode' | 'undecryptable' | 'unexpected' | 'half-open-expired';
@@ -70,6 +77,8 @@ export class Ikev1Engine {
   private readonly ctx: MainModeContext;
   private readonly retransmit: RetransmitSettings;
   private readonly halfOpenTimeoutMs: number;
+  private readonly phase2: Phase2Exchanges;
+  private readonly reqids = new Map<string, number>();
 
   constructor(
     readonly config: EspritConfig,
@@ -81,6 +90,40 @@ export class Ikev1Engine {
     this.ctx = { config, rng };
     this.retransmit = opts.retransmit ?? DEFAULT_RETRANSMIT;
     this.halfOpenTimeoutMs = opts.halfOpenTimeoutMs ?? 30_000;
+    const reqidFor =
+      opts.reqidFor ??
+      ((conn: string, child: string): number => {
+        const k = `${conn}/${child}`;
+        const r = this.reqids.get(k) ?? 0x2000 + this.reqids.size;
+        this.reqids.set(k, r);
+        return r;
+      });
+    this.phase2 = new Phase2Exchanges(
+      {
+        random: (b) => rng.fill(b),
+        // As IKEv2's childReqid: the IKE initiator has one reqid per child (its trap policy
+        // uses it); a gateway one per child and remote selectors, so road warriors behind one
+        // NAT keep their own policies.
+        reqidFor: (sa, child, remoteTs) =>
+          reqidFor(sa.conn.name, sa.initiator ? child : `${child}/${remoteTs.map(tsToString).join(',')}`),
+      },
+      {
+        push: (a) => this.actions.push(a),
+        drop: (why, detail) => this.drop(why as Ikev1Drop, detail),
+        finished: (sa, requestId, ok, reason) => {
+          if (!ok) this.logger.log('warn', 'ike', `[ike1#${sa.id}] ${sa.conn.name}: ${reason}`);
+          if (requestId !== undefined) this.actions.push({ kind: 'initiate-result', requestId, ok, reason });
+        },
+      },
+      clock,
+      logger,
+      this.retransmit,
+    );
+  }
+
+  /** PF_KEY answered the GETSPI of `token` (undefined: it failed). */
+  spiAllocated(token: number, spi: number | undefined): void {
+    this.phase2.spiAllocated(token, spi);
   }
 
   takeActions(): Ikev1Action[] {
@@ -125,13 +168,18 @@ export class Ikev1Engine {
       localId,
       sends: 0,
       createdAt: this.clock.now(),
+      children: [],
     };
     this.sas.set(spiI, sa);
     return sa;
   }
 
-  /** Start Main Mode for `connName` from `localAddr` to `remoteAddr` (port 500). */
-  initiate(connName: string, localAddr: Uint8Array, remoteAddr: Uint8Array, requestId?: number): void {
+  /**
+   * Start Main Mode for `connName` from `localAddr` to `remoteAddr` (port 500), then Quick
+   * Mode for `child` (or every child of the connection). `requestId` is answered when the
+   * first CHILD SA is installed (or phase 1 failed).
+   */
+  initiate(connName: string, localAddr: Uint8Array, remoteAddr: Uint8Array, requestId?: number, child?: string): void {
     const conn = this.config.connections.find((c) => c.name === connName && c.version === 1);
     if (!conn) {
       if (requestId !== undefined)
@@ -151,6 +199,7 @@ export class Ikev1Engine {
       this.cookie(),
     );
     if (requestId !== undefined) sa.requestId = requestId;
+    sa.pendingChildren = conn.children.filter((c) => child === undefined || c.name === child).map((c) => c.name);
     const mm1 = startMainMode(sa);
     this.send(sa, mm1.bytes, mm1.payloads);
   }
@@ -189,6 +238,15 @@ export class Ikev1Engine {
       throw e;
     }
     const h = msg.header;
+    if (h.exchangeType === IsakmpExchange.QUICK_MODE) {
+      const sa = this.sas.get(h.spiI);
+      if (!sa || sa.state !== 'established' || sa.spiR !== h.spiR) {
+        this.drop('no-sa', `Quick Mode for cookies ${h.spiI.toString(16)}/${h.spiR.toString(16)}`);
+        return;
+      }
+      this.phase2.receive(sa, msg, bytes);
+      return;
+    }
     if (h.exchangeType !== IsakmpExchange.ID_PROT) {
       this.drop('not-main-mode', `exchange ${h.exchangeType}`);
       return;
@@ -272,6 +330,8 @@ export class Ikev1Engine {
 
   private established(sa: Ikev1Sa): void {
     sa.retransmitAt = undefined;
+    // Appendix B: every phase 2 IV derives from the last CBC block of phase 1 (MM6).
+    sa.phase1LastBlock = sa.iv;
     this.logger.log(
       'info',
       'ike',
@@ -294,7 +354,11 @@ export class Ikev1Engine {
       remote: { address: formatIp(sa.remote.address), port: sa.remote.port },
       remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
     });
-    if (sa.requestId !== undefined)
+    const children = (sa.pendingChildren ?? []).flatMap((n) => sa.conn.children.filter((c) => c.name === n));
+    sa.pendingChildren = undefined;
+    // The `up` request is answered by the first Quick Mode (as IKEv2's by IKE_AUTH's CHILD SA).
+    for (const [i, c] of children.entries()) this.phase2.initiate(sa, c, i === 0 ? sa.requestId : undefined);
+    if (children.length === 0 && sa.requestId !== undefined)
       this.actions.push({ kind: 'initiate-result', requestId: sa.requestId, ok: true, reason: 'established' });
   }
 
@@ -314,6 +378,7 @@ export class Ikev1Engine {
     if (sa.requestId !== undefined)
       this.actions.push({ kind: 'initiate-result', requestId: sa.requestId, ok: false, reason: sa.failure });
     this.sas.delete(sa.spiI);
+    this.phase2.forget(sa);
   }
 
   nextDeadline(): number | undefined {
@@ -325,12 +390,14 @@ export class Ikev1Engine {
       at(sa.retransmitAt);
       if (!sa.initiator && sa.state !== 'established') at(sa.createdAt + this.halfOpenTimeoutMs);
     }
+    at(this.phase2.nextDeadline());
     return t;
   }
 
   /** Retransmit what is due (the initiator's last message); give up after the last try. */
   tick(): void {
     const now = this.clock.now();
+    this.phase2.tick();
     for (const sa of [...this.sas.values()]) {
       if (!sa.initiator && sa.state !== 'established' && now >= sa.createdAt + this.halfOpenTimeoutMs) {
         // an unauthenticated responder SA that never finished (spoofed MM1, lost peer)

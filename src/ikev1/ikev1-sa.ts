@@ -5,6 +5,7 @@
 import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
 import type { KeyExchange } from '../crypto/ike/key-exchange.js';
 import type { Ikev1Skeyids } from '../crypto/ikev1/ikev1-keymat.js';
+import type { ChildSaPlan } from '../ike/child-sa-plan.js';
 import type { IkeId } from '../ike/identity.js';
 import type { Endpoint } from '../ike/natd.js';
 import type { Phase1Suite } from './phase1-proposal.js';
@@ -57,4 +58,21 @@ export interface Ikev1Sa {
   retransmitAt?: number;
   failure?: string;
   requestId?: number;
+  /** initiator: the children to start Quick Mode for once phase 1 is up */
+  pendingChildren?: string[] | undefined;
+  /** the last CBC block of phase 1 (MM6): the seed of every phase 2 IV (RFC 2409 Appendix B) */
+  phase1LastBlock?: Uint8Array;
+  /** the CHILD SAs Quick Mode installed */
+  children: Ikev1Child[];
+}
+
+/** One phase 2 SA pair (RFC 2409 §5.5) as installed through PF_KEY. */
+export interface Ikev1Child {
+  name: string;
+  plan: ChildSaPlan;
+  spiIn: number;
+  spiOut: number;
+  /** ESP transform, for listings */
+  algorithms: string;
+  installedAt: number;
 }
