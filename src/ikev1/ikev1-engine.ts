@@ -74,14 +74,14 @@ export class Ikev1Engine {
   private readonly actions: Ikev1Action[] = [];
   private nextId = 1;
   readonly drops = new Map<Ikev1Drop, number>();
-  private readonly ctx: MainModeContext;
+  private ctx: MainModeContext;
   private readonly retransmit: RetransmitSettings;
   private readonly halfOpenTimeoutMs: number;
   private readonly phase2: Phase2Exchanges;
   private readonly reqids = new Map<string, number>();
 
   constructor(
-    readonly config: EspritConfig,
+    public config: EspritConfig,
     private readonly clock: Clock,
     private readonly rng: Rng,
     private readonly logger: Logger,
@@ -119,6 +119,12 @@ export class Ikev1Engine {
       logger,
       this.retransmit,
     );
+  }
+
+  /** A reloaded configuration: new SAs use it; established ones keep the connection they began with. */
+  reload(config: EspritConfig): void {
+    this.config = config;
+    this.ctx = { config, rng: this.rng };
   }
 
   /** PF_KEY answered the GETSPI of `token` (undefined: it failed). */
@@ -379,6 +385,35 @@ export class Ikev1Engine {
       this.actions.push({ kind: 'initiate-result', requestId: sa.requestId, ok: false, reason: sa.failure });
     this.sas.delete(sa.spiI);
     this.phase2.forget(sa);
+  }
+
+  /**
+   * Remove the ISAKMP SAs of `conn` (all with undefined) and their CHILD SAs; returns how many
+   * went. No Delete is sent yet (Informational exchanges are not implemented).
+   */
+  terminate(conn?: string, reason = 'terminated'): number {
+    let n = 0;
+    for (const sa of [...this.sas.values()]) {
+      if (conn !== undefined && sa.conn.name !== conn) continue;
+      for (const c of sa.children) {
+        this.actions.push({ kind: 'remove-child', plan: c.plan });
+        this.emit({
+          kind: 'child-down',
+          conn: sa.conn.name,
+          ikeId: sa.id,
+          child: c.name,
+          spiIn: c.spiIn,
+          spiOut: c.spiOut,
+          reason,
+        });
+      }
+      sa.children = [];
+      if (sa.state === 'established') this.emit({ kind: 'ike-down', conn: sa.conn.name, ikeId: sa.id, reason });
+      this.sas.delete(sa.spiI);
+      this.phase2.forget(sa);
+      n++;
+    }
+    return n;
   }
 
   nextDeadline(): number | undefined {

@@ -7,6 +7,7 @@
  * answer again (a lost HASH(3) is recovered that way). Messages that do not decrypt or whose
  * HASH does not verify are dropped without changing anything.
  */
+import { transformName } from '../config/proposal.js';
 import type { ChildConfig } from '../config/swanctl/swanctl-model.js';
 import { tsToString } from '../config/traffic-selector.js';
 import { hash1, quickModeHash2 } from '../crypto/ikev1/ikev1-keymat.js';
@@ -158,7 +159,12 @@ export class Phase2Exchanges {
       plan,
       spiIn: plan.inbound.spi,
       spiOut: plan.outbound.spi,
-      algorithms: `ESP ${plan.encr.id}${plan.encr.keyBits ? `/${plan.encr.keyBits}` : ''}${plan.integ ? ` integ ${plan.integ}` : ''}${t.ex.suite?.group ? ` PFS ${t.ex.suite.group}` : ''}`,
+      // swanctl --list-sas notation: AES_CBC-128/HMAC_SHA2_256_128/MODP_2048
+      algorithms: [
+        `${transformName('encr', plan.encr.id)}${plan.encr.keyBits ? `-${plan.encr.keyBits}` : ''}`,
+        ...(plan.integ ? [transformName('integ', plan.integ)] : []),
+        ...(t.ex.suite?.group ? [transformName('dh', t.ex.suite.group)] : []),
+      ].join('/'),
       installedAt: this.clock.now(),
     });
     this.hooks.push({ kind: 'install-child', plan });

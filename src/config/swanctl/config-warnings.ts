@@ -14,7 +14,8 @@ export interface ConfigWarning {
  * - IKEv1 Aggressive Mode with a pre-shared key: the responder's second message carries
  *   HASH_R, keyed with the PSK, in clear, so anyone who sees it can test PSK guesses offline
  *   (RFC 2409 §5.4; Libreswan and strongSwan warn or refuse the same way).
- * - IKEv1 connections are parsed and checked but not yet negotiated by `esprit iked`.
+ * - IKEv1 connections that need what `esprit iked` does not negotiate yet for IKEv1 (Aggressive
+ *   Mode, authentication other than PSK, XAUTH rounds): docs/ikev1.md says what is there.
  */
 export function configWarnings(config: EspritConfig): ConfigWarning[] {
   const out: ConfigWarning[] = [];
@@ -28,10 +29,15 @@ export function configWarnings(config: EspritConfig): ConfigWarning[] {
         message:
           'IKEv1 Aggressive Mode with a pre-shared key: the PSK can be cracked offline from one captured exchange, HASH_R is keyed with it and travels in clear (RFC 2409 §5.4); prefer Main Mode or certificates',
       });
-    out.push({
-      where,
-      message: 'IKEv1 (version = 1) is checked but not yet negotiated by esprit iked (docs/ikev1.md)',
-    });
+    const missing = [
+      ...(c.aggressive ? ['Aggressive Mode'] : []),
+      ...[...c.local, ...c.remote].filter((r) => r.auth !== 'psk').map((r) => `auth = ${r.auth}`),
+    ];
+    if (missing.length > 0)
+      out.push({
+        where,
+        message: `IKEv1 (version = 1): esprit iked negotiates Main Mode with pre-shared keys only so far; not yet: ${[...new Set(missing)].join(', ')} (docs/ikev1.md)`,
+      });
   }
   return out;
 }
