@@ -26,7 +26,9 @@ import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { IsakmpHeader, IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IsakmpExchange } from '../wire/registry/isakmp.js';
 import type { Ikev1Action } from './ikev1-actions.js';
-import type { Ikev1Sa } from './ikev1-sa.js';
+import type { Ikev1Child, Ikev1Sa } from './ikev1-sa.js';
+import { Ikev1Notify } from './informational.js';
+import { InformationalTasks } from './informational-tasks.js';
 import {
   type MainModeContext,
   type MmStep,
@@ -78,6 +80,7 @@ export class Ikev1Engine {
   private readonly retransmit: RetransmitSettings;
   private readonly halfOpenTimeoutMs: number;
   private readonly phase2: Phase2Exchanges;
+  private readonly info: InformationalTasks;
   private readonly reqids = new Map<string, number>();
 
   constructor(
@@ -118,6 +121,18 @@ export class Ikev1Engine {
       clock,
       logger,
       this.retransmit,
+    );
+    this.info = new InformationalTasks(
+      {
+        push: (a) => this.actions.push(a),
+        drop: (why, detail) => this.drop(why as Ikev1Drop, detail),
+        sas: () => [...this.sas.values()],
+        removeSa: (sa, reason) => this.removeSa(sa, reason),
+        removeChild: (sa, c, reason) => this.removeChild(sa, c, reason),
+      },
+      rng,
+      clock,
+      logger,
     );
   }
 
@@ -244,13 +259,14 @@ export class Ikev1Engine {
       throw e;
     }
     const h = msg.header;
-    if (h.exchangeType === IsakmpExchange.QUICK_MODE) {
+    if (h.exchangeType === IsakmpExchange.QUICK_MODE || h.exchangeType === IsakmpExchange.INFORMATIONAL) {
       const sa = this.sas.get(h.spiI);
       if (!sa || sa.state !== 'established' || sa.spiR !== h.spiR) {
-        this.drop('no-sa', `Quick Mode for cookies ${h.spiI.toString(16)}/${h.spiR.toString(16)}`);
+        this.drop('no-sa', `exchange ${h.exchangeType} for cookies ${h.spiI.toString(16)}/${h.spiR.toString(16)}`);
         return;
       }
-      this.phase2.receive(sa, msg, bytes);
+      if (h.exchangeType === IsakmpExchange.QUICK_MODE) this.phase2.receive(sa, msg, bytes);
+      else this.info.receive(sa, msg);
       return;
     }
     if (h.exchangeType !== IsakmpExchange.ID_PROT) {
@@ -331,7 +347,12 @@ export class Ikev1Engine {
       return;
     }
     if (r.kind === 'send') this.send(sa, r.bytes, r.payloads);
-    if (sa.state === 'established') this.established(sa);
+    if (sa.state === 'established') {
+      // RFC 2407 §4.6.3.3 INITIAL-CONTACT may ride in MM5 (charon puts it there)
+      if (opened.some((p) => p.kind === 'N' && p.notifyType === Ikev1Notify.INITIAL_CONTACT))
+        this.info.initialContact(sa);
+      this.established(sa);
+    }
   }
 
   private established(sa: Ikev1Sa): void {
@@ -360,6 +381,7 @@ export class Ikev1Engine {
       remote: { address: formatIp(sa.remote.address), port: sa.remote.port },
       remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
     });
+    this.info.established(sa);
     const children = (sa.pendingChildren ?? []).flatMap((n) => sa.conn.children.filter((c) => c.name === n));
     sa.pendingChildren = undefined;
     // The `up` request is answered by the first Quick Mode (as IKEv2's by IKE_AUTH's CHILD SA).
@@ -388,32 +410,40 @@ export class Ikev1Engine {
   }
 
   /**
-   * Remove the ISAKMP SAs of `conn` (all with undefined) and their CHILD SAs; returns how many
-   * went. No Delete is sent yet (Informational exchanges are not implemented).
+   * Delete the ISAKMP SAs of `conn` (all with undefined) and their CHILD SAs: a Delete to the
+   * peer for each (RFC 2408 §3.15), then local removal. Returns how many went.
    */
   terminate(conn?: string, reason = 'terminated'): number {
     let n = 0;
     for (const sa of [...this.sas.values()]) {
       if (conn !== undefined && sa.conn.name !== conn) continue;
-      for (const c of sa.children) {
-        this.actions.push({ kind: 'remove-child', plan: c.plan });
-        this.emit({
-          kind: 'child-down',
-          conn: sa.conn.name,
-          ikeId: sa.id,
-          child: c.name,
-          spiIn: c.spiIn,
-          spiOut: c.spiOut,
-          reason,
-        });
-      }
-      sa.children = [];
-      if (sa.state === 'established') this.emit({ kind: 'ike-down', conn: sa.conn.name, ikeId: sa.id, reason });
-      this.sas.delete(sa.spiI);
-      this.phase2.forget(sa);
+      this.info.sendDeletes(sa);
+      this.removeSa(sa, reason);
       n++;
     }
     return n;
+  }
+
+  private removeChild(sa: Ikev1Sa, c: Ikev1Child, reason: string): void {
+    sa.children = sa.children.filter((x) => x !== c);
+    this.actions.push({ kind: 'remove-child', plan: c.plan });
+    this.emit({
+      kind: 'child-down',
+      conn: sa.conn.name,
+      ikeId: sa.id,
+      child: c.name,
+      spiIn: c.spiIn,
+      spiOut: c.spiOut,
+      reason,
+    });
+  }
+
+  /** Remove an ISAKMP SA and its CHILD SAs locally (IKEv1 CHILD SAs go with it, as in charon). */
+  private removeSa(sa: Ikev1Sa, reason: string): void {
+    for (const c of [...sa.children]) this.removeChild(sa, c, reason);
+    if (sa.state === 'established') this.emit({ kind: 'ike-down', conn: sa.conn.name, ikeId: sa.id, reason });
+    this.sas.delete(sa.spiI);
+    this.phase2.forget(sa);
   }
 
   nextDeadline(): number | undefined {
@@ -426,6 +456,7 @@ export class Ikev1Engine {
       if (!sa.initiator && sa.state !== 'established') at(sa.createdAt + this.halfOpenTimeoutMs);
     }
     at(this.phase2.nextDeadline());
+    at(this.info.nextDeadline());
     return t;
   }
 
@@ -433,6 +464,7 @@ export class Ikev1Engine {
   tick(): void {
     const now = this.clock.now();
     this.phase2.tick();
+    this.info.tick();
     for (const sa of [...this.sas.values()]) {
       if (!sa.initiator && sa.state !== 'established' && now >= sa.createdAt + this.halfOpenTimeoutMs) {
         // an unauthenticated responder SA that never finished (spoofed MM1, lost peer)

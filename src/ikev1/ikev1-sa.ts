@@ -8,6 +8,7 @@ import type { Ikev1Skeyids } from '../crypto/ikev1/ikev1-keymat.js';
 import type { ChildSaPlan } from '../ike/child-sa-plan.js';
 import type { IkeId } from '../ike/identity.js';
 import type { Endpoint } from '../ike/natd.js';
+import type { DpdState } from './informational.js';
 import type { Phase1Suite } from './phase1-proposal.js';
 import type { NattSpec } from './vendor-ids.js';
 
@@ -62,6 +63,10 @@ export interface Ikev1Sa {
   pendingChildren?: string[] | undefined;
   /** the last CBC block of phase 1 (MM6): the seed of every phase 2 IV (RFC 2409 Appendix B) */
   phase1LastBlock?: Uint8Array;
+  /** the peer sent the RFC 3706 DPD vendor ID in phase 1 */
+  peerDpd?: boolean;
+  /** RFC 3706 liveness checks (with a DPD-capable peer and dpd_delay > 0) */
+  dpd?: DpdState;
   /** the CHILD SAs Quick Mode installed */
   children: Ikev1Child[];
 }

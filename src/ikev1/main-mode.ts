@@ -36,7 +36,7 @@ import {
   selectPhase1,
   suiteAllowed,
 } from './phase1-proposal.js';
-import { chooseNatt } from './vendor-ids.js';
+import { chooseNatt, hasVid, VID } from './vendor-ids.js';
 
 export interface MainModeContext {
   readonly config: EspritConfig;
@@ -88,7 +88,12 @@ export function startMainMode(sa: Ikev1Sa): { bytes: Uint8Array; payloads: Isakm
   const saP = phase1SaPayload(phase1Transforms(sa.conn.proposals, IkeAuthMethod.PRE_SHARED_KEY, phase1Lifetime(sa)));
   sa.saiB = payloadBody(saP);
   sa.state = 'mm1-sent';
-  const out: IsakmpPayload[] = [saP, ...sa.offered.map((v): IsakmpPayload => ({ kind: 'V', data: v.vid }))];
+  // RFC 3706 §5.1: the DPD vendor ID, so the peer may send and answer R-U-THERE
+  const out: IsakmpPayload[] = [
+    saP,
+    ...sa.offered.map((v): IsakmpPayload => ({ kind: 'V', data: v.vid })),
+    { kind: 'V', data: VID.DPD },
+  ];
   return { bytes: clearMessage(sa, out), payloads: out };
 }
 
@@ -111,6 +116,8 @@ export function processMm1(sa: Ikev1Sa, msg: IsakmpMessage): MmStep {
     },
   ];
   if (sa.natt) reply.push({ kind: 'V', data: sa.natt.vid });
+  sa.peerDpd = hasVid(vids(msg.payloads), VID.DPD);
+  if (sa.peerDpd) reply.push({ kind: 'V', data: VID.DPD });
   return send(clearMessage(sa, reply), reply);
 }
 
@@ -151,6 +158,7 @@ export function processMm2(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
     return { kind: 'fail', notify: 'NO-PROPOSAL-CHOSEN', reason: 'the responder chose a transform we did not offer' };
   sa.suite = suite;
   sa.natt = chooseNatt(sa.offered, vids(msg.payloads));
+  sa.peerDpd = hasVid(vids(msg.payloads), VID.DPD);
   sa.state = 'mm3-sent';
   const out = keAndNonce(ctx, sa);
   return send(clearMessage(sa, out), out);

@@ -71,10 +71,10 @@ const only = (p: Ikev1Pair, s: 'i' | 'r'): Ikev1Sa => {
   return l[0] as Ikev1Sa;
 };
 
-/** Run Main Mode to the end; returns the Quick Mode datagrams as they are delivered. */
+/** Run Main Mode to the end and deliver the initiator's INITIAL-CONTACT; QM1 is next on the wire. */
 function mainMode(p: Ikev1Pair): void {
   p.initiate('qm');
-  for (let n = 0; n < 6; n++) p.deliver(p.next());
+  for (let n = 0; n < 7; n++) p.deliver(p.next());
 }
 
 const quickModeLog = (p: Ikev1Pair, s: 'i' | 'r', verb: 'generating' | 'parsed') =>

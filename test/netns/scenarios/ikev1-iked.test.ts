@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LAB } from '../harness.js';
-import { requireScenarioSystem } from './esprit-node.js';
+import { pollFor, requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
 import { useLab } from './scenario.js';
 import { StrongSwanHost } from './strongswan-host.js';
@@ -17,9 +17,10 @@ const skip = requireScenarioSystem(['/usr/lib/ipsec/charon', 'swanctl']);
 const scenario = useLab('ike1d-', { skip });
 
 const PSK = 'esprit-ikev1-iked-0123456789';
-const conf = (side: 'client' | 'gw', esp: string): string => `connections {
+const conf = (side: 'client' | 'gw', esp: string, extra = ''): string => `connections {
   v1 {
     version = 1
+    ${extra}
     ${side === 'client' ? 'local_addrs = 10.99.1.2\n    remote_addrs = 10.99.2.2' : 'local_addrs = 10.99.2.2'}
     proposals = aes128-sha256-modp2048, aes256-sha1-modp1024
     local {
@@ -52,7 +53,8 @@ test('esprit IKEv1 client behind the NAT -> strongSwan gateway: Main Mode PSK, Q
   skip,
 }, async () => {
   const l = scenario.lab;
-  const gw = await StrongSwanHost.start(l, 'gw', conf('gw', 'aes128-sha1-modp2048'));
+  // charon checks liveness every 2 s (RFC 3706 R-U-THERE, esprit answers)
+  const gw = await StrongSwanHost.start(l, 'gw', conf('gw', 'aes128-sha1-modp2048', 'dpd_delay = 2s'));
   const client = await IkeHost.start(l, 'client', conf('client', 'aes128-sha1-modp2048'));
   const mon = client.monitor();
   try {
