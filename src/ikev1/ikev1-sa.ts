@@ -8,7 +8,6 @@ import type { Ikev1Skeyids } from '../crypto/ikev1/ikev1-keymat.js';
 import type { ChildSaPlan } from '../ike/child-sa-plan.js';
 import type { IkeId } from '../ike/identity.js';
 import type { Endpoint } from '../ike/natd.js';
-import type { DpdState } from './informational.js';
 import type { Phase1Suite } from './phase1-proposal.js';
 import type { NattSpec } from './vendor-ids.js';
 
@@ -80,4 +79,14 @@ export interface Ikev1Child {
   /** ESP transform, for listings */
   algorithms: string;
   installedAt: number;
+}
+
+/** RFC 3706 §5.5 state of one SA's liveness checks. */
+export interface DpdState {
+  /** the sequence number of our next R-U-THERE (random start, high bit clear, §5.5) */
+  seq: number;
+  /** unanswered R-U-THEREs: the first sequence number, when the first and the last went out */
+  pending?: { firstSeq: number; firstAt: number; lastAt: number };
+  /** when we last heard from the peer (an authenticated message) */
+  lastHeard: number;
 }

@@ -18,7 +18,7 @@ import { cookieBytes, hash1 } from '../crypto/ikev1/ikev1-keymat.js';
 import { bytesEqual } from '../util/hex.js';
 import type { IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IPSEC_DOI, IsakmpExchange, IsakmpProtocol } from '../wire/registry/isakmp.js';
-import type { Ikev1Sa } from './ikev1-sa.js';
+import type { DpdState, Ikev1Sa } from './ikev1-sa.js';
 import { exchangeIv, openProtected, sealProtected } from './phase2-message.js';
 
 /** RFC 2407 §4.6.3.3, RFC 3706 §5.2 notify types. */
@@ -119,16 +119,6 @@ export function openInformational(
     }
   }
   return { items, payloads: [{ kind: 'HASH', data: o.hash }, ...o.payloads] };
-}
-
-/** RFC 3706 §5.5 state of one SA's liveness checks. */
-export interface DpdState {
-  /** the sequence number of our next R-U-THERE (random start, high bit clear, §5.5) */
-  seq: number;
-  /** unanswered R-U-THEREs: the first sequence number, when the first and the last went out */
-  pending?: { firstSeq: number; firstAt: number; lastAt: number };
-  /** when we last heard from the peer (an authenticated message) */
-  lastHeard: number;
 }
 
 /** strongSwan's IKEv1 default for `dpd_timeout` when it is not set (150 s). */

@@ -92,6 +92,18 @@ test('esprit IKEv1 client behind the NAT -> strongSwan gateway: Main Mode PSK, Q
       events.some((e) => e.kind === 'child-up' && e.conn === 'v1' && e.child === 'net'),
       mon.lines.join('\n'),
     );
+    // RFC 3706: charon's R-U-THERE is answered (charon parses our encrypted ACK)
+    const acked = await pollFor(
+      async () => (/parsed INFORMATIONAL_V1 request \d+ \[ HASH N\(DPD_ACK\) \]/.test(gw.log(400)) ? true : undefined),
+      15_000,
+    );
+    assert.ok(acked, `no DPD_ACK parsed by charon:\n${why()}`);
+    // esprit down: Deletes for the CHILD SA and the ISAKMP SA; charon removes both
+    const down = await client.cli(['down', 'v1']);
+    assert.equal(down.code, 0, down.stderr);
+    const gone = await pollFor(async () => ((await gw.listSas()).trim() === '' ? true : undefined), 10_000);
+    assert.ok(gone, `charon still lists SAs:\n${await gw.listSas()}\n${why()}`);
+    assert.match(gw.log(400), /received DELETE for ESP CHILD_SA with SPI [0-9a-f]{8}/);
   } finally {
     mon.kill('SIGTERM');
     await client.stop();
