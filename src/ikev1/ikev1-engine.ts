@@ -11,6 +11,7 @@
  */
 import type { ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { tsToString } from '../config/traffic-selector.js';
+import { AddressPool } from '../ike/address-pool.js';
 import { formatIdentity, type IkeId, parseIdentity } from '../ike/identity.js';
 import type { IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
@@ -25,6 +26,7 @@ import { decodeIsakmpHeader, decodeIsakmpMessage } from '../wire/isakmp/isakmp-d
 import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { IsakmpHeader, IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IsakmpExchange } from '../wire/registry/isakmp.js';
+import { aggressiveConnection, processAm1, processAm3, usesXauth } from './aggressive-mode.js';
 import type { Ikev1Action } from './ikev1-actions.js';
 import type { Ikev1Child, Ikev1Sa } from './ikev1-sa.js';
 import { Ikev1Notify } from './informational.js';
@@ -41,7 +43,13 @@ import {
   startMainMode,
 } from './main-mode.js';
 import { Phase2Exchanges } from './phase2-exchanges.js';
+import { Transactions } from './transaction.js';
 import { offeredVariants } from './vendor-ids.js';
+
+/** The configured pools, parsed (a pool that does not parse was refused by the loader). */
+function poolsOf(config: EspritConfig): Map<string, AddressPool> {
+  return new Map(config.pools.map((p) => [p.name, AddressPool.parse(p.addrs)]));
+}
 
 export interface Ikev1EngineOptions {
   retransmit?: RetransmitSettings;
@@ -81,6 +89,9 @@ export class Ikev1Engine {
   private readonly halfOpenTimeoutMs: number;
   private readonly phase2: Phase2Exchanges;
   private readonly info: InformationalTasks;
+  private readonly transactions: Transactions;
+  /** Mode Config address pools by name (as the IKEv2 engine keeps its own) */
+  private pools = new Map<string, AddressPool>();
   private readonly reqids = new Map<string, number>();
 
   constructor(
@@ -122,6 +133,20 @@ export class Ikev1Engine {
       logger,
       this.retransmit,
     );
+    this.pools = poolsOf(config);
+    this.transactions = new Transactions(
+      {
+        push: (a) => this.actions.push(a),
+        drop: (why, detail) => this.drop(why as Ikev1Drop, detail),
+        config: () => this.config,
+        pools: () => this.pools,
+        xauthDone: (sa, ok, user) => this.xauthDone(sa, ok, user),
+      },
+      rng,
+      clock,
+      logger,
+      this.retransmit,
+    );
     this.info = new InformationalTasks(
       {
         push: (a) => this.actions.push(a),
@@ -139,6 +164,7 @@ export class Ikev1Engine {
   /** A reloaded configuration: new SAs use it; established ones keep the connection they began with. */
   reload(config: EspritConfig): void {
     this.config = config;
+    this.pools = poolsOf(config);
     this.ctx = { config, rng: this.rng };
   }
 
@@ -190,6 +216,7 @@ export class Ikev1Engine {
       sends: 0,
       createdAt: this.clock.now(),
       children: [],
+      vipsRemote: [],
     };
     this.sas.set(spiI, sa);
     return sa;
@@ -259,17 +286,22 @@ export class Ikev1Engine {
       throw e;
     }
     const h = msg.header;
-    if (h.exchangeType === IsakmpExchange.QUICK_MODE || h.exchangeType === IsakmpExchange.INFORMATIONAL) {
+    const phase2 = [IsakmpExchange.QUICK_MODE, IsakmpExchange.INFORMATIONAL, IsakmpExchange.TRANSACTION] as number[];
+    if (phase2.includes(h.exchangeType)) {
       const sa = this.sas.get(h.spiI);
       if (!sa || sa.state !== 'established' || sa.spiR !== h.spiR) {
         this.drop('no-sa', `exchange ${h.exchangeType} for cookies ${h.spiI.toString(16)}/${h.spiR.toString(16)}`);
         return;
       }
-      if (h.exchangeType === IsakmpExchange.QUICK_MODE) this.phase2.receive(sa, msg, bytes);
-      else this.info.receive(sa, msg);
+      if (h.exchangeType === IsakmpExchange.INFORMATIONAL) this.info.receive(sa, msg);
+      else if (h.exchangeType === IsakmpExchange.TRANSACTION) this.transactions.receive(sa, msg, bytes);
+      // xauth-06 §6: no phase 2 before the user is authenticated
+      else if (sa.xauth && sa.xauth.state !== 'done') this.drop('unexpected', 'Quick Mode before XAUTH completed');
+      else this.phase2.receive(sa, msg, bytes);
       return;
     }
-    if (h.exchangeType !== IsakmpExchange.ID_PROT) {
+    const aggressive = h.exchangeType === IsakmpExchange.AGGRESSIVE;
+    if (h.exchangeType !== IsakmpExchange.ID_PROT && !aggressive) {
       this.drop('not-main-mode', `exchange ${h.exchangeType}`);
       return;
     }
@@ -279,18 +311,27 @@ export class Ikev1Engine {
         this.drop('no-sa', `cookies ${h.spiI.toString(16)}/${h.spiR.toString(16)}`);
         return;
       }
-      const conn = this.config.connections.find(
-        (c) =>
-          c.version === 1 &&
-          !c.aggressive &&
-          addrMatches(c.localAddrs, local.address) &&
-          addrMatches(c.remoteAddrs, remote.address),
-      );
+      const addrs = (c: ConnectionConfig): boolean =>
+        addrMatches(c.localAddrs, local.address) && addrMatches(c.remoteAddrs, remote.address);
+      const id = msg.payloads.find((p) => p.kind === 'ID');
+      const conn = aggressive
+        ? id?.kind === 'ID'
+          ? aggressiveConnection(this.config, { type: id.idType, data: id.data }, addrs)
+          : undefined
+        : this.config.connections.find((c) => c.version === 1 && !c.aggressive && addrs(c));
       if (!conn) {
-        this.drop('no-sa', `no IKEv1 Main Mode connection for ${formatIp(remote.address)}`);
+        this.drop(
+          'no-sa',
+          `no IKEv1 ${aggressive ? 'Aggressive' : 'Main'} Mode connection for ${formatIp(remote.address)}`,
+        );
         return;
       }
       sa = this.newSa(conn, false, local, remote, h.spiI);
+      sa.aggressive = aggressive;
+    }
+    if (aggressive !== (sa.aggressive === true)) {
+      this.drop('unexpected', 'phase 1 exchange type changed');
+      return;
     }
     // A retransmission of the message we last answered (MM1 still without CKY-R): answer
     // again (strongSwan does too).
@@ -318,7 +359,9 @@ export class Ikev1Engine {
 
   private step(sa: Ikev1Sa, msg: IsakmpMessage, local: Endpoint, remote: Endpoint, bytes: Uint8Array): void {
     const want = Ikev1Engine.EXPECT[`${sa.initiator ? 'i' : 'r'}:${sa.state}`];
-    if (want === undefined || (want === 'encrypted') !== (msg.encrypted !== undefined)) {
+    // RFC 2409 §5.4: AM3 may come in clear or encrypted (vpnc encrypts it)
+    const either = sa.aggressive && sa.state === 'am2-sent';
+    if (!either && (want === undefined || (want === 'encrypted') !== (msg.encrypted !== undefined))) {
       this.drop('unexpected', `${sa.initiator ? 'initiator' : 'responder'} in ${sa.state}`);
       return;
     }
@@ -330,7 +373,9 @@ export class Ikev1Engine {
         r = processMm2(this.ctx, sa, msg);
       } else if (sa.state === 'mm3-sent') r = processMm4(this.ctx, sa, msg);
       else r = processMm6(sa, msg, opened);
-    } else if (sa.state === 'mm1-sent') r = processMm1(sa, msg);
+    } else if (sa.aggressive && sa.state === 'mm1-sent') r = processAm1(this.ctx, sa, msg);
+    else if (sa.aggressive) r = processAm3(sa, msg, local, remote, opened);
+    else if (sa.state === 'mm1-sent') r = processMm1(sa, msg);
     else if (sa.state === 'mm2-sent') r = processMm3(this.ctx, sa, msg);
     else r = processMm5(sa, msg, local, remote, opened);
     if (r.kind === 'drop') {
@@ -382,6 +427,8 @@ export class Ikev1Engine {
       remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
     });
     this.info.established(sa);
+    // xauth-06 §6.2: the gateway asks for the user right after phase 1
+    if (!sa.initiator && usesXauth(sa.conn)) this.transactions.startXauth(sa);
     const children = (sa.pendingChildren ?? []).flatMap((n) => sa.conn.children.filter((c) => c.name === n));
     sa.pendingChildren = undefined;
     // The `up` request is answered by the first Quick Mode (as IKEv2's by IKE_AUTH's CHILD SA).
@@ -438,12 +485,29 @@ export class Ikev1Engine {
     });
   }
 
+  /** XAUTH finished: a failed user loses the ISAKMP SA (after the CFG_ACK, xauth-06 §6.3). */
+  private xauthDone(sa: Ikev1Sa, ok: boolean, user: string): void {
+    if (ok) return;
+    this.emit({
+      kind: 'auth-failed',
+      conn: sa.conn.name,
+      ikeId: sa.id,
+      notify: 'AUTHENTICATION-FAILED',
+      peer: `${formatIp(sa.remote.address)}:${sa.remote.port}`,
+      detail: `XAUTH failed for '${user}'`,
+    });
+    this.info.sendDeletes(sa);
+    this.removeSa(sa, 'XAUTH failed');
+  }
+
   /** Remove an ISAKMP SA and its CHILD SAs locally (IKEv1 CHILD SAs go with it, as in charon). */
   private removeSa(sa: Ikev1Sa, reason: string): void {
     for (const c of [...sa.children]) this.removeChild(sa, c, reason);
     if (sa.state === 'established') this.emit({ kind: 'ike-down', conn: sa.conn.name, ikeId: sa.id, reason });
     this.sas.delete(sa.spiI);
     this.phase2.forget(sa);
+    this.transactions.forget(sa);
+    for (const l of sa.leases ?? []) this.pools.get(l.pool)?.release(l.who, l.address);
   }
 
   nextDeadline(): number | undefined {
@@ -457,6 +521,7 @@ export class Ikev1Engine {
     }
     at(this.phase2.nextDeadline());
     at(this.info.nextDeadline());
+    at(this.transactions.nextDeadline());
     return t;
   }
 
@@ -465,6 +530,7 @@ export class Ikev1Engine {
     const now = this.clock.now();
     this.phase2.tick();
     this.info.tick();
+    this.transactions.tick();
     for (const sa of [...this.sas.values()]) {
       if (!sa.initiator && sa.state !== 'established' && now >= sa.createdAt + this.halfOpenTimeoutMs) {
         // an unauthenticated responder SA that never finished (spoofed MM1, lost peer)

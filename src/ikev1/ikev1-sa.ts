@@ -15,11 +15,22 @@ import type { NattSpec } from './vendor-ids.js';
  * Main Mode states, named after the last message handled: the initiator waits in
  * `mm1-sent`, `mm3-sent`, `mm5-sent`; the responder in `mm2-sent`, `mm4-sent`.
  */
-export type MainModeState = 'mm1-sent' | 'mm2-sent' | 'mm3-sent' | 'mm4-sent' | 'mm5-sent' | 'established' | 'failed';
+export type MainModeState =
+  | 'mm1-sent'
+  | 'mm2-sent'
+  | 'mm3-sent'
+  | 'mm4-sent'
+  | 'mm5-sent'
+  /** Aggressive Mode responder waiting for AM3 (RFC 2409 §5.4) */
+  | 'am2-sent'
+  | 'established'
+  | 'failed';
 
 export interface Ikev1Sa {
   readonly id: number;
   readonly initiator: boolean;
+  /** phase 1 is Aggressive Mode (RFC 2409 §5.4) rather than Main Mode */
+  aggressive?: boolean;
   conn: ConnectionConfig;
   spiI: bigint;
   spiR: bigint;
@@ -32,6 +43,8 @@ export interface Ikev1Sa {
   natt?: NattSpec;
   localBehindNat: boolean;
   remoteBehindNat: boolean;
+  /** Aggressive Mode responder: IDii_b as received (HASH_I covers it) */
+  peerIdBody?: Uint8Array;
   /** the initiator's SA payload body (SAi_b of HASH_I/HASH_R, §5) */
   saiB?: Uint8Array;
   suite?: Phase1Suite;
@@ -66,6 +79,12 @@ export interface Ikev1Sa {
   peerDpd?: boolean;
   /** RFC 3706 liveness checks (with a DPD-capable peer and dpd_delay > 0) */
   dpd?: DpdState;
+  /** XAUTH (draft-ietf-ipsec-isakmp-xauth-06) as gateway: pending until the user is checked */
+  xauth?: { state: 'pending' | 'done' | 'failed'; user?: string };
+  /** virtual IPs leased to the peer by Mode Config (gateway) */
+  vipsRemote: Uint8Array[];
+  /** the pool leases behind `vipsRemote`, released with the SA */
+  leases?: { pool: string; who: string; address: string }[];
   /** the CHILD SAs Quick Mode installed */
   children: Ikev1Child[];
 }

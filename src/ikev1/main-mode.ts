@@ -73,11 +73,11 @@ function pskFor(ctx: MainModeContext, sa: Ikev1Sa): Uint8Array | undefined {
   return findSharedSecret(ctx.config.secrets.ike, sa.localId, parseIdentity(configuredRemoteId(sa)));
 }
 
-function vids(ps: readonly IsakmpPayload[]): Uint8Array[] {
+export function vids(ps: readonly IsakmpPayload[]): Uint8Array[] {
   return ps.flatMap((p) => (p.kind === 'V' ? [p.data] : []));
 }
 
-function idPayload(id: IkeId): IsakmpPayload {
+export function idPayload(id: IkeId): IsakmpPayload {
   // RFC 3947 §4: protocol and port 0 in the ID payload when NAT-T may be used (strongSwan does
   // the same always).
   return { kind: 'ID', idType: id.type, protocolId: 0, port: 0, data: id.data };
@@ -121,7 +121,7 @@ export function processMm1(sa: Ikev1Sa, msg: IsakmpMessage): MmStep {
   return send(clearMessage(sa, reply), reply);
 }
 
-function keAndNonce(ctx: MainModeContext, sa: Ikev1Sa): IsakmpPayload[] {
+export function keAndNonce(ctx: MainModeContext, sa: Ikev1Sa): IsakmpPayload[] {
   const suite = sa.suite;
   if (!suite) throw new Error('assertion failed: suite before KE');
   sa.ke = createKeyExchange(suite.group, ctx.rng);
@@ -165,7 +165,7 @@ export function processMm2(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
 }
 
 /** KE, nonce and NAT-D of MM3/MM4; derives the keys. */
-function takeKeyExchange(sa: Ikev1Sa, msg: IsakmpMessage): MmStep | undefined {
+export function takeKeyExchange(sa: Ikev1Sa, msg: IsakmpMessage): MmStep | undefined {
   const suite = sa.suite;
   const ke = findPayload(msg.payloads, 'KE');
   const no = findPayload(msg.payloads, 'No');
@@ -198,10 +198,16 @@ function takeKeyExchange(sa: Ikev1Sa, msg: IsakmpMessage): MmStep | undefined {
   return undefined;
 }
 
-function deriveKeys(ctx: MainModeContext, sa: Ikev1Sa, peerKe: Uint8Array): MmStep | undefined {
+/** SKEYIDs, Ka and the phase 1 IV; `psk` found by the peer's ID (Aggressive Mode) or else by the configured IDs. */
+export function deriveKeys(
+  ctx: MainModeContext,
+  sa: Ikev1Sa,
+  peerKe: Uint8Array,
+  peerPsk?: Uint8Array,
+): MmStep | undefined {
   const { suite, ke, nonceI, nonceR, gxi, gxr } = sa;
   if (!suite || !ke || !nonceI || !nonceR || !gxi || !gxr) throw new Error('assertion failed: keys before KE');
-  const psk = pskFor(ctx, sa);
+  const psk = peerPsk ?? pskFor(ctx, sa);
   if (!psk) return { kind: 'fail', notify: 'AUTHENTICATION-FAILED', reason: 'no pre-shared key for these identities' };
   let gxy: Uint8Array;
   try {
@@ -241,13 +247,13 @@ export function processMm4(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
   return send(encryptedMessage(sa, out), out);
 }
 
-function ownHash(sa: Ikev1Sa, id: IsakmpPayload): Uint8Array {
+export function ownHash(sa: Ikev1Sa, id: IsakmpPayload): Uint8Array {
   const { suite, keys, gxi, gxr, saiB } = sa;
   if (!suite || !keys || !gxi || !gxr || !saiB) throw new Error('assertion failed: HASH before keys');
   return phase1Hash(suite.prf, keys.skeyid, sa.initiator, gxi, gxr, sa.spiI, sa.spiR, saiB, payloadBody(id));
 }
 
-function send(bytes: Uint8Array, payloads: IsakmpPayload[]): MmStep {
+export function send(bytes: Uint8Array, payloads: IsakmpPayload[]): MmStep {
   return { kind: 'send', bytes, payloads };
 }
 

@@ -20,7 +20,7 @@
  * faked (RFC 3947 §5.1, protocol-facts §1.6); NAT-OA goes with transport mode only (§5.2).
  */
 import type { ChildConfig } from '../config/swanctl/swanctl-model.js';
-import { parseTsList, type TrafficSelector, tsIsSubset, tsToString } from '../config/traffic-selector.js';
+import { intersectTs, parseTsList, type TrafficSelector, tsIsSubset, tsToString } from '../config/traffic-selector.js';
 import { createKeyExchange, type KeyExchange, keyExchangeLength } from '../crypto/ike/key-exchange.js';
 import { hash1, quickModeHash2, quickModeHash3, quickModeKeymat } from '../crypto/ikev1/ikev1-keymat.js';
 import type { ChildSaPlan } from '../ike/child-sa-plan.js';
@@ -95,8 +95,10 @@ export function encapChoice(sa: Ikev1Sa, transport: boolean): EncapChoice {
 function localTsOf(child: ChildConfig, sa: Ikev1Sa): TrafficSelector[] {
   return parseTsList(child.localTs, [ipFromBytes(sa.local.address)]);
 }
+/** `dynamic` on the peer's side is the virtual IP Mode Config gave it, else its address. */
 function remoteTsOf(child: ChildConfig, sa: Ikev1Sa): TrafficSelector[] {
-  return parseTsList(child.remoteTs, [ipFromBytes(sa.remote.address)]);
+  const dyn = sa.vipsRemote.length > 0 ? sa.vipsRemote : [sa.remote.address];
+  return parseTsList(child.remoteTs, dyn.map(ipFromBytes));
 }
 
 /** RFC 3947 §5.2 NAT-OAi / NAT-OAr: the initiator's and responder's addresses as each side knows them. */
@@ -210,8 +212,15 @@ export function processQm1(
   const [tsi, tsr] = ids ?? [host(sa.remote.address), host(sa.local.address)];
   let reason = `no child for ${tsToString(tsi)} === ${tsToString(tsr)}`;
   for (const child of sa.conn.children) {
-    if (!remoteTsOf(child, sa).some((t) => tsIsSubset(tsi, t))) continue;
-    if (!localTsOf(child, sa).some((t) => tsIsSubset(tsr, t))) continue;
+    // Narrowed to our selectors, as strongSwan and Cisco do: vpnc proposes 0.0.0.0/0 as IDcr
+    // and takes the responder's IDs (QM2 carries the narrowed ones).
+    const narrowI = remoteTsOf(child, sa)
+      .map((t) => intersectTs(tsi, t))
+      .find((t) => t !== undefined);
+    const narrowR = localTsOf(child, sa)
+      .map((t) => intersectTs(tsr, t))
+      .find((t) => t !== undefined);
+    if (!narrowI || !narrowR) continue;
     const transport = child.mode === 'transport';
     const c = encapChoice(sa, transport);
     // Accept the plain and the UDP form of the child's mode: the peer's NAT verdict may differ
@@ -231,8 +240,8 @@ export function processQm1(
       child,
       state: 'spi-wait',
       iv,
-      localTs: tsr,
-      remoteTs: tsi,
+      localTs: narrowR,
+      remoteTs: narrowI,
       withIds: ids !== undefined,
       spiOut: sel.spi,
       nonceI: ni,
@@ -287,11 +296,13 @@ export function processQm2(
   if (typeof nr === 'string') return { kind: 'fail', notify: 'PAYLOAD-MALFORMED', reason: nr };
   const ids = clientIds(payloads);
   if (typeof ids === 'string') return { kind: 'fail', notify: 'INVALID-ID-INFORMATION', reason: ids };
-  // §5.5: the responder returns the identities it was given.
-  const same = (a: TrafficSelector, b: TrafficSelector): boolean =>
-    tsIsSubset(a, b) && tsIsSubset(b, a) && a.protocol === b.protocol;
-  if (ids && !(same(ids[0], ex.localTs) && same(ids[1], ex.remoteTs)))
-    return { kind: 'fail', notify: 'INVALID-ID-INFORMATION', reason: 'QM2 changed the client identities' };
+  // §5.5: the responder returns the identities; it may narrow them (strongSwan, Cisco), never widen.
+  if (ids && !(tsIsSubset(ids[0], ex.localTs) && tsIsSubset(ids[1], ex.remoteTs)))
+    return { kind: 'fail', notify: 'INVALID-ID-INFORMATION', reason: 'QM2 widened the client identities' };
+  if (ids) {
+    ex.localTs = ids[0];
+    ex.remoteTs = ids[1];
+  }
   if (suite.group !== 0) {
     const ke = findPayload(payloads, 'KE');
     if (!ke || ke.keyData.length !== keyExchangeLength(suite.group))
