@@ -289,7 +289,7 @@ export class Transactions {
         }
       if (entries.length > 0) {
         const v = new Uint8Array(entries.length * 14);
-        entries.forEach((e, i) => v.set(e, i * 14));
+        for (const [i, e] of entries.entries()) v.set(e, i * 14);
         out.push(tlv(CfgAttr.UNITY_SPLIT_INCLUDE, v));
       }
     }
