@@ -159,3 +159,62 @@ test('vpnc --natt-mode natt -> esprit gateway: Aggressive Mode group PSK, XAUTH,
     await gw.stop();
   }
 });
+
+test('vpnc --natt-mode force-natt -> esprit gateway: the faked NAT-D still gives UDP-encapsulated ESP on 4500, ping through', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  const gw = await IkeHost.start(l, 'gw', GW);
+  const v = await startVpnc(l.tmp, 'force-natt', 'labuser-password');
+  try {
+    const why = () => `--- vpnc ---\n${v.proc.stderr.slice(-3000)}\n--- esprit ---\n${gw.proc.stderr.slice(-6000)}`;
+    const connected = await pollFor(
+      async () => (existsSync(v.log) && readFileSync(v.log, 'utf8').includes('reason=connect') ? true : undefined),
+      30_000,
+    );
+    assert.ok(connected, `vpnc did not connect\n${why()}`);
+    const vip = /INTERNAL_IP4_ADDRESS=(\S+)/.exec(readFileSync(v.log, 'utf8'))?.[1] ?? '';
+    const child = await pollFor(async () => (await gw.listSas())[0]?.children[0], 10_000);
+    assert.ok(child?.encap, `no UDP-encapsulated CHILD SA\n${why()}`);
+    assert.equal(child.encapPorts?.local, 4500);
+    const p = await ping(l, 'client', vip, LAB.gw.protected4, { count: 3 });
+    assert.equal(p.received, 3, `${p.output}\n${why()}`);
+  } finally {
+    v.proc.kill('SIGTERM');
+    await v.proc.exited;
+    await gw.stop();
+  }
+});
+
+test('a wrong XAUTH password: vpnc exits with an error, esprit reports auth-failed in monitor and keeps no SA', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  const gw = await IkeHost.start(l, 'gw', GW);
+  const mon = gw.monitor();
+  // let the monitor subscribe before anything happens (as ikev2-lifecycle.test.ts does)
+  await new Promise((r) => setTimeout(r, 1000));
+  const v = await startVpnc(l.tmp, 'natt', 'not-the-password');
+  try {
+    const exit = await Promise.race([
+      v.proc.exited,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 30_000)),
+    ]);
+    assert.ok(exit, 'vpnc still running after a wrong password');
+    assert.notEqual(exit.code, 0, 'vpnc exit status');
+    assert.match(v.proc.stderr + v.proc.lines.join('\n'), /authentication unsuccessful/);
+    assert.ok(!readFileSync(v.log, 'utf8').includes('reason=connect'));
+    const failed = await pollFor(
+      async () =>
+        mon.lines.some((x) => /"kind":"auth-failed".*XAUTH failed for 'labuser'/.test(x)) ? true : undefined,
+      10_000,
+    );
+    assert.ok(failed, `no auth-failed event:\n${mon.lines.join('\n')}\n${gw.proc.stderr.slice(-4000)}`);
+    assert.deepEqual(await gw.listSas(), []);
+  } finally {
+    mon.kill('SIGTERM');
+    v.proc.kill('SIGTERM');
+    await v.proc.exited;
+    await gw.stop();
+  }
+});
