@@ -83,6 +83,8 @@ export interface Ikev1Sa {
   xauth?: { state: 'pending' | 'done' | 'failed'; user?: string };
   /** virtual IPs leased to the peer by Mode Config (gateway) */
   vipsRemote: Uint8Array[];
+  /** Cisco UDP encapsulation agreed in Mode Config (attribute 28677): ESP in UDP to/from this port */
+  ciscoUdpPort?: number;
   /** the pool leases behind `vipsRemote`, released with the SA */
   leases?: { pool: string; who: string; address: string }[];
   /** the CHILD SAs Quick Mode installed */

@@ -387,13 +387,15 @@ function childPlan(deps: QuickModeDeps, sa: Ikev1Sa, ex: QuickModeExchange, _now
     replayWindow: ex.child.replayWindow,
     inbound: { spi: spiIn, src: sa.remote.address, dst: sa.local.address, ...split(kin) },
     outbound: { spi: spiOut, src: sa.local.address, dst: sa.remote.address, ...split(kout) },
-    ...(c.udp
-      ? {
-          encap: { localPort: sa.local.port, remotePort: sa.remote.port, framing },
-        }
-      : {}),
+    ...(sa.ciscoUdpPort !== undefined
+      ? // Cisco UDP: ESP in UDP on the port of 28677 at both ends; the client's NAT mapping is
+        // learnt from its first packet (ipsecd's float)
+        { encap: { localPort: sa.ciscoUdpPort, remotePort: sa.ciscoUdpPort, framing: 'cisco-udp' as const } }
+      : c.udp
+        ? { encap: { localPort: sa.local.port, remotePort: sa.remote.port, framing } }
+        : {}),
     keepalive: c.udp && (sa.localBehindNat || sa.conn.encap),
-    float: c.udp && sa.remoteBehindNat,
+    float: (c.udp && sa.remoteBehindNat) || sa.ciscoUdpPort !== undefined,
     localTs: [ex.localTs],
     remoteTs: [ex.remoteTs],
     lifetime: {

@@ -49,6 +49,7 @@ export const CfgAttr = {
   XAUTH_USER_PASSWORD: 16522,
   XAUTH_STATUS: 16527,
   UNITY_SPLIT_INCLUDE: 28676,
+  UNITY_NATT_PORT: 28677,
 } as const;
 
 interface Pending {
@@ -292,6 +293,12 @@ export class Transactions {
         for (const [i, e] of entries.entries()) v.set(e, i * 14);
         out.push(tlv(CfgAttr.UNITY_SPLIT_INCLUDE, v));
       }
+    }
+    // Cisco "IPsec over UDP": the client asks for the port (28677, a basic attribute), ESP then
+    // goes in UDP to it with plain tunnel mode while IKE stays on 500 (protocol-facts §3.1)
+    if (want.has(CfgAttr.UNITY_NATT_PORT) && sa.conn.ciscoUdpPort > 0 && !sa.natt) {
+      out.push(tvAttribute(CfgAttr.UNITY_NATT_PORT, sa.conn.ciscoUdpPort));
+      sa.ciscoUdpPort = sa.conn.ciscoUdpPort;
     }
     this.logger.log(
       'info',

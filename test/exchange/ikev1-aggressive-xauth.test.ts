@@ -185,7 +185,7 @@ function am3(r: Rig): Uint8Array {
   assert.ok(c.keys && c.suite && c.gxi && c.gxr && c.saiB);
   const idi = payloadBody({ kind: 'ID', idType: 11, protocolId: 17, port: 500, data: utf8.encode('labgroup') });
   const hashI = phase1Hash(c.suite.prf, c.keys.skeyid, true, c.gxi, c.gxr, c.spiI, c.spiR, c.saiB, idi);
-  const natd = buildIsakmpNatd(c.suite.prf, c.spiI, c.spiR, c.local, c.remote);
+  const natd = c.natt ? buildIsakmpNatd(c.suite.prf, c.spiI, c.spiR, c.local, c.remote) : [];
   const bytes = encryptedMessage(c, [
     { kind: 'HASH', data: hashI },
     ...natd.map((hash): IsakmpPayload => ({ kind: 'NAT-D', draft: false, hash })),
@@ -225,8 +225,9 @@ function connect(r: Rig, password: string): number {
   assert.ok(m2, 'AM2');
   assert.equal(m2.header.exchangeType, 4);
   assert.ok(am2(r, m2, 'labgroup-secret'), 'HASH_R verifies under the group PSK');
-  // HDR*, HASH_I, NAT-D, NAT-D --> (vpnc floated to 4500)
-  const [req] = r.deliver(GW_4500, NAT_4500, am3(r));
+  // HDR*, HASH_I, NAT-D, NAT-D --> (vpnc floated to 4500 when NAT-T was negotiated)
+  const [gwEp, natEp] = r.c.natt ? [GW_4500, NAT_4500] : [GW_500, NAT_500];
+  const [req] = r.deliver(gwEp, natEp, am3(r));
   assert.ok(req, 'XAUTH request');
   assert.equal(req.header.exchangeType, 6);
   // <-- HDR*, HASH, ATTR(CFG_REQUEST: X_TYPE, X_USER, X_PWD)
@@ -238,7 +239,7 @@ function connect(r: Rig, password: string): number {
     tlv(16521, utf8.encode('labuser')),
     tlv(16522, utf8.encode(password)),
   ]);
-  const [set] = r.deliver(GW_4500, NAT_4500, reply.bytes);
+  const [set] = r.deliver(gwEp, natEp, reply.bytes);
   assert.ok(set, 'CFG_SET');
   // <-- HDR*, HASH, ATTR(CFG_SET: X_STATUS)
   const s = openTx(r, set);
@@ -247,7 +248,7 @@ function connect(r: Rig, password: string): number {
   assert.ok(status);
   // HDR*, HASH, ATTR(CFG_ACK) -->
   const ack = sealTx(r, set.header.messageId, s.nextIv, 4, s.attr.identifier, [status]);
-  r.deliver(GW_4500, NAT_4500, ack.bytes);
+  r.deliver(gwEp, natEp, ack.bytes);
   return ((status.value[0] ?? 0) << 8) | (status.value[1] ?? 0);
 }
 
@@ -289,6 +290,32 @@ test('vpnc-style Aggressive Mode with the group PSK, XAUTH and Mode Config pull:
   assert.ok(again);
   assert.ok(again.encrypted && rep.encrypted && bytesEqual(again.encrypted, rep.encrypted));
   assert.ok(r.logger.lines.some((l) => l.includes('parsed AGGRESSIVE request 0 [ HASH NAT-D NAT-D ]')));
+});
+
+test('Cisco UDP: a Mode Config request with 28677 gets the configured port as a basic attribute; the SA remembers it for Quick Mode (the netns test installs and uses it)', () => {
+  const r = new Rig();
+  // no NAT-T VIDs, as vpnc --natt-mode cisco-udp sends AM1
+  r.c.offered = [];
+  assert.equal(connect(r, 'labuser-password'), 1);
+  const mid = 0x0a0b0c0d;
+  const req = sealTx(
+    r,
+    mid,
+    exchangeIv(r.c)(mid),
+    1,
+    21,
+    [1, 28677].map((t) => tlv(t, new Uint8Array(0))),
+  );
+  const [rep] = r.deliver(GW_500, NAT_500, req.bytes);
+  assert.ok(rep);
+  const p = openTx(r, rep, req.nextIv);
+  assert.ok(p.attr.kind === 'ATTR');
+  const port = p.attr.attributes.find((a) => a.type === 28677);
+  // basic (TV) form, value 10000 = 0x2710
+  assert.deepEqual(port && [port.form, toHex(port.value)], ['tv', '2710']);
+  const [sa] = r.gw.list();
+  assert.equal(sa?.ciscoUdpPort, 10000);
+  assert.equal(sa?.natt, undefined, 'IKE stays on 500 without NAT-T');
 });
 
 test('a wrong XAUTH password: CFG_SET with status 0, then a Delete; the SA is gone and auth-failed is reported', () => {

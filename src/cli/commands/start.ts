@@ -93,6 +93,13 @@ export async function run(argv: string[], name = 'start'): Promise<number> {
       }
       listeners.push(s);
     }
+    // IKEv1 gateways answer Cisco's UDP port in Mode Config (cisco_udp_port, docs/ikev1.md):
+    // ipsecd listens there with the cisco-udp role unless esprit.listen names the port already.
+    for (const c of config.connections) {
+      if (c.version !== 1 || c.pools.length === 0 || c.ciscoUdpPort === 0) continue;
+      if (listeners.some((l) => l.port === c.ciscoUdpPort)) continue;
+      listeners.push({ address: '0.0.0.0', port: c.ciscoUdpPort, role: 'cisco-udp' });
+    }
     let onChange: ((c: SadChange) => void) | undefined;
     const engine = new KeyEngine({ clock: systemClock, rng: new NodeRng(), logger, onChange: (c) => onChange?.(c) });
     try {

@@ -354,6 +354,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
       pools: [],
       aggressive: false,
       nattMode: 'all',
+      ciscoUdpPort: 10000,
       encap: false,
       mobike: true,
       fragmentation: 'yes',
@@ -410,6 +411,9 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
         },
         natt_mode: (v, t) => {
           t.nattMode = parseNattMode(v);
+        },
+        cisco_udp_port: (v, t) => {
+          t.ciscoUdpPort = parseInteger(v, 0, 65535);
         },
         mobike: (v, t) => {
           t.mobike = parseBool(v);

@@ -41,6 +41,11 @@ export interface ConnectionConfig {
    * none, or a list of variants (vpnc --natt-mode, Shrew force-rfc/force-draft)
    */
   nattMode: NattMode;
+  /**
+   * IKEv1 gateway (esprit key `cisco_udp_port`): the Cisco "IPsec over UDP" port answered to
+   * Mode Config attribute 28677 (UNITY_NATT_PORT); 0 = not offered. Default 10000.
+   */
+  ciscoUdpPort: number;
   encap: boolean;
   mobike: boolean;
   fragmentation: 'yes' | 'accept' | 'force' | 'no';

@@ -6,7 +6,7 @@ import { LAB } from '../harness.js';
 import { pollFor, requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
 import { useLab } from './scenario.js';
-import { ping } from './traffic.js';
+import { ping, readCapture, summarize } from './traffic.js';
 
 // vpnc 0.5.3 (Debian's) -> esprit gateway through the lab NAT (issue 9): IKEv1 Aggressive Mode
 // with the group PSK (ID_KEY_ID "labgroup", swanctl `keyid:labgroup`), XAUTH generic with a
@@ -79,7 +79,7 @@ No Detach
 // A vpnc-script that only sets up the TUN and the split-include routes in the client
 // namespace and logs what vpnc hands it (the lab's vpnc-script-lab, reduced).
 const SCRIPT = `#!/bin/sh
-{ echo "reason=$reason"; env | grep -E '^(CISCO_|INTERNAL_IP|TUNDEV)' | sort; } >>"$VPNC_TEST_LOG"
+{ echo "reason=$reason"; env | grep -E '^(CISCO_|INTERNAL_IP|TUNDEV)' | sort; echo "end=$reason"; } >>"$VPNC_TEST_LOG"
 if [ "$reason" = connect ]; then
   sysctl -qw "net.ipv6.conf.$TUNDEV.disable_ipv6=1" 2>/dev/null || true
   ip link set dev "$TUNDEV" up mtu 1400
@@ -131,7 +131,7 @@ test('vpnc --natt-mode natt -> esprit gateway: Aggressive Mode group PSK, XAUTH,
     const why = () =>
       `--- vpnc ---\n${v.proc.lines.join('\n').slice(-4000)}\n${v.proc.stderr.slice(-3000)}\n--- esprit ---\n${gw.proc.stderr.slice(-8000)}`;
     const connected = await pollFor(
-      async () => (existsSync(v.log) && readFileSync(v.log, 'utf8').includes('reason=connect') ? true : undefined),
+      async () => (existsSync(v.log) && readFileSync(v.log, 'utf8').includes('end=connect') ? true : undefined),
       30_000,
     );
     assert.ok(connected, `vpnc did not connect\n${why()}`);
@@ -167,9 +167,10 @@ test('vpnc --natt-mode force-natt -> esprit gateway: the faked NAT-D still gives
   const gw = await IkeHost.start(l, 'gw', GW);
   const v = await startVpnc(l.tmp, 'force-natt', 'labuser-password');
   try {
-    const why = () => `--- vpnc ---\n${v.proc.stderr.slice(-3000)}\n--- esprit ---\n${gw.proc.stderr.slice(-6000)}`;
+    const why = () =>
+      `--- vpnc ---\n${v.proc.lines.join('\n').slice(-6000)}\n${v.proc.stderr.slice(-3000)}\n--- esprit ---\n${gw.proc.stderr.slice(-6000)}`;
     const connected = await pollFor(
-      async () => (existsSync(v.log) && readFileSync(v.log, 'utf8').includes('reason=connect') ? true : undefined),
+      async () => (existsSync(v.log) && readFileSync(v.log, 'utf8').includes('end=connect') ? true : undefined),
       30_000,
     );
     assert.ok(connected, `vpnc did not connect\n${why()}`);
@@ -179,6 +180,42 @@ test('vpnc --natt-mode force-natt -> esprit gateway: the faked NAT-D still gives
     assert.equal(child.encapPorts?.local, 4500);
     const p = await ping(l, 'client', vip, LAB.gw.protected4, { count: 3 });
     assert.equal(p.received, 3, `${p.output}\n${why()}`);
+  } finally {
+    v.proc.kill('SIGTERM');
+    await v.proc.exited;
+    await gw.stop();
+  }
+});
+
+test('vpnc --natt-mode cisco-udp -> esprit gateway: port 10000 from Mode Config (28677), ESP right after the UDP header on 10000, IKE only on 500, ping through', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  const cap = await l.capture('gw', 'eth0');
+  const gw = await IkeHost.start(l, 'gw', GW);
+  const v = await startVpnc(l.tmp, 'cisco-udp', 'labuser-password');
+  try {
+    const why = () =>
+      `--- vpnc ---\n${v.proc.lines.join('\n').slice(-6000)}\n${v.proc.stderr.slice(-3000)}\n--- esprit ---\n${gw.proc.stderr.slice(-6000)}`;
+    const connected = await pollFor(
+      async () => (existsSync(v.log) && readFileSync(v.log, 'utf8').includes('end=connect') ? true : undefined),
+      30_000,
+    );
+    assert.ok(connected, `vpnc did not connect\n${why()}`);
+    const vip = /INTERNAL_IP4_ADDRESS=(\S+)/.exec(readFileSync(v.log, 'utf8'))?.[1] ?? '';
+    const child = await pollFor(async () => (await gw.listSas())[0]?.children[0], 10_000);
+    assert.ok(child?.encap, `no UDP-encapsulated CHILD SA\n${why()}`);
+    assert.equal(child.encapPorts?.local, 10000);
+    const [sa] = await gw.listSas();
+    assert.equal(sa?.local.port, 500, 'IKE stays on 500 (no NAT-T negotiated)');
+    const p = await ping(l, 'client', vip, LAB.gw.protected4, { count: 3 });
+    assert.equal(p.received, 3, `${p.output}\n${why()}`);
+    const pkts = await readCapture(await cap.stop(), [10000]);
+    const s = summarize(pkts, 10000);
+    assert.ok(s.espInUdp >= 6, `ESP in UDP 10000 (3 requests and replies at least), saw ${s.espInUdp}`);
+    const ikePorts = new Set(pkts.filter((q) => /:isakmp/.test(q.protocols)).flatMap((q) => [q.srcPort, q.dstPort]));
+    assert.ok(!ikePorts.has(4500), `IKE never on 4500: ${[...ikePorts].join(',')}`);
+    assert.equal(s.rawEsp, 0);
   } finally {
     v.proc.kill('SIGTERM');
     await v.proc.exited;
@@ -203,7 +240,7 @@ test('a wrong XAUTH password: vpnc exits with an error, esprit reports auth-fail
     assert.ok(exit, 'vpnc still running after a wrong password');
     assert.notEqual(exit.code, 0, 'vpnc exit status');
     assert.match(v.proc.stderr + v.proc.lines.join('\n'), /authentication unsuccessful/);
-    assert.ok(!readFileSync(v.log, 'utf8').includes('reason=connect'));
+    assert.ok(!readFileSync(v.log, 'utf8').includes('end=connect'));
     const failed = await pollFor(
       async () =>
         mon.lines.some((x) => /"kind":"auth-failed".*XAUTH failed for 'labuser'/.test(x)) ? true : undefined,
