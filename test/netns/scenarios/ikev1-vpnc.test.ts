@@ -153,6 +153,8 @@ test('vpnc --natt-mode natt -> esprit gateway: Aggressive Mode group PSK, XAUTH,
     assert.equal(child.encap, true);
     const p = await ping(l, 'client', vip, LAB.gw.protected4, { count: 3 });
     assert.equal(p.received, 3, `${p.output}\n${why()}`);
+    // the startup warning about the offline-crackable group PSK (RFC 2409 §5.4)
+    assert.match(gw.proc.stderr, /warn \[cfg\].*connections\.vpnc: IKEv1 Aggressive Mode with a pre-shared key/);
   } finally {
     v.proc.kill('SIGTERM');
     await v.proc.exited;
