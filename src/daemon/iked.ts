@@ -294,6 +294,7 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
       run();
     } else if (e.kind === 'expire') {
       engine.childExpired(e.spi, e.hard);
+      ikev1.childExpired(e.spi, e.hard);
       run();
     } else if (e.kind === 'acquire') {
       const conn = o.config.connections.find((c) =>

@@ -29,7 +29,7 @@ import { IsakmpExchange } from '../wire/registry/isakmp.js';
 import { aggressiveConnection, processAm1, processAm3, usesXauth } from './aggressive-mode.js';
 import type { Ikev1Action } from './ikev1-actions.js';
 import type { Ikev1Child, Ikev1Sa } from './ikev1-sa.js';
-import { Ikev1Notify } from './informational.js';
+import { deleteEsp, Ikev1Notify } from './informational.js';
 import { InformationalTasks } from './informational-tasks.js';
 import {
   type MainModeContext,
@@ -124,6 +124,13 @@ export class Ikev1Engine {
       {
         push: (a) => this.actions.push(a),
         drop: (why, detail) => this.drop(why as Ikev1Drop, detail),
+        rekeyed: (sa, oldSpiIn) => {
+          // RFC 2409 §5.5 has no rekey exchange: a new Quick Mode, then a Delete for the old SA
+          const old = sa.children.find((c) => c.spiIn === oldSpiIn);
+          if (!old) return;
+          this.info.send(sa, [deleteEsp([old.spiIn])]);
+          this.removeChild(sa, old, 'rekeyed');
+        },
         finished: (sa, requestId, ok, reason) => {
           if (!ok) this.logger.log('warn', 'ike', `[ike1#${sa.id}] ${sa.conn.name}: ${reason}`);
           if (requestId !== undefined) this.actions.push({ kind: 'initiate-result', requestId, ok, reason });
@@ -483,6 +490,26 @@ export class Ikev1Engine {
       spiOut: c.spiOut,
       reason,
     });
+  }
+
+  /**
+   * ipsecd's EXPIRE for the inbound SA `spi`: soft starts a rekey (a new Quick Mode for the same
+   * child, on the SA's initiator side); hard removes the CHILD SA (ipsecd has deleted it).
+   */
+  childExpired(spi: number, hard: boolean): void {
+    for (const sa of this.sas.values()) {
+      const c = sa.children.find((x) => x.spiIn === spi);
+      if (!c) continue;
+      if (hard) this.removeChild(sa, c, 'expired');
+      else {
+        const cfg = sa.conn.children.find((x) => x.name === c.name);
+        if (cfg && sa.state === 'established' && !c.rekeying) {
+          c.rekeying = true;
+          this.phase2.initiate(sa, cfg, undefined, c.spiIn);
+        }
+      }
+      return;
+    }
   }
 
   /** XAUTH finished: a failed user loses the ISAKMP SA (after the CFG_ACK, xauth-06 §6.3). */

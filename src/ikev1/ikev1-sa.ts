@@ -100,6 +100,8 @@ export interface Ikev1Child {
   /** ESP transform, for listings */
   algorithms: string;
   installedAt: number;
+  /** a Quick Mode to replace it is under way */
+  rekeying?: boolean;
 }
 
 /** RFC 3706 §5.5 state of one SA's liveness checks. */

@@ -51,6 +51,8 @@ export interface Phase2Hooks {
   drop(reason: string, detail: string): void;
   /** an exchange finished (ok) or failed; `requestId` is the `up` request it served */
   finished(sa: Ikev1Sa, requestId: number | undefined, ok: boolean, reason: string): void;
+  /** a rekey installed its new CHILD SA: the one with inbound SPI `oldSpiIn` goes */
+  rekeyed(sa: Ikev1Sa, oldSpiIn: number): void;
 }
 
 const KEEP_DONE_MS = 30_000;
@@ -90,7 +92,7 @@ export class Phase2Exchanges {
   }
 
   /** Start Quick Mode for `child` on an established ISAKMP SA. */
-  initiate(sa: Ikev1Sa, child: ChildConfig, requestId?: number): void {
+  initiate(sa: Ikev1Sa, child: ChildConfig, requestId?: number, replaces?: number): void {
     const mid = this.newMid(sa);
     const ex = newInitiatorExchange(sa, child, mid, exchangeIv(sa)(mid));
     if (typeof ex === 'string') {
@@ -98,6 +100,7 @@ export class Phase2Exchanges {
       return;
     }
     if (requestId !== undefined) ex.requestId = requestId;
+    if (replaces !== undefined) ex.replaces = replaces;
     const t: Tracked = { sa, ex, sends: 0 };
     this.byMid.set(this.key(sa, mid), t);
     this.getSpi(t);
@@ -187,6 +190,7 @@ export class Phase2Exchanges {
       `[ike1#${t.sa.id}] CHILD_SA ${plan.child}{${plan.reqid}} established with SPIs ${hex(plan.inbound.spi)}_i ${hex(plan.outbound.spi)}_o${plan.encap ? ` (UDP-encapsulated, ${plan.encap.framing ?? 'rfc3948'})` : ''}`,
     );
     this.hooks.finished(t.sa, t.ex.requestId, true, 'established');
+    if (t.ex.replaces !== undefined) this.hooks.rekeyed(t.sa, t.ex.replaces);
   }
 
   private fail(t: Tracked, reason: string): void {

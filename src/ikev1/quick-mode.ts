@@ -72,6 +72,8 @@ export interface QuickModeExchange {
   /** responder: the transform and proposal number it chose, for QM2 */
   chosen?: { transform: IsakmpTransform; proposalNumber: number };
   requestId?: number;
+  /** the CHILD SA this exchange rekeys (its SPI goes in a Delete once the new one is in) */
+  replaces?: number;
 }
 
 export type QmResult =
@@ -399,7 +401,10 @@ function childPlan(deps: QuickModeDeps, sa: Ikev1Sa, ex: QuickModeExchange, _now
     localTs: [ex.localTs],
     remoteTs: [ex.remoteTs],
     lifetime: {
-      softSeconds: 0,
+      // The Quick Mode initiator rekeys at rekey_time (ipsecd's soft EXPIRE starts it); the
+      // responder leaves it to the initiator, as vpnc and strongSwan gateways expect.
+      softSeconds:
+        ex.initiator && ex.child.rekeyTime > 0 && ex.child.rekeyTime < suite.lifetimeSeconds ? ex.child.rekeyTime : 0,
       hardSeconds: Math.min(suite.lifetimeSeconds, ex.child.lifeTime || suite.lifetimeSeconds),
       softBytes: 0,
       hardBytes: ex.child.lifeBytes,

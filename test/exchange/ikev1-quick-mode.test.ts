@@ -411,3 +411,32 @@ test('a GETSPI that fails ends the exchange with the reason; nothing is sent', (
   assert.equal(p.wire.length, 0);
   assert.deepEqual(p.i.results, [{ requestId: 1, ok: false, reason: 'GETSPI failed' }]);
 });
+
+test('rekey: the initiator SA carries rekey_time as its soft lifetime; a soft EXPIRE runs a new Quick Mode, then a Delete retires the old SA on both sides', () => {
+  const p = new Ikev1Pair(conf('i'), conf('r'));
+  mainMode(p);
+  p.flush();
+  const [oldI, oldR] = installedPair(p);
+  // strongSwan's defaults: rekey_time 1 h, life_time 1.1 × rekey_time; the responder leaves rekeying to the initiator
+  assert.deepEqual([oldI.lifetime.softSeconds, oldI.lifetime.hardSeconds], [3600, 3960]);
+  assert.equal(oldR.lifetime.softSeconds, 0);
+  p.i.engine.childExpired(oldI.inbound.spi, false);
+  p.run('i');
+  p.flush();
+  assert.equal(p.i.installed.length, 1, 'only the new CHILD SA is left on the initiator');
+  assert.equal(p.r.installed.length, 1, 'the Delete removed the old one on the responder');
+  const [newI, newR] = installedPair(p);
+  assert.notEqual(newI.inbound.spi, oldI.inbound.spi);
+  assert.equal(newI.outbound.spi, newR.inbound.spi);
+  assert.equal(keyHex(newI.inbound), keyHex(newR.outbound));
+  assert.notEqual(keyHex(newI.inbound), keyHex(oldI.inbound));
+  assert.equal(newI.reqid, oldI.reqid, 'the same reqid: the policies stay (make-before-break)');
+  assert.ok(
+    p.r.events.some((e) => e.kind === 'child-down' && e.reason === 'deleted by peer' && e.spiOut === oldI.inbound.spi),
+  );
+  // a hard EXPIRE (ipsecd deleted the SA) removes the CHILD SA record
+  p.i.engine.childExpired(newI.inbound.spi, true);
+  p.run('i');
+  assert.equal(p.i.installed.length, 0);
+  assert.equal(p.i.engine.list()[0]?.children.length, 0);
+});
