@@ -11,7 +11,7 @@
  */
 import type { ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { tsToString } from '../config/traffic-selector.js';
-import { AddressPool } from '../ike/address-pool.js';
+import type { AddressPool } from '../ike/address-pool.js';
 import { formatIdentity, type IkeId, parseIdentity } from '../ike/identity.js';
 import type { IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
@@ -19,14 +19,15 @@ import { DEFAULT_RETRANSMIT, type RetransmitSettings, retransmitTimeout } from '
 import type { Clock } from '../util/clock.js';
 import { WireError } from '../util/errors.js';
 import { bytesEqual } from '../util/hex.js';
-import { formatIp, parsePrefix, prefixContains, tryParseIp } from '../util/ip-addr.js';
+import { formatIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import { decodeIsakmpHeader, decodeIsakmpMessage } from '../wire/isakmp/isakmp-decode.js';
 import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { IsakmpHeader, IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IsakmpExchange } from '../wire/registry/isakmp.js';
-import { aggressiveConnection, processAm1, processAm3, usesXauth } from './aggressive-mode.js';
+import { processAm1, processAm3, usesXauth } from './aggressive-mode.js';
+import { poolsOf, responderConnection } from './connection-select.js';
 import type { Ikev1Action } from './ikev1-actions.js';
 import type { Ikev1Child, Ikev1Sa } from './ikev1-sa.js';
 import { deleteEsp, Ikev1Notify } from './informational.js';
@@ -46,11 +47,6 @@ import { Phase2Exchanges } from './phase2-exchanges.js';
 import { Transactions } from './transaction.js';
 import { offeredVariants } from './vendor-ids.js';
 
-/** The configured pools, parsed (a pool that does not parse was refused by the loader). */
-function poolsOf(config: EspritConfig): Map<string, AddressPool> {
-  return new Map(config.pools.map((p) => [p.name, AddressPool.parse(p.addrs)]));
-}
-
 export interface Ikev1EngineOptions {
   retransmit?: RetransmitSettings;
   /** responder SAs not established after this are dropped, ms (strongSwan's half_open_timeout: 30 s) */
@@ -63,21 +59,6 @@ export interface Ikev1EngineOptions {
 }
 
 export type Ikev1Drop = 'malformed' | 'no-sa' | 'not-main-mode' | 'undecryptable' | 'unexpected' | 'half-open-expired';
-
-function addrMatches(list: readonly string[], addr: Uint8Array): boolean {
-  return list.some((s) => {
-    if (s === '%any' || s === '%any4' || s === '%any6') return true;
-    if (s.includes('/')) {
-      try {
-        return prefixContains(parsePrefix(s), addr);
-      } catch {
-        return false;
-      }
-    }
-    const ip = tryParseIp(s);
-    return ip !== undefined && bytesEqual(ip.bytes, addr);
-  });
-}
 
 export class Ikev1Engine {
   private readonly sas = new Map<bigint, Ikev1Sa>();
@@ -318,14 +299,7 @@ export class Ikev1Engine {
         this.drop('no-sa', `cookies ${h.spiI.toString(16)}/${h.spiR.toString(16)}`);
         return;
       }
-      const addrs = (c: ConnectionConfig): boolean =>
-        addrMatches(c.localAddrs, local.address) && addrMatches(c.remoteAddrs, remote.address);
-      const id = msg.payloads.find((p) => p.kind === 'ID');
-      const conn = aggressive
-        ? id?.kind === 'ID'
-          ? aggressiveConnection(this.config, { type: id.idType, data: id.data }, addrs)
-          : undefined
-        : this.config.connections.find((c) => c.version === 1 && !c.aggressive && addrs(c));
+      const conn = responderConnection(this.config, msg, aggressive, local.address, remote.address);
       if (!conn) {
         this.drop(
           'no-sa',
