@@ -317,6 +317,11 @@ export class Ikev1Engine {
     // A retransmission of the message we last answered (MM1 still without CKY-R): answer
     // again (strongSwan does too).
     if (sa.lastReceived && bytesEqual(sa.lastReceived, bytes)) {
+      this.logger.log(
+        'debug',
+        'enc',
+        `[ike1#${sa.id}] received a retransmission of the last message, ${sa.initiator ? 'ignored' : 'answered again'}`,
+      );
       if (!sa.initiator && sa.lastSent) this.actions.push({ kind: 'send', ...sa.lastSent });
       return;
     }
