@@ -20,9 +20,9 @@ import type { AddCommand, Policy, Selector, UpperSpec } from '../config/setkey/t
 import type { ChildConfig, ConnectionConfig } from '../config/swanctl/swanctl-model.js';
 import { parseTsList, rangeToCidrs, type TrafficSelector, tsToString } from '../config/traffic-selector.js';
 import type { EncrAlgorithm, IntegAlgorithm } from '../crypto/suites.js';
-import type { ChildSaPlan } from '../ikev2/ikev2-actions.js';
+import type { ChildSaPlan } from '../ike/child-sa-plan.js';
 import { SADB_X_SAFLAGS_ESN } from '../pfkey/private-values.js';
-import { ipFromBytes, parsePrefix, tryParseIp } from '../util/ip-addr.js';
+import { type IpAddr, ipFromBytes, parsePrefix, tryParseIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
 import { type PfkeyExtOf, type PfkeyMessage, SADB_MSG, SADB_SATYPE, type SadbExtName } from '../wire/pfkey/index.js';
 import { PfkeyStreamClient } from './pfkey-stream-client.js';
@@ -51,6 +51,7 @@ export const IKED_REQID_BASE = 0x2000;
 export const IKED_REQID_MAX = 0x3fff;
 
 const ENCR_NAME: Readonly<Record<number, EncrAlgorithm>> = {
+  3: '3des-cbc',
   12: 'aes-cbc',
   18: 'aes-gcm-8',
   19: 'aes-gcm-12',
@@ -58,6 +59,7 @@ const ENCR_NAME: Readonly<Record<number, EncrAlgorithm>> = {
   28: 'chacha20-poly1305',
 };
 const INTEG_NAME: Readonly<Record<number, IntegAlgorithm>> = {
+  1: 'hmac-md5-96',
   2: 'hmac-sha1-96',
   12: 'hmac-sha256-128',
   13: 'hmac-sha384-192',
@@ -184,12 +186,13 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
       ...(encap
         ? {
             natt: {
-              type: 'rfc3948' as const,
+              type: encap.framing ?? ('rfc3948' as const),
               // X_NAT_T_SPORT/DPORT: the outer ports of the packets this SA carries.
               sport: dir === 'in' ? encap.remotePort : encap.localPort,
               dport: dir === 'in' ? encap.localPort : encap.remotePort,
               keepalive: dir === 'out' && plan.keepalive,
               float: dir === 'in' && plan.float,
+              ...(encap.oa ? { oa: natOa(encap.oa) } : {}),
             },
           }
         : {}),
@@ -424,6 +427,11 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
       void client.close();
     },
   };
+}
+
+/** RFC 3947 §5.2 NAT-OA as the setkey model carries it (X_NAT_T_OAI / OAR). */
+function natOa(oa: { src?: Uint8Array; dst?: Uint8Array }): { src?: IpAddr; dst?: IpAddr } {
+  return { ...(oa.src ? { src: ipFromBytes(oa.src) } : {}), ...(oa.dst ? { dst: ipFromBytes(oa.dst) } : {}) };
 }
 
 function sockOf(

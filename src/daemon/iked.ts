@@ -1,6 +1,7 @@
 /**
- * `esprit iked` composition: the IKEv2 engine between the IKE channel (IKE messages from and
- * to ipsecd's UDP listeners) and PF_KEY (SAs and policies into ipsecd's key engine), with
+ * `esprit iked` composition: the IKEv2 and IKEv1 engines between the IKE channel (IKE
+ * messages from and to ipsecd's UDP listeners, told apart by the header's version) and PF_KEY
+ * (SAs and policies into ipsecd's key engine), with
  * its control socket for `esprit up|down|list-sas|list-conns|reload|monitor`, the TUN's
  * virtual IPs and routes, and one timer.
  *
@@ -18,6 +19,8 @@ import { NodeRng } from '../crypto/random.js';
 import { formatIdentity } from '../ike/identity.js';
 import { formatEvent, type IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
+import type { Ikev1Action } from '../ikev1/ikev1-actions.js';
+import { Ikev1Engine } from '../ikev1/ikev1-engine.js';
 import { algorithmsText } from '../ikev2/algorithms-text.js';
 import type { IkeCredentials } from '../ikev2/credentials.js';
 import type { IkeSa } from '../ikev2/ike-sa.js';
@@ -30,10 +33,12 @@ import type { Clock } from '../util/clock.js';
 import { formatIp, parseIp, tryParseIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
 import { IkeChannelClient } from './ike-channel-client.js';
+import type { IkeSaReport } from './ike-sa-report.js';
 import { type IkedControl, startIkedControl } from './iked-control.js';
 import type { IkedKernel } from './iked-kernel.js';
 import { startRoaming } from './iked-roaming.js';
 import { IkedRoutes } from './iked-routes.js';
+import { ikev1SaReport } from './ikev1-report.js';
 import { resolveConfigHosts } from './resolve-hosts.js';
 import { type UpdownSa, UpdownTracker, updownEnv } from './updown.js';
 
@@ -51,10 +56,14 @@ export interface IkedOptions {
 
 export interface Iked {
   readonly engine: Ikev2Engine;
+  readonly ikev1: Ikev1Engine;
   readonly control: IkedControl;
   /** SIGTERM: Deletes to every peer, SAs, policies, routes and addresses removed */
   shutdown(): Promise<void>;
 }
+
+/** RFC 2408 §3.1 / RFC 7296 §3.1: MjVer is the high nibble of octet 17 of the IKE header. */
+const isakmpMajorVersion = (ike: Uint8Array): number => (ike[17] ?? 0) >> 4;
 
 const toEndpoint = (e: { address: string; port: number }): Endpoint => ({
   address: parseIp(e.address).bytes,
@@ -81,6 +90,17 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
     cookieThreshold: o.config.host.cookieThreshold,
     halfOpenPerSource: o.config.host.halfOpenPerSource,
   });
+  // IKEv1 (docs/ikev1.md): same channel, PF_KEY client and reqid allocator as IKEv2.
+  const ikev1 = new Ikev1Engine(o.config, o.clock, new NodeRng(), log, {
+    retransmit: {
+      timeoutMs: o.config.host.retransmitTimeout * 1000,
+      base: o.config.host.retransmitBase,
+      tries: o.config.host.retransmitTries,
+      limitMs: 0,
+      jitterPercent: 0,
+    },
+    reqidFor: (c, ch) => engine.reqidFor(c, ch),
+  });
   const channel = await IkeChannelClient.connect(o.ikeSocket);
   const routes = new IkedRoutes(o.tunName, log);
   const monitors = new Set<(e: IkeEvent) => void>();
@@ -99,16 +119,20 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
 
   function run(): void {
     for (const a of engine.takeActions()) act(a);
+    for (const a of ikev1.takeActions()) act1(a);
     arm();
   }
 
   function arm(): void {
     if (timer) clearTimeout(timer);
-    const d = engine.nextDeadline();
+    const d2 = engine.nextDeadline();
+    const d1 = ikev1.nextDeadline();
+    const d = d1 === undefined ? d2 : d2 === undefined ? d1 : Math.min(d1, d2);
     if (d === undefined) return;
     timer = setTimeout(
       () => {
         engine.tick();
+        ikev1.tick();
         run();
       },
       Math.max(0, Math.min(d - o.clock.now(), 60_000)),
@@ -195,6 +219,25 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
     }
   }
 
+  /** IKEv1 actions: GETSPI answers go back to the IKEv1 engine; the rest as IKEv2's. */
+  function act1(a: Ikev1Action): void {
+    if (a.kind !== 'get-spi') {
+      act(a);
+      return;
+    }
+    const { token } = a;
+    o.kernel
+      .getSpi(a.src, a.dst, a.reqid)
+      .then(
+        (spi) => ikev1.spiAllocated(token, spi),
+        (e: unknown) => {
+          log.log('warn', 'ike', `GETSPI failed: ${e instanceof Error ? e.message : String(e)}`);
+          ikev1.spiAllocated(token, undefined);
+        },
+      )
+      .finally(run);
+  }
+
   const peerOf = (plan: ChildSaPlan): Uint8Array => plan.outbound.dst;
 
   /**
@@ -271,7 +314,10 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
     // The channel reports the listener's address (0.0.0.0 for a wildcard): NAT detection
     // needs ours towards the peer (see io/route-source.ts).
     void localFor(f.remote.address, f.local.address).then((addr) => {
-      engine.receive(toEndpoint({ address: addr, port: f.local.port }), toEndpoint(f.remote), f.ike);
+      const local = toEndpoint({ address: addr, port: f.local.port });
+      // The major version in the header's octet 17 (RFC 2408 §3.1: 1; RFC 7296 §3.1: 2).
+      if (isakmpMajorVersion(f.ike) === 1) ikev1.receive(local, toEndpoint(f.remote), f.ike);
+      else engine.receive(local, toEndpoint(f.remote), f.ike);
       run();
     });
   });
@@ -285,6 +331,7 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
       run();
     } else if (e.kind === 'expire') {
       engine.childExpired(e.spi, e.hard);
+      ikev1.childExpired(e.spi, e.hard);
       run();
     } else if (e.kind === 'acquire') {
       const conn = o.config.connections.find((c) =>
@@ -310,7 +357,8 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
     const done = new Promise<{ ok: boolean; reason: string }>((resolve) =>
       upWaiters.set(id, (ok, reason) => resolve({ ok, reason })),
     );
-    engine.initiate(conn, parseIp(localText).bytes, parseIp(remoteText).bytes, child, id);
+    if (c.version === 1) ikev1.initiate(conn, parseIp(localText).bytes, parseIp(remoteText).bytes, id, child);
+    else engine.initiate(conn, parseIp(localText).bytes, parseIp(remoteText).bytes, child, id);
     run();
     return done;
   }
@@ -320,11 +368,11 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
     logger: log,
     up,
     down: (conn) => {
-      const n = engine.terminate(conn);
+      const n = engine.terminate(conn) + ikev1.terminate(conn);
       run();
       return n;
     },
-    listSas: () => engine.list().map((sa) => saReport(sa)),
+    listSas: () => [...engine.list().map((sa) => saReport(sa)), ...ikev1.list().map(ikev1SaReport)],
     listConns: () => engine.config.connections.map((c) => connReport(c, engine.config)),
     reload: async () => {
       const r = o.reloadConfig();
@@ -332,6 +380,7 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
       const fresh = await resolveConfigHosts(r.config, log);
       engine.credentials = loadCredentials(fresh, log);
       const dropped = engine.reload(fresh);
+      ikev1.reload(fresh);
       if (dropped.length > 0)
         log.log('info', 'cfg', `reload: deleting IKE SAs of changed connections: ${dropped.join(', ')}`);
       run();
@@ -366,13 +415,16 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
 
   return {
     engine,
+    ikev1,
     control,
     async shutdown() {
       shuttingDown = true;
       if (timer) clearTimeout(timer);
       roaming.close();
       engine.shutdown();
+      ikev1.terminate(undefined, 'shutdown');
       for (const a of engine.takeActions()) act(a);
+      for (const a of ikev1.takeActions()) act1(a);
       await kernelChain;
       await o.kernel.flushOwn();
       await routes.clear();
@@ -431,43 +483,6 @@ export function loadCredentials(config: EspritConfig, log: Logger): IkeCredentia
   return { cas, certs, keys, crls };
 }
 
-export interface ChildSaReport {
-  name: string;
-  reqid: number;
-  mode: string;
-  spiIn: string;
-  spiOut: string;
-  encap: boolean;
-  encapPorts?: { local: number; remote: number };
-  algorithms: string;
-  localTs: string[];
-  remoteTs: string[];
-  installedAt: number;
-}
-
-export interface IkeSaReport {
-  id: number;
-  conn: string;
-  state: string;
-  initiator: boolean;
-  spiI: string;
-  spiR: string;
-  local: { address: string; port: number };
-  remote: { address: string; port: number };
-  localId: string;
-  remoteId: string;
-  /** the peer's EAP identity when it authenticated with EAP (RFC 7296 §2.16) */
-  remoteEapId?: string;
-  localBehindNat: boolean;
-  remoteBehindNat: boolean;
-  natFaked: boolean;
-  encap: boolean;
-  algorithms: string;
-  vipsLocal: string[];
-  vipsRemote: string[];
-  children: ChildSaReport[];
-}
-
 function saReport(sa: IkeSa): IkeSaReport {
   const hex = (n: bigint): string => n.toString(16).padStart(16, '0');
   const spi = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
@@ -505,6 +520,8 @@ function saReport(sa: IkeSa): IkeSaReport {
     })),
   };
 }
+
+export type { ChildSaReport, IkeSaReport } from './ike-sa-report.js';
 
 export interface ConnReport {
   name: string;

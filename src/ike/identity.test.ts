@@ -28,6 +28,12 @@ test("ID types by strongSwan's rules: IP literals, @fqdn, user@host, @#keyid, DN
   assert.equal(parseIdentity('gw.example.org').type, IdType.ID_FQDN);
   assert.equal(parseIdentity('carol@strongswan.org').type, IdType.ID_RFC822_ADDR);
   assert.deepEqual(parseIdentity('@#0102ab'), { type: IdType.ID_KEY_ID, data: new Uint8Array([1, 2, 0xab]) });
+  // keyid:labgroup (vpnc's IPSec ID) is the ASCII of the name; keyid:#hex the octets
+  assert.deepEqual(parseIdentity('keyid:labgroup'), {
+    type: IdType.ID_KEY_ID,
+    data: new Uint8Array([0x6c, 0x61, 0x62, 0x67, 0x72, 0x6f, 0x75, 0x70]),
+  });
+  assert.deepEqual(parseIdentity('keyid:#0102'), { type: IdType.ID_KEY_ID, data: new Uint8Array([1, 2]) });
   assert.equal(parseIdentity('%any').type, IdType.ID_ANY);
 });
 

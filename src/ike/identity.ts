@@ -2,7 +2,8 @@
  * IKE identities (RFC 7296 §3.5) from swanctl `id` strings, following strongSwan's
  * identification.c rules:
  *   - an IPv4/IPv6 literal -> ID_IPV4_ADDR (1) / ID_IPV6_ADDR (5)
- *   - `@#hex` -> ID_KEY_ID (11); `@fqdn` -> ID_FQDN (2) without the @
+ *   - `@#hex` -> ID_KEY_ID (11); `keyid:text` / `keyid:#hex` -> ID_KEY_ID (strongSwan's prefix,
+ *     as IKEv1 group names are written); `@fqdn` -> ID_FQDN (2) without the @
  *   - `user@host` -> ID_RFC822_ADDR (3)
  *   - text with `=` (`C=CH, O=strongSwan, CN=moon`) -> ID_DER_ASN1_DN (9), DER encoded
  *   - anything else -> ID_FQDN
@@ -38,6 +39,14 @@ export function parseIdentity(s: string): IkeId {
   const ip = tryParseIp(t);
   if (ip) return { type: ip.family === 4 ? IdType.ID_IPV4_ADDR : IdType.ID_IPV6_ADDR, data: ip.bytes };
   if (t.startsWith('@#')) return { type: IdType.ID_KEY_ID, data: fromHex(t.slice(2).replace(/:/g, ''), 'id') };
+  // strongSwan's `keyid:` prefix: `keyid:#hex` or the text itself (vpnc's group name, IKEv1)
+  if (t.startsWith('keyid:')) {
+    const v = t.slice(6);
+    return {
+      type: IdType.ID_KEY_ID,
+      data: v.startsWith('#') ? fromHex(v.slice(1).replace(/:/g, ''), 'id') : utf8.encode(v),
+    };
+  }
   if (t.startsWith('@@')) return { type: IdType.ID_RFC822_ADDR, data: utf8.encode(t.slice(2)) };
   if (t.startsWith('@')) return { type: IdType.ID_FQDN, data: utf8.encode(t.slice(1)) };
   if (t.includes('=')) return { type: IdType.ID_DER_ASN1_DN, data: encodeDn(parseDnText(t)) };
@@ -60,7 +69,10 @@ export function formatIdentity(id: IkeId): string {
       return dn ? formatDn(dn) : '(invalid DN)';
     }
     case IdType.ID_KEY_ID:
-      return `@#${Buffer.from(id.data).toString('hex')}`;
+      // a printable key ID is a group name (vpnc's IPSec ID): strongSwan's `keyid:` form
+      return id.data.length > 0 && id.data.every((b) => b >= 0x21 && b < 0x7f)
+        ? `keyid:${text.decode(id.data)}`
+        : `@#${Buffer.from(id.data).toString('hex')}`;
     default:
       return `(ID type ${id.type}) ${Buffer.from(id.data).toString('hex')}`;
   }

@@ -10,6 +10,8 @@
  * an SA.
  */
 import type { ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
+import { tsToString } from '../config/traffic-selector.js';
+import type { AddressPool } from '../ike/address-pool.js';
 import { formatIdentity, type IkeId, parseIdentity } from '../ike/identity.js';
 import type { IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
@@ -17,15 +19,19 @@ import { DEFAULT_RETRANSMIT, type RetransmitSettings, retransmitTimeout } from '
 import type { Clock } from '../util/clock.js';
 import { WireError } from '../util/errors.js';
 import { bytesEqual } from '../util/hex.js';
-import { formatIp, parsePrefix, prefixContains, tryParseIp } from '../util/ip-addr.js';
+import { formatIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import { decodeIsakmpHeader, decodeIsakmpMessage } from '../wire/isakmp/isakmp-decode.js';
 import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { IsakmpHeader, IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IsakmpExchange } from '../wire/registry/isakmp.js';
+import { processAm1, processAm3, usesXauth } from './aggressive-mode.js';
+import { poolsOf, responderConnection } from './connection-select.js';
 import type { Ikev1Action } from './ikev1-actions.js';
-import type { Ikev1Sa } from './ikev1-sa.js';
+import type { Ikev1Child, Ikev1Sa } from './ikev1-sa.js';
+import { deleteEsp, Ikev1Notify } from './informational.js';
+import { InformationalTasks } from './informational-tasks.js';
 import {
   type MainModeContext,
   type MmStep,
@@ -37,42 +43,40 @@ import {
   processMm6,
   startMainMode,
 } from './main-mode.js';
+import { Phase2Exchanges } from './phase2-exchanges.js';
+import { Transactions } from './transaction.js';
 import { offeredVariants } from './vendor-ids.js';
 
 export interface Ikev1EngineOptions {
   retransmit?: RetransmitSettings;
   /** responder SAs not established after this are dropped, ms (strongSwan's half_open_timeout: 30 s) */
   halfOpenTimeoutMs?: number;
+  /**
+   * the reqid of a CHILD SA by connection and child (the daemon shares the IKEv2 engine's
+   * allocator, so both versions' reqids stay apart); a local counter from 0x2000 otherwise
+   */
+  reqidFor?: (conn: string, child: string) => number;
 }
 
 export type Ikev1Drop = 'malformed' | 'no-sa' | 'not-main-mode' | 'undecryptable' | 'unexpected' | 'half-open-expired';
-
-function addrMatches(list: readonly string[], addr: Uint8Array): boolean {
-  return list.some((s) => {
-    if (s === '%any' || s === '%any4' || s === '%any6') return true;
-    if (s.includes('/')) {
-      try {
-        return prefixContains(parsePrefix(s), addr);
-      } catch {
-        return false;
-      }
-    }
-    const ip = tryParseIp(s);
-    return ip !== undefined && bytesEqual(ip.bytes, addr);
-  });
-}
 
 export class Ikev1Engine {
   private readonly sas = new Map<bigint, Ikev1Sa>();
   private readonly actions: Ikev1Action[] = [];
   private nextId = 1;
   readonly drops = new Map<Ikev1Drop, number>();
-  private readonly ctx: MainModeContext;
+  private ctx: MainModeContext;
   private readonly retransmit: RetransmitSettings;
   private readonly halfOpenTimeoutMs: number;
+  private readonly phase2: Phase2Exchanges;
+  private readonly info: InformationalTasks;
+  private readonly transactions: Transactions;
+  /** Mode Config address pools by name (as the IKEv2 engine keeps its own) */
+  private pools = new Map<string, AddressPool>();
+  private readonly reqids = new Map<string, number>();
 
   constructor(
-    readonly config: EspritConfig,
+    public config: EspritConfig,
     private readonly clock: Clock,
     private readonly rng: Rng,
     private readonly logger: Logger,
@@ -81,6 +85,80 @@ export class Ikev1Engine {
     this.ctx = { config, rng };
     this.retransmit = opts.retransmit ?? DEFAULT_RETRANSMIT;
     this.halfOpenTimeoutMs = opts.halfOpenTimeoutMs ?? 30_000;
+    const reqidFor =
+      opts.reqidFor ??
+      ((conn: string, child: string): number => {
+        const k = `${conn}/${child}`;
+        const r = this.reqids.get(k) ?? 0x2000 + this.reqids.size;
+        this.reqids.set(k, r);
+        return r;
+      });
+    this.phase2 = new Phase2Exchanges(
+      {
+        random: (b) => rng.fill(b),
+        // As IKEv2's childReqid: the IKE initiator has one reqid per child (its trap policy
+        // uses it); a gateway one per child and remote selectors, so road warriors behind one
+        // NAT keep their own policies.
+        reqidFor: (sa, child, remoteTs) =>
+          reqidFor(sa.conn.name, sa.initiator ? child : `${child}/${remoteTs.map(tsToString).join(',')}`),
+      },
+      {
+        push: (a) => this.actions.push(a),
+        drop: (why, detail) => this.drop(why as Ikev1Drop, detail),
+        rekeyed: (sa, oldSpiIn) => {
+          // RFC 2409 §5.5 has no rekey exchange: a new Quick Mode, then a Delete for the old SA
+          const old = sa.children.find((c) => c.spiIn === oldSpiIn);
+          if (!old) return;
+          this.info.send(sa, [deleteEsp([old.spiIn])]);
+          this.removeChild(sa, old, 'rekeyed');
+        },
+        finished: (sa, requestId, ok, reason) => {
+          if (!ok) this.logger.log('warn', 'ike', `[ike1#${sa.id}] ${sa.conn.name}: ${reason}`);
+          if (requestId !== undefined) this.actions.push({ kind: 'initiate-result', requestId, ok, reason });
+        },
+      },
+      clock,
+      logger,
+      this.retransmit,
+    );
+    this.pools = poolsOf(config);
+    this.transactions = new Transactions(
+      {
+        push: (a) => this.actions.push(a),
+        drop: (why, detail) => this.drop(why as Ikev1Drop, detail),
+        config: () => this.config,
+        pools: () => this.pools,
+        xauthDone: (sa, ok, user) => this.xauthDone(sa, ok, user),
+      },
+      rng,
+      clock,
+      logger,
+      this.retransmit,
+    );
+    this.info = new InformationalTasks(
+      {
+        push: (a) => this.actions.push(a),
+        drop: (why, detail) => this.drop(why as Ikev1Drop, detail),
+        sas: () => [...this.sas.values()],
+        removeSa: (sa, reason) => this.removeSa(sa, reason),
+        removeChild: (sa, c, reason) => this.removeChild(sa, c, reason),
+      },
+      rng,
+      clock,
+      logger,
+    );
+  }
+
+  /** A reloaded configuration: new SAs use it; established ones keep the connection they began with. */
+  reload(config: EspritConfig): void {
+    this.config = config;
+    this.pools = poolsOf(config);
+    this.ctx = { config, rng: this.rng };
+  }
+
+  /** PF_KEY answered the GETSPI of `token` (undefined: it failed). */
+  spiAllocated(token: number, spi: number | undefined): void {
+    this.phase2.spiAllocated(token, spi);
   }
 
   takeActions(): Ikev1Action[] {
@@ -125,13 +203,19 @@ export class Ikev1Engine {
       localId,
       sends: 0,
       createdAt: this.clock.now(),
+      children: [],
+      vipsRemote: [],
     };
     this.sas.set(spiI, sa);
     return sa;
   }
 
-  /** Start Main Mode for `connName` from `localAddr` to `remoteAddr` (port 500). */
-  initiate(connName: string, localAddr: Uint8Array, remoteAddr: Uint8Array, requestId?: number): void {
+  /**
+   * Start Main Mode for `connName` from `localAddr` to `remoteAddr` (port 500), then Quick
+   * Mode for `child` (or every child of the connection). `requestId` is answered when the
+   * first CHILD SA is installed (or phase 1 failed).
+   */
+  initiate(connName: string, localAddr: Uint8Array, remoteAddr: Uint8Array, requestId?: number, child?: string): void {
     const conn = this.config.connections.find((c) => c.name === connName && c.version === 1);
     if (!conn) {
       if (requestId !== undefined)
@@ -151,6 +235,7 @@ export class Ikev1Engine {
       this.cookie(),
     );
     if (requestId !== undefined) sa.requestId = requestId;
+    sa.pendingChildren = conn.children.filter((c) => child === undefined || c.name === child).map((c) => c.name);
     const mm1 = startMainMode(sa);
     this.send(sa, mm1.bytes, mm1.payloads);
   }
@@ -189,7 +274,22 @@ export class Ikev1Engine {
       throw e;
     }
     const h = msg.header;
-    if (h.exchangeType !== IsakmpExchange.ID_PROT) {
+    const phase2 = [IsakmpExchange.QUICK_MODE, IsakmpExchange.INFORMATIONAL, IsakmpExchange.TRANSACTION] as number[];
+    if (phase2.includes(h.exchangeType)) {
+      const sa = this.sas.get(h.spiI);
+      if (!sa || sa.state !== 'established' || sa.spiR !== h.spiR) {
+        this.drop('no-sa', `exchange ${h.exchangeType} for cookies ${h.spiI.toString(16)}/${h.spiR.toString(16)}`);
+        return;
+      }
+      if (h.exchangeType === IsakmpExchange.INFORMATIONAL) this.info.receive(sa, msg);
+      else if (h.exchangeType === IsakmpExchange.TRANSACTION) this.transactions.receive(sa, msg, bytes);
+      // xauth-06 §6: no phase 2 before the user is authenticated
+      else if (sa.xauth && sa.xauth.state !== 'done') this.drop('unexpected', 'Quick Mode before XAUTH completed');
+      else this.phase2.receive(sa, msg, bytes);
+      return;
+    }
+    const aggressive = h.exchangeType === IsakmpExchange.AGGRESSIVE;
+    if (h.exchangeType !== IsakmpExchange.ID_PROT && !aggressive) {
       this.drop('not-main-mode', `exchange ${h.exchangeType}`);
       return;
     }
@@ -199,22 +299,29 @@ export class Ikev1Engine {
         this.drop('no-sa', `cookies ${h.spiI.toString(16)}/${h.spiR.toString(16)}`);
         return;
       }
-      const conn = this.config.connections.find(
-        (c) =>
-          c.version === 1 &&
-          !c.aggressive &&
-          addrMatches(c.localAddrs, local.address) &&
-          addrMatches(c.remoteAddrs, remote.address),
-      );
+      const conn = responderConnection(this.config, msg, aggressive, local.address, remote.address);
       if (!conn) {
-        this.drop('no-sa', `no IKEv1 Main Mode connection for ${formatIp(remote.address)}`);
+        this.drop(
+          'no-sa',
+          `no IKEv1 ${aggressive ? 'Aggressive' : 'Main'} Mode connection for ${formatIp(remote.address)}`,
+        );
         return;
       }
       sa = this.newSa(conn, false, local, remote, h.spiI);
+      sa.aggressive = aggressive;
+    }
+    if (aggressive !== (sa.aggressive === true)) {
+      this.drop('unexpected', 'phase 1 exchange type changed');
+      return;
     }
     // A retransmission of the message we last answered (MM1 still without CKY-R): answer
     // again (strongSwan does too).
     if (sa.lastReceived && bytesEqual(sa.lastReceived, bytes)) {
+      this.logger.log(
+        'debug',
+        'enc',
+        `[ike1#${sa.id}] received a retransmission of the last message, ${sa.initiator ? 'ignored' : 'answered again'}`,
+      );
       if (!sa.initiator && sa.lastSent) this.actions.push({ kind: 'send', ...sa.lastSent });
       return;
     }
@@ -238,7 +345,9 @@ export class Ikev1Engine {
 
   private step(sa: Ikev1Sa, msg: IsakmpMessage, local: Endpoint, remote: Endpoint, bytes: Uint8Array): void {
     const want = Ikev1Engine.EXPECT[`${sa.initiator ? 'i' : 'r'}:${sa.state}`];
-    if (want === undefined || (want === 'encrypted') !== (msg.encrypted !== undefined)) {
+    // RFC 2409 §5.4: AM3 may come in clear or encrypted (vpnc encrypts it)
+    const either = sa.aggressive && sa.state === 'am2-sent';
+    if (!either && (want === undefined || (want === 'encrypted') !== (msg.encrypted !== undefined))) {
       this.drop('unexpected', `${sa.initiator ? 'initiator' : 'responder'} in ${sa.state}`);
       return;
     }
@@ -250,7 +359,9 @@ export class Ikev1Engine {
         r = processMm2(this.ctx, sa, msg);
       } else if (sa.state === 'mm3-sent') r = processMm4(this.ctx, sa, msg);
       else r = processMm6(sa, msg, opened);
-    } else if (sa.state === 'mm1-sent') r = processMm1(sa, msg);
+    } else if (sa.aggressive && sa.state === 'mm1-sent') r = processAm1(this.ctx, sa, msg);
+    else if (sa.aggressive) r = processAm3(sa, msg, local, remote, opened);
+    else if (sa.state === 'mm1-sent') r = processMm1(sa, msg);
     else if (sa.state === 'mm2-sent') r = processMm3(this.ctx, sa, msg);
     else r = processMm5(sa, msg, local, remote, opened);
     if (r.kind === 'drop') {
@@ -267,11 +378,18 @@ export class Ikev1Engine {
       return;
     }
     if (r.kind === 'send') this.send(sa, r.bytes, r.payloads);
-    if (sa.state === 'established') this.established(sa);
+    if (sa.state === 'established') {
+      // RFC 2407 §4.6.3.3 INITIAL-CONTACT may ride in MM5 (charon puts it there)
+      if (opened.some((p) => p.kind === 'N' && p.notifyType === Ikev1Notify.INITIAL_CONTACT))
+        this.info.initialContact(sa);
+      this.established(sa);
+    }
   }
 
   private established(sa: Ikev1Sa): void {
     sa.retransmitAt = undefined;
+    // Appendix B: every phase 2 IV derives from the last CBC block of phase 1 (MM6).
+    sa.phase1LastBlock = sa.iv;
     this.logger.log(
       'info',
       'ike',
@@ -294,7 +412,14 @@ export class Ikev1Engine {
       remote: { address: formatIp(sa.remote.address), port: sa.remote.port },
       remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
     });
-    if (sa.requestId !== undefined)
+    this.info.established(sa);
+    // xauth-06 §6.2: the gateway asks for the user right after phase 1
+    if (!sa.initiator && usesXauth(sa.conn)) this.transactions.startXauth(sa);
+    const children = (sa.pendingChildren ?? []).flatMap((n) => sa.conn.children.filter((c) => c.name === n));
+    sa.pendingChildren = undefined;
+    // The `up` request is answered by the first Quick Mode (as IKEv2's by IKE_AUTH's CHILD SA).
+    for (const [i, c] of children.entries()) this.phase2.initiate(sa, c, i === 0 ? sa.requestId : undefined);
+    if (children.length === 0 && sa.requestId !== undefined)
       this.actions.push({ kind: 'initiate-result', requestId: sa.requestId, ok: true, reason: 'established' });
   }
 
@@ -314,6 +439,81 @@ export class Ikev1Engine {
     if (sa.requestId !== undefined)
       this.actions.push({ kind: 'initiate-result', requestId: sa.requestId, ok: false, reason: sa.failure });
     this.sas.delete(sa.spiI);
+    this.phase2.forget(sa);
+  }
+
+  /**
+   * Delete the ISAKMP SAs of `conn` (all with undefined) and their CHILD SAs: a Delete to the
+   * peer for each (RFC 2408 §3.15), then local removal. Returns how many went.
+   */
+  terminate(conn?: string, reason = 'terminated'): number {
+    let n = 0;
+    for (const sa of [...this.sas.values()]) {
+      if (conn !== undefined && sa.conn.name !== conn) continue;
+      this.info.sendDeletes(sa);
+      this.removeSa(sa, reason);
+      n++;
+    }
+    return n;
+  }
+
+  private removeChild(sa: Ikev1Sa, c: Ikev1Child, reason: string): void {
+    sa.children = sa.children.filter((x) => x !== c);
+    this.actions.push({ kind: 'remove-child', plan: c.plan });
+    this.emit({
+      kind: 'child-down',
+      conn: sa.conn.name,
+      ikeId: sa.id,
+      child: c.name,
+      spiIn: c.spiIn,
+      spiOut: c.spiOut,
+      reason,
+    });
+  }
+
+  /**
+   * ipsecd's EXPIRE for the inbound SA `spi`: soft starts a rekey (a new Quick Mode for the same
+   * child, on the SA's initiator side); hard removes the CHILD SA (ipsecd has deleted it).
+   */
+  childExpired(spi: number, hard: boolean): void {
+    for (const sa of this.sas.values()) {
+      const c = sa.children.find((x) => x.spiIn === spi);
+      if (!c) continue;
+      if (hard) this.removeChild(sa, c, 'expired');
+      else {
+        const cfg = sa.conn.children.find((x) => x.name === c.name);
+        if (cfg && sa.state === 'established' && !c.rekeying) {
+          c.rekeying = true;
+          this.phase2.initiate(sa, cfg, undefined, c.spiIn);
+        }
+      }
+      return;
+    }
+  }
+
+  /** XAUTH finished: a failed user loses the ISAKMP SA (after the CFG_ACK, xauth-06 §6.3). */
+  private xauthDone(sa: Ikev1Sa, ok: boolean, user: string): void {
+    if (ok) return;
+    this.emit({
+      kind: 'auth-failed',
+      conn: sa.conn.name,
+      ikeId: sa.id,
+      notify: 'AUTHENTICATION-FAILED',
+      peer: `${formatIp(sa.remote.address)}:${sa.remote.port}`,
+      detail: `XAUTH failed for '${user}'`,
+    });
+    this.info.sendDeletes(sa);
+    this.removeSa(sa, 'XAUTH failed');
+  }
+
+  /** Remove an ISAKMP SA and its CHILD SAs locally (IKEv1 CHILD SAs go with it, as in charon). */
+  private removeSa(sa: Ikev1Sa, reason: string): void {
+    for (const c of [...sa.children]) this.removeChild(sa, c, reason);
+    if (sa.state === 'established') this.emit({ kind: 'ike-down', conn: sa.conn.name, ikeId: sa.id, reason });
+    this.sas.delete(sa.spiI);
+    this.phase2.forget(sa);
+    this.transactions.forget(sa);
+    for (const l of sa.leases ?? []) this.pools.get(l.pool)?.release(l.who, l.address);
   }
 
   nextDeadline(): number | undefined {
@@ -325,12 +525,18 @@ export class Ikev1Engine {
       at(sa.retransmitAt);
       if (!sa.initiator && sa.state !== 'established') at(sa.createdAt + this.halfOpenTimeoutMs);
     }
+    at(this.phase2.nextDeadline());
+    at(this.info.nextDeadline());
+    at(this.transactions.nextDeadline());
     return t;
   }
 
   /** Retransmit what is due (the initiator's last message); give up after the last try. */
   tick(): void {
     const now = this.clock.now();
+    this.phase2.tick();
+    this.info.tick();
+    this.transactions.tick();
     for (const sa of [...this.sas.values()]) {
       if (!sa.initiator && sa.state !== 'established' && now >= sa.createdAt + this.halfOpenTimeoutMs) {
         // an unauthenticated responder SA that never finished (spoofed MM1, lost peer)

@@ -5,6 +5,7 @@
 import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
 import type { KeyExchange } from '../crypto/ike/key-exchange.js';
 import type { Ikev1Skeyids } from '../crypto/ikev1/ikev1-keymat.js';
+import type { ChildSaPlan } from '../ike/child-sa-plan.js';
 import type { IkeId } from '../ike/identity.js';
 import type { Endpoint } from '../ike/natd.js';
 import type { Phase1Suite } from './phase1-proposal.js';
@@ -14,11 +15,22 @@ import type { NattSpec } from './vendor-ids.js';
  * Main Mode states, named after the last message handled: the initiator waits in
  * `mm1-sent`, `mm3-sent`, `mm5-sent`; the responder in `mm2-sent`, `mm4-sent`.
  */
-export type MainModeState = 'mm1-sent' | 'mm2-sent' | 'mm3-sent' | 'mm4-sent' | 'mm5-sent' | 'established' | 'failed';
+export type MainModeState =
+  | 'mm1-sent'
+  | 'mm2-sent'
+  | 'mm3-sent'
+  | 'mm4-sent'
+  | 'mm5-sent'
+  /** Aggressive Mode responder waiting for AM3 (RFC 2409 §5.4) */
+  | 'am2-sent'
+  | 'established'
+  | 'failed';
 
 export interface Ikev1Sa {
   readonly id: number;
   readonly initiator: boolean;
+  /** phase 1 is Aggressive Mode (RFC 2409 §5.4) rather than Main Mode */
+  aggressive?: boolean;
   conn: ConnectionConfig;
   spiI: bigint;
   spiR: bigint;
@@ -31,6 +43,8 @@ export interface Ikev1Sa {
   natt?: NattSpec;
   localBehindNat: boolean;
   remoteBehindNat: boolean;
+  /** Aggressive Mode responder: IDii_b as received (HASH_I covers it) */
+  peerIdBody?: Uint8Array;
   /** the initiator's SA payload body (SAi_b of HASH_I/HASH_R, §5) */
   saiB?: Uint8Array;
   suite?: Phase1Suite;
@@ -57,4 +71,45 @@ export interface Ikev1Sa {
   retransmitAt?: number;
   failure?: string;
   requestId?: number;
+  /** initiator: the children to start Quick Mode for once phase 1 is up */
+  pendingChildren?: string[] | undefined;
+  /** the last CBC block of phase 1 (MM6): the seed of every phase 2 IV (RFC 2409 Appendix B) */
+  phase1LastBlock?: Uint8Array;
+  /** the peer sent the RFC 3706 DPD vendor ID in phase 1 */
+  peerDpd?: boolean;
+  /** RFC 3706 liveness checks (with a DPD-capable peer and dpd_delay > 0) */
+  dpd?: DpdState;
+  /** XAUTH (draft-ietf-ipsec-isakmp-xauth-06) as gateway: pending until the user is checked */
+  xauth?: { state: 'pending' | 'done' | 'failed'; user?: string };
+  /** virtual IPs leased to the peer by Mode Config (gateway) */
+  vipsRemote: Uint8Array[];
+  /** Cisco UDP encapsulation agreed in Mode Config (attribute 28677): ESP in UDP to/from this port */
+  ciscoUdpPort?: number;
+  /** the pool leases behind `vipsRemote`, released with the SA */
+  leases?: { pool: string; who: string; address: string }[];
+  /** the CHILD SAs Quick Mode installed */
+  children: Ikev1Child[];
+}
+
+/** One phase 2 SA pair (RFC 2409 §5.5) as installed through PF_KEY. */
+export interface Ikev1Child {
+  name: string;
+  plan: ChildSaPlan;
+  spiIn: number;
+  spiOut: number;
+  /** ESP transform, for listings */
+  algorithms: string;
+  installedAt: number;
+  /** a Quick Mode to replace it is under way */
+  rekeying?: boolean;
+}
+
+/** RFC 3706 §5.5 state of one SA's liveness checks. */
+export interface DpdState {
+  /** the sequence number of our next R-U-THERE (random start, high bit clear, §5.5) */
+  seq: number;
+  /** unanswered R-U-THEREs: the first sequence number, when the first and the last went out */
+  pending?: { firstSeq: number; firstAt: number; lastAt: number };
+  /** when we last heard from the peer (an authenticated message) */
+  lastHeard: number;
 }

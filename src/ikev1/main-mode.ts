@@ -36,7 +36,7 @@ import {
   selectPhase1,
   suiteAllowed,
 } from './phase1-proposal.js';
-import { chooseNatt } from './vendor-ids.js';
+import { chooseNatt, hasVid, VID } from './vendor-ids.js';
 
 export interface MainModeContext {
   readonly config: EspritConfig;
@@ -73,11 +73,11 @@ function pskFor(ctx: MainModeContext, sa: Ikev1Sa): Uint8Array | undefined {
   return findSharedSecret(ctx.config.secrets.ike, sa.localId, parseIdentity(configuredRemoteId(sa)));
 }
 
-function vids(ps: readonly IsakmpPayload[]): Uint8Array[] {
+export function vids(ps: readonly IsakmpPayload[]): Uint8Array[] {
   return ps.flatMap((p) => (p.kind === 'V' ? [p.data] : []));
 }
 
-function idPayload(id: IkeId): IsakmpPayload {
+export function idPayload(id: IkeId): IsakmpPayload {
   // RFC 3947 §4: protocol and port 0 in the ID payload when NAT-T may be used (strongSwan does
   // the same always).
   return { kind: 'ID', idType: id.type, protocolId: 0, port: 0, data: id.data };
@@ -88,7 +88,12 @@ export function startMainMode(sa: Ikev1Sa): { bytes: Uint8Array; payloads: Isakm
   const saP = phase1SaPayload(phase1Transforms(sa.conn.proposals, IkeAuthMethod.PRE_SHARED_KEY, phase1Lifetime(sa)));
   sa.saiB = payloadBody(saP);
   sa.state = 'mm1-sent';
-  const out: IsakmpPayload[] = [saP, ...sa.offered.map((v): IsakmpPayload => ({ kind: 'V', data: v.vid }))];
+  // RFC 3706 §5.1: the DPD vendor ID, so the peer may send and answer R-U-THERE
+  const out: IsakmpPayload[] = [
+    saP,
+    ...sa.offered.map((v): IsakmpPayload => ({ kind: 'V', data: v.vid })),
+    { kind: 'V', data: VID.DPD },
+  ];
   return { bytes: clearMessage(sa, out), payloads: out };
 }
 
@@ -111,10 +116,12 @@ export function processMm1(sa: Ikev1Sa, msg: IsakmpMessage): MmStep {
     },
   ];
   if (sa.natt) reply.push({ kind: 'V', data: sa.natt.vid });
+  sa.peerDpd = hasVid(vids(msg.payloads), VID.DPD);
+  if (sa.peerDpd) reply.push({ kind: 'V', data: VID.DPD });
   return send(clearMessage(sa, reply), reply);
 }
 
-function keAndNonce(ctx: MainModeContext, sa: Ikev1Sa): IsakmpPayload[] {
+export function keAndNonce(ctx: MainModeContext, sa: Ikev1Sa): IsakmpPayload[] {
   const suite = sa.suite;
   if (!suite) throw new Error('assertion failed: suite before KE');
   sa.ke = createKeyExchange(suite.group, ctx.rng);
@@ -151,13 +158,14 @@ export function processMm2(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
     return { kind: 'fail', notify: 'NO-PROPOSAL-CHOSEN', reason: 'the responder chose a transform we did not offer' };
   sa.suite = suite;
   sa.natt = chooseNatt(sa.offered, vids(msg.payloads));
+  sa.peerDpd = hasVid(vids(msg.payloads), VID.DPD);
   sa.state = 'mm3-sent';
   const out = keAndNonce(ctx, sa);
   return send(clearMessage(sa, out), out);
 }
 
 /** KE, nonce and NAT-D of MM3/MM4; derives the keys. */
-function takeKeyExchange(sa: Ikev1Sa, msg: IsakmpMessage): MmStep | undefined {
+export function takeKeyExchange(sa: Ikev1Sa, msg: IsakmpMessage): MmStep | undefined {
   const suite = sa.suite;
   const ke = findPayload(msg.payloads, 'KE');
   const no = findPayload(msg.payloads, 'No');
@@ -190,10 +198,16 @@ function takeKeyExchange(sa: Ikev1Sa, msg: IsakmpMessage): MmStep | undefined {
   return undefined;
 }
 
-function deriveKeys(ctx: MainModeContext, sa: Ikev1Sa, peerKe: Uint8Array): MmStep | undefined {
+/** SKEYIDs, Ka and the phase 1 IV; `psk` found by the peer's ID (Aggressive Mode) or else by the configured IDs. */
+export function deriveKeys(
+  ctx: MainModeContext,
+  sa: Ikev1Sa,
+  peerKe: Uint8Array,
+  peerPsk?: Uint8Array,
+): MmStep | undefined {
   const { suite, ke, nonceI, nonceR, gxi, gxr } = sa;
   if (!suite || !ke || !nonceI || !nonceR || !gxi || !gxr) throw new Error('assertion failed: keys before KE');
-  const psk = pskFor(ctx, sa);
+  const psk = peerPsk ?? pskFor(ctx, sa);
   if (!psk) return { kind: 'fail', notify: 'AUTHENTICATION-FAILED', reason: 'no pre-shared key for these identities' };
   let gxy: Uint8Array;
   try {
@@ -233,13 +247,13 @@ export function processMm4(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
   return send(encryptedMessage(sa, out), out);
 }
 
-function ownHash(sa: Ikev1Sa, id: IsakmpPayload): Uint8Array {
+export function ownHash(sa: Ikev1Sa, id: IsakmpPayload): Uint8Array {
   const { suite, keys, gxi, gxr, saiB } = sa;
   if (!suite || !keys || !gxi || !gxr || !saiB) throw new Error('assertion failed: HASH before keys');
   return phase1Hash(suite.prf, keys.skeyid, sa.initiator, gxi, gxr, sa.spiI, sa.spiR, saiB, payloadBody(id));
 }
 
-function send(bytes: Uint8Array, payloads: IsakmpPayload[]): MmStep {
+export function send(bytes: Uint8Array, payloads: IsakmpPayload[]): MmStep {
   return { kind: 'send', bytes, payloads };
 }
 

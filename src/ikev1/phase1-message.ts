@@ -16,9 +16,14 @@ import type { IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.j
 import { IsakmpExchange, IsakmpFlag } from '../wire/registry/isakmp.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
 
+/** The phase 1 exchange of the SA: Aggressive Mode (RFC 2409 §5.4) or Main Mode. */
+function exchangeOf(sa: Ikev1Sa): number {
+  return sa.aggressive ? IsakmpExchange.AGGRESSIVE : IsakmpExchange.ID_PROT;
+}
+
 export function clearMessage(sa: Ikev1Sa, payloads: IsakmpPayload[]): Uint8Array {
   return encodeIsakmpMessage(
-    { spiI: sa.spiI, spiR: sa.spiR, exchangeType: IsakmpExchange.ID_PROT, flags: 0, messageId: 0 },
+    { spiI: sa.spiI, spiR: sa.spiR, exchangeType: exchangeOf(sa), flags: 0, messageId: 0 },
     payloads,
   );
 }
@@ -32,7 +37,7 @@ export function encryptedMessage(sa: Ikev1Sa, payloads: IsakmpPayload[]): Uint8A
   const { data, nextIv } = ikev1Encrypt(suite.encr, encKey, iv, encodeIsakmpPayloadChain(payloads));
   sa.iv = nextIv;
   return encodeIsakmpEncrypted(
-    { spiI: sa.spiI, spiR: sa.spiR, exchangeType: IsakmpExchange.ID_PROT, flags: IsakmpFlag.ENCRYPTION, messageId: 0 },
+    { spiI: sa.spiI, spiR: sa.spiR, exchangeType: exchangeOf(sa), flags: IsakmpFlag.ENCRYPTION, messageId: 0 },
     isakmpPayloadType(first),
     data,
   );

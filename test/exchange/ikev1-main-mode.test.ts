@@ -59,12 +59,13 @@ test('Main Mode PSK through the NAT, RFC 3947: NAT-D in MM3/MM4, float to 4500 a
   p.initiate('mm');
   // HDR, SA, VID (RFC 3947, drafts 03, 02\n, 02, 01, 00) -->
   const mm1 = p.next();
-  assert.equal(types(mm1.bytes), 'SA V V V V V V');
+  // HDR, SA, VID (RFC 3947, drafts 03, 02\n, 02, 01, 00; RFC 3706 DPD) -->
+  assert.equal(types(mm1.bytes), 'SA V V V V V V V');
   assert.equal(ep(mm1.local), '10.99.1.2:500');
   p.deliver(mm1);
   // <-- HDR, SA, VID (RFC 3947: the highest both support)
   const mm2 = p.next();
-  assert.equal(types(mm2.bytes), 'SA V');
+  assert.equal(types(mm2.bytes), 'SA V V');
   p.deliver(mm2);
   // HDR, KE, Ni, NAT-D, NAT-D -->
   const mm3 = p.next();
@@ -85,6 +86,11 @@ test('Main Mode PSK through the NAT, RFC 3947: NAT-D in MM3/MM4, float to 4500 a
   assert.equal(ep(mm6.local), '10.99.2.2:4500');
   assert.equal(ep(mm6.remote), '10.99.2.1:30001');
   p.deliver(mm6);
+  // HDR*, HASH(1), N(INITIAL-CONTACT) --> (RFC 2407 §4.6.3.3: the initiator has no other SA)
+  const ic = p.next();
+  assert.equal(types(ic.bytes), 'E');
+  assert.equal(decodeIsakmpMessage(ic.bytes).header.exchangeType, 5);
+  p.deliver(ic);
   assert.equal(p.wire.length, 0);
 
   const i = only(p, 'i');
@@ -105,19 +111,21 @@ test('Main Mode PSK through the NAT, RFC 3947: NAT-D in MM3/MM4, float to 4500 a
   const up = p.r.events.find((e) => e.kind === 'ike-up');
   assert.ok(up?.kind === 'ike-up' && up.remoteId === 'client.esprit.test' && up.remote.port === 30001);
   assert.deepEqual(p.log('i', 'generating'), [
-    'ID_PROT request 0 [ SA V V V V V V ]',
+    'ID_PROT request 0 [ SA V V V V V V V ]',
     'ID_PROT request 0 [ KE No NAT-D NAT-D ]',
     'ID_PROT request 0 [ ID HASH ]',
+    `INFORMATIONAL_V1 request ${decodeIsakmpMessage(ic.bytes).header.messageId} [ HASH N(INITIAL_CONTACT) ]`,
   ]);
   assert.deepEqual(p.log('r', 'generating'), [
-    'ID_PROT response 0 [ SA V ]',
+    'ID_PROT response 0 [ SA V V ]',
     'ID_PROT response 0 [ KE No NAT-D NAT-D ]',
     'ID_PROT response 0 [ ID HASH ]',
   ]);
   assert.deepEqual(p.log('r', 'parsed'), [
-    'ID_PROT request 0 [ SA V V V V V V ]',
+    'ID_PROT request 0 [ SA V V V V V V V ]',
     'ID_PROT request 0 [ KE No NAT-D NAT-D ]',
     'ID_PROT request 0 [ ID HASH ]',
+    `INFORMATIONAL_V1 request ${decodeIsakmpMessage(ic.bytes).header.messageId} [ HASH N(INITIAL_CONTACT) ]`,
   ]);
 });
 
@@ -185,7 +193,7 @@ test('retransmission: a lost MM2 is recovered by the initiator resending MM1 and
   assert.equal(p.wire.length, 0);
   p.advance(4000); // RFC-less but strongSwan's first timeout: 4 s
   const again = p.next();
-  assert.equal(types(again.bytes), 'SA V V V V V V');
+  assert.equal(types(again.bytes), 'SA V V V V V V V');
   p.deliver(again); // the responder has answered this already: it resends MM2
   const mm2 = p.next();
   assert.ok(bytesEqual(mm2.bytes, lostMm2.bytes), 'the same MM2, not a second SA');

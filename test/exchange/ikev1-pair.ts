@@ -5,6 +5,7 @@
  * byte-identical.
  */
 import type { EspritConfig } from '../../src/config/swanctl/swanctl-model.js';
+import type { ChildSaPlan } from '../../src/ike/child-sa-plan.js';
 import type { IkeEvent } from '../../src/ike/ike-events.js';
 import type { Endpoint } from '../../src/ike/natd.js';
 import type { Ikev1Action } from '../../src/ikev1/ikev1-actions.js';
@@ -23,6 +24,12 @@ export interface V1PeerState {
   logger: MemoryLogger;
   events: IkeEvent[];
   results: { requestId: number; ok: boolean; reason: string }[];
+  /** CHILD SA plans installed, in order */
+  installed: ChildSaPlan[];
+  /** GETSPI requests not answered yet (with `holdSpis`) */
+  spiRequests: { token: number; reqid: number }[];
+  /** next SPI handed out: deterministic, distinct per side */
+  nextSpi: number;
 }
 
 export class Ikev1Pair {
@@ -32,12 +39,22 @@ export class Ikev1Pair {
   readonly wire: Datagram[] = [];
   /** NAT in front of the initiator: local port -> public port */
   nat: Map<number, number> | undefined;
+  /** leave GETSPI requests unanswered until `answerSpis` */
+  holdSpis = false;
   private nextNatPort = 30000;
 
   constructor(iConfig: EspritConfig, rConfig: EspritConfig, opts: { nat?: boolean; seed?: bigint } = {}) {
     const mk = (cfg: EspritConfig, seed: bigint): V1PeerState => {
       const logger = new MemoryLogger();
-      return { engine: new Ikev1Engine(cfg, this.clock, new SeededRng(seed), logger), logger, events: [], results: [] };
+      return {
+        engine: new Ikev1Engine(cfg, this.clock, new SeededRng(seed), logger),
+        logger,
+        events: [],
+        results: [],
+        installed: [],
+        spiRequests: [],
+        nextSpi: seed === (opts.seed ?? 11n) ? 0xc1000001 : 0xc2000001,
+      };
     };
     const seed = opts.seed ?? 11n;
     this.i = mk(iConfig, seed);
@@ -62,7 +79,19 @@ export class Ikev1Pair {
   private act(s: Side, p: V1PeerState, a: Ikev1Action): void {
     if (a.kind === 'send') this.wire.push({ from: s, local: a.local, remote: a.remote, bytes: a.bytes });
     else if (a.kind === 'event') p.events.push(a.event);
+    else if (a.kind === 'get-spi') {
+      p.spiRequests.push({ token: a.token, reqid: a.reqid });
+      if (!this.holdSpis) this.answerSpis(s);
+    } else if (a.kind === 'install-child') p.installed.push(a.plan);
+    else if (a.kind === 'remove-child') p.installed = p.installed.filter((x) => x !== a.plan);
     else p.results.push({ requestId: a.requestId, ok: a.ok, reason: a.reason });
+  }
+
+  /** Answer the pending GETSPIs of side `s` (PF_KEY's part). */
+  answerSpis(s: Side): void {
+    const p = this.peer(s);
+    for (const r of p.spiRequests.splice(0)) p.engine.spiAllocated(r.token, p.nextSpi++);
+    this.run(s);
   }
 
   next(): Datagram {

@@ -6,6 +6,8 @@
  * `esprit iked --config FILE [--run-dir DIR]`: the IKEv2 daemon alone, against an
  * `esprit ipsecd --tun NAME --run-dir DIR` started separately.
  */
+
+import { configWarnings } from '../../config/swanctl/config-warnings.js';
 import { NodeRng } from '../../crypto/random.js';
 import { selectBackend } from '../../crypto/select.js';
 import { startIked } from '../../daemon/iked.js';
@@ -80,6 +82,9 @@ export async function run(argv: string[], name = 'start'): Promise<number> {
   const config = loaded.config;
   // --log-level is the floor; esprit { log { <subsystem> = level } } refines it per subsystem.
   const logger = createSubsystemLogger(a.level, a.levelGiven ? {} : config.host.logLevels);
+  // Weak settings that still load (IKEv1 Aggressive Mode PSK: offline-crackable, as Libreswan
+  // warns at startup too) go to the log, as `esprit config check` prints them.
+  for (const w of configWarnings(config)) logger.log('warn', 'cfg', `${w.where}: ${w.message}`);
   const paths = runDirPaths(a.runDir);
   const ikedSocket = `${a.runDir}/iked.sock`;
   let ipsecd: Awaited<ReturnType<typeof startIpsecd>> | undefined;
@@ -92,6 +97,13 @@ export async function run(argv: string[], name = 'start'): Promise<number> {
         return 1;
       }
       listeners.push(s);
+    }
+    // IKEv1 gateways answer Cisco's UDP port in Mode Config (cisco_udp_port, docs/ikev1.md):
+    // ipsecd listens there with the cisco-udp role unless esprit.listen names the port already.
+    for (const c of config.connections) {
+      if (c.version !== 1 || c.pools.length === 0 || c.ciscoUdpPort === 0) continue;
+      if (listeners.some((l) => l.port === c.ciscoUdpPort)) continue;
+      listeners.push({ address: '0.0.0.0', port: c.ciscoUdpPort, role: 'cisco-udp' });
     }
     let onChange: ((c: SadChange) => void) | undefined;
     const engine = new KeyEngine({ clock: systemClock, rng: new NodeRng(), logger, onChange: (c) => onChange?.(c) });

@@ -74,8 +74,9 @@ secrets {
   assert.ok(c);
   assert.deepEqual(
     [c.version, c.aggressive, c.nattMode, c.encap, c.ciscoUdpPort, c.dpdDelay],
-    [1, true, 'all', false, 0, 0],
+    [1, true, 'all', false, 10000, 0],
   );
+  assert.doesNotMatch(text, /cisco_udp_port/, "natt mode: the gateway's default Cisco UDP port is left alone");
   assert.deepEqual(c.vips, ['0.0.0.0']);
 });
 
@@ -88,7 +89,7 @@ test("vpnc: each NAT Traversal Mode (natt, none, force-natt, cisco-udp with its 
     return configFromText(renderSwanctl(r.profile as never, 't')).connections[0];
   };
   const natt = load(conf('natt'));
-  assert.deepEqual([natt?.nattMode, natt?.encap, natt?.ciscoUdpPort, natt?.dpdDelay], ['all', false, 0, 600]);
+  assert.deepEqual([natt?.nattMode, natt?.encap, natt?.dpdDelay], ['all', false, 600]);
   const none = load(conf('none'));
   assert.deepEqual([none?.nattMode, none?.encap], ['none', false]);
   const force = load(conf('force-natt'));
@@ -194,9 +195,10 @@ test('shrew: every network-natt-mode (disable, enable, force, force-rfc, force-d
     assert.deepEqual(r.errors, []);
     return configFromText(renderSwanctl(r.profile as never, 't')).connections[0];
   };
+  // cisco_udp_port only where the profile asks for Cisco UDP (else the key's default stands)
   const got = (mode: string) => {
     const c = load(mode);
-    return [c?.nattMode, c?.encap, c?.ciscoUdpPort];
+    return [c?.nattMode, c?.encap, c?.ciscoUdpPort === 10000 ? 0 : c?.ciscoUdpPort];
   };
   assert.deepEqual(got('disable'), ['none', false, 0]);
   assert.deepEqual(got('enable'), ['all', false, 0]);

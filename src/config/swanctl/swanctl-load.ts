@@ -367,7 +367,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
       pools: [],
       aggressive: false,
       nattMode: 'all',
-      ciscoUdpPort: 0,
+      ciscoUdpPort: 10000,
       encap: false,
       mobike: true,
       fragmentation: 'yes',

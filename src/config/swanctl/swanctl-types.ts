@@ -44,9 +44,10 @@ export interface ConnectionConfig {
    */
   nattMode: NattMode;
   /**
-   * IKEv1 Cisco "IPsec over UDP" (Mode Config attribute 28677), our end's UDP port for ESP
-   * (0: off). Client: ask for it and send ESP from this port to the port the gateway answers
-   * (vpnc's --udp-port, default 10000). Gateway: offer this port when a client asks.
+   * IKEv1 Cisco "IPsec over UDP" (Mode Config attribute 28677, UNITY_NATT_PORT), esprit key
+   * `cisco_udp_port`. Gateway: the port answered to 28677 (default 10000; 0 = not offered).
+   * Client (not negotiated yet): with `natt_mode = none` and a port here, ask for it and send
+   * ESP from that port to the port the gateway answers (vpnc's --udp-port).
    */
   ciscoUdpPort: number;
   encap: boolean;

@@ -1,0 +1,337 @@
+/**
+ * Transaction exchanges (draft-ietf-ipsec-isakmp-mode-cfg-05 §3, exchange type 6) as a
+ * gateway: XAUTH generic username/password (draft-ietf-ipsec-isakmp-xauth-06 §4-§6) and Mode
+ * Config pull (the client's CFG_REQUEST, our CFG_REPLY), the order vpnc and Cisco clients use:
+ *
+ *   gw  HDR*, HASH, ATTR(CFG_REQUEST: XAUTH_TYPE, XAUTH_USER_NAME, XAUTH_USER_PASSWORD) -->
+ *   <-- HDR*, HASH, ATTR(CFG_REPLY: name, password)                              client
+ *   gw  HDR*, HASH, ATTR(CFG_SET: XAUTH_STATUS 1 | 0)                            -->
+ *   <-- HDR*, HASH, ATTR(CFG_ACK)
+ *   <-- HDR*, HASH, ATTR(CFG_REQUEST: IP4 address, DNS, NBNS, Unity attributes ...)
+ *   gw  HDR*, HASH, ATTR(CFG_REPLY: what we have)                                -->
+ *
+ * Every message is protected like an Informational: HASH = prf(SKEYID_a, M-ID | ATTR) in both
+ * directions (mode-cfg-05 §3.3), the first IV of a message ID from the last phase 1 block,
+ * the answer chained from the request's last block (RFC 2409 Appendix B). Requests we send
+ * are retransmitted until answered; a duplicate client request gets the same reply. Unknown
+ * requested attributes are left out of the reply (§3.2: the responder returns what it has).
+ */
+import type { EspritConfig } from '../config/swanctl/swanctl-model.js';
+import { parseTsList, rangeToCidrs } from '../config/traffic-selector.js';
+import { hash1 } from '../crypto/ikev1/ikev1-keymat.js';
+import type { AddressPool } from '../ike/address-pool.js';
+import { type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
+import type { Clock } from '../util/clock.js';
+import { bytesEqual } from '../util/hex.js';
+import { formatIp, ipFromBigInt, parseIp, parsePrefix } from '../util/ip-addr.js';
+import type { Logger } from '../util/logger.js';
+import type { Rng } from '../util/rng.js';
+import { tvAttribute } from '../wire/isakmp/data-attribute.js';
+import { decodeIsakmpHeader } from '../wire/isakmp/isakmp-decode.js';
+import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
+import type { DataAttribute, IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
+import { IsakmpExchange } from '../wire/registry/isakmp.js';
+import type { Ikev1Action } from './ikev1-actions.js';
+import type { Ikev1Sa } from './ikev1-sa.js';
+import { exchangeIv, openProtected, sealProtected } from './phase2-message.js';
+
+/** mode-cfg-05 §3.3 attribute payload types. */
+export const CfgType = { REQUEST: 1, REPLY: 2, SET: 3, ACK: 4 } as const;
+
+/** mode-cfg-05 §4, xauth-06 §4.2, Cisco Unity (protocol-facts §3, §7.2) attribute numbers used here. */
+export const CfgAttr = {
+  INTERNAL_IP4_ADDRESS: 1,
+  INTERNAL_IP4_NETMASK: 2,
+  INTERNAL_IP4_DNS: 3,
+  INTERNAL_IP4_NBNS: 4,
+  XAUTH_TYPE: 16520,
+  XAUTH_USER_NAME: 16521,
+  XAUTH_USER_PASSWORD: 16522,
+  XAUTH_STATUS: 16527,
+  UNITY_SPLIT_INCLUDE: 28676,
+  UNITY_NATT_PORT: 28677,
+} as const;
+
+interface Pending {
+  sa: Ikev1Sa;
+  mid: number;
+  /** the IV for the answer to what we sent */
+  iv: Uint8Array;
+  kind: 'xauth-request' | 'xauth-set' | 'reply';
+  identifier: number;
+  lastSent: Uint8Array;
+  lastReceived?: Uint8Array;
+  sends: number;
+  retransmitAt?: number;
+  /** for xauth-set: the outcome we told the client */
+  ok?: boolean;
+  user?: string;
+}
+
+export interface TransactionHooks {
+  push(a: Ikev1Action): void;
+  drop(reason: string, detail: string): void;
+  config(): EspritConfig;
+  pools(): ReadonlyMap<string, AddressPool>;
+  /** XAUTH finished: ok, or the SA is to go (auth-failed) */
+  xauthDone(sa: Ikev1Sa, ok: boolean, user: string): void;
+}
+
+const text = new TextDecoder();
+
+/** [address, mask] of each IPv4 prefix exactly covering [start, end]. */
+function prefixes(start: Uint8Array, end: Uint8Array): [Uint8Array, Uint8Array][] {
+  return rangeToCidrs(start, end).map((c) => {
+    const p = parsePrefix(c);
+    const mask = ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - p.len)) - 1n);
+    return [p.addr.bytes, ipFromBigInt(mask, 4)];
+  });
+}
+
+function tlv(type: number, value: Uint8Array): DataAttribute {
+  return { type, form: 'tlv', value };
+}
+
+export class Transactions {
+  private readonly byMid = new Map<string, Pending>();
+
+  constructor(
+    private readonly hooks: TransactionHooks,
+    private readonly rng: Rng,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly retransmit: RetransmitSettings,
+  ) {}
+
+  private key(sa: Ikev1Sa, mid: number): string {
+    return `${sa.spiI.toString(16)}:${mid}`;
+  }
+
+  private random(n: number): number {
+    const b = new Uint8Array(4);
+    this.rng.fill(b);
+    return new DataView(b.buffer).getUint32(0) % n;
+  }
+
+  private seal(sa: Ikev1Sa, mid: number, iv: Uint8Array, attr: IsakmpPayload, response: boolean) {
+    const { keys, suite } = sa;
+    if (!keys || !suite) throw new Error('assertion failed: Transaction without ISAKMP keys');
+    const s = sealProtected(sa, IsakmpExchange.TRANSACTION, mid, iv, [attr], (rest) =>
+      hash1(suite.prf, keys.skeyidA, mid, rest),
+    );
+    const shown: IsakmpPayload[] = [{ kind: 'HASH', data: new Uint8Array(0) }, attr];
+    this.logger.log(
+      'info',
+      'enc',
+      `[ike1#${sa.id}] generating ${summarizeIsakmp(decodeIsakmpHeader(s.bytes), shown, response)}`,
+    );
+    this.hooks.push({ kind: 'send', local: sa.local, remote: sa.remote, bytes: s.bytes });
+    return s;
+  }
+
+  /** A request of ours in a new exchange (XAUTH CFG_REQUEST or CFG_SET), retransmitted until answered. */
+  private request(sa: Ikev1Sa, kind: 'xauth-request' | 'xauth-set', attrs: DataAttribute[], cfgType: number) {
+    let mid = 0;
+    while (mid === 0 || this.byMid.has(this.key(sa, mid))) mid = this.random(0xffffffff) + 1;
+    const identifier = this.random(0xffff);
+    const s = this.seal(sa, mid, exchangeIv(sa)(mid), { kind: 'ATTR', cfgType, identifier, attributes: attrs }, false);
+    const wait = retransmitTimeout(0, this.retransmit);
+    const p: Pending = {
+      sa,
+      mid,
+      iv: s.nextIv,
+      kind,
+      identifier,
+      lastSent: s.bytes,
+      sends: 1,
+      ...(wait !== undefined ? { retransmitAt: this.clock.now() + wait } : {}),
+    };
+    this.byMid.set(this.key(sa, mid), p);
+    return p;
+  }
+
+  /** xauth-06 §6.2: ask for the generic username and password. */
+  startXauth(sa: Ikev1Sa): void {
+    sa.xauth = { state: 'pending' };
+    this.request(
+      sa,
+      'xauth-request',
+      [
+        tvAttribute(CfgAttr.XAUTH_TYPE, 0),
+        tlv(CfgAttr.XAUTH_USER_NAME, new Uint8Array(0)),
+        tlv(CfgAttr.XAUTH_USER_PASSWORD, new Uint8Array(0)),
+      ],
+      CfgType.REQUEST,
+    );
+  }
+
+  receive(sa: Ikev1Sa, msg: IsakmpMessage, bytes: Uint8Array): void {
+    const mid = msg.header.messageId;
+    const p = this.byMid.get(this.key(sa, mid));
+    if (p?.lastReceived && bytesEqual(p.lastReceived, bytes)) {
+      if (p.kind === 'reply') this.hooks.push({ kind: 'send', local: sa.local, remote: sa.remote, bytes: p.lastSent });
+      return;
+    }
+    const o = openProtected(sa, msg, p ? p.iv : exchangeIv(sa)(mid));
+    const { keys, suite } = sa;
+    if (typeof o === 'string' || !keys || !suite) {
+      this.hooks.drop('undecryptable', `Transaction ${mid}: ${typeof o === 'string' ? o : 'no keys'}`);
+      return;
+    }
+    if (!bytesEqual(o.hash, hash1(suite.prf, keys.skeyidA, mid, o.rest))) {
+      this.hooks.drop('undecryptable', `Transaction ${mid}: HASH does not verify`);
+      return;
+    }
+    const attr = o.payloads.find((x): x is Extract<IsakmpPayload, { kind: 'ATTR' }> => x.kind === 'ATTR');
+    this.logger.log(
+      'info',
+      'enc',
+      `[ike1#${sa.id}] parsed ${summarizeIsakmp(msg.header, [{ kind: 'HASH', data: o.hash }, ...o.payloads], !!p)}`,
+    );
+    if (!attr) {
+      this.hooks.drop('unexpected', `Transaction ${mid} without attributes`);
+      return;
+    }
+    if (p?.kind === 'xauth-request' && attr.cfgType === CfgType.REPLY) {
+      this.byMid.delete(this.key(sa, mid));
+      this.checkXauth(sa, attr.attributes);
+    } else if (p?.kind === 'xauth-set' && attr.cfgType === CfgType.ACK) {
+      this.byMid.delete(this.key(sa, mid));
+      if (sa.xauth) sa.xauth.state = p.ok ? 'done' : 'failed';
+      this.hooks.xauthDone(sa, p.ok === true, p.user ?? '');
+    } else if (!p && attr.cfgType === CfgType.REQUEST) {
+      if (sa.xauth && sa.xauth.state !== 'done') {
+        this.hooks.drop('unexpected', 'Mode Config request before XAUTH completed');
+        return;
+      }
+      const reply = this.modeConfigReply(sa, attr.attributes);
+      const s = this.seal(
+        sa,
+        mid,
+        o.nextIv,
+        { kind: 'ATTR', cfgType: CfgType.REPLY, identifier: attr.identifier, attributes: reply },
+        true,
+      );
+      this.byMid.set(this.key(sa, mid), {
+        sa,
+        mid,
+        iv: s.nextIv,
+        kind: 'reply',
+        identifier: attr.identifier,
+        lastSent: s.bytes,
+        lastReceived: bytes,
+        sends: 1,
+      });
+    } else this.hooks.drop('unexpected', `Transaction ${mid}: CFG type ${attr.cfgType}`);
+  }
+
+  /** xauth-06 §6.3: the password against the `xauth-*` secrets; CFG_SET with the status. */
+  private checkXauth(sa: Ikev1Sa, attrs: readonly DataAttribute[]): void {
+    const user = text.decode(attrs.find((a) => a.type === CfgAttr.XAUTH_USER_NAME)?.value ?? new Uint8Array(0));
+    const pwd = attrs.find((a) => a.type === CfgAttr.XAUTH_USER_PASSWORD)?.value ?? new Uint8Array(0);
+    const round = sa.conn.remote.find((r) => r.auth.startsWith('xauth'));
+    // `xauth_id` restricts the user; the secret is an `xauth-*` section naming the user
+    const allowed = !round?.xauthId || round.xauthId === user;
+    const secret = this.hooks.config().secrets.xauth.find((s) => s.ids.includes(user));
+    const ok = allowed && secret !== undefined && bytesEqual(secret.secret, pwd);
+    this.logger.log(
+      ok ? 'info' : 'warn',
+      'ike',
+      `[ike1#${sa.id}] XAUTH authentication of '${user}' ${ok ? 'successful' : 'failed'}`,
+    );
+    const p = this.request(sa, 'xauth-set', [tvAttribute(CfgAttr.XAUTH_STATUS, ok ? 1 : 0)], CfgType.SET);
+    p.ok = ok;
+    p.user = user;
+    if (sa.xauth) sa.xauth.user = user;
+  }
+
+  /**
+   * The CFG_REPLY attributes: an IPv4 address leased from the connection's pools (by the
+   * peer's XAUTH user, else its identity), DNS and NBNS of that pool, and Cisco Unity's split
+   * include (28676: 14-octet entries address | mask | protocol | sport | dport, protocol-facts
+   * §3) from the children's `local_ts`. Nothing else is answered.
+   */
+  private modeConfigReply(sa: Ikev1Sa, requested: readonly DataAttribute[]): DataAttribute[] {
+    const want = new Set(requested.map((a) => a.type));
+    const out: DataAttribute[] = [];
+    const cfg = this.hooks.config();
+    const pools = sa.conn.pools.map((n) => cfg.pools.find((p) => p.name === n)).filter((p) => p !== undefined);
+    const v4 = pools.find((p) => !p.addrs.includes(':'));
+    if (want.has(CfgAttr.INTERNAL_IP4_ADDRESS) && v4) {
+      const pool = this.hooks.pools().get(v4.name);
+      const who = sa.xauth?.user ?? `${sa.remoteId ? text.decode(sa.remoteId.data) : ''}`;
+      const addr = pool?.acquire(who);
+      if (addr) {
+        const b = parseIp(addr).bytes;
+        sa.vipsRemote = [b];
+        sa.leases = [{ pool: v4.name, who, address: addr }];
+        out.push(tlv(CfgAttr.INTERNAL_IP4_ADDRESS, b));
+      } else this.logger.log('warn', 'ike', `[ike1#${sa.id}] pool ${v4.name} has no address left`);
+    }
+    for (const p of pools) {
+      if (want.has(CfgAttr.INTERNAL_IP4_DNS))
+        for (const d of p.dns.filter((x) => !x.includes(':')))
+          out.push(tlv(CfgAttr.INTERNAL_IP4_DNS, parseIp(d).bytes));
+      if (want.has(CfgAttr.INTERNAL_IP4_NBNS))
+        for (const d of p.nbns.filter((x) => !x.includes(':')))
+          out.push(tlv(CfgAttr.INTERNAL_IP4_NBNS, parseIp(d).bytes));
+    }
+    if (want.has(CfgAttr.UNITY_SPLIT_INCLUDE)) {
+      const entries: Uint8Array[] = [];
+      for (const ch of sa.conn.children)
+        for (const ts of parseTsList(ch.localTs, [])) {
+          if (ts.family !== 4) continue;
+          for (const [addr, mask] of prefixes(ts.startAddr, ts.endAddr)) {
+            const e = new Uint8Array(14);
+            e.set(addr, 0);
+            e.set(mask, 4);
+            entries.push(e);
+          }
+        }
+      if (entries.length > 0) {
+        const v = new Uint8Array(entries.length * 14);
+        for (const [i, e] of entries.entries()) v.set(e, i * 14);
+        out.push(tlv(CfgAttr.UNITY_SPLIT_INCLUDE, v));
+      }
+    }
+    // Cisco "IPsec over UDP": the client asks for the port (28677, a basic attribute), ESP then
+    // goes in UDP to it with plain tunnel mode while IKE stays on 500 (protocol-facts §3.1)
+    if (want.has(CfgAttr.UNITY_NATT_PORT) && sa.conn.ciscoUdpPort > 0 && !sa.natt) {
+      out.push(tvAttribute(CfgAttr.UNITY_NATT_PORT, sa.conn.ciscoUdpPort));
+      sa.ciscoUdpPort = sa.conn.ciscoUdpPort;
+    }
+    this.logger.log(
+      'info',
+      'ike',
+      `[ike1#${sa.id}] Mode Config: ${sa.vipsRemote.map(formatIp).join(', ') || 'no address'} for the peer`,
+    );
+    return out;
+  }
+
+  forget(sa: Ikev1Sa): void {
+    for (const [k, p] of this.byMid) if (p.sa === sa) this.byMid.delete(k);
+  }
+
+  nextDeadline(): number | undefined {
+    let t: number | undefined;
+    for (const p of this.byMid.values())
+      if (p.retransmitAt !== undefined && (t === undefined || p.retransmitAt < t)) t = p.retransmitAt;
+    return t;
+  }
+
+  tick(): void {
+    const now = this.clock.now();
+    for (const [k, p] of [...this.byMid]) {
+      if (p.retransmitAt === undefined || now < p.retransmitAt) continue;
+      const wait = retransmitTimeout(p.sends, this.retransmit);
+      if (wait === undefined) {
+        this.byMid.delete(k);
+        if (p.kind === 'xauth-request' || p.kind === 'xauth-set') this.hooks.xauthDone(p.sa, false, p.user ?? '');
+        continue;
+      }
+      p.sends++;
+      p.retransmitAt = now + wait;
+      this.hooks.push({ kind: 'send', local: p.sa.local, remote: p.sa.remote, bytes: p.lastSent });
+    }
+  }
+}
