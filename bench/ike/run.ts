@@ -33,6 +33,11 @@ connections {
   bench {
     local_addrs = ${LAB.gw.v4}
     proposals = ${BENCH_PROPOSALS}
+    # The generator is one identity at one address, and it forgets each IKE SA once it is up,
+    # so every IKE_AUTH carries INITIAL_CONTACT (RFC 7296 §3.16): with the default unique = no
+    # both responders would delete the previous IKE SA each time and never hold more than a
+    # few. never keeps every IKE SA, as many distinct clients would.
+    unique = never
     local {
       auth = psk
       id = gw.esprit.test
@@ -63,6 +68,11 @@ export interface IkeBenchResult {
   established: number;
   failed: number;
   bytesPerSa?: number;
+  /**
+   * esprit: ArrayBuffer contents outside the V8 heap per SA (`arrayBuffers` of
+   * process.memoryUsage(): typed arrays over 64 bytes, Buffers), which heapUsed leaves out
+   */
+  externalPerSa?: number;
 }
 
 /**
@@ -83,12 +93,12 @@ const gc = collector();
  * a throwaway warm-up round (the first SAs also pay for lazily compiled code and V8's inline
  * caches, which put ~5 KB/SA of noise on a 200-SA measurement).
  */
-export async function responderHeapPerSa(n: number): Promise<number> {
+export async function responderHeapPerSa(n: number): Promise<{ heap: number; external: number }> {
   await heapPerSa(Math.min(n, 50));
   return heapPerSa(n);
 }
 
-async function heapPerSa(n: number): Promise<number> {
+async function heapPerSa(n: number): Promise<{ heap: number; external: number }> {
   const client = configFromText(benchClientConf(LAB.gw.v4));
   const server = configFromText(GW);
   const clock = { now: () => 1_000_000 };
@@ -98,6 +108,7 @@ async function heapPerSa(n: number): Promise<number> {
   await new Promise((r) => setTimeout(r, 10));
   gc();
   const heap0 = process.memoryUsage().heapUsed;
+  const ext0 = process.memoryUsage().arrayBuffers;
   const resp = new Ikev2Engine(server, clock, new NodeRng(), nullLogger, {
     cookieThreshold: 1e9,
     halfOpenPerSource: 1e9,
@@ -140,6 +151,7 @@ async function heapPerSa(n: number): Promise<number> {
   await new Promise((r) => setTimeout(r, 10));
   gc();
   const bytes = (process.memoryUsage().heapUsed - heap0) / n;
+  const external = (process.memoryUsage().arrayBuffers - ext0) / n;
   if (resp.list().length !== n) throw new Error('responder lost SAs');
   if (process.env.ESPRIT_HEAP_EXPERIMENT) {
     const measure = (label: string, strip: (sa: ReturnType<Ikev2Engine['list']>[number]) => void): void => {
@@ -167,7 +179,7 @@ async function heapPerSa(n: number): Promise<number> {
       sa.remoteId = undefined;
     });
   }
-  return bytes;
+  return { heap: bytes, external };
 }
 
 /** Async: a blocked event loop here would stall the responders' log pipes to this process. */
@@ -250,7 +262,10 @@ export async function benchIke(o: { seconds: number; heapSas: number }): Promise
   }
   const heap = await responderHeapPerSa(o.heapSas);
   const e = results.find((x) => x.peer === 'esprit');
-  if (e) e.bytesPerSa = heap;
+  if (e) {
+    e.bytesPerSa = heap.heap;
+    e.externalPerSa = heap.external;
+  }
   return results;
 }
 
@@ -262,7 +277,7 @@ export function reportIke(rows: IkeBenchResult[], heapSas: number): string {
     '|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.peer} | ${r.setupsPerSecond.toFixed(1)} | ${r.established} | ${r.failed} | ${r.bytesPerSa !== undefined ? `${Math.round(r.bytesPerSa)} B${r.peer === 'esprit' ? ` (heap, ${heapSas} SAs)` : ' (charon RSS growth / SAs)'}` : '-'} |`,
+        `| ${r.peer} | ${r.setupsPerSecond.toFixed(1)} | ${r.established} | ${r.failed} | ${r.bytesPerSa !== undefined ? `${Math.round(r.bytesPerSa)} B${r.peer === 'esprit' ? ` (heap, ${heapSas} SAs; + ${Math.round(r.externalPerSa ?? 0)} B ArrayBuffer data outside it)` : ' (charon RSS growth / SAs)'}` : '-'} |`,
     ),
   ];
   if (e && s && s.setupsPerSecond > 0)
