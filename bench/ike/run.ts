@@ -33,10 +33,8 @@ connections {
   bench {
     local_addrs = ${LAB.gw.v4}
     proposals = ${BENCH_PROPOSALS}
-    # The generator is one identity at one address, and it forgets each IKE SA once it is up,
-    # so every IKE_AUTH carries INITIAL_CONTACT (RFC 7296 §3.16): with the default unique = no
-    # both responders would delete the previous IKE SA each time and never hold more than a
-    # few. never keeps every IKE SA, as many distinct clients would.
+    # every SA comes from the one load-generator identity: keep them all (no INITIAL_CONTACT
+    # replacement, RFC 7296 §3.16), in both responders
     unique = never
     local {
       auth = psk

@@ -12,6 +12,10 @@ const COMMANDS: Record<string, { module: string; summary: string }> = {
   ipsecd: { module: './commands/ipsecd.js', summary: 'the IPsec daemon: PF_KEY key engine and data plane' },
   status: { module: './commands/status.js', summary: "show a running ipsecd's SAs, policies and counters" },
   config: { module: './commands/config.js', summary: 'check a swanctl.conf-style configuration' },
+  import: {
+    module: './commands/import.js',
+    summary: 'translate a vpnc or Shrew Soft profile into an esprit connection',
+  },
   start: { module: './commands/start.js', summary: 'run one host from a swanctl.conf: data plane and IKEv2' },
   iked: { module: './commands/start.js', summary: 'the IKEv2 daemon alone, against a running ipsecd' },
   up: { module: './commands/ikectl.js', summary: 'initiate a connection and wait for its CHILD SA' },

@@ -55,7 +55,7 @@ export interface IkedControlOptions {
   down(conn: string): number;
   listSas(): unknown[];
   listConns(): unknown[];
-  reload(): { ok: boolean; errors: string[] };
+  reload(): { ok: boolean; errors: string[] } | Promise<{ ok: boolean; errors: string[] }>;
   /** subscribe; returns the unsubscribe function */
   monitor(cb: (e: IkeEvent) => void): () => void;
 }
@@ -106,7 +106,7 @@ export async function startIkedControl(o: IkedControlOptions): Promise<IkedContr
             conn.write(line({ ok: true, conns: o.listConns() }));
             break;
           case 'reload':
-            conn.write(line(o.reload()));
+            void Promise.resolve(o.reload()).then((r) => conn.write(line(r)));
             break;
           case 'monitor':
             conn.write(line({ ok: true, monitoring: true }));

@@ -13,6 +13,7 @@ import type { EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { parseTsList, tsToString } from '../config/traffic-selector.js';
 import { loadPrivateKey, type PrivateKey } from '../crypto/ike/signature-auth.js';
 import { type Cert, parseCertificate } from '../crypto/ike/x509-chain.js';
+import { type Crl, parseCrl } from '../crypto/ike/x509-crl.js';
 import { NodeRng } from '../crypto/random.js';
 import { formatIdentity } from '../ike/identity.js';
 import { formatEvent, type IkeEvent } from '../ike/ike-events.js';
@@ -24,6 +25,7 @@ import type { ChildSaPlan, Ikev2Action } from '../ikev2/ikev2-actions.js';
 import { Ikev2Engine } from '../ikev2/ikev2-engine.js';
 import { ikev2DecryptionRow } from '../ikev2/wireshark-keys.js';
 import { routeSource } from '../io/route-source.js';
+import { runShell } from '../io/run-shell.js';
 import type { Clock } from '../util/clock.js';
 import { formatIp, parseIp, tryParseIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
@@ -32,6 +34,8 @@ import { type IkedControl, startIkedControl } from './iked-control.js';
 import type { IkedKernel } from './iked-kernel.js';
 import { startRoaming } from './iked-roaming.js';
 import { IkedRoutes } from './iked-routes.js';
+import { resolveConfigHosts } from './resolve-hosts.js';
+import { type UpdownSa, UpdownTracker, updownEnv } from './updown.js';
 
 export interface IkedOptions {
   readonly config: EspritConfig;
@@ -61,8 +65,10 @@ const fromEndpoint = (e: Endpoint): { address: string; port: number } => ({
   port: e.port,
 });
 
-export async function startIked(o: IkedOptions): Promise<Iked> {
-  const log = o.logger;
+export async function startIked(opts: IkedOptions): Promise<Iked> {
+  const log = opts.logger;
+  // Host names in local_addrs/remote_addrs become addresses (config/host-names.ts).
+  const o: IkedOptions = { ...opts, config: await resolveConfigHosts(opts.config, log) };
   const engine = new Ikev2Engine(o.config, o.clock, new NodeRng(), log, {
     credentials: loadCredentials(o.config, log),
     retransmit: {
@@ -130,15 +136,18 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
       }
       case 'install-child': {
         const plan = a.plan;
+        const sa = engine.list().find((x) => x.id === plan.ikeId);
         kernelDo(`installing CHILD SA ${plan.child}`, async () => {
           await o.kernel.install(plan);
           await routes.add(plan, peerOf(plan));
+          if (sa) updown(plan, saReport(sa), true);
         });
         return;
       }
       case 'remove-child': {
         const plan = a.plan;
         kernelDo(`removing CHILD SA ${plan.child}`, async () => {
+          updown(plan, undefined, false);
           await routes.remove(plan);
           await o.kernel.remove(plan);
           // start_action = trap: the trap policy comes back, as strongSwan's trap manager.
@@ -230,6 +239,34 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
     return s;
   }
 
+  // updown scripts (daemon/updown.ts): the first CHILD SA of a (reqid, selectors) runs `up`,
+  // the last `down`; scripts run one after another, in event order.
+  const updowns = new UpdownTracker();
+  const updownSas = new Map<number, UpdownSa>();
+  let scripts: Promise<void> = Promise.resolve();
+  function updown(plan: ChildSaPlan, sa: UpdownSa | undefined, up: boolean): void {
+    const script = engine.config.connections
+      .find((c) => c.name === plan.conn)
+      ?.children.find((ch) => ch.name === plan.child)?.updown;
+    const info = up ? sa : updownSas.get(plan.inbound.spi);
+    if (up && info) updownSas.set(plan.inbound.spi, info);
+    if (!up) updownSas.delete(plan.inbound.spi);
+    if (!script || !info) return;
+    const child = { child: plan.child, reqid: plan.reqid, localTs: plan.localTs, remoteTs: plan.remoteTs };
+    if (!(up ? updowns.up(child, info) : updowns.down(child, info))) return;
+    for (const my of plan.localTs) {
+      for (const other of plan.remoteTs) {
+        const env = updownEnv(info, child, up, my, other);
+        scripts = scripts.then(async () => {
+          const r = await runShell(script, env);
+          for (const l of r.output.split('\n').filter((x) => x.length > 0)) log.log('info', 'ike', `updown: ${l}`);
+          if (r.code !== 0)
+            log.log('warn', 'ike', `updown ${env.PLUTO_VERB} ${plan.child}: ${script} exited ${r.code}`);
+        });
+      }
+    }
+  }
+
   channel.onFrame((f) => {
     // The channel reports the listener's address (0.0.0.0 for a wildcard): NAT detection
     // needs ours towards the peer (see io/route-source.ts).
@@ -289,11 +326,12 @@ export async function startIked(o: IkedOptions): Promise<Iked> {
     },
     listSas: () => engine.list().map((sa) => saReport(sa)),
     listConns: () => engine.config.connections.map((c) => connReport(c, engine.config)),
-    reload: () => {
+    reload: async () => {
       const r = o.reloadConfig();
       if (!r.config) return { ok: false, errors: r.errors };
-      engine.credentials = loadCredentials(r.config, log);
-      const dropped = engine.reload(r.config);
+      const fresh = await resolveConfigHosts(r.config, log);
+      engine.credentials = loadCredentials(fresh, log);
+      const dropped = engine.reload(fresh);
       if (dropped.length > 0)
         log.log('info', 'cfg', `reload: deleting IKE SAs of changed connections: ${dropped.join(', ')}`);
       run();
@@ -382,7 +420,15 @@ export function loadCredentials(config: EspritConfig, log: Logger): IkeCredentia
       log.log('warn', 'cfg', `${p}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return { cas, certs, keys };
+  const crls: Crl[] = [];
+  for (const p of config.crlFiles) {
+    try {
+      crls.push(parseCrl(new Uint8Array(readFileSync(p))));
+    } catch (e) {
+      log.log('warn', 'cfg', `${p}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return { cas, certs, keys, crls };
 }
 
 export interface ChildSaReport {

@@ -27,6 +27,7 @@ import {
   parseCertificate,
   verifyChain,
 } from '../crypto/ike/x509-chain.js';
+import { checkRevocation } from '../crypto/ike/x509-crl.js';
 import { formatIdentity, IdType, type IkeId, parseIdentity } from '../ike/identity.js';
 import type { IkePayload } from '../wire/ike/ike-types.js';
 import type { IkeSa } from './ike-sa.js';
@@ -119,6 +120,10 @@ export function verifyPeerSignature(
   if (!leaf) return `no certificate from '${formatIdentity(remoteId)}'`;
   const chain = verifyChain(leaf, certs.slice(1), trustAnchors(ctx, conn), ctx.clock.now());
   if (!chain.ok) return chain.reason;
+  // RFC 5280 §6.3: the CRLs of x509crl/ (strongSwan's revocation plugin, no fetching).
+  const policy = firstRound(conn.remote)?.revocation ?? 'relaxed';
+  const revoked = checkRevocation(chain.chain, ctx.credentials.crls ?? [], ctx.clock.now(), policy);
+  if (!revoked.ok) return revoked.reason;
   if (!certMatchesIdentity(leaf, remoteId.type, remoteId.data)) {
     return `certificate does not contain identity '${formatIdentity(remoteId)}'`;
   }

@@ -5,6 +5,7 @@
  */
 import type { PrivateKey } from '../crypto/ike/signature-auth.js';
 import type { Cert } from '../crypto/ike/x509-chain.js';
+import type { Crl } from '../crypto/ike/x509-crl.js';
 
 export interface IkeCredentials {
   /** trust anchors: x509ca/, cacerts, authorities */
@@ -13,6 +14,8 @@ export interface IkeCredentials {
   certs: Map<string, Cert>;
   /** private keys from private/, rsa/, ecdsa/, pkcs8/ */
   keys: PrivateKey[];
+  /** certificate revocation lists from x509crl/ (checked when signed by a chain's CA) */
+  crls?: Crl[];
 }
 
 export const NO_CREDENTIALS: IkeCredentials = { cas: [], certs: new Map(), keys: [] };

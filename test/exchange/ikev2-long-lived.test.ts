@@ -23,6 +23,8 @@ const conf = (o: {
   gw: boolean;
   ikeRekey?: boolean;
   childRekey?: boolean;
+  /** only the client rekeys its CHILD SA */
+  clientChildRekey?: boolean;
   childExtra?: string;
   unique?: string;
   connExtra?: string;
@@ -46,7 +48,7 @@ connections {
       net {
         ${o.gw ? 'local_ts' : 'remote_ts'} = 10.99.3.0/24
         esp_proposals = aes128gcm16
-        ${o.childRekey ? 'rekey_time = 60s\n        rand_time = 0' : ''}
+        ${o.childRekey || (!o.gw && o.clientChildRekey) ? 'rekey_time = 60s\n        rand_time = 0' : ''}
         ${o.childExtra ?? ''}
       }
     }
@@ -67,7 +69,14 @@ secrets {
 
 function up(
   seed: bigint,
-  o: { ikeRekey?: boolean; childRekey?: boolean; childExtra?: string; unique?: string; connExtra?: string },
+  o: {
+    ikeRekey?: boolean;
+    childRekey?: boolean;
+    clientChildRekey?: boolean;
+    childExtra?: string;
+    unique?: string;
+    connExtra?: string;
+  },
 ): IkePair {
   const p = new IkePair(configFromText(conf({ gw: false, ...o })), configFromText(conf({ gw: true, ...o })), { seed });
   p.initiate('home');
@@ -381,4 +390,40 @@ test('reauthentication (reauth_time, RFC 7296 §2.8.3) make-before-break: a new 
   assert.equal(p.i.engine.list().length, 1);
   assert.notEqual(p.i.engine.list()[0]?.spiI, li[0]?.spiI);
   assert.equal(p.r.engine.pools.get('rw4')?.online, 1);
+});
+
+test('a CHILD SA rekey whose CREATE_CHILD_SA request is lost: retransmitted after 4 s with the same bytes, then completed; a lost response is answered from the cache', () => {
+  const p = up(51n, { clientChildRekey: true });
+  const orig = p.i.installed[0];
+  assert.ok(orig);
+  p.advance(60_000);
+  const lost = p.next();
+  assert.equal(lost.from, 'i');
+  assert.equal(p.wire.length, 0, 'the request is lost');
+  p.advance(3_999);
+  assert.equal(p.wire.length, 0, 'not before the 4 s retransmission timeout');
+  p.advance(1);
+  const again = p.next();
+  assert.deepEqual(Buffer.from(again.bytes), Buffer.from(lost.bytes), 'retransmitted unchanged');
+  p.deliver(again);
+  // The response is lost too: the next retransmission is answered from the responder's cache.
+  const resp = p.next();
+  assert.equal(resp.from, 'r');
+  assert.equal(p.r.installed.length, 2, 'the responder made the new CHILD SA once');
+  p.advance(7_200);
+  const third = p.next();
+  assert.deepEqual(Buffer.from(third.bytes), Buffer.from(lost.bytes));
+  p.deliver(third);
+  const cached = p.next();
+  assert.deepEqual(Buffer.from(cached.bytes), Buffer.from(resp.bytes), 'the cached response, byte for byte');
+  assert.equal(p.r.installed.length, 2, 'and not a second new CHILD SA');
+  p.deliver(cached);
+  p.flush();
+  const [si] = p.i.engine.list();
+  assert.equal(si?.children.length, 1);
+  assert.notEqual(si?.children[0]?.spiIn, orig.inbound.spi, 'rekeyed');
+  assert.deepEqual(
+    p.i.removed.map((x) => x.inbound.spi),
+    [orig.inbound.spi],
+  );
 });

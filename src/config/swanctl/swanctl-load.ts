@@ -70,7 +70,7 @@ const REFUSED_CONN = [
   'send_fragments',
   'ocsp',
 ];
-const REFUSED_AUTH = ['revocation', 'ca_id'];
+const REFUSED_AUTH = ['ca_id'];
 const REFUSED_CHILD = [
   'ah_proposals',
   'sha256_96',
@@ -178,7 +178,14 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
   };
 
   function authRound(sec: SettingsSection, p: string, name: string): AuthRoundConfig {
-    const r: AuthRoundConfig = { round: 0, auth: 'pubkey', certs: [], cacerts: [], pubkeys: [] };
+    const r: AuthRoundConfig = {
+      round: 0,
+      auth: 'pubkey',
+      certs: [],
+      cacerts: [],
+      pubkeys: [],
+      revocation: 'relaxed',
+    };
     walk<AuthRoundConfig>(
       sec,
       p,
@@ -201,6 +208,9 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
         },
         xauth_id: (v, t) => {
           t.xauthId = v.trim();
+        },
+        revocation: (v, t) => {
+          t.revocation = parseEnum(v, ['relaxed', 'ifuri', 'strict'] as const);
         },
         aaa_id: (v, t) => {
           t.aaaId = v.trim();
@@ -354,6 +364,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
       pools: [],
       aggressive: false,
       nattMode: 'all',
+      ciscoUdpPort: 0,
       encap: false,
       mobike: true,
       fragmentation: 'yes',
@@ -410,6 +421,9 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
         },
         natt_mode: (v, t) => {
           t.nattMode = parseNattMode(v);
+        },
+        cisco_udp_port: (v, t) => {
+          t.ciscoUdpPort = parseInteger(v, 0, 65535);
         },
         mobike: (v, t) => {
           t.mobike = parseBool(v);
@@ -468,8 +482,10 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
     // Rounds in order of their `round` value (strongSwan sorts them the same way).
     c.local.sort((a, b) => a.round - b.round);
     c.remote.sort((a, b) => a.round - b.round);
-    if (c.local.length === 0) c.local.push({ round: 0, auth: 'pubkey', certs: [], cacerts: [], pubkeys: [] });
-    if (c.remote.length === 0) c.remote.push({ round: 0, auth: 'pubkey', certs: [], cacerts: [], pubkeys: [] });
+    if (c.local.length === 0)
+      c.local.push({ round: 0, auth: 'pubkey', certs: [], cacerts: [], pubkeys: [], revocation: 'relaxed' });
+    if (c.remote.length === 0)
+      c.remote.push({ round: 0, auth: 'pubkey', certs: [], cacerts: [], pubkeys: [], revocation: 'relaxed' });
     return c;
   }
 
@@ -478,6 +494,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
     connections: [],
     secrets: { ike: [], eap: [], xauth: [], privateKeys: [] },
     caFiles: [],
+    crlFiles: [],
     pools: [],
     authorities: [],
     host: defaultHost(),
@@ -612,6 +629,9 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
   }
   // ... and every CA certificate in x509ca/ (trust anchors for certificate authentication).
   for (const f of fs.listDir(fs.resolve(dir, 'x509ca'))) config.caFiles.push(fs.resolve(fs.resolve(dir, 'x509ca'), f));
+  // ... and every CRL in x509crl/ (strongSwan's revocation plugin checks them).
+  for (const f of fs.listDir(fs.resolve(dir, 'x509crl')))
+    config.crlFiles.push(fs.resolve(fs.resolve(dir, 'x509crl'), f));
   // Cross references: pools named by connections exist.
   for (const c of config.connections) {
     for (const p of c.pools)

@@ -16,6 +16,8 @@ export interface EspritConfig {
   authorities: AuthorityConfig[];
   /** every CA certificate swanctl would load: the files in x509ca/ beside the config */
   caFiles: string[];
+  /** every CRL swanctl would load: the files in x509crl/ beside the config */
+  crlFiles: string[];
   host: HostSettings;
 }
 
@@ -41,6 +43,12 @@ export interface ConnectionConfig {
    * none, or a list of variants (vpnc --natt-mode, Shrew force-rfc/force-draft)
    */
   nattMode: NattMode;
+  /**
+   * IKEv1 Cisco "IPsec over UDP" (Mode Config attribute 28677), our end's UDP port for ESP
+   * (0: off). Client: ask for it and send ESP from this port to the port the gateway answers
+   * (vpnc's --udp-port, default 10000). Gateway: offer this port when a client asks.
+   */
+  ciscoUdpPort: number;
   encap: boolean;
   mobike: boolean;
   fragmentation: 'yes' | 'accept' | 'force' | 'no';
@@ -69,6 +77,8 @@ export interface AuthRoundConfig {
   certs: string[];
   cacerts: string[];
   pubkeys: string[];
+  /** swanctl.conf `revocation`: relaxed (default), ifuri or strict, checked against x509crl/ */
+  revocation: 'relaxed' | 'ifuri' | 'strict';
 }
 
 export interface ChildConfig {

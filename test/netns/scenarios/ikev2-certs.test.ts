@@ -80,3 +80,44 @@ test('esprit road warrior (ECDSA certificate) -> strongSwan gateway (RSA certifi
     await ss.stop();
   }
 });
+
+test('CRLs in x509crl/ (pki --signcrl): a revoked client certificate is refused; with revocation = strict a current CRL without it passes', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  const c = await certs();
+  const other = await c.p.issue('other.esprit.test', 'ecdsa', 256);
+  for (const revoked of [false, true]) {
+    const crl = await c.p.crl(revoked ? [c.client] : [other]);
+    const gw = await IkeHost.start(
+      l,
+      'gw',
+      certGwConf().replace('id = client.esprit.test', 'id = client.esprit.test\n      revocation = strict'),
+      { ...c.p.files(c.gw, 'gw'), 'x509crl/ca.crl': crl },
+    );
+    const ss = await StrongSwanHost.start(
+      l,
+      'client',
+      certClientConf({ strongswan: true }),
+      c.p.files(c.client, 'client'),
+    );
+    try {
+      const r = await ss.initiate('net', 'home');
+      if (revoked) {
+        assert.notEqual(r.code, 0, 'the revoked certificate must not get in');
+        assert.match(
+          gw.proc.stderr,
+          /certificate 'C=CH, O=esprit, CN=client\.esprit\.test' is revoked \(serial [0-9A-F]+\)/,
+        );
+        assert.match(ss.log(200), /received AUTHENTICATION_FAILED notify error/);
+        assert.equal((await gw.listSas()).length, 0);
+      } else {
+        assert.equal(r.code, 0, `${r.stdout}${r.stderr}\n--- esprit\n${gw.proc.stderr}`);
+        assert.equal((await gw.listSas())[0]?.state, 'established');
+      }
+    } finally {
+      await ss.stop();
+      await gw.stop();
+    }
+  }
+});

@@ -104,6 +104,15 @@ export class TestPki {
     return { key, cert, dn };
   }
 
+  /** A CRL of the issuing CA (`pki --signcrl`) revoking `revoked` (key-compromise), PEM. */
+  async crl(revoked: readonly Issued[]): Promise<Uint8Array> {
+    const out = join(this.dir, `crl-${revoked.length}-${Date.now()}.crl`);
+    const args = ['--signcrl', '--cacert', this.ca.cert, '--cakey', this.ca.key, '--lifetime', '30'];
+    for (const r of revoked) args.push('--reason', 'key-compromise', '--cert', r.cert);
+    await pki([...args, '--outform', 'pem'], out);
+    return readFileSync(out);
+  }
+
   /**
    * The swanctl files of one host: x509/NAME.crt, private/NAME.key, x509ca/ca.crt (and
    * x509ca/root.crt for a chain: the intermediate in x509ca/ is what strongSwan and esprit send).
