@@ -1,7 +1,7 @@
 /**
  * IKE benchmark (bench/README.md "IKE"):
  *
- *   node --expose-gc dist/bench/ike/run.js [--short]
+ *   node --expose-gc dist/bench/ike/run.js [--short] [--rounds N]
  *
  * 1. Setups per second: IKE_SA_INIT + IKE_AUTH (PSK) + one CHILD SA, with esprit as the
  *    responder (`esprit start` in the lab's gw namespace: the CHILD SAs really go into
@@ -66,6 +66,15 @@ export interface IkeBenchResult {
   established: number;
   failed: number;
   bytesPerSa?: number;
+  /**
+   * esprit: ArrayBuffer contents outside the V8 heap per SA (`arrayBuffers` of
+   * process.memoryUsage(): typed arrays over 64 bytes, Buffers), which heapUsed leaves out
+   */
+  externalPerSa?: number;
+  /** setups/s of each round */
+  runs?: number[];
+  /** established setups per CPU second of the responder's process over all rounds */
+  perCpuSecond?: number;
 }
 
 /**
@@ -86,12 +95,12 @@ const gc = collector();
  * a throwaway warm-up round (the first SAs also pay for lazily compiled code and V8's inline
  * caches, which put ~5 KB/SA of noise on a 200-SA measurement).
  */
-export async function responderHeapPerSa(n: number): Promise<number> {
+export async function responderHeapPerSa(n: number): Promise<{ heap: number; external: number }> {
   await heapPerSa(Math.min(n, 50));
   return heapPerSa(n);
 }
 
-async function heapPerSa(n: number): Promise<number> {
+async function heapPerSa(n: number): Promise<{ heap: number; external: number }> {
   const client = configFromText(benchClientConf(LAB.gw.v4));
   const server = configFromText(GW);
   const clock = { now: () => 1_000_000 };
@@ -101,6 +110,7 @@ async function heapPerSa(n: number): Promise<number> {
   await new Promise((r) => setTimeout(r, 10));
   gc();
   const heap0 = process.memoryUsage().heapUsed;
+  const ext0 = process.memoryUsage().arrayBuffers;
   const resp = new Ikev2Engine(server, clock, new NodeRng(), nullLogger, {
     cookieThreshold: 1e9,
     halfOpenPerSource: 1e9,
@@ -143,6 +153,7 @@ async function heapPerSa(n: number): Promise<number> {
   await new Promise((r) => setTimeout(r, 10));
   gc();
   const bytes = (process.memoryUsage().heapUsed - heap0) / n;
+  const external = (process.memoryUsage().arrayBuffers - ext0) / n;
   if (resp.list().length !== n) throw new Error('responder lost SAs');
   if (process.env.ESPRIT_HEAP_EXPERIMENT) {
     const measure = (label: string, strip: (sa: ReturnType<Ikev2Engine['list']>[number]) => void): void => {
@@ -170,7 +181,7 @@ async function heapPerSa(n: number): Promise<number> {
       sa.remoteId = undefined;
     });
   }
-  return bytes;
+  return { heap: bytes, external };
 }
 
 /** Async: a blocked event loop here would stall the responders' log pipes to this process. */
@@ -215,8 +226,32 @@ function rssOf(pid: number): number {
   return Number(m?.[1] ?? 0) * 1024;
 }
 
-export async function benchIke(o: { seconds: number; heapSas: number }): Promise<IkeBenchResult[]> {
-  const results: IkeBenchResult[] = [];
+/** utime + stime of a process (all its threads) in seconds, from /proc/PID/stat (USER_HZ 100). */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11] ?? 0) + Number(f[12] ?? 0)) / 100;
+}
+
+const median = (xs: number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? (v[m] ?? 0) : ((v[m - 1] ?? 0) + (v[m] ?? 0)) / 2;
+};
+
+/**
+ * `rounds` rounds of esprit then strongSwan, each responder started afresh per round (both
+ * own UDP 500/4500 in gw): on a machine shared with other jobs the load changes within a
+ * minute, so alternating and taking medians compares the two under the same conditions more
+ * fairly than one run each. Beside setups per wall second, setups per CPU second of the
+ * responder's process (esprit start with its data plane; charon with libipsec), which other
+ * processes competing for the cores do not change.
+ */
+export async function benchIke(o: { seconds: number; heapSas: number; rounds?: number }): Promise<IkeBenchResult[]> {
+  const runs = new Map<string, { rate: number; established: number; failed: number; cpu: number; rss?: number }[]>([
+    ['esprit', []],
+    ['strongswan', []],
+  ]);
   const lab = await Lab.create({ natPorts: 'random' });
   try {
     // masquerade only forwarded traffic: the generator in the nat namespace talks directly
@@ -232,50 +267,90 @@ export async function benchIke(o: { seconds: number; heapSas: number }): Promise
       LAB.natWan.v4,
       'accept',
     ]);
-    const esprit = await IkeHost.start(lab, 'gw', GW, {}, 'warn');
-    try {
-      const r = await loadgen(lab, o.seconds);
-      results.push({ peer: 'esprit', ...r });
-    } finally {
-      await esprit.stop();
-    }
-    const ss = await StrongSwanHost.start(lab, 'gw', GW);
-    try {
-      const rss0 = rssOf(ss.charon.pid);
-      const r = await loadgen(lab, o.seconds);
-      const rss1 = rssOf(ss.charon.pid);
-      results.push({ peer: 'strongswan', ...r, bytesPerSa: r.established > 0 ? (rss1 - rss0) / r.established : 0 });
-    } finally {
-      await ss.stop();
+    for (let round = 0; round < (o.rounds ?? 1); round++) {
+      const esprit = await IkeHost.start(lab, 'gw', GW, {}, 'warn');
+      try {
+        const pid = esprit.proc.child.pid ?? 0;
+        const cpu0 = cpuSecondsOf(pid);
+        const r = await loadgen(lab, o.seconds);
+        const cpu = cpuSecondsOf(pid) - cpu0;
+        runs.get('esprit')?.push({ rate: r.setupsPerSecond, established: r.established, failed: r.failed, cpu });
+      } finally {
+        await esprit.stop();
+      }
+      const ss = await StrongSwanHost.start(lab, 'gw', GW);
+      try {
+        const rss0 = rssOf(ss.charon.pid);
+        const cpu0 = cpuSecondsOf(ss.charon.pid);
+        const r = await loadgen(lab, o.seconds);
+        const cpu = cpuSecondsOf(ss.charon.pid) - cpu0;
+        const rss = r.established > 0 ? (rssOf(ss.charon.pid) - rss0) / r.established : 0;
+        runs
+          .get('strongswan')
+          ?.push({ rate: r.setupsPerSecond, established: r.established, failed: r.failed, cpu, rss });
+      } finally {
+        await ss.stop();
+      }
     }
   } finally {
     await lab.destroy();
   }
+  const results: IkeBenchResult[] = [...runs].map(([peer, rs]) => {
+    const established = rs.reduce((n, r) => n + r.established, 0);
+    const cpu = rs.reduce((n, r) => n + r.cpu, 0);
+    const row: IkeBenchResult = {
+      peer,
+      setupsPerSecond: median(rs.map((r) => r.rate)),
+      runs: rs.map((r) => r.rate),
+      established,
+      failed: rs.reduce((n, r) => n + r.failed, 0),
+      perCpuSecond: cpu > 0 ? established / cpu : 0,
+    };
+    if (peer === 'strongswan') row.bytesPerSa = median(rs.map((r) => r.rss ?? 0));
+    return row;
+  });
   const heap = await responderHeapPerSa(o.heapSas);
   const e = results.find((x) => x.peer === 'esprit');
-  if (e) e.bytesPerSa = heap;
+  if (e) {
+    e.bytesPerSa = heap.heap;
+    e.externalPerSa = heap.external;
+  }
   return results;
 }
 
 export function reportIke(rows: IkeBenchResult[], heapSas: number): string {
   const e = rows.find((r) => r.peer === 'esprit');
   const s = rows.find((r) => r.peer === 'strongswan');
+  const mem = (r: IkeBenchResult): string => {
+    if (r.bytesPerSa === undefined) return '-';
+    if (r.peer !== 'esprit') return `${Math.round(r.bytesPerSa)} B (charon RSS growth / SAs)`;
+    return `${Math.round(r.bytesPerSa)} B (heap, ${heapSas} SAs; + ${Math.round(r.externalPerSa ?? 0)} B ArrayBuffer data outside it)`;
+  };
   const lines = [
-    '| responder | setups/s (IKE SA + CHILD SA) | established | failed | memory per IKE SA + CHILD SA |',
-    '|---|---|---|---|---|',
+    '| responder | setups/s (IKE SA + CHILD SA), median | runs (setups/s) | setups per responder CPU-second | established | failed | memory per IKE SA + CHILD SA |',
+    '|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.peer} | ${r.setupsPerSecond.toFixed(1)} | ${r.established} | ${r.failed} | ${r.bytesPerSa !== undefined ? `${Math.round(r.bytesPerSa)} B${r.peer === 'esprit' ? ` (heap, ${heapSas} SAs)` : ' (charon RSS growth / SAs)'}` : '-'} |`,
+        `| ${r.peer} | ${r.setupsPerSecond.toFixed(1)} | ${(r.runs ?? []).map((x) => x.toFixed(1)).join(' / ')} | ${(r.perCpuSecond ?? 0).toFixed(1)} | ${r.established} | ${r.failed} | ${mem(r)} |`,
     ),
   ];
-  if (e && s && s.setupsPerSecond > 0)
-    lines.push('', `esprit / strongSwan setups/s: ${(e.setupsPerSecond / s.setupsPerSecond).toFixed(2)}`);
+  if (e && s && s.setupsPerSecond > 0) {
+    lines.push('', `esprit / strongSwan setups/s (medians): ${(e.setupsPerSecond / s.setupsPerSecond).toFixed(2)}`);
+    const pairs = (e.runs ?? []).map((x, i) => x / ((s.runs ?? [])[i] ?? Number.NaN));
+    lines.push(`per round: ${pairs.map((x) => x.toFixed(2)).join(' / ')}`);
+    if ((s.perCpuSecond ?? 0) > 0)
+      lines.push(
+        `esprit / strongSwan setups per CPU-second: ${((e.perCpuSecond ?? 0) / (s.perCpuSecond ?? 1)).toFixed(2)}`,
+      );
+  }
   return lines.join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}` && !process.env.ESPRIT_BENCH_NOMAIN) {
   const short = process.argv.includes('--short');
   const heapSas = short ? 300 : 10_000;
-  const rows = await benchIke({ seconds: short ? 3 : 10, heapSas });
+  const i = process.argv.indexOf('--rounds');
+  const rounds = i >= 0 ? Number(process.argv[i + 1]) : short ? 1 : 3;
+  const rows = await benchIke({ seconds: short ? 3 : 10, heapSas, rounds });
   console.log(reportIke(rows, heapSas));
 }

@@ -160,7 +160,9 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
       }
       case 'install-child': {
         const plan = a.plan;
-        const sa = engine.list().find((x) => x.id === plan.ikeId);
+        // Only a CHILD SA with an updown script needs its IKE SA's report (a scan of every IKE
+        // SA and a report per CHILD SA would cost each setup of a busy gateway, bench/ike).
+        const sa = updownScript(plan) ? engine.list().find((x) => x.id === plan.ikeId) : undefined;
         kernelDo(`installing CHILD SA ${plan.child}`, async () => {
           await o.kernel.install(plan);
           await routes.add(plan, peerOf(plan));
@@ -287,10 +289,12 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
   const updowns = new UpdownTracker();
   const updownSas = new Map<number, UpdownSa>();
   let scripts: Promise<void> = Promise.resolve();
+  function updownScript(plan: ChildSaPlan): string | undefined {
+    return engine.config.connections.find((c) => c.name === plan.conn)?.children.find((ch) => ch.name === plan.child)
+      ?.updown;
+  }
   function updown(plan: ChildSaPlan, sa: UpdownSa | undefined, up: boolean): void {
-    const script = engine.config.connections
-      .find((c) => c.name === plan.conn)
-      ?.children.find((ch) => ch.name === plan.child)?.updown;
+    const script = updownScript(plan);
     const info = up ? sa : updownSas.get(plan.inbound.spi);
     if (up && info) updownSas.set(plan.inbound.spi, info);
     if (!up) updownSas.delete(plan.inbound.spi);

@@ -17,6 +17,7 @@ import { deriveChildKeys } from '../crypto/ike/ike-keymat.js';
 import { type SelectedProposal, selectProposal } from '../ike/proposal-select.js';
 import { ipFromBytes } from '../util/ip-addr.js';
 import type { IkePayload, IkeTs } from '../wire/ike/ike-types.js';
+import { appended, keptProposal, packSelectors } from './compact-state.js';
 import type { ChildSa, IkeSa } from './ike-sa.js';
 import type { ChildSaPlan } from './ikev2-actions.js';
 import type { Ikev2Context } from './ikev2-context.js';
@@ -262,8 +263,8 @@ export function makeChild(
   // §2.17: the first keys protect initiator -> responder traffic.
   const inK = exchangeInitiator ? { encr: k.encrR, integ: k.integR } : { encr: k.encrI, integ: k.integI };
   const outK = exchangeInitiator ? { encr: k.encrI, integ: k.integI } : { encr: k.encrR, integ: k.integR };
-  const localTs = exchangeInitiator ? tsi : tsr;
-  const remoteTs = exchangeInitiator ? tsr : tsi;
+  // Kept for the CHILD SA's life: addresses in one buffer each (compact-state.ts).
+  const [localTs, remoteTs] = exchangeInitiator ? packSelectors(tsi, tsr) : packSelectors(tsr, tsi);
   const encap = sa.natDetected || sa.natFaked;
   const plan: ChildSaPlan = {
     ikeId: sa.id,
@@ -319,11 +320,11 @@ export function makeChild(
     spiOut,
     localTs,
     remoteTs,
-    proposal: sel,
+    proposal: keptProposal(sel),
     installedAt: ctx.clock.now(),
     ...(rekeyAt !== undefined ? { rekeyAt } : {}),
   };
-  sa.children.push(c);
+  sa.children = appended(sa.children, c);
   if (replaces) replaces.replacedBy = c;
   ctx.childAdded(sa, c);
   ctx.emit({ kind: 'install-child', plan });

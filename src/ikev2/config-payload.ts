@@ -98,7 +98,7 @@ export function cpAnswer(
       const got = pool.acquire(identity, w.requested);
       if (got === undefined) continue;
       const ip = parseIp(got);
-      sa.vipsRemote.push({ pool: name, address: got });
+      sa.vipsRemote = [...sa.vipsRemote, { pool: name, address: got }];
       vips.push(ip.bytes);
       if (w.family === 4) attrs.push({ type: CfgAttr.INTERNAL_IP4_ADDRESS, value: ip.bytes });
       else {

@@ -49,7 +49,7 @@ export function engineTick(
       // §2.1: every retransmission unanswered: the exchange (and usually the SA) has failed;
       // a partly reassembled response to it (RFC 7383 §2.6) is dropped with it.
       sa.pending = undefined;
-      sa.defrag.response = undefined;
+      if (sa.defrag) sa.defrag.response = undefined;
       if (p.onTimeout) p.onTimeout(sa);
       else engine.destroy(sa, 'retransmits exhausted');
       continue;

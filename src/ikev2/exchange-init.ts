@@ -15,6 +15,7 @@ import { CryptoError } from '../util/errors.js';
 import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
 import { certreqPayload, isPubkeyAuth } from './auth-pubkey.js';
+import { keptProposal, noItems } from './compact-state.js';
 import { announcesFragmentation, fragmentationNotify } from './ike-fragments.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
@@ -54,7 +55,8 @@ function applyNatd(ctx: Ikev2Context, sa: IkeSa, spiR: bigint, payloads: IkePayl
   const dst = notifies(payloads, Notify.NAT_DETECTION_DESTINATION_IP)[0]?.data;
   const r = judgeNatd(sa.spiI, spiR, sa.local, sa.remote, src, dst);
   sa.natSupported = r.supported;
-  sa.natdDestination = dst?.slice();
+  // Only the original initiator compares it later (mobike.ts livenessReply, RFC 4555 §3.8).
+  if (sa.initiator) sa.natdDestination = dst?.slice();
   sa.localBehindNat = r.localBehindNat;
   sa.remoteBehindNat = r.remoteBehindNat;
   if (r.localBehindNat || r.remoteBehindNat || sa.natFaked) {
@@ -70,7 +72,7 @@ function applyNatd(ctx: Ikev2Context, sa: IkeSa, spiR: bigint, payloads: IkePayl
 }
 
 function deriveKeys(sa: IkeSa, sel: SelectedProposal, gir: Uint8Array): void {
-  sa.proposal = sel;
+  sa.proposal = keptProposal(sel);
   sa.suite = suiteOf(sel);
   const skeyseed = deriveSkeyseed(sa.suite.prf, sa.nonceI, sa.nonceR, gir);
   sa.keys = deriveIkeSaKeys(sa.suite, skeyseed, sa.nonceI, sa.nonceR, sa.spiI, sa.spiR);
@@ -87,7 +89,7 @@ function sigHashNotify(): IkePayload {
 
 function peerSigHashes(p: IkePayload[]): number[] {
   const n = notifies(p, Notify.SIGNATURE_HASH_ALGORITHMS)[0];
-  return n ? parseSignatureHashAlgorithms(n.data) : [];
+  return n ? parseSignatureHashAlgorithms(n.data) : noItems();
 }
 
 // ---------------------------------------------------------------- initiator

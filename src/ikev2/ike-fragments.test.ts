@@ -112,7 +112,7 @@ for (const suite of ['gcm', 'cbc'] as const) {
       else assert.equal(v.kind, 'need-more');
     }
     assert.deepEqual(done, payloads);
-    assert.equal(r.defrag.request, undefined, 'state dropped when the message completes');
+    assert.equal(r.defrag?.request, undefined, 'state dropped when the message completes');
   });
 }
 
@@ -163,13 +163,13 @@ test('reassembly: duplicates ignored, a forged fragment dropped and the real one
   const forged = (frags[1] as Uint8Array).slice();
   forged[100] = (forged[100] ?? 0) ^ 1;
   assert.equal(take(forged).kind, 'drop');
-  assert.equal(r.defrag.request?.pieces.size, 1, 'the forged fragment was not stored');
+  assert.equal(r.defrag?.request?.pieces.size, 1, 'the forged fragment was not stored');
   // the same message re-fragmented into more pieces (§2.6): the old pieces are dropped
   const more = sealOutgoing(i, 35, false, 1, payloads, new SeededRng(6n), 700);
   assert.ok(more.length > 3);
   assert.equal(take(more[0] as Uint8Array).kind, 'need-more');
-  assert.equal(r.defrag.request?.total, more.length);
-  assert.equal(r.defrag.request?.pieces.size, 1);
+  assert.equal(r.defrag?.request?.total, more.length);
+  assert.equal(r.defrag?.request?.pieces.size, 1);
   // a fragment of the first try (fewer Total Fragments) is now stale
   const stale = take(frags[2] as Uint8Array);
   assert.ok(stale.kind === 'drop' && stale.reason === 'fragment-stale');
@@ -187,16 +187,16 @@ test('limits: Total Fragments above the maximum, plaintext above max_packet; fra
   const b0 = frags[0] as Uint8Array;
   const few = acceptFragment(r, 'request', b0, decodeIkeMessage(b0), { maxFragments: 2, maxBytes: 10000 });
   assert.ok(few.kind === 'drop' && few.reason === 'fragment-limit');
-  assert.equal(r.defrag.request, undefined);
+  assert.equal(r.defrag?.request, undefined);
   const small = { maxFragments: MAX_FRAGMENTS, maxBytes: 2000 };
   assert.equal(acceptFragment(r, 'request', b0, decodeIkeMessage(b0), small).kind, 'need-more');
   const b1 = frags[1] as Uint8Array;
   const big = acceptFragment(r, 'request', b1, decodeIkeMessage(b1), small);
   assert.ok(big.kind === 'drop' && big.reason === 'fragment-limit');
-  assert.equal(r.defrag.request, undefined, 'reassembly abandoned');
+  assert.equal(r.defrag?.request, undefined, 'reassembly abandoned');
   const no = openIncoming(r, 'request', b0, decodeIkeMessage(b0), LIMITS, false);
   assert.ok(!no.ok && no.reason === 'fragment-unsupported');
-  assert.equal(r.defrag.request, undefined);
+  assert.equal(r.defrag?.request, undefined);
 });
 
 test('requests and responses reassemble apart; a fragment of another message ID replaces the partial one', () => {
@@ -207,9 +207,9 @@ test('requests and responses reassemble apart; a fragment of another message ID 
   const p0 = rsp[0] as Uint8Array;
   assert.equal(acceptFragment(r, 'request', q0, decodeIkeMessage(q0), LIMITS).kind, 'need-more');
   assert.equal(acceptFragment(i, 'response', p0, decodeIkeMessage(p0), LIMITS).kind, 'need-more');
-  assert.equal(i.defrag.response?.messageId, 1);
+  assert.equal(i.defrag?.response?.messageId, 1);
   const next = sealOutgoing(i, 36, false, 2, bigPayloads(3000), new SeededRng(10n), 1248)[0] as Uint8Array;
   assert.equal(acceptFragment(r, 'request', next, decodeIkeMessage(next), LIMITS).kind, 'need-more');
-  assert.equal(r.defrag.request?.messageId, 2);
-  assert.equal(r.defrag.request?.pieces.size, 1);
+  assert.equal(r.defrag?.request?.messageId, 2);
+  assert.equal(r.defrag?.request?.pieces.size, 1);
 });

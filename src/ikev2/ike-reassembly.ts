@@ -67,7 +67,7 @@ export function acceptFragment(
   if (total > limits.maxFragments) {
     return { kind: 'drop', reason: 'fragment-limit', detail: `${total} fragments > ${limits.maxFragments}` };
   }
-  let r = sa.defrag[dir];
+  let r = sa.defrag?.[dir];
   if (r && r.messageId === mid) {
     // §2.6: fewer Total Fragments than before: a stale fragment of an earlier try, dropped.
     if (total < r.total) {
@@ -84,10 +84,11 @@ export function acceptFragment(
   // §2.6: more Total Fragments than before (the sender re-fragmented smaller): start over.
   if (!r || r.messageId !== mid || total > r.total) {
     r = { messageId: mid, total, firstInner: undefined, pieces: new Map(), bytes: 0, startedAt: now };
+    sa.defrag ??= {};
     sa.defrag[dir] = r;
   }
   if (r.bytes + plain.length > limits.maxBytes) {
-    sa.defrag[dir] = undefined;
+    if (sa.defrag) sa.defrag[dir] = undefined;
     return {
       kind: 'drop',
       reason: 'fragment-limit',
@@ -99,7 +100,7 @@ export function acceptFragment(
   r.pieces.set(num, plain);
   r.bytes += plain.length;
   if (r.pieces.size < r.total) return { kind: 'need-more', duplicate: false };
-  sa.defrag[dir] = undefined;
+  if (sa.defrag) sa.defrag[dir] = undefined;
   const whole = new Uint8Array(r.bytes);
   let at = 0;
   for (let n = 1; n <= r.total; n++) {
@@ -158,7 +159,7 @@ export function openIncoming(
 
 /** When the oldest partial message of `sa` expires, or undefined when none is pending. */
 export function reassemblyDeadline(sa: IkeSa): number | undefined {
-  const t = [sa.defrag.request, sa.defrag.response].map((r) => (r ? r.startedAt + REASSEMBLY_TIMEOUT_MS : Infinity));
+  const t = [sa.defrag?.request, sa.defrag?.response].map((r) => (r ? r.startedAt + REASSEMBLY_TIMEOUT_MS : Infinity));
   const d = Math.min(...t);
   return d === Infinity ? undefined : d;
 }
@@ -167,8 +168,8 @@ export function reassemblyDeadline(sa: IkeSa): number | undefined {
 export function expireReassembly(sa: IkeSa, now: number): boolean {
   let dropped = false;
   for (const dir of ['request', 'response'] as const) {
-    const r = sa.defrag[dir];
-    if (r && now >= r.startedAt + REASSEMBLY_TIMEOUT_MS) {
+    const r = sa.defrag?.[dir];
+    if (sa.defrag && r && now >= r.startedAt + REASSEMBLY_TIMEOUT_MS) {
       sa.defrag[dir] = undefined;
       dropped = true;
     }

@@ -21,6 +21,7 @@ import { createKeyExchange } from '../crypto/ike/key-exchange.js';
 import { MessageWindow } from '../ike/message-window.js';
 import { selectProposal } from '../ike/proposal-select.js';
 import { ExchangeType, type IkePayload } from '../wire/ike/ike-types.js';
+import { keptProposal } from './compact-state.js';
 import { deleteIke } from './exchange-info.js';
 import { NONCE_LENGTH, suiteOf } from './exchange-init.js';
 import { IkeSa } from './ike-sa.js';
@@ -99,7 +100,7 @@ export function processIkeRekeyRequest(
   fresh.nonceI = ni.nonce.slice();
   fresh.nonceR = new Uint8Array(NONCE_LENGTH);
   ctx.rng.fill(fresh.nonceR);
-  fresh.proposal = sel.selected;
+  fresh.proposal = keptProposal(sel.selected);
   fresh.suite = suiteOf(sel.selected);
   const skeyseed = deriveRekeySkeyseed(oldPrf, oldKeys.skD, gir, fresh.nonceI, fresh.nonceR);
   fresh.keys = deriveIkeSaKeys(fresh.suite, skeyseed, fresh.nonceI, fresh.nonceR, fresh.spiI, fresh.spiR);
@@ -239,7 +240,7 @@ export function startIkeRekey(
       fresh.window = new MessageWindow(0, 0);
       fresh.nonceI = ni;
       fresh.nonceR = nr.nonce.slice();
-      fresh.proposal = sel.selected;
+      fresh.proposal = keptProposal(sel.selected);
       fresh.suite = suiteOf(sel.selected);
       const skeyseed = deriveRekeySkeyseed(oldPrf, oldKeys.skD, gir, fresh.nonceI, fresh.nonceR);
       fresh.keys = deriveIkeSaKeys(fresh.suite, skeyseed, fresh.nonceI, fresh.nonceR, fresh.spiI, fresh.spiR);

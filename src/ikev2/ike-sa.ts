@@ -11,6 +11,7 @@ import { IkeSaLifecycle } from '../ike/ike-sa-state.js';
 import { MessageWindow } from '../ike/message-window.js';
 import type { Endpoint } from '../ike/natd.js';
 import type { SelectedProposal } from '../ike/proposal-select.js';
+import { EMPTY_BYTES, noItems, packIkeSaKeys } from './compact-state.js';
 import type { EapResponderState } from './eap-responder-state.js';
 import type { ChildSaPlan } from './ikev2-actions.js';
 
@@ -95,20 +96,23 @@ export class IkeSa {
   /** both sides sent MOBIKE_SUPPORTED in IKE_AUTH (RFC 4555 §3.2); see mobike.ts */
   mobike = false;
   /** the peer's ADDITIONAL_IP4/IP6_ADDRESS list (RFC 4555 §3.4), replaced by each new list */
-  peerAdditional: Uint8Array[] = [];
+  peerAdditional: Uint8Array[] = noItems();
   /** counts our address updates: a response to an older UPDATE_SA_ADDRESSES is ignored (§3.5) */
   mobikeSerial = 0;
   /** an UPDATE_SA_ADDRESSES request is queued and not yet sent (it reads the addresses when sent) */
   mobikeQueued = false;
-  /** IKE_SA_INIT values kept for AUTH (§2.15) and CHILD key derivation */
-  nonceI: Uint8Array = new Uint8Array(0);
-  nonceR: Uint8Array = new Uint8Array(0);
-  initRequest: Uint8Array = new Uint8Array(0);
-  initResponse: Uint8Array = new Uint8Array(0);
+  /**
+   * IKE_SA_INIT values kept for AUTH (§2.15) and the first CHILD SA's keys (§2.17); the
+   * engine lets them go once IKE_AUTH is over (compact-state.ts)
+   */
+  nonceI: Uint8Array = EMPTY_BYTES;
+  nonceR: Uint8Array = EMPTY_BYTES;
+  initRequest: Uint8Array = EMPTY_BYTES;
+  initResponse: Uint8Array = EMPTY_BYTES;
   ke: KeyExchange | undefined;
   suite: IkeSuite | undefined;
   proposal: SelectedProposal | undefined;
-  keys: IkeSaKeys | undefined;
+  private packedKeys: IkeSaKeys | undefined;
   /**
    * Message IDs (§2.2): each side numbers its own requests from 0; IKE_SA_INIT used the
    * initiator's 0, so the initiator goes on with 1 and expects the responder's 0.
@@ -116,8 +120,8 @@ export class IkeSa {
   window: MessageWindow;
   pending: PendingRequest | undefined;
   /** exchanges waiting for the window (window size 1) */
-  queue: ((sa: IkeSa) => void)[] = [];
-  children: ChildSa[] = [];
+  queue: ((sa: IkeSa) => void)[] = noItems();
+  children: ChildSa[] = noItems();
   localId: IkeId | undefined;
   remoteId: IkeId | undefined;
   /** the peer's EAP identity once EAP succeeded (§2.16), ours as EAP peer */
@@ -126,8 +130,8 @@ export class IkeSa {
   /** responder: the EAP conversation in progress between IKE_AUTH exchanges (§2.16) */
   eap: EapResponderState | undefined;
   /** virtual IPs: the ones we got (client) or leased to the peer (gateway) */
-  vipsLocal: Uint8Array[] = [];
-  vipsRemote: { pool: string; address: string }[] = [];
+  vipsLocal: Uint8Array[] = noItems();
+  vipsRemote: { pool: string; address: string }[] = noItems();
   /** the `up` request (control socket) waiting for this SA's first CHILD SA */
   upRequest: number | undefined;
   establishedAt = 0;
@@ -139,11 +143,11 @@ export class IkeSa {
   /** CHILD SA config to create in IKE_AUTH (initiator) */
   firstChild: string | undefined;
   /** RFC 7427 §4: hash algorithms the peer announced in SIGNATURE_HASH_ALGORITHMS */
-  peerSigHashes: number[] = [];
+  peerSigHashes: number[] = noItems();
   /** RFC 7383 §2.3: the peer sent IKEV2_FRAGMENTATION_SUPPORTED in IKE_SA_INIT */
   peerFragmentation = false;
   /** RFC 7383 §2.6: the fragmented request and response being reassembled (ike-reassembly.ts) */
-  defrag: { request?: Reassembly | undefined; response?: Reassembly | undefined } = {};
+  defrag: { request?: Reassembly | undefined; response?: Reassembly | undefined } | undefined;
   /** reason recorded when the SA goes down */
   downReason = '';
   /**
@@ -162,6 +166,15 @@ export class IkeSa {
     this.spiI = spiI;
     this.local = local;
     this.remote = remote;
+  }
+
+  /** SK_d..SK_pr (§2.14), kept in one buffer (compact-state.ts) */
+  get keys(): IkeSaKeys | undefined {
+    return this.packedKeys;
+  }
+
+  set keys(k: IkeSaKeys | undefined) {
+    this.packedKeys = k ? packIkeSaKeys(k) : undefined;
   }
 
   get name(): string {

@@ -23,6 +23,7 @@ import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
 import type { AuthCallbacks } from './auth-shared.js';
 import { findChildBySpi, REKEY_RETRY_MS, RekeySchedule, rekeyChild } from './child-rekey.js';
+import { appended, EMPTY_BYTES, noItems } from './compact-state.js';
 import { leaseIdentity, releaseLeases } from './config-payload.js';
 import { type IkeCredentials, NO_CREDENTIALS } from './credentials.js';
 import { reloadEngine, shutdownEngine, terminateConn } from './engine-admin.js';
@@ -222,7 +223,7 @@ export class Ikev2Engine implements Ikev2Context {
       };
       for (const bytes of datagrams) this.emit({ kind: 'send', local: s.local, remote: s.remote, bytes });
     };
-    if (sa.pending || !sa.window.canSend()) sa.queue.push(go);
+    if (sa.pending || !sa.window.canSend()) sa.queue = appended(sa.queue, go);
     else go(sa);
   }
 
@@ -243,7 +244,7 @@ export class Ikev2Engine implements Ikev2Context {
         reason,
       });
     }
-    sa.children = [];
+    sa.children = noItems();
     if (sa.remoteId) releaseLeases(this, sa, leaseIdentity(sa));
     for (const v of sa.vipsLocal) this.emit({ kind: 'vip-remove', ikeId: sa.id, address: v });
     sa.vipsLocal = [];
@@ -257,7 +258,7 @@ export class Ikev2Engine implements Ikev2Context {
     for (const [k, s] of this.halfOpen) if (s === sa) this.halfOpen.delete(k);
     if (!sa.initiator && !wasUp) this.cookies.closed(formatIp(sa.remote.address));
     sa.pending = undefined;
-    sa.queue = [];
+    sa.queue = noItems();
   }
 
   // ------------------------------------------------------------ inputs
@@ -462,7 +463,7 @@ export class Ikev2Engine implements Ikev2Context {
   /** Only SAs with a request in flight or half-open ones have a deadline: an idle IKE SA costs nothing here. */
   private timedSas(): IkeSa[] {
     for (const sa of this.timed) {
-      const idle = !sa.pending && !isHalfOpen(sa) && !sa.defrag.request && !sa.defrag.response;
+      const idle = !sa.pending && !isHalfOpen(sa) && !sa.defrag?.request && !sa.defrag?.response;
       if (sa.lifecycle.state === 'destroying' || idle) this.timed.delete(sa);
     }
     return [...this.timed];
@@ -758,8 +759,8 @@ export class Ikev2Engine implements Ikev2Context {
     // AUTH is done: the DH private key and the IKE_SA_INIT messages are no longer needed
     // (a rekey makes a new exchange); dropping them keeps an idle IKE SA small.
     sa.ke = undefined;
-    sa.initRequest = new Uint8Array(0);
-    sa.initResponse = new Uint8Array(0);
+    sa.initRequest = EMPTY_BYTES;
+    sa.initResponse = EMPTY_BYTES;
     for (const [k, s] of this.halfOpen) if (s === sa) this.halfOpen.delete(k);
     if (!sa.initiator) this.cookies.closed(formatIp(sa.remote.address));
     if ((sa.conn?.dpdDelay ?? 0) > 0) this.dpd.add(sa);
@@ -772,6 +773,17 @@ export class Ikev2Engine implements Ikev2Context {
       remote: epText(sa.remote),
       remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
     });
+  }
+
+  /**
+   * The last IKE_AUTH exchange is over and the IKE SA is up: its AUTH (§2.15) and first CHILD
+   * SA's keys (§2.17) are made, the only uses of the IKE_SA_INIT nonces; later CHILD SAs and
+   * rekeys bring their own (§1.3). A retransmitted request gets the cached response (§2.1).
+   */
+  private authOver(sa: IkeSa): void {
+    if (sa.lifecycle.state !== 'established') return;
+    sa.nonceI = EMPTY_BYTES;
+    sa.nonceR = EMPTY_BYTES;
   }
 
   /** §2.23: follow the peer's new address/port (only after authentication). */
@@ -815,6 +827,7 @@ export class Ikev2Engine implements Ikev2Context {
     sa.pending = undefined;
     this.followPeer(sa, local, remote);
     pending.onResponse(sa, o);
+    if (pending.exchange === ExchangeType.IKE_AUTH) this.authOver(sa);
     this.pump(sa);
   }
 
@@ -857,6 +870,7 @@ export class Ikev2Engine implements Ikev2Context {
       const out = this.seal(sa, exchange, true, mid, payloads);
       this.logOut(sa, exchange, true, mid, payloads);
       sa.window.responded(out);
+      if (exchange === ExchangeType.IKE_AUTH) this.authOver(sa);
       // §2.11, RFC 4555 §3.5: a response goes back to where its request came from.
       for (const b of out) this.emit({ kind: 'send', local, remote, bytes: b });
       this.pump(sa);

@@ -17,6 +17,7 @@ import { buildNatd, type Endpoint, judgeNatd } from '../ike/natd.js';
 import { bytesEqual } from '../util/hex.js';
 import { formatIp } from '../util/ip-addr.js';
 import { ExchangeType, type IkePayload } from '../wire/ike/ike-types.js';
+import { noItems } from './compact-state.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { Notify } from './ikev2-numbers.js';
@@ -82,7 +83,7 @@ function storePeerAddresses(ctx: Ikev2Context, sa: IkeSa, p: IkePayload[]): void
     }
     if (list.length < MAX_ADDITIONAL_ADDRESSES) list.push(n.data.slice());
   }
-  if (none || list.length > 0) sa.peerAdditional = list;
+  if (none || list.length > 0) sa.peerAdditional = list.length > 0 ? list : noItems();
 }
 
 // ---------------------------------------------------------------- CHILD SAs follow the IKE SA

@@ -60,10 +60,23 @@ export function firstRound(rounds: readonly AuthRoundConfig[]): AuthRoundConfig 
   return rounds.find((r) => r.round === 1) ?? rounds[0];
 }
 
+/**
+ * Configured identities parsed once per connection object (a reload makes new ones): every
+ * IKE SA of the connection shares it, read-only, as its `localId` (compact-state.ts).
+ */
+const configuredIds = new WeakMap<ConnectionConfig, IkeId>();
+
 /** Our identity: the configured `id`, else our IP address (strongSwan's default). */
 export function ownIdentity(conn: ConnectionConfig, localAddr: Uint8Array): IkeId {
   const id = firstRound(conn.local)?.id;
-  if (id !== undefined && id !== '%any') return parseIdentity(id);
+  if (id !== undefined && id !== '%any') {
+    let parsed = configuredIds.get(conn);
+    if (!parsed) {
+      parsed = parseIdentity(id);
+      configuredIds.set(conn, parsed);
+    }
+    return parsed;
+  }
   return parseIdentity(formatIp(localAddr));
 }
 

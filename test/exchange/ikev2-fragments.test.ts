@@ -151,8 +151,8 @@ test('IKE_AUTH with certificate chains fragmented both ways (RFC 7383 §2.5), ev
     /^IKE_AUTH response 1 \[ IDr CERT CERT AUTH CPRP\(ADDR\) SA TSi TSr N\(MOBIKE_SUP\) N\(NO_ADD_ADDR\) \]$/,
   );
   established(p);
-  assert.equal(p.r.engine.list()[0]?.defrag.request, undefined, 'no reassembly state left');
-  assert.equal(p.i.engine.list()[0]?.defrag.response, undefined);
+  assert.equal(p.r.engine.list()[0]?.defrag?.request, undefined, 'no reassembly state left');
+  assert.equal(p.i.engine.list()[0]?.defrag?.response, undefined);
 });
 
 test('fragments out of order and one duplicated: reassembled, the duplicate ignored and counted', () => {
@@ -182,7 +182,7 @@ test('a lost request fragment: the retransmission resends every fragment and com
   const n = req.length;
   for (const d of req.filter((_, k) => k !== 1)) p.deliver(d); // fragment 2 lost
   assert.equal(p.wire.length, 0, 'no response before the message is whole');
-  assert.equal(p.r.engine.list()[0]?.defrag.request?.pieces.size, n - 1);
+  assert.equal(p.r.engine.list()[0]?.defrag?.request?.pieces.size, n - 1);
   p.advance(4000);
   // RFC 7296 §2.1 schedule (4 s); RFC 7383 §2.6.1: all fragments are retransmitted
   const again = p.wire.splice(0);
@@ -225,7 +225,7 @@ test('a forged fragment (bad ICV) is dropped and counted; the real one still com
   p.deliver(req[0] as Datagram);
   p.deliver(forged);
   assert.equal(p.r.engine.drops.get('icv'), 1);
-  assert.equal(p.r.engine.list()[0]?.defrag.request?.pieces.size, 1, 'the forgery was not stored');
+  assert.equal(p.r.engine.list()[0]?.defrag?.request?.pieces.size, 1, 'the forgery was not stored');
   for (const d of req.slice(1)) p.deliver(d);
   p.flush();
   established(p);
@@ -293,15 +293,15 @@ test('after IKE_AUTH too: a CREATE_CHILD_SA over fragment_size is fragmented; a 
   for (const x of f) assert.ok(x.bytes <= 220 - 20 - 8 - 4, `${x.bytes} octets`);
   p.deliver(req[0] as Datagram);
   const sa = p.r.engine.list()[0];
-  assert.equal(sa?.defrag.request?.pieces.size, 1);
+  assert.equal(sa?.defrag?.request?.pieces.size, 1);
   const t0 = p.clock.now();
   assert.equal(p.r.engine.nextDeadline(), t0 + 30_000, 'the partial request has a deadline');
   p.clock.advance(29_999);
   p.r.engine.tick();
-  assert.equal(sa?.defrag.request?.pieces.size, 1);
+  assert.equal(sa?.defrag?.request?.pieces.size, 1);
   p.clock.advance(1);
   p.r.engine.tick();
-  assert.equal(sa?.defrag.request, undefined, 'expired');
+  assert.equal(sa?.defrag?.request, undefined, 'expired');
   assert.equal(sa?.lifecycle.state, 'established', 'the IKE SA is untouched');
   // the initiator's retransmission (all fragments) still makes the CHILD SA
   p.i.engine.tick();
