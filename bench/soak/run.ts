@@ -54,6 +54,8 @@ export interface SoakClientResult {
   /** at the end: one established IKE SA with a CHILD SA, and an echo through it */
   readonly upAtEnd: boolean;
   readonly endState: string;
+  /** a client that ended down: its log lines about CHILD SAs going, expiring or failing */
+  readonly downLog?: string;
 }
 
 export interface SoakResult {
@@ -170,6 +172,13 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
         upAtEnd: est.length === 1 && (est[0]?.children.length ?? 0) >= 1 && echo.received === 1,
         endState: sas.map((s) => `${s.state}/${s.children.length} child`).join(', ') || 'no IKE SA',
       });
+      const last = perClient[perClient.length - 1];
+      if (last && !last.upAtEnd) {
+        const why = host.proc.stderr
+          .split('\n')
+          .filter((l) => /child-down|expire|fail|retransmit|collision|lost|error/i.test(l) && !/ rekeyed$/.test(l));
+        perClient[perClient.length - 1] = { ...last, downLog: why.slice(-20).join('\n') };
+      }
     }
     const gwEstablished = (await gw.listSas()).filter((s) => s.state === 'established').length;
     mon.kill('SIGTERM');
@@ -249,5 +258,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     interval: numberArg(argv, '--interval') ?? 0.2,
   });
   console.log(reportSoak(r));
+  for (const c of r.perClient) if (c.downLog !== undefined) console.log(`\n${c.name} (down at the end):\n${c.downLog}`);
   if (argv.includes('--json')) console.log(JSON.stringify(r));
 }
