@@ -98,6 +98,13 @@ export class CharonInstance {
     return readFileSync(log, 'utf8').split('\n').slice(-lines).join('\n');
   }
 
+  /** SIGKILL (a crash: charon sends no Delete); resolves once the process is gone. */
+  async kill(): Promise<void> {
+    if (this.proc.child.exitCode !== null || this.proc.child.signalCode !== null) return;
+    this.proc.kill('SIGKILL');
+    await this.proc.exited;
+  }
+
   /** SIGTERM by PID, SIGKILL after 5 s. */
   async stop(): Promise<void> {
     if (this.proc.child.exitCode !== null || this.proc.child.signalCode !== null) return;

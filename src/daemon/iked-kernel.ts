@@ -43,6 +43,8 @@ export interface IkedKernel {
   /** remove every SA and policy with a reqid of the IKE daemon (IKED_REQID_BASE and up) */
   flushOwn(): Promise<void>;
   onEvent(cb: (e: IkedKernelEvent) => void): void;
+  /** packets received so far on the installed inbound SA `spiIn` (GET: LIFETIME_CURRENT), undefined if unknown */
+  inboundPackets(spiIn: number): Promise<number | undefined>;
   close(): void;
 }
 
@@ -243,6 +245,21 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
     }
   }
 
+  /** An installed inbound SA's packet count (LIFETIME_CURRENT allocations: ipsecd counts authenticated packets). */
+  async function inboundPackets(spiIn: number): Promise<number | undefined> {
+    const rec = installed.get(spiIn);
+    if (!rec) return undefined;
+    try {
+      const r = await client.request(
+        saIdMessage('GET', 'esp', { addr: ipFromBytes(rec.inSrc) }, { addr: ipFromBytes(rec.inDst) }, spiIn, ids()),
+      );
+      const cur = r.extensions.find((e) => e.ext === 'LIFETIME_CURRENT');
+      return cur?.ext === 'LIFETIME_CURRENT' ? cur.allocations : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async function deleteSa(src: Uint8Array, dst: Uint8Array, spi: number): Promise<void> {
     try {
       await client.request(
@@ -423,6 +440,7 @@ export async function connectIkedKernel(path: string, logger: Logger): Promise<I
     onEvent(cb) {
       listener = cb;
     },
+    inboundPackets,
     close() {
       void client.close();
     },

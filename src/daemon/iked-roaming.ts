@@ -7,8 +7,9 @@
  */
 
 import type { Ikev2Engine } from '../ikev2/ikev2-engine.js';
+import { addrsMatch } from '../ikev2/peer-match.js';
 import { hostAddresses, watchAddresses } from '../io/address-monitor.js';
-import { routeSource } from '../io/route-source.js';
+import { routeSource, routesFrom } from '../io/route-source.js';
 import { bytesEqual } from '../util/hex.js';
 import { formatIp, tryParseIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
@@ -53,9 +54,19 @@ export function startRoaming(o: RoamingOptions): Roaming {
         o.engine.setLocalAddresses(ownAddresses());
         for (const sa of o.engine.list()) {
           if (!sa.initiator || !sa.mobike || sa.lifecycle.state !== 'established') continue;
-          const src = await routeSource(formatIp(sa.remote.address));
+          const remote = formatIp(sa.remote.address);
+          // The current path stays while our address is still there and routes to the peer
+          // (strongSwan's default, charon.prefer_best_path = no): a host with several
+          // addresses does not hop to whichever one the kernel prefers as source.
+          if (await routesFrom(formatIp(sa.local.address), remote)) continue;
+          const src = await routeSource(remote);
           const now = src === undefined ? undefined : tryParseIp(src);
           if (!now || bytesEqual(now.bytes, sa.local.address)) continue;
+          // Only to an address the connection's local_addrs allow (%any allows every one).
+          if (sa.conn && !addrsMatch(sa.conn.localAddrs, now.bytes)) {
+            o.logger.log('info', 'ike', `${sa.name}[#${sa.id}] local address ${now.text} not in local_addrs, staying`);
+            continue;
+          }
           o.logger.log(
             'info',
             'ike',

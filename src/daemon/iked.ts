@@ -35,6 +35,7 @@ import type { Logger } from '../util/logger.js';
 import { IkeChannelClient } from './ike-channel-client.js';
 import type { IkeSaReport } from './ike-sa-report.js';
 import { type IkedControl, startIkedControl } from './iked-control.js';
+import { startEspLiveness } from './iked-esp-liveness.js';
 import type { IkedKernel } from './iked-kernel.js';
 import { startRoaming } from './iked-roaming.js';
 import { IkedRoutes } from './iked-routes.js';
@@ -328,6 +329,8 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
   channel.onClose(() => log.log('error', 'ike', 'IKE channel to ipsecd closed'));
   // MOBIKE (RFC 4555 §3.5): address and route changes may move our IKE SAs.
   const roaming = startRoaming({ engine, logger: log, run, invalidate: () => sourceCache.clear() });
+  // RFC 7296 §2.4: inbound ESP counts as a sign of life for dpd_delay.
+  const espLiveness = startEspLiveness({ engine, kernel: o.kernel, clock: o.clock, logger: log, run });
 
   o.kernel.onEvent((e) => {
     if (e.kind === 'new-mapping') {
@@ -425,6 +428,7 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
       shuttingDown = true;
       if (timer) clearTimeout(timer);
       roaming.close();
+      espLiveness.close();
       engine.shutdown();
       ikev1.terminate(undefined, 'shutdown');
       for (const a of engine.takeActions()) act(a);

@@ -125,6 +125,7 @@ export async function startIpsecd(o: IpsecdOptions): Promise<Ipsecd> {
           version: ESPRIT_VERSION,
           ...(io ? { dataplane: io.status() } : {}),
           ...(ike ? { ikeChannel: ike } : {}),
+          memory: process.memoryUsage(),
         }),
     });
   } catch (e) {

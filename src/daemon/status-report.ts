@@ -8,6 +8,7 @@ import type { Policy } from '../sad/spd.js';
 import type {
   DataplaneReport,
   PolicyStatus,
+  ProcessMemory,
   SaStatus,
   SocketStatus,
   StatusReport,
@@ -26,6 +27,8 @@ export interface StatusSources {
   readonly version: string;
   readonly dataplane?: DataplaneIoStatus;
   readonly ikeChannel?: IkeChannelServer;
+  /** read by the composition root (the report itself stays a pure function of its sources) */
+  readonly memory?: ProcessMemory;
 }
 
 export function saStatus(e: SaEntry): SaStatus {
@@ -147,5 +150,15 @@ export function buildStatusReport(s: StatusSources): StatusReport {
     counters: s.counters,
     engine: s.engineStats,
     ...(s.dataplane ? { dataplane: dataplaneReport(s.dataplane, s.ikeChannel) } : {}),
+    ...(s.memory
+      ? {
+          memory: {
+            rss: s.memory.rss,
+            heapTotal: s.memory.heapTotal,
+            heapUsed: s.memory.heapUsed,
+            external: s.memory.external,
+          },
+        }
+      : {}),
   };
 }

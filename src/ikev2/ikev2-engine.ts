@@ -22,6 +22,7 @@ import { decodeIkeMessage } from '../wire/ike/ike-decode.js';
 import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
 import type { AuthCallbacks } from './auth-shared.js';
+import { noteChildTraffic } from './child-liveness.js';
 import { findChildBySpi, REKEY_RETRY_MS, RekeySchedule, rekeyChild } from './child-rekey.js';
 import { appended, EMPTY_BYTES, noItems } from './compact-state.js';
 import { leaseIdentity, releaseLeases } from './config-payload.js';
@@ -441,6 +442,14 @@ export class Ikev2Engine implements Ikev2Context {
         return true;
     }
     return false;
+  }
+
+  /**
+   * RFC 7296 §2.4: authenticated ESP arrived on inbound CHILD SA `spiIn`, last at `lastSeenMs`
+   * (from the data plane's counters); DPD waits dpd_delay from then (child-liveness.ts).
+   */
+  childTraffic(spiIn: number, lastSeenMs: number): void {
+    noteChildTraffic(this.sas.values(), spiIn, lastSeenMs, this.clock.now());
   }
 
   /** The host's addresses changed (the daemon watches them): kept for MOBIKE's address lists. */

@@ -24,3 +24,22 @@ export function routeSource(remote: string): Promise<string | undefined> {
     });
   });
 }
+
+/**
+ * Whether `local` is still an address of this host from which the kernel can route towards
+ * `remote`: a UDP socket bound to it connects (nothing is sent). Binding fails once the
+ * address is gone (EADDRNOTAVAIL), connecting when no route is left (ENETUNREACH).
+ */
+export function routesFrom(local: string, remote: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket(remote.includes(':') ? 'udp6' : 'udp4');
+    const done = (ok: boolean): void => {
+      s.close();
+      resolve(ok);
+    };
+    s.on('error', () => done(false));
+    s.bind({ address: local, port: 0, exclusive: true }, () => {
+      s.connect(9, remote, () => done(true));
+    });
+  });
+}

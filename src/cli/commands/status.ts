@@ -67,7 +67,10 @@ function table(header: string[], rows: string[][]): string {
 
 /** The human-readable status: sockets, SAs, policies, counters. */
 export function formatStatus(s: StatusReport): string {
-  const out: string[] = [`esprit ipsecd ${s.version}, up ${s.uptimeSeconds} s`, ''];
+  const out: string[] = [`esprit ipsecd ${s.version}, up ${s.uptimeSeconds} s`];
+  const mb = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+  if (s.memory) out.push(`memory: rss ${mb(s.memory.rss)}, heap ${mb(s.memory.heapUsed)} of ${mb(s.memory.heapTotal)}`);
+  out.push('');
   out.push(
     table(
       ['socket', 'kind', 'dialect', 'conns', 'drops'],

@@ -124,6 +124,15 @@ export interface StatusReport {
   readonly engine: Readonly<Record<string, number>>;
   /** present when the daemon runs the data plane */
   readonly dataplane?: DataplaneReport;
+  /** the daemon process's memory in bytes (Node's process.memoryUsage(), no GC forced) */
+  readonly memory?: ProcessMemory;
+}
+
+export interface ProcessMemory {
+  readonly rss: number;
+  readonly heapTotal: number;
+  readonly heapUsed: number;
+  readonly external: number;
 }
 
 export type ControlResponse =

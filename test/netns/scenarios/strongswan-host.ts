@@ -144,4 +144,9 @@ export class StrongSwanHost {
   stop(): Promise<void> {
     return this.charon.stop();
   }
+
+  /** SIGKILL charon: it vanishes without a Delete (for DPD). */
+  kill(): Promise<void> {
+    return this.charon.kill();
+  }
 }

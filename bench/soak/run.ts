@@ -1,0 +1,263 @@
+/**
+ * Soak (bench/README.md "Soak"; issue 8): N esprit IKEv2 clients behind the lab NAT against
+ * one esprit gateway, each rekeying its CHILD SA and its IKE SA every few seconds (rand_time
+ * on), each pinging through its own tunnel for the whole run:
+ *
+ *   node dist/bench/soak/run.js [--clients N] [--minutes M | --seconds S] [--short] [--interval S]
+ *
+ *   --short   2 clients, 30 s (what test/netns/soak.test.ts runs)
+ *   default   8 clients, 10 minutes
+ *
+ * Reported: CHILD and IKE SA rekeys (counted from the gateway's `esprit monitor --json`),
+ * echoes sent and lost per client (ping(8)'s own summary), tunnels still up at the end (each
+ * client's `list-sas --json`), and the gateway's memory (RSS and V8 heap from `esprit status
+ * --json`, no GC forced) at the start, at the end and its highest sample (every 10 s).
+ */
+import { cpus, loadavg } from 'node:os';
+import { Lab } from '../../test/netns/harness.js';
+import { IkeHost } from '../../test/netns/scenarios/ike-host.js';
+import { ping, waitForPing } from '../../test/netns/scenarios/traffic.js';
+import { tallyEvents } from './event-tally.js';
+import {
+  SOAK_MAX_CLIENTS,
+  SOAK_TIMING,
+  type SoakClient,
+  type SoakTiming,
+  soakClient,
+  soakClientConf,
+  soakGwConf,
+} from './soak-conf.js';
+
+export interface SoakOptions {
+  readonly clients: number;
+  readonly seconds: number;
+  /** ping interval, s (default 0.2) */
+  readonly interval?: number;
+  readonly timing?: SoakTiming;
+  /** progress lines (default: stderr) */
+  readonly progress?: (line: string) => void;
+}
+
+export interface GatewayMemory {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+}
+
+export interface SoakClientResult {
+  readonly name: string;
+  readonly role: string;
+  readonly vip: string;
+  readonly sent: number;
+  readonly received: number;
+  readonly childRekeys: number;
+  /** at the end: one established IKE SA with a CHILD SA, and an echo through it */
+  readonly upAtEnd: boolean;
+  readonly endState: string;
+  /** a client that ended down: its log lines about CHILD SAs going, expiring or failing */
+  readonly downLog?: string;
+}
+
+export interface SoakResult {
+  readonly clients: number;
+  readonly seconds: number;
+  readonly interval: number;
+  readonly timing: SoakTiming;
+  readonly childRekeys: number;
+  readonly ikeRekeys: number;
+  /** IKE SAs set up again during the run (0 when nothing broke) */
+  readonly reconnects: number;
+  /** IKE SAs lost during the run for a reason other than a rekey */
+  readonly ikeLost: number;
+  readonly sent: number;
+  readonly lost: number;
+  readonly perClient: readonly SoakClientResult[];
+  readonly memory: { readonly start: GatewayMemory; readonly end: GatewayMemory; readonly peakRss: number };
+  /** gateway IKE SAs established at the end */
+  readonly gwEstablished: number;
+  readonly loadStart: readonly number[];
+  readonly loadEnd: readonly number[];
+  readonly startedAt: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function gwMemory(gw: IkeHost): Promise<GatewayMemory> {
+  const r = await gw.cli(['status', '--json']);
+  const s = JSON.parse(r.stdout) as { memory?: GatewayMemory };
+  if (!s.memory) throw new Error(`esprit status --json has no memory: ${r.stdout.slice(0, 200)}`);
+  return { rss: s.memory.rss, heapUsed: s.memory.heapUsed, heapTotal: s.memory.heapTotal };
+}
+
+async function startClient(lab: Lab, c: SoakClient, timing: SoakTiming): Promise<{ host: IkeHost; vip: string }> {
+  await lab.exec(c.role, ['ip', 'addr', 'add', `${c.outer}/24`, 'dev', 'eth0']);
+  await lab.exec('gw', ['ip', 'addr', 'add', `${c.target}/32`, 'dev', 'lo']);
+  const host = await IkeHost.start(
+    lab,
+    c.role,
+    soakClientConf(c, timing),
+    {},
+    process.env.ESPRIT_SOAK_LOGS === '1' ? 'debug' : 'warn',
+  );
+  const up = await host.up(c.name);
+  if (up.code !== 0) throw new Error(`${c.name}: up failed: ${up.stderr}\n${host.proc.stderr.slice(-2000)}`);
+  const vip = (await host.listSas())[0]?.vipsLocal[0];
+  if (!vip) throw new Error(`${c.name}: no virtual IP`);
+  await waitForPing(lab, c.role, vip, c.target);
+  return { host, vip };
+}
+
+export async function soak(o: SoakOptions): Promise<SoakResult> {
+  if (!Number.isInteger(o.clients) || o.clients < 1 || o.clients > SOAK_MAX_CLIENTS)
+    throw new RangeError(`--clients: 1..${SOAK_MAX_CLIENTS}`);
+  const interval = o.interval ?? 0.2;
+  const timing = o.timing ?? SOAK_TIMING;
+  const say = o.progress ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const lab = await Lab.create({ natPorts: 'random', secondClient: o.clients > 1 });
+  const hosts: IkeHost[] = [];
+  try {
+    const gw = await IkeHost.start(lab, 'gw', soakGwConf(), {}, 'info');
+    hosts.push(gw);
+    const mon = gw.monitor();
+    await sleep(300);
+    const clients: { c: SoakClient; host: IkeHost; vip: string }[] = [];
+    // One after the other: all clients share the NAT's address, and the gateway answers at
+    // most half_open_per_source (5) IKE_SA_INITs from one source at a time.
+    for (let k = 0; k < o.clients; k++) {
+      const c = soakClient(k, o.clients);
+      const { host, vip } = await startClient(lab, c, timing);
+      hosts.push(host);
+      clients.push({ c, host, vip });
+      say(`soak: ${c.name} up in ${c.role} as ${vip}`);
+    }
+    const mark = mon.lines.length;
+    const loadStart = loadavg();
+    const startedAt = new Date().toISOString();
+    const start = await gwMemory(gw);
+    let peakRss = start.rss;
+    say(`soak: ${o.clients} tunnels up, ${o.seconds} s of pings every ${interval} s`);
+    const count = Math.max(1, Math.round(o.seconds / interval));
+    let running = true;
+    const sampler = (async () => {
+      for (let t = 0; running; t++) {
+        await sleep(1000);
+        if (t % 10 !== 9 || !running) continue;
+        const m = await gwMemory(gw).catch(() => undefined);
+        if (m) peakRss = Math.max(peakRss, m.rss);
+        say(`soak: ${t + 1} s, gateway rss ${(m?.rss ?? 0) >> 20} MiB, ${mon.lines.length - mark} events`);
+      }
+    })();
+    const pings = await Promise.all(
+      clients.map(({ c, vip }) => ping(lab, c.role, vip, c.target, { count, interval, waitS: 2 })),
+    );
+    running = false;
+    await sampler;
+    const end = await gwMemory(gw);
+    peakRss = Math.max(peakRss, end.rss);
+    const loadEnd = loadavg();
+    const tally = tallyEvents(mon.lines.slice(mark));
+    const perClient: SoakClientResult[] = [];
+    for (const [i, { c, host, vip }] of clients.entries()) {
+      const sas = await host.listSas();
+      const est = sas.filter((s) => s.state === 'established');
+      const echo = await ping(lab, c.role, vip, c.target, { count: 1, waitS: 2 });
+      const p = pings[i];
+      perClient.push({
+        name: c.name,
+        role: c.role,
+        vip,
+        sent: p?.transmitted ?? 0,
+        received: p?.received ?? 0,
+        childRekeys: tally.childRekeysByVip.get(vip) ?? 0,
+        upAtEnd: est.length === 1 && (est[0]?.children.length ?? 0) >= 1 && echo.received === 1,
+        endState: sas.map((s) => `${s.state}/${s.children.length} child`).join(', ') || 'no IKE SA',
+      });
+      const last = perClient[perClient.length - 1];
+      if (last && !last.upAtEnd) {
+        const why = host.proc.stderr
+          .split('\n')
+          .filter((l) => /child-down|expire|fail|retransmit|collision|lost|error/i.test(l) && !/ rekeyed$/.test(l));
+        perClient[perClient.length - 1] = { ...last, downLog: why.slice(-20).join('\n') };
+      }
+    }
+    const gwEstablished = (await gw.listSas()).filter((s) => s.state === 'established').length;
+    mon.kill('SIGTERM');
+    await mon.exited;
+    const sent = perClient.reduce((a, r) => a + r.sent, 0);
+    return {
+      clients: o.clients,
+      seconds: o.seconds,
+      interval,
+      timing,
+      childRekeys: tally.childRekeys,
+      ikeRekeys: tally.ikeRekeys,
+      reconnects: tally.ikeUps,
+      ikeLost: tally.ikeLost,
+      sent,
+      lost: sent - perClient.reduce((a, r) => a + r.received, 0),
+      perClient,
+      memory: { start, end, peakRss },
+      gwEstablished,
+      loadStart,
+      loadEnd,
+      startedAt,
+    };
+  } finally {
+    if (process.env.ESPRIT_SOAK_LOGS === '1')
+      for (const h of hosts) say(`--- ${h.role} ${h.runDir}\n${h.proc.stderr.slice(-6000)}`);
+    for (const h of hosts.reverse()) await h.stop().catch(() => undefined);
+    await lab.destroy();
+  }
+}
+
+const mib = (n: number): string => (n / 1048576).toFixed(1);
+
+/** The run as markdown: a summary table and one row per client. */
+export function reportSoak(r: SoakResult): string {
+  const t = r.timing;
+  const load = (l: readonly number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  return [
+    `${r.startedAt.slice(0, 10)}; ${cpus()[0]?.model ?? '?'} (${cpus().length} cores); Node ${process.version}; ` +
+      `load average at start ${load(r.loadStart)}, at end ${load(r.loadEnd)}`,
+    '',
+    `${r.clients} clients, ${r.seconds} s, ping every ${r.interval} s; CHILD SA rekey_time ${t.childRekey} s ` +
+      `(rand_time ${t.childRand} s), IKE SA rekey_time ${t.ikeRekey} s (rand_time ${t.ikeRand} s)`,
+    '',
+    '| CHILD rekeys | IKE rekeys | reconnects | IKE SAs lost | echoes sent | lost | up at end | gw RSS start / end / peak (MiB) | gw heap start / end (MiB) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---|---|',
+    `| ${r.childRekeys} | ${r.ikeRekeys} | ${r.reconnects} | ${r.ikeLost} | ${r.sent} | ${r.lost} | ` +
+      `${r.perClient.filter((c) => c.upAtEnd).length}/${r.clients} | ` +
+      `${mib(r.memory.start.rss)} / ${mib(r.memory.end.rss)} / ${mib(r.memory.peakRss)} | ` +
+      `${mib(r.memory.start.heapUsed)} / ${mib(r.memory.end.heapUsed)} |`,
+    '',
+    '| client | namespace | virtual IP | CHILD rekeys | echoes sent | lost | at the end |',
+    '|---|---|---|---:|---:|---:|---|',
+    ...r.perClient.map(
+      (c) =>
+        `| ${c.name} | ${c.role} | ${c.vip} | ${c.childRekeys} | ${c.sent} | ${c.sent - c.received} | ${c.upAtEnd ? 'up' : 'DOWN'} (${c.endState}) |`,
+    ),
+  ].join('\n');
+}
+
+function numberArg(argv: readonly string[], name: string): number | undefined {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = Number(argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
+  return v;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const argv = process.argv.slice(2);
+  const short = argv.includes('--short');
+  const minutes = numberArg(argv, '--minutes');
+  const seconds = numberArg(argv, '--seconds') ?? (minutes !== undefined ? minutes * 60 : short ? 30 : 600);
+  const r = await soak({
+    clients: numberArg(argv, '--clients') ?? (short ? 2 : 8),
+    seconds,
+    interval: numberArg(argv, '--interval') ?? 0.2,
+  });
+  console.log(reportSoak(r));
+  for (const c of r.perClient) if (c.downLog !== undefined) console.log(`\n${c.name} (down at the end):\n${c.downLog}`);
+  if (argv.includes('--json')) console.log(JSON.stringify(r));
+}
