@@ -246,7 +246,9 @@ class EvpAead extends EvpContext implements AeadContext {
     // writes exactly icvLen bytes (tag.length === icvLen, checked above)
     const tagBase = bufferBase(A, tag);
     const tagAt = tagBase >= 0 ? tagBase + tag.byteOffset : base + OFF_TAG;
-    if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, this.icvLen, tagAt) !== 1) {
+    if (A.params) {
+      if (L.EVP_CIPHER_CTX_get_params(ctx, tagParam(A, tagAt, this.icvLen)) !== 1) fail('get_params(tag)');
+    } else if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, this.icvLen, tagAt) !== 1) {
       fail('EVP_CTRL_AEAD_GET_TAG');
     }
     if (tagBase < 0) {
@@ -271,9 +273,16 @@ class EvpAead extends EvpContext implements AeadContext {
       const b = A.bytes;
       for (let i = 0; i < this.icvLen; i++) b[OFF_TAG + i] = tag[i] ?? 0;
     }
-    if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 0) !== 1) fail('EVP_CipherInit_ex(iv)');
-    if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, this.icvLen, tagAt) !== 1) {
-      fail('EVP_CTRL_AEAD_SET_TAG');
+    if (A.params) {
+      // the IV and the expected tag in one call (see openPacket)
+      if (L.EVP_CipherInit_ex2(ctx, 0, 0, base + OFF_IV, 0, tagParam(A, tagAt, this.icvLen)) !== 1) {
+        fail('EVP_CipherInit_ex2(iv, tag)');
+      }
+    } else {
+      if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 0) !== 1) fail('EVP_CipherInit_ex(iv)');
+      if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, this.icvLen, tagAt) !== 1) {
+        fail('EVP_CTRL_AEAD_SET_TAG');
+      }
     }
     if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
     if (!cipherUpdate(L, A, ctx, data, true)) fail('EVP_CipherUpdate(data)');

@@ -313,7 +313,8 @@ export class EspSa {
     const lo = this.seqLo;
     writeU32(out, 0, this.cfg.spi);
     writeU32(out, 4, lo); // §2.2.1: only the low 32 bits are sent
-    if (payload.buffer !== out.buffer || payload.byteOffset !== out.byteOffset + dataOff) out.set(payload, dataOff);
+    // offsets first: the .buffer getter is a runtime call, and offsets differ in the common case
+    if (payload.byteOffset !== out.byteOffset + dataOff || payload.buffer !== out.buffer) out.set(payload, dataOff);
     if (inner > payloadLen) out.fill(0, dataOff + payloadLen, dataOff + inner); // TFC padding, §2.7
     writeTrailer(out, dataOff + inner, icvOff, nextHeader);
 
