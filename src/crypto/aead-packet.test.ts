@@ -115,6 +115,27 @@ describe('AEAD packet path (sealPacket/openPacket)', () => {
       });
     }
 
+    it(`${b.name}: contexts interleaved (two salts, a CBC IV between) each keep their own nonce`, () => {
+      const [v1, v2] = [file.vectors[0], file.vectors[file.vectors.length - 1]] as [AeadVector, AeadVector];
+      assert.notEqual(v1.salt, v2.salt);
+      const c1 = ctxFor(b, v1);
+      const c2 = ctxFor(b, v2);
+      const cbc = b.cbc('aes-cbc', new Uint8Array(16));
+      for (let round = 0; round < 3; round++) {
+        for (const [v, c] of [
+          [v1, c1],
+          [v2, c2],
+          [v1, c1],
+        ] as const) {
+          const len = v.plaintext.length / 2;
+          const p = packet(v, v.plaintext, undefined);
+          c.sealPacket(p, fromHex(v.aad), IV_OFF, DATA_OFF, len);
+          assert.equal(hexAt(p, DATA_OFF, len) + hexAt(p, DATA_OFF + len, v.icv.length / 2), v.ciphertext + v.icv);
+          cbc.encrypt(new Uint8Array(16).fill(round + 1), new Uint8Array(32));
+        }
+      }
+    });
+
     it(`${b.name}: a packet layout outside the buffer is refused before libcrypto`, () => {
       const ctx = b.aead('aes-gcm', new Uint8Array(16), new Uint8Array(4), 16);
       const p = new Uint8Array(64);

@@ -89,6 +89,8 @@ export interface Arena {
   lastView: Uint8Array | undefined;
   lastViewLen: number;
   lastViewAt: Addr;
+  /** the context whose salt is in the nonce slot now (an AEAD context's nonceAt skips rewriting it) */
+  nonceOwner: object | undefined;
   /** the OSSL_PARAM tag path is usable (LP64, little-endian: the layout written by prepareParams) */
   readonly params: boolean;
 }
@@ -145,6 +147,7 @@ export function bindLibcrypto(libPath: string): { L: Libcrypto; arena: Arena } {
     lastView: undefined,
     lastViewLen: 0,
     lastViewAt: 0,
+    nonceOwner: undefined,
     params: koffi.sizeof('size_t') === 8 && koffi.sizeof('void *') === 8 && LITTLE_ENDIAN,
   };
   if (arena.params) prepareParams(arena);

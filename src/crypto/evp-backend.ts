@@ -152,6 +152,7 @@ class EvpAead extends EvpContext implements AeadContext {
 
   /** RFC 4106 §4 / RFC 7634 §2: nonce = salt(4) | explicit IV(8), written to the arena. */
   private nonce(iv: Uint8Array): void {
+    this.A.nonceOwner = this;
     const b = this.A.bytes;
     const s = this.salt;
     b[OFF_IV] = s[0] ?? 0;
@@ -161,14 +162,21 @@ class EvpAead extends EvpContext implements AeadContext {
     for (let i = 0; i < 8; i++) b[OFF_IV + 4 + i] = iv[i] ?? 0;
   }
 
-  /** nonce() with the explicit IV read from pkt[at, at+8) (checked by the caller). */
+  /**
+   * nonce() with the explicit IV read from pkt[at, at+8) (checked by the caller). The salt
+   * is written only when another context wrote the arena's nonce last.
+   */
   private nonceAt(pkt: Uint8Array, at: number): void {
-    const b = this.A.bytes;
-    const s = this.salt;
-    b[OFF_IV] = s[0] ?? 0;
-    b[OFF_IV + 1] = s[1] ?? 0;
-    b[OFF_IV + 2] = s[2] ?? 0;
-    b[OFF_IV + 3] = s[3] ?? 0;
+    const A = this.A;
+    const b = A.bytes;
+    if (A.nonceOwner !== this) {
+      const s = this.salt;
+      b[OFF_IV] = s[0] ?? 0;
+      b[OFF_IV + 1] = s[1] ?? 0;
+      b[OFF_IV + 2] = s[2] ?? 0;
+      b[OFF_IV + 3] = s[3] ?? 0;
+      A.nonceOwner = this;
+    }
     for (let i = 0; i < 8; i++) b[OFF_IV + 4 + i] = pkt[at + i] ?? 0;
   }
 
@@ -333,6 +341,7 @@ class EvpCbc extends EvpContext implements CbcContext {
   private run(ctx: Addr, enc: 0 | 1, iv: Uint8Array, data: Uint8Array): void {
     const { L, A } = this;
     const b = A.bytes;
+    A.nonceOwner = undefined; // the CBC IV overwrites the AEAD salt
     for (let i = 0; i < this.blockLen; i++) b[OFF_IV + i] = iv[i] ?? 0;
     if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, A.base + OFF_IV, enc) !== 1) fail('EVP_CipherInit_ex(iv)');
     // STAGE_LEN is a multiple of both block sizes, so chunks chain the CBC state

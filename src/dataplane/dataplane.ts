@@ -289,7 +289,8 @@ export class Dataplane {
     let nextHeader: number;
     if (entry.mode === 'tunnel') {
       // RFC 4303 §2.6: the whole inner packet, next header 4 (IPv4) or 41 (IPv6)
-      payload = packet.subarray(0, ipTotalLength(packet));
+      const n = ipTotalLength(packet);
+      payload = n === packet.length ? packet : packet.subarray(0, n); // a view only when trimming
       nextHeader = version === 4 ? 4 : 41;
     } else {
       // RFC 4303 §3.1.1 transport mode: the upper-layer payload; the outer IP header is the kernel's
@@ -497,7 +498,9 @@ export class Dataplane {
       const inner = r.payload;
       const v = peekTuple(inner, this.tuple);
       if (v !== 0 && (v === 4) === (r.nextHeader === 4)) {
-        pkt = inner.subarray(0, ipTotalLength(inner)); // drops TFC padding (RFC 4303 §2.7)
+        // drops TFC padding (RFC 4303 §2.7); a new view only when there is some
+        const n = ipTotalLength(inner);
+        pkt = n === inner.length ? inner : inner.subarray(0, n);
       }
     } else {
       pkt = this.rebuildTransport(entry, r.nextHeader, r.payload);
