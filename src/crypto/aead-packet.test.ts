@@ -12,7 +12,7 @@ import { CryptoError } from '../util/errors.js';
 import { fromHex, toHex } from '../util/hex.js';
 import type { AeadCipher, AeadContext, CryptoBackend } from './backend.js';
 import { backendsUnderTest } from './backends-under-test.js';
-import { evpLiveNativeObjects } from './evp-backend.js';
+import { evpIvFixedPath, evpLiveNativeObjects } from './evp-backend.js';
 
 interface AeadVector {
   name: string;
@@ -59,6 +59,25 @@ function guardsIntact(p: Uint8Array, dataLen: number, icvLen: number): boolean {
 
 function ctxFor(b: CryptoBackend, v: AeadVector): AeadContext {
   return b.aead(v.cipher, fromHex(v.key), fromHex(v.salt), v.icv.length / 2);
+}
+
+/** Every GCM vector through both packet methods; true when each gave the published bytes. */
+function gcmVectorsPass(b: CryptoBackend): boolean {
+  for (const v of file.vectors.filter((x) => x.cipher === 'aes-gcm')) {
+    const len = v.plaintext.length / 2;
+    const icvLen = v.icv.length / 2;
+    const ctx = ctxFor(b, v);
+    const p = packet(v, v.plaintext, undefined);
+    ctx.sealPacket(p, fromHex(v.aad), IV_OFF, DATA_OFF, len);
+    if (hexAt(p, DATA_OFF, len) + hexAt(p, DATA_OFF + len, icvLen) !== v.ciphertext + v.icv) return false;
+    if (!ctx.openPacket(p, fromHex(v.aad), IV_OFF, DATA_OFF, len) || hexAt(p, DATA_OFF, len) !== v.plaintext) {
+      return false;
+    }
+    const bad = packet(v, v.ciphertext, v.icv);
+    bad[DATA_OFF] = (bad[DATA_OFF] as number) ^ 1;
+    if (ctx.openPacket(bad, fromHex(v.aad), IV_OFF, DATA_OFF, len)) return false;
+  }
+  return true;
 }
 
 describe('AEAD packet path (sealPacket/openPacket)', () => {
@@ -112,6 +131,21 @@ describe('AEAD packet path (sealPacket/openPacket)', () => {
         assert.equal(ctx.openPacket(shared, fromHex(v.aad), IV_OFF, DATA_OFF, len), true);
         assert.equal(ctx.openPacket(bb, fromHex(v.aad), IV_OFF, DATA_OFF, len), true);
         for (const p of [a, bb, shared]) assert.equal(hexAt(p, DATA_OFF, len), v.plaintext);
+      });
+    }
+
+    if (b.name === 'evp') {
+      it('evp: AES-GCM gives the published bytes with the tlsivfixed IV path and with EVP_CipherInit', () => {
+        try {
+          assert.equal(evpIvFixedPath(true), true, 'the tlsivfixed path is available');
+          assert.ok(gcmVectorsPass(b), 'tlsivfixed path');
+          // still on: libcrypto accepted every set_params (a refusal turns the path off)
+          assert.equal(evpIvFixedPath(), true);
+          assert.equal(evpIvFixedPath(false), false);
+          assert.ok(gcmVectorsPass(b), 'EVP_CipherInit path');
+        } finally {
+          evpIvFixedPath(true);
+        }
       });
     }
 

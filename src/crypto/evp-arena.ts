@@ -36,6 +36,7 @@ export interface Libcrypto {
   EVP_CipherUpdate(ctx: Addr, out: Addr, outl: Addr, inp: Addr, inl: number): number;
   EVP_CipherInit_ex2(ctx: Addr, cipher: Addr, key: Addr, iv: Addr, enc: number, params: Addr): number;
   EVP_CIPHER_CTX_get_params(ctx: Addr, params: Addr): number;
+  EVP_CIPHER_CTX_set_params(ctx: Addr, params: Addr): number;
   EVP_CipherFinal_ex(ctx: Addr, out: Addr, outl: Addr): number;
   HMAC_Init_ex(ctx: Addr, key: Addr, len: number, md: Addr, engine: Addr): number;
   HMAC_Update(ctx: Addr, data: Addr, len: number): number;
@@ -70,8 +71,13 @@ export const OFF_MD = OFF_FINAL + 32;
 export const OFF_MDLEN = OFF_MD + EVP_MAX_MD_SIZE;
 export const OFF_PARAM = OFF_MDLEN + 4;
 export const PARAM_LEN = 40;
-export const OFF_PARAM_KEY = OFF_PARAM + 2 * PARAM_LEN;
-export const ARENA_LEN = OFF_PARAM_KEY + 8;
+/** AES-GCM: {"tlsivfixed", the nonce slot, size (size_t)-1}, end (see ivParams) */
+export const OFF_PARAM_IV = OFF_PARAM + 2 * PARAM_LEN;
+/** AES-GCM open: {"tlsivfixed" as above}, {"tag", per packet}, end */
+export const OFF_PARAM_IVTAG = OFF_PARAM_IV + 2 * PARAM_LEN;
+export const OFF_PARAM_KEY = OFF_PARAM_IVTAG + 3 * PARAM_LEN;
+/** "tag\0" at +0, "tlsivfixed\0" at +8 */
+export const ARENA_LEN = OFF_PARAM_KEY + 24;
 /** openssl/core.h */
 const OSSL_PARAM_OCTET_STRING = 5;
 
@@ -93,6 +99,11 @@ export interface Arena {
   nonceOwner: object | undefined;
   /** the OSSL_PARAM tag path is usable (LP64, little-endian: the layout written by prepareParams) */
   readonly params: boolean;
+  /**
+   * AES-GCM IV resets through EVP_CIPHER_CTX_set_params("tlsivfixed", size -1) instead of
+   * EVP_CipherInit_ex (see ivParams); turned off for good when libcrypto refuses it.
+   */
+  ivFixed: boolean;
 }
 
 /** Declares every function once; per-packet calls then reuse these bindings. */
@@ -128,6 +139,7 @@ export function bindLibcrypto(libPath: string): { L: Libcrypto; arena: Arena } {
       'int EVP_CipherInit_ex2(intptr_t ctx, intptr_t cipher, intptr_t key, intptr_t iv, int enc, intptr_t params)',
     ),
     EVP_CIPHER_CTX_get_params: f('int EVP_CIPHER_CTX_get_params(intptr_t ctx, intptr_t params)'),
+    EVP_CIPHER_CTX_set_params: f('int EVP_CIPHER_CTX_set_params(intptr_t ctx, intptr_t params)'),
   };
   const block = koffi.alloc('uint64_t', Math.ceil(ARENA_LEN / 8));
   const base = Number(koffi.address(block));
@@ -149,7 +161,9 @@ export function bindLibcrypto(libPath: string): { L: Libcrypto; arena: Arena } {
     lastViewAt: 0,
     nonceOwner: undefined,
     params: koffi.sizeof('size_t') === 8 && koffi.sizeof('void *') === 8 && LITTLE_ENDIAN,
+    ivFixed: false,
   };
+  arena.ivFixed = arena.params;
   if (arena.params) prepareParams(arena);
   return { L, arena };
 }
@@ -162,14 +176,47 @@ export function put64(A: Arena, at: number, v: number): void {
   A.i32[(at >> 2) + 1] = (v / 0x1_0000_0000) >>> 0;
 }
 
-/** One OSSL_PARAM {"tag", OCTET_STRING, data, size, OSSL_PARAM_UNMODIFIED} and the end marker. */
+/** An OCTET_STRING OSSL_PARAM {key, data, size} at `at`, return_size OSSL_PARAM_UNMODIFIED. */
+function octetParam(A: Arena, at: number, key: Addr, data: Addr, size: number): void {
+  put64(A, at, key);
+  A.i32[(at + 8) >> 2] = OSSL_PARAM_OCTET_STRING;
+  put64(A, at + 16, data);
+  if (size < 0) {
+    A.i32[(at + 24) >> 2] = -1; // (size_t)-1
+    A.i32[(at + 28) >> 2] = -1;
+  } else put64(A, at + 24, size);
+  A.i32[(at + 32) >> 2] = -1;
+  A.i32[(at + 36) >> 2] = -1;
+}
+
+/**
+ * The three OSSL_PARAM arrays (each ends with an all-zero entry): {tag} for get_params and
+ * EVP_CipherInit_ex2; {tlsivfixed} and {tlsivfixed, tag} for AES-GCM. OpenSSL 3's GCM
+ * provider takes OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED of size (size_t)-1 as "the whole
+ * 12-byte IV" (the provider's setivfixed(); EVP_CTRL_GCM_SET_IV_FIXED with -1 before 3.0)
+ * and marks it buffered for the next update, which resets GHASH and the counter as an IV
+ * given to EVP_CipherInit_ex does, without that call's IV-length query and dispatch.
+ */
 export function prepareParams(A: Arena): void {
+  const tagKey = A.base + OFF_PARAM_KEY;
+  const ivKey = tagKey + 8;
+  A.bytes.fill(0, OFF_PARAM, ARENA_LEN);
   A.bytes.set([0x74, 0x61, 0x67, 0], OFF_PARAM_KEY); // "tag" = OSSL_CIPHER_PARAM_AEAD_TAG
-  A.bytes.fill(0, OFF_PARAM, OFF_PARAM_KEY);
-  put64(A, OFF_PARAM, A.base + OFF_PARAM_KEY);
-  A.i32[(OFF_PARAM + 8) >> 2] = OSSL_PARAM_OCTET_STRING;
-  A.i32[(OFF_PARAM + 32) >> 2] = -1;
-  A.i32[(OFF_PARAM + 36) >> 2] = -1;
+  // "tlsivfixed" = OSSL_CIPHER_PARAM_AEAD_TLS1_IV_FIXED
+  A.bytes.set([0x74, 0x6c, 0x73, 0x69, 0x76, 0x66, 0x69, 0x78, 0x65, 0x64, 0], OFF_PARAM_KEY + 8);
+  octetParam(A, OFF_PARAM, tagKey, 0, 0);
+  octetParam(A, OFF_PARAM_IV, ivKey, A.base + OFF_IV, -1);
+  octetParam(A, OFF_PARAM_IVTAG, ivKey, A.base + OFF_IV, -1);
+  octetParam(A, OFF_PARAM_IVTAG + PARAM_LEN, tagKey, 0, 0);
+}
+
+/** The {tlsivfixed, tag} array with the tag pointing at `len` bytes at native address `at`. */
+export function ivTagParam(A: Arena, at: Addr, len: number): Addr {
+  const p = OFF_PARAM_IVTAG + PARAM_LEN;
+  put64(A, p + 16, at);
+  A.i32[(p + 24) >> 2] = len;
+  A.i32[(p + 28) >> 2] = 0;
+  return A.base + OFF_PARAM_IVTAG;
 }
 
 /** Points the tag OSSL_PARAM at `len` bytes at native address `at`. */

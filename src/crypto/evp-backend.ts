@@ -45,12 +45,14 @@ import {
   bindLibcrypto,
   bufferBase,
   cipherUpdate,
+  ivTagParam,
   type Libcrypto,
   OFF_FINAL,
   OFF_IV,
   OFF_MD,
   OFF_MDLEN,
   OFF_OUTL,
+  OFF_PARAM_IV,
   OFF_TAG,
   STAGE_LEN,
   stageIn,
@@ -117,7 +119,6 @@ abstract class EvpContext {
   protected abstract wipe(): void;
 }
 
-/** Copies `src` into the stage at 0 (src.length <= STAGE_LEN, checked by callers). */
 /** AES-GCM (RFC 4106) and ChaCha20-Poly1305 (RFC 7634); one EVP_CIPHER_CTX per direction, made on first use. */
 class EvpAead extends EvpContext implements AeadContext {
   private readonly key: Uint8Array;
@@ -129,6 +130,7 @@ class EvpAead extends EvpContext implements AeadContext {
     private readonly L: Libcrypto,
     private readonly A: Arena,
     private readonly cipher: Addr,
+    private readonly gcm: boolean,
     key: Uint8Array,
     salt: Uint8Array,
     readonly icvLen: number,
@@ -136,6 +138,34 @@ class EvpAead extends EvpContext implements AeadContext {
     super(L.EVP_CIPHER_CTX_free);
     this.key = key.slice();
     this.salt = salt.slice();
+  }
+
+  /**
+   * Per packet, after the nonce is in the arena: reset the IV and, on open (enc 0), set the
+   * expected tag of icvLen bytes at `tagAt`. AES-GCM: one set_params {tlsivfixed[, tag]}
+   * (evp-arena.ts prepareParams); otherwise EVP_CipherInit_ex2 with {tag} on open and
+   * EVP_CipherInit_ex on seal; without LP64 OSSL_PARAMs, EVP_CipherInit_ex and SET_TAG.
+   */
+  private restart(ctx: Addr, enc: 0 | 1, tagAt: Addr): void {
+    const { L, A } = this;
+    const base = A.base;
+    if (this.gcm && A.ivFixed) {
+      const p = enc === 1 ? base + OFF_PARAM_IV : ivTagParam(A, tagAt, this.icvLen);
+      if (L.EVP_CIPHER_CTX_set_params(ctx, p) === 1) return;
+      A.ivFixed = false; // refused by this libcrypto: the EVP_CipherInit path from now on
+    }
+    if (enc === 1) {
+      if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 1) !== 1) fail('EVP_CipherInit_ex(iv)');
+    } else if (A.params) {
+      if (L.EVP_CipherInit_ex2(ctx, 0, 0, base + OFF_IV, 0, tagParam(A, tagAt, this.icvLen)) !== 1) {
+        fail('EVP_CipherInit_ex2(iv, tag)');
+      }
+    } else {
+      if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 0) !== 1) fail('EVP_CipherInit_ex(iv)');
+      if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, this.icvLen, tagAt) !== 1) {
+        fail('EVP_CTRL_AEAD_SET_TAG');
+      }
+    }
   }
 
   private ready(enc: 0 | 1): Addr {
@@ -193,7 +223,7 @@ class EvpAead extends EvpContext implements AeadContext {
     const ctx = this.sealCtx || this.ready(1);
     const base = A.base;
     this.nonceAt(pkt, ivOff);
-    if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 1) !== 1) fail('EVP_CipherInit_ex(iv)');
+    this.restart(ctx, 1, 0);
     if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
     // in place: dataOff + dataLen + icvLen <= pkt.length (checkAeadPacket)
     const at = p + dataOff;
@@ -226,9 +256,7 @@ class EvpAead extends EvpContext implements AeadContext {
     this.nonceAt(pkt, ivOff);
     const at = p + dataOff;
     // the IV, then the expected tag (OSSL_CIPHER_PARAM_AEAD_TAG, read now: icvLen bytes after the data)
-    if (L.EVP_CipherInit_ex2(ctx, 0, 0, base + OFF_IV, 0, tagParam(A, at + dataLen, this.icvLen)) !== 1) {
-      fail('EVP_CipherInit_ex2(iv, tag)');
-    }
+    this.restart(ctx, 0, at + dataLen);
     if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
     if (dataLen > 0) {
       if (L.EVP_CipherUpdate(ctx, at, base + OFF_OUTL, at, dataLen) !== 1 || A.i32[OFF_OUTL >> 2] !== dataLen) {
@@ -246,7 +274,7 @@ class EvpAead extends EvpContext implements AeadContext {
     const { L, A } = this;
     const base = A.base;
     this.nonce(iv);
-    if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 1) !== 1) fail('EVP_CipherInit_ex(iv)');
+    this.restart(ctx, 1, 0);
     if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
     if (!cipherUpdate(L, A, ctx, data, true)) fail('EVP_CipherUpdate(data)');
     if (L.EVP_CipherFinal_ex(ctx, base + OFF_FINAL, base + OFF_OUTL) !== 1) fail('EVP_CipherFinal_ex');
@@ -281,17 +309,7 @@ class EvpAead extends EvpContext implements AeadContext {
       const b = A.bytes;
       for (let i = 0; i < this.icvLen; i++) b[OFF_TAG + i] = tag[i] ?? 0;
     }
-    if (A.params) {
-      // the IV and the expected tag in one call (see openPacket)
-      if (L.EVP_CipherInit_ex2(ctx, 0, 0, base + OFF_IV, 0, tagParam(A, tagAt, this.icvLen)) !== 1) {
-        fail('EVP_CipherInit_ex2(iv, tag)');
-      }
-    } else {
-      if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 0) !== 1) fail('EVP_CipherInit_ex(iv)');
-      if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, this.icvLen, tagAt) !== 1) {
-        fail('EVP_CTRL_AEAD_SET_TAG');
-      }
-    }
+    this.restart(ctx, 0, tagAt);
     if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
     if (!cipherUpdate(L, A, ctx, data, true)) fail('EVP_CipherUpdate(data)');
     return L.EVP_CipherFinal_ex(ctx, base + OFF_FINAL, base + OFF_OUTL) === 1;
@@ -483,7 +501,7 @@ function makeEvpBackend(L: Libcrypto, A: Arena): EvpBackend {
     opensslVersion: L.version,
     aead(c, key, salt, icvLen) {
       checkAeadKey(c, key, salt, icvLen);
-      return new EvpAead(L, A, cipher(cipherName(c, key.length)), key, salt, icvLen);
+      return new EvpAead(L, A, cipher(cipherName(c, key.length)), c === 'aes-gcm', key, salt, icvLen);
     },
     cbc(c, key) {
       checkCbcKey(c, key);
@@ -494,6 +512,19 @@ function makeEvpBackend(L: Libcrypto, A: Arena): EvpBackend {
       return new EvpMac(L, A, md(OSSL_HASH[hash]), key, icvLen);
     },
   };
+}
+
+const arenas: Arena[] = [];
+
+/**
+ * The AES-GCM "tlsivfixed" IV path (evp-arena.ts prepareParams) of every loaded EVP
+ * backend: `on` false forces the EVP_CipherInit path, true re-enables it where the arena
+ * allows OSSL_PARAMs. Returns whether the path is on everywhere, so tests can run the same
+ * vectors both ways and prove the fast path was not turned off by a refusal.
+ */
+export function evpIvFixedPath(on?: boolean): boolean {
+  for (const A of arenas) if (on !== undefined) A.ivFixed = on && A.params;
+  return arenas.length > 0 && arenas.every((A) => A.ivFixed);
 }
 
 /** Debian's OpenSSL 3 libcrypto (package libssl3 / libssl3t64). */
@@ -513,6 +544,7 @@ export function loadEvpBackend(libPath: string = LIBCRYPTO): EvpBackend {
       const { L, arena } = bindLibcrypto(libPath);
       if (L.version < 0x30000000) throw new Error(`OpenSSL ${L.version.toString(16)} is older than 3.0`);
       c = { backend: makeEvpBackend(L, arena) };
+      arenas.push(arena);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       c = { error: new CryptoError(`EVP backend unavailable (${libPath}): ${why}`) };
