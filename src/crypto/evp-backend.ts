@@ -4,16 +4,16 @@
  * and reused for every packet; a packet only resets the IV (dataplane-notes.md:
  * ~4x node:crypto for AES-GCM at 1400 bytes).
  *
- *   seal (AEAD)  EVP_CipherInit_ex(ctx, NULL, NULL, NULL, salt|iv, 1)
+ *   seal (AEAD)  IV reset (restart(): see below)
  *                EVP_CipherUpdate(ctx, NULL, &n, aad, aadLen)     AAD: NULL out
  *                EVP_CipherUpdate(ctx, data, &n, data, dataLen)   in place
  *                EVP_CipherFinal_ex(ctx, scratch, &n)
- *                EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, icvLen, tag)   truncated tag
- *   open (AEAD)  init IV, EVP_CTRL_AEAD_SET_TAG(icvLen), AAD, data, Final == 1
- *   sealPacket   as seal, but the tag through EVP_CIPHER_CTX_get_params on a prepared
- *                OSSL_PARAM naming the tag's place in the packet (2 FFI arguments, not 4)
- *   openPacket   EVP_CipherInit_ex2(ctx, NULL, NULL, salt|iv, 0, {tag}) sets the IV and the
- *                expected tag in one call, then AAD, data, Final: 4 calls instead of 5
+ *                EVP_CIPHER_CTX_get_params(ctx, {tag})            truncated tag, in place
+ *   open (AEAD)  IV reset with the expected tag, AAD, data, Final == 1
+ *   IV reset     AES-GCM: EVP_CIPHER_CTX_set_params(ctx, {tlsivfixed = salt|iv (size -1)[, tag]});
+ *                ChaCha20-Poly1305: EVP_CipherInit_ex (seal), EVP_CipherInit_ex2 with {tag} (open)
+ *                (the OSSL_PARAM arrays are prepared once in the arena, evp-arena.ts)
+ *   sealPacket/openPacket  the same on one packet with offsets: no views, the packet's address cached
  *   CBC          init IV, one Update over whole blocks (padding off)
  *   HMAC         HMAC_Init_ex(ctx, NULL, 0, NULL, NULL) (reuse key), Update(s), Final
  *
