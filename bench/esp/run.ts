@@ -166,9 +166,17 @@ export function runBench(o: BenchOptions): BenchReport {
     lines.push(
       `| ${layerName} | ${suite} | ${refs.length ? refs.join(' + ') : 'none'} | ${k(ref)} | ${cells.join(' | ')} |`,
     );
-    if (suite === 'aes-gcm-16 (128)' && layerName === 'crypto') {
-      const evp = results.get(`${ls}|${OPENSSL_BYTES}|evp|seal`);
-      target = `Target (EVP AES-128-GCM seal at 1400 B >= 50 % of \`openssl speed -aead -evp aes-128-gcm\`): ${pct(evp?.pps, ref)}${evp === undefined || ref === undefined ? '' : evp.pps / ref >= 0.5 ? ' - met' : ' - NOT met'}.`;
+    if (suite === 'aes-gcm-16 (128)' && layerName === 'esp') {
+      // issue 10: the ESP engine at >= 60 % of openssl's per-packet seal rate, and the open path likewise
+      const seal = results.get(`${ls}|${OPENSSL_BYTES}|evp|seal`);
+      const open = results.get(`${ls}|${OPENSSL_BYTES}|evp|open`);
+      const met =
+        seal === undefined || open === undefined || ref === undefined
+          ? ''
+          : Math.min(seal.pps, open.pps) / ref >= 0.6
+            ? ' - met'
+            : ' - NOT met';
+      target = `Goal (ESP layer, EVP AES-128-GCM 1400 B, seal and open >= 60 % of \`openssl speed -aead -evp aes-128-gcm\`): seal ${pct(seal?.pps, ref)}, open ${pct(open?.pps, ref)}${met}.`;
     }
   }
   lines.push('');

@@ -69,7 +69,15 @@ function stubEngines(log: number[]): (cfg: SaConfig) => InboundSa {
         const code = esp[8] ?? 0xff;
         const reason = DROP_BY_CODE[code];
         if (reason) return { ok: false, reason };
-        return { ok: true, nextHeader: code === 3 ? 6 : 4, payload: esp.subarray(9), seq: 1n, lifetime: undefined };
+        return {
+          ok: true,
+          nextHeader: code === 3 ? 6 : 4,
+          payload: esp.subarray(9),
+          seqHi: 0,
+          seqLo: 1,
+          seq: 1n,
+          lifetime: undefined,
+        };
       },
     };
   };

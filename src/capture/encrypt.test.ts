@@ -28,7 +28,7 @@ function stub(calls: { nh: number; payload: string }[]): OutboundSa {
     seal(nh, payload, out): SealResult {
       calls.push({ nh, payload: toHex(payload) });
       out.set(esp);
-      return { ok: true, length: esp.length, seq: 1n, lifetime: undefined };
+      return { ok: true, length: esp.length, seqHi: 0, seqLo: 1, seq: 1n, lifetime: undefined };
     },
   };
 }

@@ -20,6 +20,16 @@ export interface AeadContext {
   seal(iv: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array): void;
   /** Verify `tag` and decrypt `data` in place. Returns false on an ICV mismatch (data is then unspecified). */
   open(iv: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array): boolean;
+  /**
+   * seal() on one ESP packet laid out as RFC 4106 §3 / RFC 7634 §3 say, without views:
+   * the explicit IV is pkt[ivOff, ivOff+8), pkt[dataOff, dataOff+dataLen) is encrypted in
+   * place and the ICV (icvLen bytes) is written right after it. The per-packet fast path
+   * of the ESP engine (fewer FFI crossings on EVP, docs/dataplane.md §10.5).
+   * @throws CryptoError when an offset or length falls outside `pkt` (checked before any native call).
+   */
+  sealPacket(pkt: Uint8Array, aad: Uint8Array, ivOff: number, dataOff: number, dataLen: number): void;
+  /** open() on one ESP packet laid out as for sealPacket(); false on an ICV mismatch. */
+  openPacket(pkt: Uint8Array, aad: Uint8Array, ivOff: number, dataOff: number, dataLen: number): boolean;
   /** Free native state now (EVP); idempotent. Absent on backends with nothing to free. */
   dispose?(): void;
 }

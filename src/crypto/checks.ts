@@ -27,6 +27,33 @@ export function checkAeadArgs(iv: Uint8Array, tag: Uint8Array, icvLen: number): 
   if (tag.length !== icvLen) throw new CryptoError(`ICV buffer must be ${icvLen} bytes, got ${tag.length}`);
 }
 
+/**
+ * sealPacket/openPacket: the 8-byte IV and data + ICV lie inside `pkt` (integers, no
+ * negative offset), so every pointer the EVP backend derives stays inside the view.
+ */
+export function checkAeadPacket(
+  pkt: Uint8Array,
+  ivOff: number,
+  dataOff: number,
+  dataLen: number,
+  icvLen: number,
+): void {
+  const n = pkt.length;
+  if (
+    !(Number.isSafeInteger(ivOff) && Number.isSafeInteger(dataOff) && Number.isSafeInteger(dataLen)) ||
+    ivOff < 0 ||
+    dataOff < 0 ||
+    dataLen < 0 ||
+    ivOff + 8 > n ||
+    dataOff + dataLen + icvLen > n
+  ) {
+    throw new CryptoError(
+      `AEAD packet layout outside the ${n}-byte buffer (IV at ${ivOff}, data ${dataOff}+${dataLen}, ICV ${icvLen})`,
+    );
+  }
+  checkFfiLength('data', dataLen);
+}
+
 export function checkCbcKey(cipher: CbcCipher, key: Uint8Array): void {
   if (cipher === '3des-cbc') {
     if (key.length !== 24) throw new CryptoError(`3DES key must be 24 bytes, got ${key.length}`);

@@ -4,12 +4,16 @@
  * and reused for every packet; a packet only resets the IV (dataplane-notes.md:
  * ~4x node:crypto for AES-GCM at 1400 bytes).
  *
- *   seal (AEAD)  EVP_CipherInit_ex(ctx, NULL, NULL, NULL, salt|iv, 1)
+ *   seal (AEAD)  IV reset (restart(): see below)
  *                EVP_CipherUpdate(ctx, NULL, &n, aad, aadLen)     AAD: NULL out
  *                EVP_CipherUpdate(ctx, data, &n, data, dataLen)   in place
  *                EVP_CipherFinal_ex(ctx, scratch, &n)
- *                EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, icvLen, tag)   truncated tag
- *   open (AEAD)  init IV, EVP_CTRL_AEAD_SET_TAG(icvLen), AAD, data, Final == 1
+ *                EVP_CIPHER_CTX_get_params(ctx, {tag})            truncated tag, in place
+ *   open (AEAD)  IV reset with the expected tag, AAD, data, Final == 1
+ *   IV reset     AES-GCM: EVP_CIPHER_CTX_set_params(ctx, {tlsivfixed = salt|iv (size -1)[, tag]});
+ *                ChaCha20-Poly1305: EVP_CipherInit_ex (seal), EVP_CipherInit_ex2 with {tag} (open)
+ *                (the OSSL_PARAM arrays are prepared once in the arena, evp-arena.ts)
+ *   sealPacket/openPacket  the same on one packet with offsets: no views, the packet's address cached
  *   CBC          init IV, one Update over whole blocks (padding off)
  *   HMAC         HMAC_Init_ex(ctx, NULL, 0, NULL, NULL) (reuse key), Update(s), Final
  *
@@ -23,144 +27,44 @@
  * objects of contexts that are dropped without dispose(), as a safety net only:
  * GC timing is unpredictable, so owners of SAs should call disposeContext().
  */
-import { createRequire } from 'node:module';
-import type * as Koffi from 'koffi';
 import { CryptoError } from '../util/errors.js';
 import type { AeadCipher, AeadContext, CbcCipher, CbcContext, CryptoBackend, MacContext } from './backend.js';
 import {
   checkAeadArgs,
   checkAeadKey,
+  checkAeadPacket,
   checkCbcArgs,
   checkCbcKey,
   checkFfiLength,
   checkMacArgs,
   checkMacKey,
 } from './checks.js';
+import {
+  type Addr,
+  type Arena,
+  bindLibcrypto,
+  bufferBase,
+  cipherUpdate,
+  ivTagParam,
+  type Libcrypto,
+  OFF_FINAL,
+  OFF_IV,
+  OFF_MD,
+  OFF_MDLEN,
+  OFF_OUTL,
+  OFF_PARAM_IV,
+  OFF_TAG,
+  STAGE_LEN,
+  stageIn,
+  tagParam,
+  viewBase,
+} from './evp-arena.js';
 import type { HashName } from './suites.js';
 
 /** openssl/evp.h (3.0) */
 const EVP_CTRL_AEAD_SET_IVLEN = 0x9;
 const EVP_CTRL_AEAD_GET_TAG = 0x10;
 const EVP_CTRL_AEAD_SET_TAG = 0x11;
-const EVP_MAX_MD_SIZE = 64;
-
-/**
- * A native address as a JS number (user-space addresses fit in 53 bits). The hot
- * path declares every pointer as intptr_t: koffi converts a number in ~0.1 us but
- * spends ~0.2 us per TypedArray or External pointer argument (measured, koffi 2.16).
- */
-type Addr = number;
-
-interface Libcrypto {
-  readonly version: number;
-  // setup only: keys are passed as TypedArrays (slow path, once per context)
-  EVP_CIPHER_fetch(libctx: Addr, name: string, props: Addr): Addr;
-  EVP_MD_fetch(libctx: Addr, name: string, props: Addr): Addr;
-  EVP_CIPHER_CTX_new(): Addr;
-  EVP_CIPHER_CTX_free(ctx: Addr): void;
-  EVP_CIPHER_CTX_set_padding(ctx: Addr, pad: number): number;
-  EVP_CipherInit_key(ctx: Addr, cipher: Addr, engine: Addr, key: Uint8Array | null, iv: Addr, enc: number): number;
-  HMAC_CTX_new(): Addr;
-  HMAC_CTX_free(ctx: Addr): void;
-  HMAC_Init_key(ctx: Addr, key: Uint8Array, len: number, md: Addr, engine: Addr): number;
-  // per packet: addresses only, all inside the staging arena
-  EVP_CIPHER_CTX_ctrl(ctx: Addr, type: number, arg: number, ptr: Addr): number;
-  EVP_CipherInit_ex(ctx: Addr, cipher: Addr, engine: Addr, key: Addr, iv: Addr, enc: number): number;
-  EVP_CipherUpdate(ctx: Addr, out: Addr, outl: Addr, inp: Addr, inl: number): number;
-  EVP_CipherFinal_ex(ctx: Addr, out: Addr, outl: Addr): number;
-  HMAC_Init_ex(ctx: Addr, key: Addr, len: number, md: Addr, engine: Addr): number;
-  HMAC_Update(ctx: Addr, data: Addr, len: number): number;
-  HMAC_Final(ctx: Addr, md: Addr, len: Addr): number;
-}
-
-/**
- * Staging arena: one native block per thread, never freed (it lives as long as the
- * module). It holds the nonce, small AAD, outl/final scratch and the HMAC output at
- * constant offsets. Packet data (cipher in place, HMAC input, AEAD tag) is passed to C
- * as the address of the caller's own ArrayBuffer + byteOffset (bufferBase(): no copy);
- * only buffers that do not qualify (SharedArrayBuffer, resizable) are copied through
- * the stage. Every length handed to C is the length of the caller's view (so it stays
- * inside that view) or at most the size of an arena slot.
- *
- *   0        STAGE_LEN  +64        +80   +96    +100    +132  +196
- *   | stage  | aad      | nonce/iv | tag | outl | final | md  | mdLen |
- */
-const STAGE_LEN = 65536;
-/** AAD up to this size (ESP: 8 or 12 bytes, RFC 4106 §5) skips the stage. */
-const AAD_SLOT = 64;
-const OFF_AAD = STAGE_LEN;
-const OFF_IV = OFF_AAD + AAD_SLOT;
-const OFF_TAG = OFF_IV + 16;
-const OFF_OUTL = OFF_TAG + 16;
-const OFF_FINAL = OFF_OUTL + 4;
-const OFF_MD = OFF_FINAL + 32;
-const OFF_MDLEN = OFF_MD + EVP_MAX_MD_SIZE;
-const ARENA_LEN = OFF_MDLEN + 4;
-
-interface Arena {
-  readonly base: Addr;
-  readonly bytes: Uint8Array;
-  readonly i32: Int32Array;
-  /** koffi.address of an ArrayBuffer's backing store */
-  readonly addressOf: (ab: ArrayBuffer) => Addr;
-  /** last ArrayBuffer resolved by bufferBase(), its byteLength then and its address */
-  lastAb: ArrayBufferLike | undefined;
-  lastLen: number;
-  lastBase: Addr;
-}
-
-/** Declares every function once; per-packet calls then reuse these bindings. */
-function bindLibcrypto(libPath: string): { L: Libcrypto; arena: Arena } {
-  const require = createRequire(import.meta.url);
-  const koffi = require('koffi') as typeof Koffi;
-  const lib = koffi.load(libPath);
-  const f = <T>(proto: string): T => lib.func(proto) as unknown as T;
-  const versionNum = f<() => number | bigint>('unsigned long OpenSSL_version_num(void)');
-  const L: Libcrypto = {
-    version: Number(versionNum()),
-    EVP_CIPHER_fetch: f('intptr_t EVP_CIPHER_fetch(intptr_t libctx, const char *name, intptr_t props)'),
-    EVP_MD_fetch: f('intptr_t EVP_MD_fetch(intptr_t libctx, const char *name, intptr_t props)'),
-    EVP_CIPHER_CTX_new: f('intptr_t EVP_CIPHER_CTX_new(void)'),
-    EVP_CIPHER_CTX_free: f('void EVP_CIPHER_CTX_free(intptr_t ctx)'),
-    EVP_CIPHER_CTX_set_padding: f('int EVP_CIPHER_CTX_set_padding(intptr_t ctx, int pad)'),
-    EVP_CipherInit_key: f(
-      'int EVP_CipherInit_ex(intptr_t ctx, intptr_t cipher, intptr_t engine, const uint8_t *key, intptr_t iv, int enc)',
-    ),
-    HMAC_CTX_new: f('intptr_t HMAC_CTX_new(void)'),
-    HMAC_CTX_free: f('void HMAC_CTX_free(intptr_t ctx)'),
-    HMAC_Init_key: f('int HMAC_Init_ex(intptr_t ctx, const uint8_t *key, int len, intptr_t md, intptr_t engine)'),
-    EVP_CIPHER_CTX_ctrl: f('int EVP_CIPHER_CTX_ctrl(intptr_t ctx, int type, int arg, intptr_t ptr)'),
-    EVP_CipherInit_ex: f(
-      'int EVP_CipherInit_ex(intptr_t ctx, intptr_t cipher, intptr_t engine, intptr_t key, intptr_t iv, int enc)',
-    ),
-    EVP_CipherUpdate: f('int EVP_CipherUpdate(intptr_t ctx, intptr_t out, intptr_t outl, intptr_t inp, int inl)'),
-    EVP_CipherFinal_ex: f('int EVP_CipherFinal_ex(intptr_t ctx, intptr_t out, intptr_t outl)'),
-    HMAC_Init_ex: f('int HMAC_Init_ex(intptr_t ctx, intptr_t key, int len, intptr_t md, intptr_t engine)'),
-    HMAC_Update: f('int HMAC_Update(intptr_t ctx, intptr_t data, size_t len)'),
-    HMAC_Final: f('int HMAC_Final(intptr_t ctx, intptr_t md, intptr_t len)'),
-  };
-  const block = koffi.alloc('uint64_t', Math.ceil(ARENA_LEN / 8));
-  const base = Number(koffi.address(block));
-  if (!Number.isSafeInteger(base) || base === 0) throw new Error('arena address is not a safe integer');
-  const ab = koffi.view(block, ARENA_LEN);
-  // keep the block reachable for the life of the module
-  arenaRoots.push(block);
-  const addressOf = (b: ArrayBuffer): Addr => Number(koffi.address(b));
-  return {
-    L,
-    arena: {
-      base,
-      bytes: new Uint8Array(ab),
-      i32: new Int32Array(ab),
-      addressOf,
-      lastAb: undefined,
-      lastLen: 0,
-      lastBase: 0,
-    },
-  };
-}
-
-const arenaRoots: unknown[] = [];
 
 function fail(what: string): never {
   throw new CryptoError(`libcrypto: ${what} failed`);
@@ -215,73 +119,6 @@ abstract class EvpContext {
   protected abstract wipe(): void;
 }
 
-/** Copies `src` into the stage at 0 (src.length <= STAGE_LEN, checked by callers). */
-function stageIn(A: Arena, src: Uint8Array, at: number): void {
-  A.bytes.set(src, at);
-}
-function stageOut(A: Arena, dst: Uint8Array, at: number, len: number): void {
-  dst.set(A.bytes.subarray(at, at + len));
-}
-
-/**
- * Direct path: the native address of `u.buffer`, or -1 when the stage must be used.
- *
- * Only a plain, non-resizable, non-empty ArrayBuffer qualifies: its backing store is
- * off the V8 heap and never moves while it is alive (`u.buffer` also moves a small
- * on-heap typed array's bytes off-heap for good). A detached buffer has byteLength 0,
- * so a cached address is reused only for the same ArrayBuffer with the same byteLength.
- * SharedArrayBuffers and resizable buffers take the stage. The caller's view keeps the
- * buffer alive during the call; the one-entry cache (the ESP engine reuses its packet
- * buffer) keeps the last buffer alive until the next one replaces it.
- */
-function bufferBase(A: Arena, u: Uint8Array): Addr {
-  const ab = u.buffer;
-  if (ab === A.lastAb && ab.byteLength === A.lastLen) return A.lastBase;
-  if (!(ab instanceof ArrayBuffer) || (ab as { resizable?: boolean }).resizable === true || ab.byteLength === 0) {
-    return -1;
-  }
-  const base = A.addressOf(ab);
-  if (!Number.isSafeInteger(base) || base === 0) return -1;
-  A.lastAb = ab;
-  A.lastLen = ab.byteLength;
-  A.lastBase = base;
-  return base;
-}
-
-/**
- * EVP_CipherUpdate over `buf` in place, through the stage in chunks of at most
- * STAGE_LEN bytes; `out` false feeds AAD (NULL output). Returns false on failure.
- */
-function cipherUpdate(L: Libcrypto, A: Arena, ctx: Addr, buf: Uint8Array, out: boolean): boolean {
-  const base = A.base;
-  if (!out && buf.length <= AAD_SLOT) {
-    // small AAD: a byte loop beats TypedArray#set at this size
-    const b = A.bytes;
-    for (let i = 0; i < buf.length; i++) b[OFF_AAD + i] = buf[i] ?? 0;
-    return buf.length === 0 || L.EVP_CipherUpdate(ctx, 0, base + OFF_OUTL, base + OFF_AAD, buf.length) === 1;
-  }
-  if (buf.length === 0) return true;
-  const direct = bufferBase(A, buf);
-  if (direct >= 0) {
-    // in place in the caller's buffer: buf.byteOffset + buf.length <= byteLength by construction
-    // of the view, and buf.length <= INT_MAX (checkFfiLength)
-    const p = direct + buf.byteOffset;
-    if (L.EVP_CipherUpdate(ctx, out ? p : 0, base + OFF_OUTL, p, buf.length) !== 1) return false;
-    return !out || A.i32[OFF_OUTL >> 2] === buf.length;
-  }
-  for (let off = 0; off < buf.length; off += STAGE_LEN) {
-    const n = Math.min(STAGE_LEN, buf.length - off);
-    const chunk = off === 0 && n === buf.length ? buf : buf.subarray(off, off + n);
-    stageIn(A, chunk, 0);
-    if (L.EVP_CipherUpdate(ctx, out ? base : 0, base + OFF_OUTL, base, n) !== 1) return false;
-    if (out) {
-      if (A.i32[OFF_OUTL >> 2] !== n) return false;
-      stageOut(A, chunk, 0, n);
-    }
-  }
-  return true;
-}
-
 /** AES-GCM (RFC 4106) and ChaCha20-Poly1305 (RFC 7634); one EVP_CIPHER_CTX per direction, made on first use. */
 class EvpAead extends EvpContext implements AeadContext {
   private readonly key: Uint8Array;
@@ -293,6 +130,7 @@ class EvpAead extends EvpContext implements AeadContext {
     private readonly L: Libcrypto,
     private readonly A: Arena,
     private readonly cipher: Addr,
+    private readonly gcm: boolean,
     key: Uint8Array,
     salt: Uint8Array,
     readonly icvLen: number,
@@ -300,6 +138,34 @@ class EvpAead extends EvpContext implements AeadContext {
     super(L.EVP_CIPHER_CTX_free);
     this.key = key.slice();
     this.salt = salt.slice();
+  }
+
+  /**
+   * Per packet, after the nonce is in the arena: reset the IV and, on open (enc 0), set the
+   * expected tag of icvLen bytes at `tagAt`. AES-GCM: one set_params {tlsivfixed[, tag]}
+   * (evp-arena.ts prepareParams); otherwise EVP_CipherInit_ex2 with {tag} on open and
+   * EVP_CipherInit_ex on seal; without LP64 OSSL_PARAMs, EVP_CipherInit_ex and SET_TAG.
+   */
+  private restart(ctx: Addr, enc: 0 | 1, tagAt: Addr): void {
+    const { L, A } = this;
+    const base = A.base;
+    if (this.gcm && A.ivFixed) {
+      const p = enc === 1 ? base + OFF_PARAM_IV : ivTagParam(A, tagAt, this.icvLen);
+      if (L.EVP_CIPHER_CTX_set_params(ctx, p) === 1) return;
+      A.ivFixed = false; // refused by this libcrypto: the EVP_CipherInit path from now on
+    }
+    if (enc === 1) {
+      if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 1) !== 1) fail('EVP_CipherInit_ex(iv)');
+    } else if (A.params) {
+      if (L.EVP_CipherInit_ex2(ctx, 0, 0, base + OFF_IV, 0, tagParam(A, tagAt, this.icvLen)) !== 1) {
+        fail('EVP_CipherInit_ex2(iv, tag)');
+      }
+    } else {
+      if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 0) !== 1) fail('EVP_CipherInit_ex(iv)');
+      if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, this.icvLen, tagAt) !== 1) {
+        fail('EVP_CTRL_AEAD_SET_TAG');
+      }
+    }
   }
 
   private ready(enc: 0 | 1): Addr {
@@ -316,6 +182,7 @@ class EvpAead extends EvpContext implements AeadContext {
 
   /** RFC 4106 §4 / RFC 7634 §2: nonce = salt(4) | explicit IV(8), written to the arena. */
   private nonce(iv: Uint8Array): void {
+    this.A.nonceOwner = this;
     const b = this.A.bytes;
     const s = this.salt;
     b[OFF_IV] = s[0] ?? 0;
@@ -323,6 +190,80 @@ class EvpAead extends EvpContext implements AeadContext {
     b[OFF_IV + 2] = s[2] ?? 0;
     b[OFF_IV + 3] = s[3] ?? 0;
     for (let i = 0; i < 8; i++) b[OFF_IV + 4 + i] = iv[i] ?? 0;
+  }
+
+  /**
+   * nonce() with the explicit IV read from pkt[at, at+8) (checked by the caller). The salt
+   * is written only when another context wrote the arena's nonce last.
+   */
+  private nonceAt(pkt: Uint8Array, at: number): void {
+    const A = this.A;
+    const b = A.bytes;
+    if (A.nonceOwner !== this) {
+      const s = this.salt;
+      b[OFF_IV] = s[0] ?? 0;
+      b[OFF_IV + 1] = s[1] ?? 0;
+      b[OFF_IV + 2] = s[2] ?? 0;
+      b[OFF_IV + 3] = s[3] ?? 0;
+      A.nonceOwner = this;
+    }
+    for (let i = 0; i < 8; i++) b[OFF_IV + 4 + i] = pkt[at + i] ?? 0;
+  }
+
+  sealPacket(pkt: Uint8Array, aad: Uint8Array, ivOff: number, dataOff: number, dataLen: number): void {
+    checkAeadPacket(pkt, ivOff, dataOff, dataLen, this.icvLen);
+    checkFfiLength('AAD', aad.length);
+    const { L, A } = this;
+    const p = A.params ? viewBase(A, pkt) : -1;
+    if (p < 0) {
+      const end = dataOff + dataLen;
+      this.seal(pkt.subarray(ivOff, ivOff + 8), aad, pkt.subarray(dataOff, end), pkt.subarray(end, end + this.icvLen));
+      return;
+    }
+    const ctx = this.sealCtx || this.ready(1);
+    const base = A.base;
+    this.nonceAt(pkt, ivOff);
+    this.restart(ctx, 1, 0);
+    if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
+    // in place: dataOff + dataLen + icvLen <= pkt.length (checkAeadPacket)
+    const at = p + dataOff;
+    if (dataLen > 0) {
+      if (L.EVP_CipherUpdate(ctx, at, base + OFF_OUTL, at, dataLen) !== 1 || A.i32[OFF_OUTL >> 2] !== dataLen) {
+        fail('EVP_CipherUpdate(data)');
+      }
+    }
+    if (L.EVP_CipherFinal_ex(ctx, base + OFF_FINAL, base + OFF_OUTL) !== 1) fail('EVP_CipherFinal_ex');
+    // RFC 4106 §6: the leading icvLen bytes of the tag, written right after the ciphertext
+    if (L.EVP_CIPHER_CTX_get_params(ctx, tagParam(A, at + dataLen, this.icvLen)) !== 1) fail('get_params(tag)');
+  }
+
+  openPacket(pkt: Uint8Array, aad: Uint8Array, ivOff: number, dataOff: number, dataLen: number): boolean {
+    checkAeadPacket(pkt, ivOff, dataOff, dataLen, this.icvLen);
+    checkFfiLength('AAD', aad.length);
+    const { L, A } = this;
+    const p = A.params ? viewBase(A, pkt) : -1;
+    if (p < 0) {
+      const end = dataOff + dataLen;
+      return this.open(
+        pkt.subarray(ivOff, ivOff + 8),
+        aad,
+        pkt.subarray(dataOff, end),
+        pkt.subarray(end, end + this.icvLen),
+      );
+    }
+    const ctx = this.openCtx || this.ready(0);
+    const base = A.base;
+    this.nonceAt(pkt, ivOff);
+    const at = p + dataOff;
+    // the IV, then the expected tag (OSSL_CIPHER_PARAM_AEAD_TAG, read now: icvLen bytes after the data)
+    this.restart(ctx, 0, at + dataLen);
+    if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
+    if (dataLen > 0) {
+      if (L.EVP_CipherUpdate(ctx, at, base + OFF_OUTL, at, dataLen) !== 1 || A.i32[OFF_OUTL >> 2] !== dataLen) {
+        fail('EVP_CipherUpdate(data)');
+      }
+    }
+    return L.EVP_CipherFinal_ex(ctx, base + OFF_FINAL, base + OFF_OUTL) === 1;
   }
 
   seal(iv: Uint8Array, aad: Uint8Array, data: Uint8Array, tag: Uint8Array): void {
@@ -333,7 +274,7 @@ class EvpAead extends EvpContext implements AeadContext {
     const { L, A } = this;
     const base = A.base;
     this.nonce(iv);
-    if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 1) !== 1) fail('EVP_CipherInit_ex(iv)');
+    this.restart(ctx, 1, 0);
     if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
     if (!cipherUpdate(L, A, ctx, data, true)) fail('EVP_CipherUpdate(data)');
     if (L.EVP_CipherFinal_ex(ctx, base + OFF_FINAL, base + OFF_OUTL) !== 1) fail('EVP_CipherFinal_ex');
@@ -341,7 +282,9 @@ class EvpAead extends EvpContext implements AeadContext {
     // writes exactly icvLen bytes (tag.length === icvLen, checked above)
     const tagBase = bufferBase(A, tag);
     const tagAt = tagBase >= 0 ? tagBase + tag.byteOffset : base + OFF_TAG;
-    if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, this.icvLen, tagAt) !== 1) {
+    if (A.params) {
+      if (L.EVP_CIPHER_CTX_get_params(ctx, tagParam(A, tagAt, this.icvLen)) !== 1) fail('get_params(tag)');
+    } else if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, this.icvLen, tagAt) !== 1) {
       fail('EVP_CTRL_AEAD_GET_TAG');
     }
     if (tagBase < 0) {
@@ -366,10 +309,7 @@ class EvpAead extends EvpContext implements AeadContext {
       const b = A.bytes;
       for (let i = 0; i < this.icvLen; i++) b[OFF_TAG + i] = tag[i] ?? 0;
     }
-    if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, base + OFF_IV, 0) !== 1) fail('EVP_CipherInit_ex(iv)');
-    if (L.EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, this.icvLen, tagAt) !== 1) {
-      fail('EVP_CTRL_AEAD_SET_TAG');
-    }
+    this.restart(ctx, 0, tagAt);
     if (!cipherUpdate(L, A, ctx, aad, false)) fail('EVP_CipherUpdate(aad)');
     if (!cipherUpdate(L, A, ctx, data, true)) fail('EVP_CipherUpdate(data)');
     return L.EVP_CipherFinal_ex(ctx, base + OFF_FINAL, base + OFF_OUTL) === 1;
@@ -419,6 +359,7 @@ class EvpCbc extends EvpContext implements CbcContext {
   private run(ctx: Addr, enc: 0 | 1, iv: Uint8Array, data: Uint8Array): void {
     const { L, A } = this;
     const b = A.bytes;
+    A.nonceOwner = undefined; // the CBC IV overwrites the AEAD salt
     for (let i = 0; i < this.blockLen; i++) b[OFF_IV + i] = iv[i] ?? 0;
     if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, A.base + OFF_IV, enc) !== 1) fail('EVP_CipherInit_ex(iv)');
     // STAGE_LEN is a multiple of both block sizes, so chunks chain the CBC state
@@ -560,7 +501,7 @@ function makeEvpBackend(L: Libcrypto, A: Arena): EvpBackend {
     opensslVersion: L.version,
     aead(c, key, salt, icvLen) {
       checkAeadKey(c, key, salt, icvLen);
-      return new EvpAead(L, A, cipher(cipherName(c, key.length)), key, salt, icvLen);
+      return new EvpAead(L, A, cipher(cipherName(c, key.length)), c === 'aes-gcm', key, salt, icvLen);
     },
     cbc(c, key) {
       checkCbcKey(c, key);
@@ -571,6 +512,19 @@ function makeEvpBackend(L: Libcrypto, A: Arena): EvpBackend {
       return new EvpMac(L, A, md(OSSL_HASH[hash]), key, icvLen);
     },
   };
+}
+
+const arenas: Arena[] = [];
+
+/**
+ * The AES-GCM "tlsivfixed" IV path (evp-arena.ts prepareParams) of every loaded EVP
+ * backend: `on` false forces the EVP_CipherInit path, true re-enables it where the arena
+ * allows OSSL_PARAMs. Returns whether the path is on everywhere, so tests can run the same
+ * vectors both ways and prove the fast path was not turned off by a refusal.
+ */
+export function evpIvFixedPath(on?: boolean): boolean {
+  for (const A of arenas) if (on !== undefined) A.ivFixed = on && A.params;
+  return arenas.length > 0 && arenas.every((A) => A.ivFixed);
 }
 
 /** Debian's OpenSSL 3 libcrypto (package libssl3 / libssl3t64). */
@@ -590,6 +544,7 @@ export function loadEvpBackend(libPath: string = LIBCRYPTO): EvpBackend {
       const { L, arena } = bindLibcrypto(libPath);
       if (L.version < 0x30000000) throw new Error(`OpenSSL ${L.version.toString(16)} is older than 3.0`);
       c = { backend: makeEvpBackend(L, arena) };
+      arenas.push(arena);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       c = { error: new CryptoError(`EVP backend unavailable (${libPath}): ${why}`) };

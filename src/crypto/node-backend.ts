@@ -6,7 +6,15 @@
 import { type CipherGCMTypes, createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { CryptoError } from '../util/errors.js';
 import type { AeadCipher, AeadContext, CbcCipher, CbcContext, CryptoBackend, MacContext } from './backend.js';
-import { checkAeadArgs, checkAeadKey, checkCbcArgs, checkCbcKey, checkMacArgs, checkMacKey } from './checks.js';
+import {
+  checkAeadArgs,
+  checkAeadKey,
+  checkAeadPacket,
+  checkCbcArgs,
+  checkCbcKey,
+  checkMacArgs,
+  checkMacKey,
+} from './checks.js';
 import type { HashName } from './suites.js';
 
 function gcmName(keyLen: number): CipherGCMTypes {
@@ -61,6 +69,21 @@ class NodeAead implements AeadContext {
     }
     if (out) data.set(out);
     return true;
+  }
+  sealPacket(pkt: Uint8Array, aad: Uint8Array, ivOff: number, dataOff: number, dataLen: number): void {
+    checkAeadPacket(pkt, ivOff, dataOff, dataLen, this.icvLen);
+    const end = dataOff + dataLen;
+    this.seal(pkt.subarray(ivOff, ivOff + 8), aad, pkt.subarray(dataOff, end), pkt.subarray(end, end + this.icvLen));
+  }
+  openPacket(pkt: Uint8Array, aad: Uint8Array, ivOff: number, dataOff: number, dataLen: number): boolean {
+    checkAeadPacket(pkt, ivOff, dataOff, dataLen, this.icvLen);
+    const end = dataOff + dataLen;
+    return this.open(
+      pkt.subarray(ivOff, ivOff + 8),
+      aad,
+      pkt.subarray(dataOff, end),
+      pkt.subarray(end, end + this.icvLen),
+    );
   }
 }
 

@@ -112,8 +112,9 @@ interface InState {
   readonly esp: EspSa;
   /** the peer address when first seen (policies keep the endpoints they were installed with) */
   readonly firstSrc: IpAddr;
-  /** highest sequence number accepted so far: only a newer packet may move the SA (RFC 7296 §2.23) */
-  maxSeq: bigint;
+  /** highest sequence number accepted so far (hi/lo 32 bits; hi -1 before the first): only a newer packet may move the SA (RFC 7296 §2.23) */
+  maxSeqHi: number;
+  maxSeqLo: number;
   policyMismatch: number;
   badPacket: number;
 }
@@ -288,7 +289,8 @@ export class Dataplane {
     let nextHeader: number;
     if (entry.mode === 'tunnel') {
       // RFC 4303 §2.6: the whole inner packet, next header 4 (IPv4) or 41 (IPv6)
-      payload = packet.subarray(0, ipTotalLength(packet));
+      const n = ipTotalLength(packet);
+      payload = n === packet.length ? packet : packet.subarray(0, n); // a view only when trimming
       nextHeader = version === 4 ? 4 : 41;
     } else {
       // RFC 4303 §3.1.1 transport mode: the upper-layer payload; the outer IP header is the kernel's
@@ -478,8 +480,11 @@ export class Dataplane {
       return;
     }
     this.totals.espIn++;
-    const newest = r.seq > st.maxSeq;
-    if (newest) st.maxSeq = r.seq;
+    const newest = r.seqHi > st.maxSeqHi || (r.seqHi === st.maxSeqHi && r.seqLo > st.maxSeqLo);
+    if (newest) {
+      st.maxSeqHi = r.seqHi;
+      st.maxSeqLo = r.seqLo;
+    }
     // (1) NAT rebinding, only after the ICV and replay checks passed (open() succeeded), only
     // on the side not behind the NAT (natFloat) and only for the newest packet, so a delayed
     // packet from the old mapping cannot move the SA back (RFC 3947 §7, RFC 7296 §2.23).
@@ -493,7 +498,9 @@ export class Dataplane {
       const inner = r.payload;
       const v = peekTuple(inner, this.tuple);
       if (v !== 0 && (v === 4) === (r.nextHeader === 4)) {
-        pkt = inner.subarray(0, ipTotalLength(inner)); // drops TFC padding (RFC 4303 §2.7)
+        // drops TFC padding (RFC 4303 §2.7); a new view only when there is some
+        const n = ipTotalLength(inner);
+        pkt = n === inner.length ? inner : inner.subarray(0, n);
       }
     } else {
       pkt = this.rebuildTransport(entry, r.nextHeader, r.payload);
@@ -600,7 +607,7 @@ export class Dataplane {
     if (st) return st;
     const esp = this.espFor(entry, 'in');
     if (!esp) return undefined;
-    st = { entry, esp, firstSrc: entry.src, maxSeq: -1n, policyMismatch: 0, badPacket: 0 };
+    st = { entry, esp, firstSrc: entry.src, maxSeqHi: -1, maxSeqLo: 0, policyMismatch: 0, badPacket: 0 };
     this.inStates.set(entry.id, st);
     return st;
   }

@@ -33,7 +33,7 @@ import { readU32, writeU32 } from '../util/be-bytes.js';
 import { ConfigError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
 import { checkTrailer, paddedLength, writeTrailer } from './padding.js';
-import { DROP_REASONS, type DropReason, type OpenResult, type SealResult } from './types.js';
+import { DROP_REASONS, type DropReason, type LifetimeEvent, type OpenResult, type SealResult } from './types.js';
 
 /** SPI (4) + Sequence Number (4), RFC 4303 §2. */
 export const ESP_HEADER_LEN = 8;
@@ -72,6 +72,37 @@ const DROPS = Object.fromEntries(DROP_REASONS.map((r) => [r, Object.freeze({ ok:
 
 function seq64(hi: number, lo: number): bigint {
   return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/**
+ * Results carry the sequence number as two 32-bit numbers (STYLE §3.3: ESN as hi/lo on
+ * the hot path); `seq` builds the BigInt only when someone reads it.
+ */
+class Sealed {
+  readonly ok = true as const;
+  constructor(
+    readonly length: number,
+    readonly seqHi: number,
+    readonly seqLo: number,
+    readonly lifetime: LifetimeEvent,
+  ) {}
+  get seq(): bigint {
+    return seq64(this.seqHi, this.seqLo);
+  }
+}
+
+class Opened {
+  readonly ok = true as const;
+  constructor(
+    readonly nextHeader: number,
+    readonly payload: Uint8Array,
+    readonly seqHi: number,
+    readonly seqLo: number,
+    readonly lifetime: LifetimeEvent,
+  ) {}
+  get seq(): bigint {
+    return seq64(this.seqHi, this.seqLo);
+  }
 }
 
 /**
@@ -282,24 +313,30 @@ export class EspSa {
     const lo = this.seqLo;
     writeU32(out, 0, this.cfg.spi);
     writeU32(out, 4, lo); // §2.2.1: only the low 32 bits are sent
-    if (payload.buffer !== out.buffer || payload.byteOffset !== out.byteOffset + dataOff) out.set(payload, dataOff);
+    // offsets first: the .buffer getter is a runtime call, and offsets differ in the common case
+    if (payload.byteOffset !== out.byteOffset + dataOff || payload.buffer !== out.buffer) out.set(payload, dataOff);
     if (inner > payloadLen) out.fill(0, dataOff + payloadLen, dataOff + inner); // TFC padding, §2.7
     writeTrailer(out, dataOff + inner, icvOff, nextHeader);
 
     const iv = this.iv;
-    if (this.ivSource) this.ivSource(seq64(hi, lo), iv);
-    else if (this.kind === 'cbc') this.rng.fill(iv);
-    else if (this.kind === 'aead' || this.kind === 'gmac') {
+    if (this.ivSource) {
+      this.ivSource(seq64(hi, lo), iv);
+      out.set(iv, ESP_HEADER_LEN);
+    } else if (this.kind === 'cbc') {
+      this.rng.fill(iv);
+      out.set(iv, ESP_HEADER_LEN);
+    } else if (this.kind === 'aead' || this.kind === 'gmac') {
       // RFC 4106 §3.1 / RFC 7634 §2: the 64-bit sequence number is a unique IV
+      writeU32(out, ESP_HEADER_LEN, hi);
+      writeU32(out, ESP_HEADER_LEN + 4, lo);
       writeU32(iv, 0, hi);
       writeU32(iv, 4, lo);
     }
-    if (this.ivLen > 0) out.set(iv, ESP_HEADER_LEN);
 
     switch (this.kind) {
       case 'aead': {
         this.fillAad(hi, lo);
-        (this.aead as AeadContext).seal(iv, this.aad, out.subarray(dataOff, icvOff), out.subarray(icvOff, total));
+        (this.aead as AeadContext).sealPacket(out, this.aad, ESP_HEADER_LEN, dataOff, plainLen);
         break;
       }
       case 'gmac': {
@@ -326,7 +363,7 @@ export class EspSa {
     const lifetime = this.lifetime.account(payloadLen);
     this.counters.packets += 1;
     this.counters.bytes += payloadLen;
-    return { ok: true, length: total, seq: seq64(hi, lo), lifetime };
+    return new Sealed(total, hi, lo, lifetime);
   }
 
   /**
@@ -363,19 +400,14 @@ export class EspSa {
 
     const icvOff = dataOff + plainLen;
     const iv = this.iv;
-    for (let i = 0; i < this.ivLen; i++) iv[i] = esp[ESP_HEADER_LEN + i] as number;
     let verified: boolean;
     switch (this.kind) {
       case 'aead':
         this.fillAad(hi, lo);
-        verified = (this.aead as AeadContext).open(
-          iv,
-          this.aad,
-          esp.subarray(dataOff, icvOff),
-          esp.subarray(icvOff, len),
-        );
+        verified = (this.aead as AeadContext).openPacket(esp, this.aad, ESP_HEADER_LEN, dataOff, plainLen);
         break;
       case 'gmac':
+        for (let i = 0; i < this.ivLen; i++) iv[i] = esp[ESP_HEADER_LEN + i] as number;
         verified = (this.aead as AeadContext).open(
           iv,
           this.gmacAadFor(esp, hi, icvOff),
@@ -384,6 +416,7 @@ export class EspSa {
         );
         break;
       default: {
+        for (let i = 0; i < this.ivLen; i++) iv[i] = esp[ESP_HEADER_LEN + i] as number;
         this.computeMac(esp, icvOff, hi);
         const icv = this.icv;
         let diff = 0;
@@ -403,13 +436,7 @@ export class EspSa {
     const lifetime = this.lifetime.account(payloadLen);
     this.counters.packets += 1;
     this.counters.bytes += payloadLen;
-    return {
-      ok: true,
-      nextHeader,
-      payload: esp.subarray(dataOff, dataOff + payloadLen),
-      seq: seq64(hi, lo),
-      lifetime,
-    };
+    return new Opened(nextHeader, esp.subarray(dataOff, dataOff + payloadLen), hi, lo, lifetime);
   }
 
   private drop(reason: DropReason): { readonly ok: false; readonly reason: DropReason } {

@@ -22,7 +22,15 @@ export type DropReason = (typeof DROP_REASONS)[number];
 export type LifetimeEvent = 'soft' | 'hard' | undefined;
 
 export type SealResult =
-  | { readonly ok: true; readonly length: number; readonly seq: bigint; readonly lifetime: LifetimeEvent }
+  | {
+      readonly ok: true;
+      readonly length: number;
+      /** the sequence number as sent: high and low 32 bits, and as a BigInt (built on read) */
+      readonly seqHi: number;
+      readonly seqLo: number;
+      readonly seq: bigint;
+      readonly lifetime: LifetimeEvent;
+    }
   | { readonly ok: false; readonly reason: DropReason };
 
 export type OpenResult =
@@ -32,6 +40,9 @@ export type OpenResult =
       readonly nextHeader: number;
       /** a view into the caller's buffer: the payload without padding, TFC padding included */
       readonly payload: Uint8Array;
+      /** the full (ESN-inferred) sequence number: high and low 32 bits, and as a BigInt (built on read) */
+      readonly seqHi: number;
+      readonly seqLo: number;
       readonly seq: bigint;
       readonly lifetime: LifetimeEvent;
     }
