@@ -55,7 +55,14 @@ export class RekeySchedule {
 export function rekeyChild(ctx: Ikev2Context, sa: IkeSa, child: ChildSa, retry: (at: number) => void): void {
   const conn = sa.conn;
   const cfg = conn?.children.find((c) => c.name === child.name);
-  if (!conn || !cfg || sa.lifecycle.state !== 'established') return;
+  if (!conn || !cfg) return;
+  // Not while the IKE SA itself is being rekeyed or closed: try again in a second (on the new
+  // IKE SA if the CHILD SA has moved there by then; a rekey started now would wait behind the
+  // IKE SA rekey on the old IKE SA and be lost with it).
+  if (sa.lifecycle.state !== 'established') {
+    retry(ctx.clock.now() + 1000);
+    return;
+  }
   child.rekeying = 'local';
   startCreateChild(
     ctx,

@@ -190,7 +190,8 @@ export class Ikev2Engine implements Ikev2Context {
   private rekeyChild(sa: IkeSa, child: ChildSa): void {
     rekeyChild(this, sa, child, (retryAt) => {
       child.rekeyAt = retryAt;
-      this.rekeys.add(sa, child);
+      // on the IKE SA that holds it by then (an IKE SA rekey moves CHILD SAs)
+      this.rekeys.add(findChildBySpi(this.sas.values(), child.spiIn)?.sa ?? sa, child);
     });
   }
 
@@ -701,6 +702,12 @@ export class Ikev2Engine implements Ikev2Context {
 
   /** §1.3.2 as initiator; the old IKE SA is deleted once the new one is up. */
   private rekeyIke(sa: IkeSa): void {
+    // Not while an exchange is in flight or queued, or a CHILD SA rekey or Delete is under way
+    // (its request would wait behind ours and go out on the old IKE SA): a second later.
+    if (sa.pending || sa.queue.length > 0 || sa.children.some((c) => c.rekeying === 'local' || c.deleting)) {
+      this.scheduleIkeRekey(sa, 1000);
+      return;
+    }
     sa.lifecycle.transition('rekeying', 'rekey_time', this.clock.now());
     startIkeRekey(this, sa, this.rekeyHooks, (outcome, reason) => {
       if (outcome === 'rekeyed') {

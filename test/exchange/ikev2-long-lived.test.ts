@@ -454,3 +454,62 @@ test('a hard EXPIRE of a CHILD SA our rekey is replacing waits for the rekey: no
     'and then deleted',
   );
 });
+
+test('a CHILD SA rekey that falls due while the IKE SA is being rekeyed waits for it and goes out on the new IKE SA (the soak lost a tunnel this way)', () => {
+  // The client rekeys its IKE SA at 59 s and its CHILD SA at 60 s: the CHILD SA rekey waits
+  // behind the IKE SA rekey (window size 1), and the CHILD SA moves to the new IKE SA meanwhile.
+  const p = up(71n, { clientChildRekey: true, connExtra: 'rekey_time = 59s\n    rand_time = 0' });
+  const orig = p.i.installed[0];
+  assert.ok(orig);
+  p.advance(59_000);
+  assert.equal(p.log('i', 'generating').at(-1), 'CREATE_CHILD_SA request 2 [ SA No KE ]');
+  p.advance(1_000);
+  assert.equal(p.wire.length, 1, 'the CHILD SA rekey does not start while the IKE SA is rekeyed');
+  p.flush();
+  // it is tried again a second later, on the new IKE SA
+  p.advance(1_000);
+  p.flush();
+  const li = p.i.engine.list();
+  assert.equal(li.length, 1, 'one IKE SA: the new one');
+  const [si] = li;
+  assert.equal(si?.children.length, 1);
+  assert.notEqual(si?.children[0]?.spiIn, orig.inbound.spi, 'the CHILD SA was rekeyed, on the new IKE SA');
+  assert.equal(p.r.engine.list()[0]?.children.length, 1);
+  assert.equal(si?.children[0]?.spiIn, p.r.engine.list()[0]?.children[0]?.spiOut);
+  // and it keeps being rekeyed (the IKE SA falls due again first, the CHILD SA a second later)
+  p.advance(60_000);
+  p.flush();
+  p.advance(1_000);
+  p.flush();
+  assert.notEqual(p.i.engine.list()[0]?.children[0]?.spiIn, si?.children[0]?.spiIn, 'rekeyed again');
+});
+
+test('an IKE SA rekey queued behind a CHILD SA rekey: the old CHILD SA is deleted on both sides although it moved to the new IKE SA', () => {
+  // Both fall due at 60 s: the CHILD SA rekey goes first, the IKE SA rekey waits for the window,
+  // and the Delete of the old CHILD SA waits behind the IKE SA rekey.
+  const p = up(81n, { clientChildRekey: true, connExtra: 'rekey_time = 60s\n    rand_time = 0' });
+  const orig = p.i.installed[0];
+  assert.ok(orig);
+  p.advance(60_000);
+  p.flush();
+  p.advance(0);
+  p.flush();
+  const [si] = p.i.engine.list();
+  const [sr] = p.r.engine.list();
+  assert.equal(p.i.engine.list().length, 1);
+  assert.deepEqual(
+    si?.children.map((c) => c.spiIn),
+    sr?.children.map((c) => c.spiOut),
+    'the same CHILD SAs on both sides',
+  );
+  assert.equal(si?.children.length, 1, 'only the new CHILD SA is left');
+  assert.notEqual(si?.children[0]?.spiIn, orig.inbound.spi);
+  assert.ok(
+    p.i.removed.some((x) => x.inbound.spi === orig.inbound.spi),
+    'the old one removed on the client',
+  );
+  assert.ok(
+    p.r.removed.some((x) => x.outbound.spi === orig.inbound.spi),
+    'and on the gateway',
+  );
+});
