@@ -19,7 +19,7 @@
 import { deriveIkeSaKeys, deriveRekeySkeyseed } from '../crypto/ike/ike-keymat.js';
 import { createKeyExchange } from '../crypto/ike/key-exchange.js';
 import { MessageWindow } from '../ike/message-window.js';
-import { selectProposal } from '../ike/proposal-select.js';
+import { type SelectedProposal, selectProposal } from '../ike/proposal-select.js';
 import { ExchangeType, type IkePayload } from '../wire/ike/ike-types.js';
 import { keptProposal } from './compact-state.js';
 import { deleteIke } from './exchange-info.js';
@@ -92,22 +92,25 @@ export function processIkeRekeyRequest(
   const spiI = new DataView(spiIBytes.buffer, spiIBytes.byteOffset, 8).getBigUint64(0);
   const ours = new Uint8Array(8);
   ctx.rng.fill(ours);
-  const fresh = new IkeSa(false, spiI, sa.local, sa.remote);
-  fresh.spiR = new DataView(ours.buffer).getBigUint64(0) || 1n;
-  // §2.18: the new IKE SA numbers its messages from zero in both directions.
-  fresh.window = new MessageWindow(0, 0);
+  const nr = new Uint8Array(NONCE_LENGTH);
+  ctx.rng.fill(nr);
+  const fresh = successorSa(
+    ctx,
+    sa,
+    false,
+    spiI,
+    new DataView(ours.buffer).getBigUint64(0) || 1n,
+    ni.nonce.slice(),
+    nr,
+    {
+      selected: sel.selected,
+      oldPrf,
+      oldSkD: oldKeys.skD,
+      gir,
+    },
+  );
   fresh.conn = conn;
-  fresh.nonceI = ni.nonce.slice();
-  fresh.nonceR = new Uint8Array(NONCE_LENGTH);
-  ctx.rng.fill(fresh.nonceR);
-  fresh.proposal = keptProposal(sel.selected);
-  fresh.suite = suiteOf(sel.selected);
-  const skeyseed = deriveRekeySkeyseed(oldPrf, oldKeys.skD, gir, fresh.nonceI, fresh.nonceR);
-  fresh.keys = deriveIkeSaKeys(fresh.suite, skeyseed, fresh.nonceI, fresh.nonceR, fresh.spiI, fresh.spiR);
   const now = ctx.clock.now();
-  fresh.lifecycle.transition('connecting', 'IKE SA rekey', now);
-  fresh.lifecycle.transition('established', 'IKE SA rekeyed', now);
-  fresh.establishedAt = now;
   const answer: IkePayload[] = [
     { kind: 'SA', proposals: [selectedToPayload(sel.selected, ours)] },
     { kind: 'No', nonce: fresh.nonceR },
@@ -127,6 +130,37 @@ export function processIkeRekeyRequest(
   sa.lifecycle.transition('rekeyed', 'replaced by a new IKE SA', now);
   respond(answer);
   hooks.adopt(sa, fresh);
+}
+
+/**
+ * The IKE SA a rekey makes (§2.18): `initiator` is the rekey's initiator, the SPIs and nonces
+ * are the exchange's, SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), message IDs from zero in
+ * both directions; established at once, on `old`'s endpoints.
+ */
+function successorSa(
+  ctx: Ikev2Context,
+  old: IkeSa,
+  initiator: boolean,
+  spiI: bigint,
+  spiR: bigint,
+  nonceI: Uint8Array,
+  nonceR: Uint8Array,
+  k: { selected: SelectedProposal; oldPrf: number; oldSkD: Uint8Array; gir: Uint8Array },
+): IkeSa {
+  const fresh = new IkeSa(initiator, spiI, old.local, old.remote);
+  fresh.spiR = spiR;
+  fresh.window = new MessageWindow(0, 0);
+  fresh.nonceI = nonceI;
+  fresh.nonceR = nonceR;
+  fresh.proposal = keptProposal(k.selected);
+  fresh.suite = suiteOf(k.selected);
+  const skeyseed = deriveRekeySkeyseed(k.oldPrf, k.oldSkD, k.gir, nonceI, nonceR);
+  fresh.keys = deriveIkeSaKeys(fresh.suite, skeyseed, nonceI, nonceR, fresh.spiI, fresh.spiR);
+  const now = ctx.clock.now();
+  fresh.lifecycle.transition('connecting', 'IKE SA rekey', now);
+  fresh.lifecycle.transition('established', 'IKE SA rekeyed', now);
+  fresh.establishedAt = now;
+  return fresh;
 }
 
 /** The new IKE SA of a collision moves over: the old one's CHILD SAs go to it (§2.8.2). */
@@ -235,25 +269,21 @@ export function startIkeRekey(
         done('failed', e instanceof Error ? e.message : 'bad KE');
         return;
       }
-      const fresh = new IkeSa(true, new DataView(spi.buffer).getBigUint64(0) || 1n, s.local, s.remote);
-      fresh.spiR = new DataView(sel.selected.spi.buffer, sel.selected.spi.byteOffset, 8).getBigUint64(0);
-      fresh.window = new MessageWindow(0, 0);
-      fresh.nonceI = ni;
-      fresh.nonceR = nr.nonce.slice();
-      fresh.proposal = keptProposal(sel.selected);
-      fresh.suite = suiteOf(sel.selected);
-      const skeyseed = deriveRekeySkeyseed(oldPrf, oldKeys.skD, gir, fresh.nonceI, fresh.nonceR);
-      fresh.keys = deriveIkeSaKeys(fresh.suite, skeyseed, fresh.nonceI, fresh.nonceR, fresh.spiI, fresh.spiR);
+      const fresh = successorSa(
+        ctx,
+        s,
+        true,
+        new DataView(spi.buffer).getBigUint64(0) || 1n,
+        new DataView(sel.selected.spi.buffer, sel.selected.spi.byteOffset, 8).getBigUint64(0),
+        ni,
+        nr.nonce.slice(),
+        { selected: sel.selected, oldPrf, oldSkD: oldKeys.skD, gir },
+      );
       const now = ctx.clock.now();
-      fresh.lifecycle.transition('connecting', 'IKE SA rekey', now);
-      fresh.lifecycle.transition('established', 'IKE SA rekeyed', now);
-      fresh.establishedAt = now;
       const col = s.rekeyCollision;
       if (col && ourExchangeIsRedundant({ nonceI: ni, nonceR: fresh.nonceR }, col)) {
         // §2.8.2: ours holds the lowest nonce: we close it; the peer's takes the CHILD SAs.
         copyIdentity(s, fresh);
-        fresh.local = s.local;
-        fresh.remote = s.remote;
         hooks.register(fresh);
         resolveToCollision(ctx, s, hooks, "replaced by the peer's rekey (collision)");
         ctx.logger.log('info', 'ike', `${s.name}[#${s.id}] IKE SA rekey collision: ours is redundant, closing it`);
