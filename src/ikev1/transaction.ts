@@ -33,24 +33,8 @@ import type { DataAttribute, IsakmpMessage, IsakmpPayload } from '../wire/isakmp
 import { IsakmpExchange } from '../wire/registry/isakmp.js';
 import type { Ikev1Action } from './ikev1-actions.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
+import { CfgAttr, CfgType } from './mode-config-attributes.js';
 import { exchangeIv, openProtected, sealProtected } from './phase2-message.js';
-
-/** mode-cfg-05 §3.3 attribute payload types. */
-export const CfgType = { REQUEST: 1, REPLY: 2, SET: 3, ACK: 4 } as const;
-
-/** mode-cfg-05 §4, xauth-06 §4.2, Cisco Unity (protocol-facts §3, §7.2) attribute numbers used here. */
-export const CfgAttr = {
-  INTERNAL_IP4_ADDRESS: 1,
-  INTERNAL_IP4_NETMASK: 2,
-  INTERNAL_IP4_DNS: 3,
-  INTERNAL_IP4_NBNS: 4,
-  XAUTH_TYPE: 16520,
-  XAUTH_USER_NAME: 16521,
-  XAUTH_USER_PASSWORD: 16522,
-  XAUTH_STATUS: 16527,
-  UNITY_SPLIT_INCLUDE: 28676,
-  UNITY_NATT_PORT: 28677,
-} as const;
 
 interface Pending {
   sa: Ikev1Sa;
