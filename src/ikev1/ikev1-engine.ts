@@ -26,6 +26,7 @@ import { decodeIsakmpHeader, decodeIsakmpMessage } from '../wire/isakmp/isakmp-d
 import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { IsakmpHeader, IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IsakmpExchange } from '../wire/registry/isakmp.js';
+import { processAm2, startAggressiveMode } from './aggressive-initiator.js';
 import { processAm1, processAm3, usesXauth } from './aggressive-mode.js';
 import { poolsOf, responderConnection } from './connection-select.js';
 import type { Ikev1Action } from './ikev1-actions.js';
@@ -236,8 +237,14 @@ export class Ikev1Engine {
     );
     if (requestId !== undefined) sa.requestId = requestId;
     sa.pendingChildren = conn.children.filter((c) => child === undefined || c.name === child).map((c) => c.name);
-    const mm1 = startMainMode(sa);
-    this.send(sa, mm1.bytes, mm1.payloads);
+    // RFC 2409 §5.4 Aggressive Mode for `aggressive = yes` (Cisco-style gateways, group PSK)
+    sa.aggressive = conn.aggressive;
+    const first = conn.aggressive ? startAggressiveMode(this.ctx, sa) : startMainMode(sa);
+    if (typeof first === 'string') {
+      this.fail(sa, 'NO-PROPOSAL-CHOSEN', first);
+      return;
+    }
+    this.send(sa, first.bytes, first.payloads);
   }
 
   private send(sa: Ikev1Sa, bytes: Uint8Array, payloads: IsakmpPayload[]): void {
@@ -317,16 +324,19 @@ export class Ikev1Engine {
     // A retransmission of the message we last answered (MM1 still without CKY-R): answer
     // again (strongSwan does too).
     if (sa.lastReceived && bytesEqual(sa.lastReceived, bytes)) {
+      // AM3 is the initiator's last message: a repeated AM2 means it was lost
+      const answer = !sa.initiator || sa.aggressive === true;
       this.logger.log(
         'debug',
         'enc',
-        `[ike1#${sa.id}] received a retransmission of the last message, ${sa.initiator ? 'ignored' : 'answered again'}`,
+        `[ike1#${sa.id}] received a retransmission of the last message, ${answer ? 'answered again' : 'ignored'}`,
       );
-      if (!sa.initiator && sa.lastSent) this.actions.push({ kind: 'send', ...sa.lastSent });
+      if (answer && sa.lastSent) this.actions.push({ kind: 'send', ...sa.lastSent });
       return;
     }
     const fresh = !sa.initiator && sa.state === 'mm1-sent' && sa.lastReceived === undefined;
-    if (!fresh && !(sa.initiator && sa.state === 'mm1-sent') && h.spiR !== sa.spiR) {
+    const first = sa.initiator && (sa.state === 'mm1-sent' || sa.state === 'am1-sent');
+    if (!fresh && !first && h.spiR !== sa.spiR) {
       this.drop('no-sa', 'responder cookie mismatch');
       return;
     }
@@ -336,6 +346,7 @@ export class Ikev1Engine {
   /** Which message each state waits for: cleartext (MM2/MM4, MM1/MM3) or encrypted (MM6, MM5). */
   private static readonly EXPECT: Readonly<Record<string, 'clear' | 'encrypted'>> = {
     'i:mm1-sent': 'clear',
+    'i:am1-sent': 'clear',
     'i:mm3-sent': 'clear',
     'i:mm5-sent': 'encrypted',
     'r:mm1-sent': 'clear',
@@ -353,7 +364,10 @@ export class Ikev1Engine {
     }
     const opened: IsakmpPayload[] = [];
     let r: MmStep;
-    if (sa.initiator) {
+    if (sa.initiator && sa.state === 'am1-sent') {
+      sa.spiR = msg.header.spiR;
+      r = processAm2(this.ctx, sa, msg);
+    } else if (sa.initiator) {
       if (sa.state === 'mm1-sent') {
         sa.spiR = msg.header.spiR;
         r = processMm2(this.ctx, sa, msg);

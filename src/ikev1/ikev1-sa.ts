@@ -21,7 +21,8 @@ export type MainModeState =
   | 'mm3-sent'
   | 'mm4-sent'
   | 'mm5-sent'
-  /** Aggressive Mode responder waiting for AM3 (RFC 2409 §5.4) */
+  /** Aggressive Mode initiator waiting for AM2, responder waiting for AM3 (RFC 2409 §5.4) */
+  | 'am1-sent'
   | 'am2-sent'
   | 'established'
   | 'failed';

@@ -29,9 +29,7 @@ export function configWarnings(config: EspritConfig): ConfigWarning[] {
         message:
           'IKEv1 Aggressive Mode with a pre-shared key: the PSK can be cracked offline from one captured exchange, HASH_R is keyed with it and travels in clear (RFC 2409 §5.4); prefer Main Mode or certificates',
       });
-    const initiates = c.remoteAddrs.some((a) => !a.startsWith('%') && !a.includes('/'));
     const missing = [
-      ...(c.aggressive && initiates ? ['Aggressive Mode as initiator'] : []),
       ...c.local.filter((r) => r.auth.startsWith('xauth')).map(() => 'XAUTH as client'),
       ...[...c.local, ...c.remote]
         .filter((r) => r.auth !== 'psk' && !r.auth.startsWith('xauth'))
