@@ -12,7 +12,7 @@
 import type { ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { tsToString } from '../config/traffic-selector.js';
 import type { AddressPool } from '../ike/address-pool.js';
-import { formatIdentity, type IkeId, parseIdentity } from '../ike/identity.js';
+import { formatIdentity } from '../ike/identity.js';
 import type { IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
 import { DEFAULT_RETRANSMIT, type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
@@ -26,11 +26,11 @@ import { decodeIsakmpHeader, decodeIsakmpMessage } from '../wire/isakmp/isakmp-d
 import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { IsakmpHeader, IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IsakmpExchange } from '../wire/registry/isakmp.js';
-import { processAm2, startAggressiveMode } from './aggressive-initiator.js';
+import { clientXauth, processAm2, startAggressiveMode } from './aggressive-initiator.js';
 import { processAm1, processAm3, usesXauth } from './aggressive-mode.js';
 import { poolsOf, responderConnection } from './connection-select.js';
 import type { Ikev1Action } from './ikev1-actions.js';
-import type { Ikev1Child, Ikev1Sa } from './ikev1-sa.js';
+import { createIkev1Sa, type Ikev1Child, type Ikev1Sa } from './ikev1-sa.js';
 import { deleteEsp, Ikev1Notify } from './informational.js';
 import { InformationalTasks } from './informational-tasks.js';
 import {
@@ -44,9 +44,10 @@ import {
   processMm6,
   startMainMode,
 } from './main-mode.js';
+import { clientChildren, type ModeConfigResult } from './mode-config-client.js';
 import { Phase2Exchanges } from './phase2-exchanges.js';
 import { Transactions } from './transaction.js';
-import { offeredVariants } from './vendor-ids.js';
+import { ClientTransactions } from './transaction-client.js';
 
 export interface Ikev1EngineOptions {
   retransmit?: RetransmitSettings;
@@ -72,6 +73,7 @@ export class Ikev1Engine {
   private readonly phase2: Phase2Exchanges;
   private readonly info: InformationalTasks;
   private readonly transactions: Transactions;
+  private readonly clientTx: ClientTransactions;
   /** Mode Config address pools by name (as the IKEv2 engine keeps its own) */
   private pools = new Map<string, AddressPool>();
   private readonly reqids = new Map<string, number>();
@@ -136,6 +138,19 @@ export class Ikev1Engine {
       logger,
       this.retransmit,
     );
+    this.clientTx = new ClientTransactions(
+      {
+        push: (a) => this.actions.push(a),
+        drop: (why, detail) => this.drop(why as Ikev1Drop, detail),
+        config: () => this.config,
+        configured: (sa, r) => this.clientConfigured(sa, r),
+        failed: (sa, notify, reason) => this.clientFailed(sa, notify, reason),
+      },
+      rng,
+      clock,
+      logger,
+      this.retransmit,
+    );
     this.info = new InformationalTasks(
       {
         push: (a) => this.actions.push(a),
@@ -188,25 +203,8 @@ export class Ikev1Engine {
   }
 
   private newSa(conn: ConnectionConfig, initiator: boolean, local: Endpoint, remote: Endpoint, spiI: bigint): Ikev1Sa {
-    const localId: IkeId = conn.local[0]?.id ? parseIdentity(conn.local[0].id) : { type: 1, data: local.address };
-    const sa: Ikev1Sa = {
-      id: this.nextId++,
-      initiator,
-      conn,
-      spiI,
-      spiR: initiator ? 0n : this.cookie(),
-      state: 'mm1-sent',
-      local,
-      remote,
-      offered: offeredVariants(conn.nattMode),
-      localBehindNat: false,
-      remoteBehindNat: false,
-      localId,
-      sends: 0,
-      createdAt: this.clock.now(),
-      children: [],
-      vipsRemote: [],
-    };
+    const spiR = initiator ? 0n : this.cookie();
+    const sa = createIkev1Sa(this.nextId++, conn, initiator, local, remote, spiI, spiR, this.clock.now());
     this.sas.set(spiI, sa);
     return sa;
   }
@@ -289,7 +287,9 @@ export class Ikev1Engine {
         return;
       }
       if (h.exchangeType === IsakmpExchange.INFORMATIONAL) this.info.receive(sa, msg);
-      else if (h.exchangeType === IsakmpExchange.TRANSACTION) this.transactions.receive(sa, msg, bytes);
+      else if (h.exchangeType === IsakmpExchange.TRANSACTION)
+        // the phase 1 initiator is the client of XAUTH and Mode Config (transaction-client.ts)
+        (sa.initiator ? this.clientTx : this.transactions).receive(sa, msg, bytes);
       // xauth-06 §6: no phase 2 before the user is authenticated
       else if (sa.xauth && sa.xauth.state !== 'done') this.drop('unexpected', 'Quick Mode before XAUTH completed');
       else this.phase2.receive(sa, msg, bytes);
@@ -429,7 +429,16 @@ export class Ikev1Engine {
     this.info.established(sa);
     // xauth-06 §6.2: the gateway asks for the user right after phase 1
     if (!sa.initiator && usesXauth(sa.conn)) this.transactions.startXauth(sa);
-    const children = (sa.pendingChildren ?? []).flatMap((n) => sa.conn.children.filter((c) => c.name === n));
+    // a client of XAUTH or Mode Config starts its CHILD SAs once configured (clientConfigured)
+    if (sa.initiator && (clientXauth(sa.conn) || sa.conn.vips.length > 0)) this.clientTx.established(sa);
+    else this.startChildren(sa, undefined);
+  }
+
+  /** Quick Mode for the children `up` asked for (with Unity split include, one per network). */
+  private startChildren(sa: Ikev1Sa, r: ModeConfigResult | undefined): void {
+    const asked = (sa.pendingChildren ?? []).flatMap((n) => sa.conn.children.filter((c) => c.name === n));
+    const children = sa.initiator ? clientChildren(asked, r) : asked;
+    if (r) sa.clientChildren = children;
     sa.pendingChildren = undefined;
     // The `up` request is answered by the first Quick Mode (as IKEv2's by IKE_AUTH's CHILD SA).
     for (const [i, c] of children.entries()) this.phase2.initiate(sa, c, i === 0 ? sa.requestId : undefined);
@@ -437,21 +446,24 @@ export class Ikev1Engine {
       this.actions.push({ kind: 'initiate-result', requestId: sa.requestId, ok: true, reason: 'established' });
   }
 
+  /** A failed connection: logged, `auth-failed` for `esprit monitor`, `up` answered with the reason. */
+  private authFailed(sa: Ikev1Sa, notify: string, reason: string): void {
+    this.logger.log('warn', 'ike', `[ike1#${sa.id}] ${sa.conn.name} failed: ${notify}: ${reason}`);
+    this.emit(authFailedEvent(sa, notify, reason));
+    if (sa.requestId !== undefined)
+      this.actions.push({
+        kind: 'initiate-result',
+        requestId: sa.requestId,
+        ok: false,
+        reason: `${notify}: ${reason}`,
+      });
+  }
+
   private fail(sa: Ikev1Sa, notify: string, reason: string): void {
     sa.state = 'failed';
     sa.failure = `${notify}: ${reason}`;
     sa.retransmitAt = undefined;
-    this.logger.log('warn', 'ike', `[ike1#${sa.id}] ${sa.conn.name} failed: ${sa.failure}`);
-    this.emit({
-      kind: 'auth-failed',
-      conn: sa.conn.name,
-      ikeId: sa.id,
-      notify,
-      peer: `${formatIp(sa.remote.address)}:${sa.remote.port}`,
-      detail: reason,
-    });
-    if (sa.requestId !== undefined)
-      this.actions.push({ kind: 'initiate-result', requestId: sa.requestId, ok: false, reason: sa.failure });
+    this.authFailed(sa, notify, reason);
     this.sas.delete(sa.spiI);
     this.phase2.forget(sa);
   }
@@ -495,7 +507,7 @@ export class Ikev1Engine {
       if (!c) continue;
       if (hard) this.removeChild(sa, c, 'expired');
       else {
-        const cfg = sa.conn.children.find((x) => x.name === c.name);
+        const cfg = (sa.clientChildren ?? sa.conn.children).find((x) => x.name === c.name);
         if (cfg && sa.state === 'established' && !c.rekeying) {
           c.rekeying = true;
           this.phase2.initiate(sa, cfg, undefined, c.spiIn);
@@ -505,17 +517,29 @@ export class Ikev1Engine {
     }
   }
 
+  /** Client: Mode Config done (or not asked for): the virtual IP on the TUN, then Quick Mode. */
+  private clientConfigured(sa: Ikev1Sa, r: ModeConfigResult | undefined): void {
+    for (const address of sa.vipsLocal ?? [])
+      this.actions.push({ kind: 'vip-add', ikeId: sa.id, address, dns: r?.dns ?? [] });
+    this.startChildren(sa, r);
+  }
+
+  /**
+   * Client: XAUTH refused (XAUTH_STATUS 0, xauth-06 §6.3), no credentials, or Mode Config
+   * failed: the connection fails (auth-failed, `up` answered with the reason), the gateway gets
+   * a Delete for the ISAKMP SA.
+   */
+  private clientFailed(sa: Ikev1Sa, notify: string, reason: string): void {
+    this.authFailed(sa, notify, reason);
+    sa.requestId = undefined;
+    this.info.sendDeletes(sa);
+    this.removeSa(sa, reason);
+  }
+
   /** XAUTH finished: a failed user loses the ISAKMP SA (after the CFG_ACK, xauth-06 §6.3). */
   private xauthDone(sa: Ikev1Sa, ok: boolean, user: string): void {
     if (ok) return;
-    this.emit({
-      kind: 'auth-failed',
-      conn: sa.conn.name,
-      ikeId: sa.id,
-      notify: 'AUTHENTICATION-FAILED',
-      peer: `${formatIp(sa.remote.address)}:${sa.remote.port}`,
-      detail: `XAUTH failed for '${user}'`,
-    });
+    this.emit(authFailedEvent(sa, 'AUTHENTICATION-FAILED', `XAUTH failed for '${user}'`));
     this.info.sendDeletes(sa);
     this.removeSa(sa, 'XAUTH failed');
   }
@@ -527,6 +551,8 @@ export class Ikev1Engine {
     this.sas.delete(sa.spiI);
     this.phase2.forget(sa);
     this.transactions.forget(sa);
+    this.clientTx.forget(sa);
+    for (const address of sa.vipsLocal ?? []) this.actions.push({ kind: 'vip-remove', ikeId: sa.id, address });
     for (const l of sa.leases ?? []) this.pools.get(l.pool)?.release(l.who, l.address);
   }
 
@@ -542,6 +568,7 @@ export class Ikev1Engine {
     at(this.phase2.nextDeadline());
     at(this.info.nextDeadline());
     at(this.transactions.nextDeadline());
+    at(this.clientTx.nextDeadline());
     return t;
   }
 
@@ -551,6 +578,7 @@ export class Ikev1Engine {
     this.phase2.tick();
     this.info.tick();
     this.transactions.tick();
+    this.clientTx.tick();
     for (const sa of [...this.sas.values()]) {
       if (!sa.initiator && sa.state !== 'established' && now >= sa.createdAt + this.halfOpenTimeoutMs) {
         // an unauthenticated responder SA that never finished (spoofed MM1, lost peer)
@@ -577,4 +605,9 @@ export class Ikev1Engine {
       });
     }
   }
+}
+
+function authFailedEvent(sa: Ikev1Sa, notify: string, detail: string): IkeEvent {
+  const peer = `${formatIp(sa.remote.address)}:${sa.remote.port}`;
+  return { kind: 'auth-failed', conn: sa.conn.name, ikeId: sa.id, notify, peer, detail };
 }
