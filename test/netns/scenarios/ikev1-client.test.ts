@@ -13,7 +13,8 @@ import { describePackets, iperf3, ping, readCapture, summarize, waitForPing } fr
 //  a) esprit -> strongSwan 5.9.8 (kernel-libipsec, xauth-generic, unity): Aggressive Mode with
 //     the group PSK (ID_KEY_ID "labgroup"), XAUTH generic, Mode Config pull: the virtual IP on
 //     esprit's TUN, the Unity split include (the gateway's LAN) as the route and the Quick Mode
-//     selectors; ping and TCP (iperf3) from the virtual IP to the gateway's LAN
+//     selectors; ping and TCP (iperf3) from the virtual IP to the gateway's LAN; over IPv4 and
+//     over IPv6 outer addresses (the lab NAT66)
 //  b) esprit -> esprit gateway in Cisco UDP mode, the client configured by `esprit import vpnc`
 //     of a vpnc profile with `NAT Traversal Mode cisco-udp`: ESP right after the UDP header on
 //     port 10000 at the gateway's public side, IKE only on 500, ping through
@@ -22,11 +23,14 @@ import { describePackets, iperf3, ping, readCapture, summarize, waitForPing } fr
 const skip = requireScenarioSystem(['/usr/lib/ipsec/charon', 'swanctl', 'iperf3']);
 const scenario = useLab('ike1cl-', { skip });
 
-const GW = `connections {
+const GW = gwConf('10.99.2.2');
+
+function gwConf(localAddrs: string): string {
+  return `connections {
   vpnc {
     version = 1
     aggressive = yes
-    local_addrs = 10.99.2.2
+    local_addrs = ${localAddrs}
     proposals = aes128-sha1-modp1024, aes256-sha1-modp1024
     pools = pool4
     local {
@@ -66,13 +70,14 @@ secrets {
   }
 }
 `;
+}
 
-const CLIENT = (password: string) => `connections {
+const CLIENT = (password: string, outer: 4 | 6 = 4) => `connections {
   office {
     version = 1
     aggressive = yes
-    local_addrs = 10.99.1.2
-    remote_addrs = 10.99.2.2
+    local_addrs = ${outer === 4 ? LAB.client.v4 : LAB.client.v6}
+    remote_addrs = ${outer === 4 ? LAB.gw.v4 : LAB.gw.v6}
     proposals = aes128-sha1-modp1024
     vips = 0.0.0.0
     local {
@@ -108,61 +113,69 @@ secrets {
 `;
 
 /** charon as the Cisco-style gateway: XAUTH generic, Unity (split include), Aggressive Mode PSK allowed. */
-const charonGateway = (l: typeof scenario.lab) =>
+const charonGateway = (l: typeof scenario.lab, gw = GW) =>
   StrongSwanHost.start(
     l,
     'gw',
-    GW,
+    gw,
     {},
     2,
     ['unity', 'xauth-generic'],
     ['i_dont_care_about_security_and_use_aggressive_mode_psk = yes'],
   );
 
-test('a) esprit client -> strongSwan gateway: Aggressive Mode + XAUTH + Mode Config, VIP and split include route, ping and TCP through', {
-  skip,
-}, async () => {
-  const l = scenario.lab;
-  const gw = await charonGateway(l);
-  const client = await IkeHost.start(l, 'client', CLIENT('labuser-password'));
-  try {
-    const why = () => `--- esprit ---\n${client.proc.stderr.slice(-8000)}\n--- charon ---\n${gw.log(200)}`;
-    const up = await client.up('office');
-    assert.equal(up.code, 0, `esprit up failed: ${up.stdout}${up.stderr}\n${why()}`);
-    const [sa] = await client.listSas();
-    assert.ok(sa, why());
-    assert.equal(sa.state, 'established');
-    assert.deepEqual(sa.vipsLocal, ['10.99.100.1'], 'INTERNAL_IP4_ADDRESS from the pool');
-    const child = sa.children[0];
-    assert.ok(child, why());
-    assert.deepEqual(child.localTs, ['10.99.100.1/32']);
-    assert.deepEqual(child.remoteTs, ['10.99.3.0/24'], 'the Unity split include, not 0.0.0.0/0');
-    // the virtual IP on the TUN and the split include routed into it
-    const addr = await l.exec('client', ['ip', '-o', 'addr', 'show']);
-    assert.match(addr.stdout, /inet 10\.99\.100\.1\/32/);
-    const route = await l.exec('client', ['ip', 'route', 'get', LAB.gw.protected4]);
-    assert.match(route.stdout, /src 10\.99\.100\.1/, route.stdout);
-    const sas = await gw.listSas();
-    assert.match(sas, /vpnc: #\d+, ESTABLISHED, IKEv1/, sas);
-    assert.match(sas, /remote 'labgroup' @ 10\.99\.2\.1\[\d+\] XAuth: 'labuser' \[10\.99\.100\.1\]/, sas);
-    assert.match(sas, /vpnc-net: #\d+, reqid \d+, INSTALLED/, sas);
-    assert.match(gw.log(400), /XAuth authentication of 'labuser' successful/);
-    await waitForPing(l, 'client', '10.99.100.1', LAB.gw.protected4, 10);
-    const p = await ping(l, 'client', '10.99.100.1', LAB.gw.protected4, { count: 5 });
-    assert.equal(p.received, 5, `${p.output}\n${why()}`);
-    const tcp = await iperf3(l, {
-      clientRole: 'client',
-      serverRole: 'gw',
-      serverAddress: LAB.gw.protected4,
-      bindAddress: '10.99.100.1',
-      seconds: 2,
-    });
-    assert.ok(tcp.bytesReceived > 100_000, `TCP through the tunnel: ${tcp.bytesReceived} bytes`);
-  } finally {
-    await client.stop();
-    await gw.stop();
-  }
-});
+for (const outer of [4, 6] as const) {
+  test(`a) esprit client -> strongSwan gateway over IPv${outer}: Aggressive Mode + XAUTH + Mode Config, VIP and split include route, ping and TCP through`, {
+    skip,
+  }, async () => {
+    const l = scenario.lab;
+    const gw = await charonGateway(l, gwConf(outer === 4 ? LAB.gw.v4 : LAB.gw.v6));
+    const client = await IkeHost.start(l, 'client', CLIENT('labuser-password', outer));
+    try {
+      const why = () => `--- esprit ---\n${client.proc.stderr.slice(-8000)}\n--- charon ---\n${gw.log(200)}`;
+      const up = await client.up('office');
+      assert.equal(up.code, 0, `esprit up failed: ${up.stdout}${up.stderr}\n${why()}`);
+      const [sa] = await client.listSas();
+      assert.ok(sa, why());
+      assert.equal(sa.state, 'established');
+      assert.deepEqual(sa.vipsLocal, ['10.99.100.1'], 'INTERNAL_IP4_ADDRESS from the pool');
+      const child = sa.children[0];
+      assert.ok(child, why());
+      assert.deepEqual(child.localTs, ['10.99.100.1/32']);
+      assert.deepEqual(child.remoteTs, ['10.99.3.0/24'], 'the Unity split include, not 0.0.0.0/0');
+      // the virtual IP on the TUN and the split include routed into it
+      const addr = await l.exec('client', ['ip', '-o', 'addr', 'show']);
+      assert.match(addr.stdout, /inet 10\.99\.100\.1\/32/);
+      const route = await l.exec('client', ['ip', 'route', 'get', LAB.gw.protected4]);
+      assert.match(route.stdout, /src 10\.99\.100\.1/, route.stdout);
+      const sas = await gw.listSas();
+      assert.match(sas, /vpnc: #\d+, ESTABLISHED, IKEv1/, sas);
+      const natWan = (outer === 4 ? LAB.natWan.v4 : LAB.natWan.v6).replace(/\./g, '\\.');
+      assert.match(
+        sas,
+        new RegExp(`remote 'labgroup' @ ${natWan}\\[\\d+\\] XAuth: 'labuser' \\[10\\.99\\.100\\.1\\]`),
+        sas,
+      );
+      assert.equal(sa.remote.address, outer === 4 ? LAB.gw.v4 : LAB.gw.v6);
+      assert.match(sas, /vpnc-net: #\d+, reqid \d+, INSTALLED/, sas);
+      assert.match(gw.log(400), /XAuth authentication of 'labuser' successful/);
+      await waitForPing(l, 'client', '10.99.100.1', LAB.gw.protected4, 10);
+      const p = await ping(l, 'client', '10.99.100.1', LAB.gw.protected4, { count: 5 });
+      assert.equal(p.received, 5, `${p.output}\n${why()}`);
+      const tcp = await iperf3(l, {
+        clientRole: 'client',
+        serverRole: 'gw',
+        serverAddress: LAB.gw.protected4,
+        bindAddress: '10.99.100.1',
+        seconds: 2,
+      });
+      assert.ok(tcp.bytesReceived > 100_000, `TCP through the tunnel: ${tcp.bytesReceived} bytes`);
+    } finally {
+      await client.stop();
+      await gw.stop();
+    }
+  });
+}
 
 test('c) a wrong XAUTH password against strongSwan: esprit up exits non-zero, monitor shows auth-failed, no SA left', {
   skip,
