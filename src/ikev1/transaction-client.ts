@@ -195,7 +195,10 @@ export class ClientTransactions {
       this.apply(sa, parseModeConfig(attr.attributes));
     } else if (!req && attr.cfgType === CfgType.REQUEST && isXauthRequest(attr.attributes)) {
       if (phase !== 'xauth-wait') {
-        this.hooks.drop('unexpected', 'XAUTH request without a local XAUTH round or after it');
+        // xauth-06 §6.2: the gateway insists on XAUTH; without our round nothing else will come
+        if (!clientXauth(sa.conn))
+          this.fail(sa, 'AUTHENTICATION-FAILED', 'the gateway asks for XAUTH: the connection has no local-xauth round');
+        else this.hooks.drop('unexpected', 'XAUTH request after XAUTH');
         return;
       }
       const creds = xauthCredentials(sa.conn, this.hooks.config());
