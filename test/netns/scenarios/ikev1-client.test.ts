@@ -7,7 +7,7 @@ import { ESPRIT_MAIN, pollFor, requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
 import { useLab } from './scenario.js';
 import { StrongSwanHost } from './strongswan-host.js';
-import { describePackets, iperf3, ping, readCapture, summarize, waitForPing } from './traffic.js';
+import { describePackets, iperf3, ping, readCapture, sleep, summarize, waitForPing } from './traffic.js';
 
 // esprit as an IKEv1 client of a Cisco-style gateway (issue 9), through the lab NAT:
 //  a) esprit -> strongSwan 5.9.8 (kernel-libipsec, xauth-generic, unity): Aggressive Mode with
@@ -17,7 +17,7 @@ import { describePackets, iperf3, ping, readCapture, summarize, waitForPing } fr
 //     over IPv6 outer addresses (the lab NAT66)
 //  b) esprit -> esprit gateway in Cisco UDP mode, the client configured by `esprit import vpnc`
 //     of a vpnc profile with `NAT Traversal Mode cisco-udp`: ESP right after the UDP header on
-//     port 10000 at the gateway's public side, IKE only on 500, ping through
+//     port 10000 at the gateway's public side, IKE only on 500, keepalives to 10000, ping through
 //  c) a wrong XAUTH password against strongSwan: `esprit up` exits non-zero, `esprit monitor`
 //     shows auth-failed, neither side keeps an SA
 const skip = requireScenarioSystem(['/usr/lib/ipsec/charon', 'swanctl', 'iperf3']);
@@ -229,7 +229,8 @@ Cisco UDP Encapsulation Port 10000
   assert.match(imported.stdout, /cisco_udp_port = 10000/);
   const cap = await l.capture('gw', 'eth0');
   const gw = await IkeHost.start(l, 'gw', GW);
-  const client = await IkeHost.start(l, 'client', imported.stdout);
+  // the import output as is, plus a 1 s NAT-keepalive interval so the test sees keepalives
+  const client = await IkeHost.start(l, 'client', `${imported.stdout}esprit {\n  keepalive_interval = 1s\n}\n`);
   try {
     const why = () =>
       `--- client ---\n${client.proc.stderr.slice(-8000)}\n--- gateway ---\n${gw.proc.stderr.slice(-6000)}`;
@@ -248,8 +249,11 @@ Cisco UDP Encapsulation Port 10000
     await waitForPing(l, 'client', vip, LAB.gw.protected4, 10);
     const p = await ping(l, 'client', vip, LAB.gw.protected4, { count: 3 });
     assert.equal(p.received, 3, `${p.output}\n${why()}`);
+    // idle: the client keeps its NAT mapping to the Cisco UDP port alive (FF, RFC 3948 §2.3 form)
+    await sleep(3000);
     const pkts = await readCapture(await cap.stop(), [10000]);
     const s = summarize(pkts, 10000);
+    assert.ok(s.keepalives >= 1, `keepalives to 10000: ${s.keepalives}`);
     assert.ok(s.espInUdp >= 6, `ESP in UDP 10000 (3 requests and replies at least), saw ${s.espInUdp}`);
     const ikePorts = new Set(pkts.filter((q) => /:isakmp/.test(q.protocols)).flatMap((q) => [q.srcPort, q.dstPort]));
     assert.ok(
