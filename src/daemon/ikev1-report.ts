@@ -37,7 +37,7 @@ export function ikev1SaReport(sa: Ikev1Sa): IkeSaReport {
           transformName('dh', s.group),
         ].join('/')
       : '',
-    vipsLocal: [],
+    vipsLocal: (sa.vipsLocal ?? []).map(formatIp),
     vipsRemote: [],
     children: sa.children.map((c) => ({
       name: c.name,

@@ -14,5 +14,8 @@ export type Ikev1Action =
   | { kind: 'get-spi'; token: number; src: Uint8Array; dst: Uint8Array; reqid: number }
   | { kind: 'install-child'; plan: ChildSaPlan }
   | { kind: 'remove-child'; plan: ChildSaPlan }
+  /** a Mode Config client's virtual IP on the TUN (the IKEv2 engine's shape) */
+  | { kind: 'vip-add'; ikeId: number; address: Uint8Array; dns: Uint8Array[] }
+  | { kind: 'vip-remove'; ikeId: number; address: Uint8Array }
   | { kind: 'event'; event: IkeEvent }
   | { kind: 'initiate-result'; requestId: number; ok: boolean; reason: string };

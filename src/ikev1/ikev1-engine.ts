@@ -12,7 +12,7 @@
 import type { ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { tsToString } from '../config/traffic-selector.js';
 import type { AddressPool } from '../ike/address-pool.js';
-import { formatIdentity, type IkeId, parseIdentity } from '../ike/identity.js';
+import { formatIdentity } from '../ike/identity.js';
 import type { IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
 import { DEFAULT_RETRANSMIT, type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
@@ -26,10 +26,11 @@ import { decodeIsakmpHeader, decodeIsakmpMessage } from '../wire/isakmp/isakmp-d
 import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { IsakmpHeader, IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IsakmpExchange } from '../wire/registry/isakmp.js';
+import { clientXauth, processAm2, startAggressiveMode } from './aggressive-initiator.js';
 import { processAm1, processAm3, usesXauth } from './aggressive-mode.js';
 import { poolsOf, responderConnection } from './connection-select.js';
 import type { Ikev1Action } from './ikev1-actions.js';
-import type { Ikev1Child, Ikev1Sa } from './ikev1-sa.js';
+import { createIkev1Sa, type Ikev1Child, type Ikev1Sa } from './ikev1-sa.js';
 import { deleteEsp, Ikev1Notify } from './informational.js';
 import { InformationalTasks } from './informational-tasks.js';
 import {
@@ -43,9 +44,10 @@ import {
   processMm6,
   startMainMode,
 } from './main-mode.js';
+import { clientChildren, type ModeConfigResult } from './mode-config-client.js';
 import { Phase2Exchanges } from './phase2-exchanges.js';
 import { Transactions } from './transaction.js';
-import { offeredVariants } from './vendor-ids.js';
+import { ClientTransactions } from './transaction-client.js';
 
 export interface Ikev1EngineOptions {
   retransmit?: RetransmitSettings;
@@ -71,6 +73,7 @@ export class Ikev1Engine {
   private readonly phase2: Phase2Exchanges;
   private readonly info: InformationalTasks;
   private readonly transactions: Transactions;
+  private readonly clientTx: ClientTransactions;
   /** Mode Config address pools by name (as the IKEv2 engine keeps its own) */
   private pools = new Map<string, AddressPool>();
   private readonly reqids = new Map<string, number>();
@@ -135,6 +138,19 @@ export class Ikev1Engine {
       logger,
       this.retransmit,
     );
+    this.clientTx = new ClientTransactions(
+      {
+        push: (a) => this.actions.push(a),
+        drop: (why, detail) => this.drop(why as Ikev1Drop, detail),
+        config: () => this.config,
+        configured: (sa, r) => this.clientConfigured(sa, r),
+        failed: (sa, notify, reason) => this.clientFailed(sa, notify, reason),
+      },
+      rng,
+      clock,
+      logger,
+      this.retransmit,
+    );
     this.info = new InformationalTasks(
       {
         push: (a) => this.actions.push(a),
@@ -187,25 +203,8 @@ export class Ikev1Engine {
   }
 
   private newSa(conn: ConnectionConfig, initiator: boolean, local: Endpoint, remote: Endpoint, spiI: bigint): Ikev1Sa {
-    const localId: IkeId = conn.local[0]?.id ? parseIdentity(conn.local[0].id) : { type: 1, data: local.address };
-    const sa: Ikev1Sa = {
-      id: this.nextId++,
-      initiator,
-      conn,
-      spiI,
-      spiR: initiator ? 0n : this.cookie(),
-      state: 'mm1-sent',
-      local,
-      remote,
-      offered: offeredVariants(conn.nattMode),
-      localBehindNat: false,
-      remoteBehindNat: false,
-      localId,
-      sends: 0,
-      createdAt: this.clock.now(),
-      children: [],
-      vipsRemote: [],
-    };
+    const spiR = initiator ? 0n : this.cookie();
+    const sa = createIkev1Sa(this.nextId++, conn, initiator, local, remote, spiI, spiR, this.clock.now());
     this.sas.set(spiI, sa);
     return sa;
   }
@@ -236,8 +235,14 @@ export class Ikev1Engine {
     );
     if (requestId !== undefined) sa.requestId = requestId;
     sa.pendingChildren = conn.children.filter((c) => child === undefined || c.name === child).map((c) => c.name);
-    const mm1 = startMainMode(sa);
-    this.send(sa, mm1.bytes, mm1.payloads);
+    // RFC 2409 §5.4 Aggressive Mode for `aggressive = yes` (Cisco-style gateways, group PSK)
+    sa.aggressive = conn.aggressive;
+    const first = conn.aggressive ? startAggressiveMode(this.ctx, sa) : startMainMode(sa);
+    if (typeof first === 'string') {
+      this.fail(sa, 'NO-PROPOSAL-CHOSEN', first);
+      return;
+    }
+    this.send(sa, first.bytes, first.payloads);
   }
 
   private send(sa: Ikev1Sa, bytes: Uint8Array, payloads: IsakmpPayload[]): void {
@@ -282,7 +287,9 @@ export class Ikev1Engine {
         return;
       }
       if (h.exchangeType === IsakmpExchange.INFORMATIONAL) this.info.receive(sa, msg);
-      else if (h.exchangeType === IsakmpExchange.TRANSACTION) this.transactions.receive(sa, msg, bytes);
+      else if (h.exchangeType === IsakmpExchange.TRANSACTION)
+        // the phase 1 initiator is the client of XAUTH and Mode Config (transaction-client.ts)
+        (sa.initiator ? this.clientTx : this.transactions).receive(sa, msg, bytes);
       // xauth-06 §6: no phase 2 before the user is authenticated
       else if (sa.xauth && sa.xauth.state !== 'done') this.drop('unexpected', 'Quick Mode before XAUTH completed');
       else this.phase2.receive(sa, msg, bytes);
@@ -317,16 +324,19 @@ export class Ikev1Engine {
     // A retransmission of the message we last answered (MM1 still without CKY-R): answer
     // again (strongSwan does too).
     if (sa.lastReceived && bytesEqual(sa.lastReceived, bytes)) {
+      // AM3 is the initiator's last message: a repeated AM2 means it was lost
+      const answer = !sa.initiator || sa.aggressive === true;
       this.logger.log(
         'debug',
         'enc',
-        `[ike1#${sa.id}] received a retransmission of the last message, ${sa.initiator ? 'ignored' : 'answered again'}`,
+        `[ike1#${sa.id}] received a retransmission of the last message, ${answer ? 'answered again' : 'ignored'}`,
       );
-      if (!sa.initiator && sa.lastSent) this.actions.push({ kind: 'send', ...sa.lastSent });
+      if (answer && sa.lastSent) this.actions.push({ kind: 'send', ...sa.lastSent });
       return;
     }
     const fresh = !sa.initiator && sa.state === 'mm1-sent' && sa.lastReceived === undefined;
-    if (!fresh && !(sa.initiator && sa.state === 'mm1-sent') && h.spiR !== sa.spiR) {
+    const first = sa.initiator && (sa.state === 'mm1-sent' || sa.state === 'am1-sent');
+    if (!fresh && !first && h.spiR !== sa.spiR) {
       this.drop('no-sa', 'responder cookie mismatch');
       return;
     }
@@ -336,6 +346,7 @@ export class Ikev1Engine {
   /** Which message each state waits for: cleartext (MM2/MM4, MM1/MM3) or encrypted (MM6, MM5). */
   private static readonly EXPECT: Readonly<Record<string, 'clear' | 'encrypted'>> = {
     'i:mm1-sent': 'clear',
+    'i:am1-sent': 'clear',
     'i:mm3-sent': 'clear',
     'i:mm5-sent': 'encrypted',
     'r:mm1-sent': 'clear',
@@ -353,7 +364,10 @@ export class Ikev1Engine {
     }
     const opened: IsakmpPayload[] = [];
     let r: MmStep;
-    if (sa.initiator) {
+    if (sa.initiator && sa.state === 'am1-sent') {
+      sa.spiR = msg.header.spiR;
+      r = processAm2(this.ctx, sa, msg);
+    } else if (sa.initiator) {
       if (sa.state === 'mm1-sent') {
         sa.spiR = msg.header.spiR;
         r = processMm2(this.ctx, sa, msg);
@@ -415,7 +429,16 @@ export class Ikev1Engine {
     this.info.established(sa);
     // xauth-06 §6.2: the gateway asks for the user right after phase 1
     if (!sa.initiator && usesXauth(sa.conn)) this.transactions.startXauth(sa);
-    const children = (sa.pendingChildren ?? []).flatMap((n) => sa.conn.children.filter((c) => c.name === n));
+    // a client of XAUTH or Mode Config starts its CHILD SAs once configured (clientConfigured)
+    if (sa.initiator && (clientXauth(sa.conn) || sa.conn.vips.length > 0)) this.clientTx.established(sa);
+    else this.startChildren(sa, undefined);
+  }
+
+  /** Quick Mode for the children `up` asked for (with Unity split include, one per network). */
+  private startChildren(sa: Ikev1Sa, r: ModeConfigResult | undefined): void {
+    const asked = (sa.pendingChildren ?? []).flatMap((n) => sa.conn.children.filter((c) => c.name === n));
+    const children = sa.initiator ? clientChildren(asked, r) : asked;
+    if (r) sa.clientChildren = children;
     sa.pendingChildren = undefined;
     // The `up` request is answered by the first Quick Mode (as IKEv2's by IKE_AUTH's CHILD SA).
     for (const [i, c] of children.entries()) this.phase2.initiate(sa, c, i === 0 ? sa.requestId : undefined);
@@ -423,21 +446,24 @@ export class Ikev1Engine {
       this.actions.push({ kind: 'initiate-result', requestId: sa.requestId, ok: true, reason: 'established' });
   }
 
+  /** A failed connection: logged, `auth-failed` for `esprit monitor`, `up` answered with the reason. */
+  private authFailed(sa: Ikev1Sa, notify: string, reason: string): void {
+    this.logger.log('warn', 'ike', `[ike1#${sa.id}] ${sa.conn.name} failed: ${notify}: ${reason}`);
+    this.emit(authFailedEvent(sa, notify, reason));
+    if (sa.requestId !== undefined)
+      this.actions.push({
+        kind: 'initiate-result',
+        requestId: sa.requestId,
+        ok: false,
+        reason: `${notify}: ${reason}`,
+      });
+  }
+
   private fail(sa: Ikev1Sa, notify: string, reason: string): void {
     sa.state = 'failed';
     sa.failure = `${notify}: ${reason}`;
     sa.retransmitAt = undefined;
-    this.logger.log('warn', 'ike', `[ike1#${sa.id}] ${sa.conn.name} failed: ${sa.failure}`);
-    this.emit({
-      kind: 'auth-failed',
-      conn: sa.conn.name,
-      ikeId: sa.id,
-      notify,
-      peer: `${formatIp(sa.remote.address)}:${sa.remote.port}`,
-      detail: reason,
-    });
-    if (sa.requestId !== undefined)
-      this.actions.push({ kind: 'initiate-result', requestId: sa.requestId, ok: false, reason: sa.failure });
+    this.authFailed(sa, notify, reason);
     this.sas.delete(sa.spiI);
     this.phase2.forget(sa);
   }
@@ -481,7 +507,7 @@ export class Ikev1Engine {
       if (!c) continue;
       if (hard) this.removeChild(sa, c, 'expired');
       else {
-        const cfg = sa.conn.children.find((x) => x.name === c.name);
+        const cfg = (sa.clientChildren ?? sa.conn.children).find((x) => x.name === c.name);
         if (cfg && sa.state === 'established' && !c.rekeying) {
           c.rekeying = true;
           this.phase2.initiate(sa, cfg, undefined, c.spiIn);
@@ -491,17 +517,29 @@ export class Ikev1Engine {
     }
   }
 
+  /** Client: Mode Config done (or not asked for): the virtual IP on the TUN, then Quick Mode. */
+  private clientConfigured(sa: Ikev1Sa, r: ModeConfigResult | undefined): void {
+    for (const address of sa.vipsLocal ?? [])
+      this.actions.push({ kind: 'vip-add', ikeId: sa.id, address, dns: r?.dns ?? [] });
+    this.startChildren(sa, r);
+  }
+
+  /**
+   * Client: XAUTH refused (XAUTH_STATUS 0, xauth-06 §6.3), no credentials, or Mode Config
+   * failed: the connection fails (auth-failed, `up` answered with the reason), the gateway gets
+   * a Delete for the ISAKMP SA.
+   */
+  private clientFailed(sa: Ikev1Sa, notify: string, reason: string): void {
+    this.authFailed(sa, notify, reason);
+    sa.requestId = undefined;
+    this.info.sendDeletes(sa);
+    this.removeSa(sa, reason);
+  }
+
   /** XAUTH finished: a failed user loses the ISAKMP SA (after the CFG_ACK, xauth-06 §6.3). */
   private xauthDone(sa: Ikev1Sa, ok: boolean, user: string): void {
     if (ok) return;
-    this.emit({
-      kind: 'auth-failed',
-      conn: sa.conn.name,
-      ikeId: sa.id,
-      notify: 'AUTHENTICATION-FAILED',
-      peer: `${formatIp(sa.remote.address)}:${sa.remote.port}`,
-      detail: `XAUTH failed for '${user}'`,
-    });
+    this.emit(authFailedEvent(sa, 'AUTHENTICATION-FAILED', `XAUTH failed for '${user}'`));
     this.info.sendDeletes(sa);
     this.removeSa(sa, 'XAUTH failed');
   }
@@ -513,6 +551,8 @@ export class Ikev1Engine {
     this.sas.delete(sa.spiI);
     this.phase2.forget(sa);
     this.transactions.forget(sa);
+    this.clientTx.forget(sa);
+    for (const address of sa.vipsLocal ?? []) this.actions.push({ kind: 'vip-remove', ikeId: sa.id, address });
     for (const l of sa.leases ?? []) this.pools.get(l.pool)?.release(l.who, l.address);
   }
 
@@ -528,6 +568,7 @@ export class Ikev1Engine {
     at(this.phase2.nextDeadline());
     at(this.info.nextDeadline());
     at(this.transactions.nextDeadline());
+    at(this.clientTx.nextDeadline());
     return t;
   }
 
@@ -537,6 +578,7 @@ export class Ikev1Engine {
     this.phase2.tick();
     this.info.tick();
     this.transactions.tick();
+    this.clientTx.tick();
     for (const sa of [...this.sas.values()]) {
       if (!sa.initiator && sa.state !== 'established' && now >= sa.createdAt + this.halfOpenTimeoutMs) {
         // an unauthenticated responder SA that never finished (spoofed MM1, lost peer)
@@ -563,4 +605,9 @@ export class Ikev1Engine {
       });
     }
   }
+}
+
+function authFailedEvent(sa: Ikev1Sa, notify: string, detail: string): IkeEvent {
+  const peer = `${formatIp(sa.remote.address)}:${sa.remote.port}`;
+  return { kind: 'auth-failed', conn: sa.conn.name, ikeId: sa.id, notify, peer, detail };
 }

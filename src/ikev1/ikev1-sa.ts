@@ -2,14 +2,14 @@
  * One IKEv1 phase 1 SA (ISAKMP SA) as the Main Mode exchange builds it (RFC 2409 §5).
  * `initiator` is the role in phase 1; the cookies are the header SPIs.
  */
-import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
+import type { ChildConfig, ConnectionConfig } from '../config/swanctl/swanctl-model.js';
 import type { KeyExchange } from '../crypto/ike/key-exchange.js';
 import type { Ikev1Skeyids } from '../crypto/ikev1/ikev1-keymat.js';
 import type { ChildSaPlan } from '../ike/child-sa-plan.js';
-import type { IkeId } from '../ike/identity.js';
+import { type IkeId, parseIdentity } from '../ike/identity.js';
 import type { Endpoint } from '../ike/natd.js';
 import type { Phase1Suite } from './phase1-proposal.js';
-import type { NattSpec } from './vendor-ids.js';
+import { type NattSpec, offeredVariants } from './vendor-ids.js';
 
 /**
  * Main Mode states, named after the last message handled: the initiator waits in
@@ -21,7 +21,8 @@ export type MainModeState =
   | 'mm3-sent'
   | 'mm4-sent'
   | 'mm5-sent'
-  /** Aggressive Mode responder waiting for AM3 (RFC 2409 §5.4) */
+  /** Aggressive Mode initiator waiting for AM2, responder waiting for AM3 (RFC 2409 §5.4) */
+  | 'am1-sent'
   | 'am2-sent'
   | 'established'
   | 'failed';
@@ -81,6 +82,12 @@ export interface Ikev1Sa {
   dpd?: DpdState;
   /** XAUTH (draft-ietf-ipsec-isakmp-xauth-06) as gateway: pending until the user is checked */
   xauth?: { state: 'pending' | 'done' | 'failed'; user?: string };
+  /** virtual IPs the gateway assigned us by Mode Config (client) */
+  vipsLocal?: Uint8Array[];
+  /** client: the children after Mode Config (one per Unity split include network, mode-config-client.ts) */
+  clientChildren?: ChildConfig[];
+  /** client, Cisco UDP: our ESP port (the connection's cisco_udp_port; `ciscoUdpPort` is the gateway's) */
+  ciscoUdpLocalPort?: number;
   /** virtual IPs leased to the peer by Mode Config (gateway) */
   vipsRemote: Uint8Array[];
   /** Cisco UDP encapsulation agreed in Mode Config (attribute 28677): ESP in UDP to/from this port */
@@ -112,4 +119,36 @@ export interface DpdState {
   pending?: { firstSeq: number; firstAt: number; lastAt: number };
   /** when we last heard from the peer (an authenticated message) */
   lastHeard: number;
+}
+
+/** A new ISAKMP SA in its first state; our identity is the connection's `local.id`, else our address. */
+export function createIkev1Sa(
+  id: number,
+  conn: ConnectionConfig,
+  initiator: boolean,
+  local: Endpoint,
+  remote: Endpoint,
+  spiI: bigint,
+  spiR: bigint,
+  now: number,
+): Ikev1Sa {
+  const localId: IkeId = conn.local[0]?.id ? parseIdentity(conn.local[0].id) : { type: 1, data: local.address };
+  return {
+    id,
+    initiator,
+    conn,
+    spiI,
+    spiR,
+    state: 'mm1-sent',
+    local,
+    remote,
+    offered: offeredVariants(conn.nattMode),
+    localBehindNat: false,
+    remoteBehindNat: false,
+    localId,
+    sends: 0,
+    createdAt: now,
+    children: [],
+    vipsRemote: [],
+  };
 }

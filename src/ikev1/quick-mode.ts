@@ -94,8 +94,10 @@ export function encapChoice(sa: Ikev1Sa, transport: boolean): EncapChoice {
   return { transport, udp, draft: sa.natt !== undefined && sa.natt.natd !== 20 };
 }
 
+/** `dynamic` on our side is the virtual IP Mode Config gave us (client), else our address. */
 function localTsOf(child: ChildConfig, sa: Ikev1Sa): TrafficSelector[] {
-  return parseTsList(child.localTs, [ipFromBytes(sa.local.address)]);
+  const dyn = sa.vipsLocal && sa.vipsLocal.length > 0 ? sa.vipsLocal : [sa.local.address];
+  return parseTsList(child.localTs, dyn.map(ipFromBytes));
 }
 /** `dynamic` on the peer's side is the virtual IP Mode Config gave it, else its address. */
 function remoteTsOf(child: ChildConfig, sa: Ikev1Sa): TrafficSelector[] {
@@ -390,14 +392,21 @@ function childPlan(deps: QuickModeDeps, sa: Ikev1Sa, ex: QuickModeExchange, _now
     inbound: { spi: spiIn, src: sa.remote.address, dst: sa.local.address, ...split(kin) },
     outbound: { spi: spiOut, src: sa.local.address, dst: sa.remote.address, ...split(kout) },
     ...(sa.ciscoUdpPort !== undefined
-      ? // Cisco UDP: ESP in UDP on the port of 28677 at both ends; the client's NAT mapping is
-        // learnt from its first packet (ipsecd's float)
-        { encap: { localPort: sa.ciscoUdpPort, remotePort: sa.ciscoUdpPort, framing: 'cisco-udp' as const } }
+      ? // Cisco UDP: ESP in UDP to the port of 28677; the gateway learns the client's NAT
+        // mapping from its first packet (ipsecd's float), the client sends from its own port
+        // (cisco_udp_port, vpnc's --udp-port) and keeps the mapping alive
+        {
+          encap: {
+            localPort: sa.ciscoUdpLocalPort ?? sa.ciscoUdpPort,
+            remotePort: sa.ciscoUdpPort,
+            framing: 'cisco-udp' as const,
+          },
+        }
       : c.udp
         ? { encap: { localPort: sa.local.port, remotePort: sa.remote.port, framing } }
         : {}),
-    keepalive: c.udp && (sa.localBehindNat || sa.conn.encap),
-    float: (c.udp && sa.remoteBehindNat) || sa.ciscoUdpPort !== undefined,
+    keepalive: (c.udp && (sa.localBehindNat || sa.conn.encap)) || (sa.ciscoUdpPort !== undefined && sa.initiator),
+    float: (c.udp && sa.remoteBehindNat) || (sa.ciscoUdpPort !== undefined && !sa.initiator),
     localTs: [ex.localTs],
     remoteTs: [ex.remoteTs],
     lifetime: {

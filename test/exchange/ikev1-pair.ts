@@ -30,6 +30,8 @@ export interface V1PeerState {
   spiRequests: { token: number; reqid: number }[];
   /** next SPI handed out: deterministic, distinct per side */
   nextSpi: number;
+  /** virtual IPs on the TUN (vip-add / vip-remove), as dotted text */
+  vips: string[];
 }
 
 export class Ikev1Pair {
@@ -54,6 +56,7 @@ export class Ikev1Pair {
         installed: [],
         spiRequests: [],
         nextSpi: seed === (opts.seed ?? 11n) ? 0xc1000001 : 0xc2000001,
+        vips: [],
       };
     };
     const seed = opts.seed ?? 11n;
@@ -84,6 +87,8 @@ export class Ikev1Pair {
       if (!this.holdSpis) this.answerSpis(s);
     } else if (a.kind === 'install-child') p.installed.push(a.plan);
     else if (a.kind === 'remove-child') p.installed = p.installed.filter((x) => x !== a.plan);
+    else if (a.kind === 'vip-add') p.vips.push(formatIp(a.address));
+    else if (a.kind === 'vip-remove') p.vips = p.vips.filter((x) => x !== formatIp(a.address));
     else p.results.push({ requestId: a.requestId, ok: a.ok, reason: a.reason });
   }
 

@@ -100,8 +100,10 @@ export async function run(argv: string[], name = 'start'): Promise<number> {
     }
     // IKEv1 gateways answer Cisco's UDP port in Mode Config (cisco_udp_port, docs/ikev1.md):
     // ipsecd listens there with the cisco-udp role unless esprit.listen names the port already.
+    // A Cisco UDP client (natt_mode = none with cisco_udp_port set) sends and receives ESP there.
     for (const c of config.connections) {
-      if (c.version !== 1 || c.pools.length === 0 || c.ciscoUdpPort === 0) continue;
+      const client = c.nattMode === 'none' && c.ciscoUdpPortSet === true;
+      if (c.version !== 1 || (c.pools.length === 0 && !client) || c.ciscoUdpPort === 0) continue;
       if (listeners.some((l) => l.port === c.ciscoUdpPort)) continue;
       listeners.push({ address: '0.0.0.0', port: c.ciscoUdpPort, role: 'cisco-udp' });
     }

@@ -14,8 +14,8 @@ export interface ConfigWarning {
  * - IKEv1 Aggressive Mode with a pre-shared key: the responder's second message carries
  *   HASH_R, keyed with the PSK, in clear, so anyone who sees it can test PSK guesses offline
  *   (RFC 2409 §5.4; Libreswan and strongSwan warn or refuse the same way).
- * - IKEv1 connections that need what `esprit iked` does not negotiate yet for IKEv1 (Aggressive
- *   Mode as initiator, XAUTH as client, authentication other than PSK): docs/ikev1.md.
+ * - IKEv1 connections that need what `esprit iked` does not negotiate yet for IKEv1
+ *   (authentication other than PSK and XAUTH): docs/ikev1.md.
  */
 export function configWarnings(config: EspritConfig): ConfigWarning[] {
   const out: ConfigWarning[] = [];
@@ -29,10 +29,7 @@ export function configWarnings(config: EspritConfig): ConfigWarning[] {
         message:
           'IKEv1 Aggressive Mode with a pre-shared key: the PSK can be cracked offline from one captured exchange, HASH_R is keyed with it and travels in clear (RFC 2409 §5.4); prefer Main Mode or certificates',
       });
-    const initiates = c.remoteAddrs.some((a) => !a.startsWith('%') && !a.includes('/'));
     const missing = [
-      ...(c.aggressive && initiates ? ['Aggressive Mode as initiator'] : []),
-      ...c.local.filter((r) => r.auth.startsWith('xauth')).map(() => 'XAUTH as client'),
       ...[...c.local, ...c.remote]
         .filter((r) => r.auth !== 'psk' && !r.auth.startsWith('xauth'))
         .map((r) => `auth = ${r.auth}`),

@@ -427,6 +427,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
         },
         cisco_udp_port: (v, t) => {
           t.ciscoUdpPort = parseInteger(v, 0, 65535);
+          t.ciscoUdpPortSet = true;
         },
         mobike: (v, t) => {
           t.mobike = parseBool(v);

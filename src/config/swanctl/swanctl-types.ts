@@ -46,10 +46,12 @@ export interface ConnectionConfig {
   /**
    * IKEv1 Cisco "IPsec over UDP" (Mode Config attribute 28677, UNITY_NATT_PORT), esprit key
    * `cisco_udp_port`. Gateway: the port answered to 28677 (default 10000; 0 = not offered).
-   * Client (not negotiated yet): with `natt_mode = none` and a port here, ask for it and send
-   * ESP from that port to the port the gateway answers (vpnc's --udp-port).
+   * Client: with `natt_mode = none` and this key set, ask for Cisco UDP in Mode Config and
+   * send ESP from this port to the port the gateway answers (vpnc's --udp-port).
    */
   ciscoUdpPort: number;
+  /** `cisco_udp_port` was written in the config (a client asks for Cisco UDP only then) */
+  ciscoUdpPortSet?: boolean;
   encap: boolean;
   mobike: boolean;
   fragmentation: 'yes' | 'accept' | 'force' | 'no';

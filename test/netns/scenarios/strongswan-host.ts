@@ -9,8 +9,12 @@ import { dirname, join } from 'node:path';
 import { CharonInstance, type CharonRole } from '../../../bench/tunnel/strongswan.js';
 import { type ExecResult, type Lab, run } from '../harness.js';
 
-const strongswanConf = (ikeLevel: number, extraPlugins: readonly string[]): string => `charon {
-  load_modular = no
+const strongswanConf = (
+  ikeLevel: number,
+  extraPlugins: readonly string[],
+  settings: readonly string[],
+): string => `charon {
+  load_modular = no${settings.map((x) => `\n  ${x}`).join('')}
   # kernel-libipsec before kernel-netlink: the first IPsec backend registered wins
   load = random nonce openssl aes sha1 sha2 md5 hmac gcm pem pkcs1 pkcs8 x509 pubkey curve25519 gmp kdf kernel-libipsec kernel-netlink socket-default vici attr${extraPlugins.map((x) => ` ${x}`).join('')}
   port = 500
@@ -51,7 +55,8 @@ export class StrongSwanHost {
 
   /**
    * Start charon in `role` (client or gw) and load `swanctl` (swanctl.conf text);
-   * `extraPlugins` are loaded after the default list (e.g. eap-identity eap-mschapv2 gcrypt).
+   * `extraPlugins` are loaded after the default list (e.g. eap-identity eap-mschapv2 gcrypt);
+   * `settings` are more `key = value` lines of the charon section.
    */
   static async start(
     lab: Lab,
@@ -60,10 +65,11 @@ export class StrongSwanHost {
     files: Record<string, string | Uint8Array> = {},
     ikeLevel = 2,
     extraPlugins: readonly string[] = [],
+    settings: readonly string[] = [],
   ): Promise<StrongSwanHost> {
     const dir = mkdtempSync(join(lab.tmp, `sswan-${role}-`));
     mkdirSync(join(dir, role));
-    writeFileSync(join(dir, role, 'strongswan.conf'), strongswanConf(ikeLevel, extraPlugins));
+    writeFileSync(join(dir, role, 'strongswan.conf'), strongswanConf(ikeLevel, extraPlugins, settings));
     const conf = join(dir, role, 'swanctl.conf');
     writeFileSync(conf, swanctl);
     for (const [name, data] of Object.entries(files)) {
