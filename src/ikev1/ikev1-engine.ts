@@ -413,8 +413,8 @@ export class Ikev1Engine {
       remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
     });
     this.info.established(sa);
-    // xauth-06 §6.2: the gateway asks for the user right after phase 1
-    if (!sa.initiator && usesXauth(sa.conn)) this.transactions.startXauth(sa);
+    // xauth-06 §6.2: the gateway asks for the user right after phase 1, then Mode Config push
+    if (!sa.initiator) this.transactions.afterPhase1(sa, usesXauth(sa.conn));
     const children = (sa.pendingChildren ?? []).flatMap((n) => sa.conn.children.filter((c) => c.name === n));
     sa.pendingChildren = undefined;
     // The `up` request is answered by the first Quick Mode (as IKEv2's by IKE_AUTH's CHILD SA).
