@@ -190,7 +190,11 @@ export class Transactions {
     if (p?.kind === 'xauth-request' && attr.cfgType === CfgType.REPLY) {
       this.byMid.delete(this.key(sa, mid));
       this.checkXauth(sa, attr.attributes);
-    } else if (p?.kind === 'xauth-set' && attr.cfgType === CfgType.ACK) {
+    } else if (p?.kind === 'xauth-set') {
+      // xauth-06 §6.3 asks for CFG_ACK; an authenticated answer of another type (charon without
+      // an XAUTH method sends an empty CFG_REPLY) ends the exchange all the same
+      if (attr.cfgType !== CfgType.ACK)
+        this.logger.log('warn', 'ike', `[ike1#${sa.id}] XAUTH status answered with CFG type ${attr.cfgType}`);
       this.byMid.delete(this.key(sa, mid));
       if (sa.xauth) sa.xauth.state = p.ok ? 'done' : 'failed';
       this.hooks.xauthDone(sa, p.ok === true, p.user ?? '');

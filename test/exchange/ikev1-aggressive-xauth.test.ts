@@ -134,3 +134,13 @@ test('an unknown group gets no answer (no HASH_R to attack offline); a wrong gro
   assert.equal(w.gw.list()[0]?.state, 'am2-sent', 'nothing established');
   assert.ok((w.gw.drops.get('undecryptable') ?? 0) >= 1);
 });
+
+test('the XAUTH status answered with a CFG_REPLY instead of CFG_ACK (charon without an XAUTH method) still ends the exchange: no retransmission', () => {
+  const r = new Rig();
+  assert.equal(connect(r, 'labuser-password', 2), 1);
+  assert.equal(r.gw.list()[0]?.xauth?.state, 'done');
+  assert.ok(r.logger.lines.some((l) => l.includes('XAUTH status answered with CFG type 2')));
+  r.clock.advance(60_000);
+  r.gw.tick();
+  assert.equal(r.gw.takeActions().filter((a) => a.kind === 'send').length, 0);
+});

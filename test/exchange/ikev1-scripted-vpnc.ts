@@ -228,7 +228,7 @@ export const tlv = (type: number, v: Uint8Array): DataAttribute => ({ type, form
 export const attrTypes = (as: readonly DataAttribute[]) => as.map((a) => a.type);
 
 /** AM1..AM3 and the XAUTH round with `password`; returns the gateway's CFG_SET status. */
-export function connect(r: Rig, password: string): number {
+export function connect(r: Rig, password: string, ackType = 4): number {
   // HDR, SA, KE, Ni, IDii, VID* -->
   const [m2] = r.deliver(GW_500, NAT_500, am1(r));
   assert.ok(m2, 'AM2');
@@ -256,7 +256,7 @@ export function connect(r: Rig, password: string): number {
   const status = s.attr.attributes.find((a) => a.type === 16527);
   assert.ok(status);
   // HDR*, HASH, ATTR(CFG_ACK) -->
-  const ack = sealTx(r, set.header.messageId, s.nextIv, 4, s.attr.identifier, [status]);
+  const ack = sealTx(r, set.header.messageId, s.nextIv, ackType, s.attr.identifier, [status]);
   r.deliver(gwEp, natEp, ack.bytes);
   return ((status.value[0] ?? 0) << 8) | (status.value[1] ?? 0);
 }

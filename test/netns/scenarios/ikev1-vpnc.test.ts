@@ -32,6 +32,10 @@ test('vpnc --natt-mode natt -> esprit gateway: Aggressive Mode group PSK, XAUTH,
     assert.match(env, /CISCO_SPLIT_INC_0_ADDR=10\.99\.3\.0/, env);
     assert.match(env, /CISCO_SPLIT_INC_0_MASKLEN=24/, env);
     assert.match(env, /INTERNAL_IP4_DNS=10\.99\.3\.53/, env);
+    // Cisco Unity attributes from the pool (numbered, strongSwan's syntax)
+    assert.match(env, /CISCO_BANNER=esprit lab gateway/, env);
+    assert.match(env, /CISCO_DEF_DOMAIN=lab\.example/, env);
+    assert.match(env, /CISCO_SPLIT_DNS=corp\.example,lab\.example/, env);
     const vip = /INTERNAL_IP4_ADDRESS=(\S+)/.exec(env)?.[1] ?? '';
     const child = await pollFor(async () => (await gw.listSas())[0]?.children[0], 10_000);
     assert.ok(child, `no CHILD SA on the gateway\n${why()}`);

@@ -39,6 +39,12 @@ pools {
   pool4 {
     addrs = 10.99.100.0/24
     dns = 10.99.3.53
+    28672 = "esprit lab gateway"
+    28673 = 1
+    28674 = lab.example
+    28675 = "corp.example,lab.example"
+    split_exclude = 10.99.50.0/24
+    28679 = 0
   }
 }
 secrets {
