@@ -19,6 +19,7 @@ import { decodeIsakmpHeader } from '../wire/isakmp/isakmp-decode.js';
 import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IsakmpExchange } from '../wire/registry/isakmp.js';
+import { quickModeRefusal } from './error-notify.js';
 import type { Ikev1Action } from './ikev1-actions.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
 import { exchangeIv, openProtected, sealProtected } from './phase2-message.js';
@@ -53,6 +54,8 @@ export interface Phase2Hooks {
   finished(sa: Ikev1Sa, requestId: number | undefined, ok: boolean, reason: string): void;
   /** a rekey installed its new CHILD SA: the one with inbound SPI `oldSpiIn` goes */
   rekeyed(sa: Ikev1Sa, oldSpiIn: number): void;
+  /** tell the peer we refused its Quick Mode (an encrypted Informational with this notify) */
+  refuse(sa: Ikev1Sa, notify: IsakmpPayload): void;
 }
 
 const KEEP_DONE_MS = 30_000;
@@ -238,6 +241,8 @@ export class Phase2Exchanges {
       const ex = processQm1(sa, mid, o.nextIv, o.payloads);
       if ('notify' in ex) {
         this.logger.log('warn', 'ike', `[ike1#${sa.id}] Quick Mode request refused: ${ex.notify}: ${ex.reason}`);
+        const n = quickModeRefusal(ex.notify, o.payloads);
+        if (n) this.hooks.refuse(sa, n);
         this.hooks.finished(sa, undefined, false, `${ex.notify}: ${ex.reason}`);
         return;
       }
@@ -268,6 +273,23 @@ export class Phase2Exchanges {
       return;
     }
     this.hooks.drop('unexpected', `Quick Mode ${mid} in ${t.ex.state}`);
+  }
+
+  /**
+   * The peer refused our Quick Mode with an error notify (RFC 2408 §3.14.1): fail the pending
+   * request whose inbound SPI the notify names, or every pending one when it names none (as
+   * strongSwan's cancel_quick_mode). Returns the children that failed.
+   */
+  refused(sa: Ikev1Sa, name: string, spi: Uint8Array): string[] {
+    const want = spi.length === 4 ? new DataView(spi.buffer, spi.byteOffset, 4).getUint32(0) : undefined;
+    const failed: string[] = [];
+    for (const t of [...this.byMid.values()]) {
+      if (t.sa !== sa || !t.ex.initiator || (t.ex.state !== 'qm1-sent' && t.ex.state !== 'spi-wait')) continue;
+      if (want !== undefined && t.ex.spiIn !== want) continue;
+      this.fail(t, `${name}: refused by the peer`);
+      failed.push(t.ex.child.name);
+    }
+    return failed;
   }
 
   /** Forget the exchanges of an ISAKMP SA that is gone. */
