@@ -276,20 +276,19 @@ export class Phase2Exchanges {
   }
 
   /**
-   * The peer refused our Quick Mode with an error notify (RFC 2408 §3.14.1): fail the pending
-   * request whose inbound SPI the notify names, or every pending one when it names none (as
-   * strongSwan's cancel_quick_mode). Returns the children that failed.
+   * The peer refused our Quick Mode with an authenticated error notify (RFC 2408 §3.14.1): fail
+   * the pending request whose inbound SPI the notify names, else every pending one (strongSwan
+   * names SPI 0 when it found no proposal, and cancels its own pending Quick Mode on any such
+   * notify). Returns the children that failed.
    */
   refused(sa: Ikev1Sa, name: string, spi: Uint8Array): string[] {
     const want = spi.length === 4 ? new DataView(spi.buffer, spi.byteOffset, 4).getUint32(0) : undefined;
-    const failed: string[] = [];
-    for (const t of [...this.byMid.values()]) {
-      if (t.sa !== sa || !t.ex.initiator || (t.ex.state !== 'qm1-sent' && t.ex.state !== 'spi-wait')) continue;
-      if (want !== undefined && t.ex.spiIn !== want) continue;
-      this.fail(t, `${name}: refused by the peer`);
-      failed.push(t.ex.child.name);
-    }
-    return failed;
+    const pending = [...this.byMid.values()].filter(
+      (t) => t.sa === sa && t.ex.initiator && (t.ex.state === 'qm1-sent' || t.ex.state === 'spi-wait'),
+    );
+    const named = pending.filter((t) => want !== undefined && t.ex.spiIn === want);
+    for (const t of named.length > 0 ? named : pending) this.fail(t, `${name}: refused by the peer`);
+    return (named.length > 0 ? named : pending).map((t) => t.ex.child.name);
   }
 
   /** Forget the exchanges of an ISAKMP SA that is gone. */

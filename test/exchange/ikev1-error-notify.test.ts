@@ -8,6 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { errorNotifyPayload } from '../../src/ikev1/error-notify.js';
+import { sealInformational } from '../../src/ikev1/informational.js';
 import { fromHex, toHex } from '../../src/util/hex.js';
 import { decodeIsakmpMessage } from '../../src/wire/isakmp/isakmp-decode.js';
 import { Ikev1Pair } from './ikev1-pair.js';
@@ -27,6 +29,13 @@ const conf = (side: 'i' | 'r', o: { proposals?: string; id?: string } = {}) =>
     remote {
       auth = psk
       id = ${side === 'i' ? 'gw.esprit.test' : 'client.esprit.test'}
+    }
+    children {
+      net {
+        local_ts = ${side === 'i' ? '10.99.4.1/32' : '10.99.3.0/24'}
+        remote_ts = ${side === 'i' ? '10.99.3.0/24' : '10.99.4.1/32'}
+        esp_proposals = aes128-sha1
+      }
     }
   }
 }
@@ -156,4 +165,26 @@ test('Aggressive Mode: a client that stops after AM2 (vpnc with a wrong group se
   assert.equal(ev.event.notify, 'TIMEOUT');
   assert.match(ev.event.detail, /phase 1 not completed by the peer after AM2 \(a wrong pre-shared key at the peer\?\)/);
   assert.equal(r.gw.list().length, 0);
+});
+
+test('an encrypted NO-PROPOSAL-CHOSEN with SPI 0 (what charon sends when it found no proposal) fails the pending Quick Mode at once', () => {
+  const p = new Ikev1Pair(conf('i'), conf('r'));
+  p.initiate('mm');
+  for (let n = 0; n < 7; n++) p.deliver(p.next()); // MM1..MM6, INITIAL-CONTACT
+  const qm1 = p.next();
+  assert.equal(decodeIsakmpMessage(qm1.bytes).header.exchangeType, 32, 'QM1 sent, not delivered');
+  const [rsa] = p.r.engine.list();
+  assert.ok(rsa?.state === 'established');
+  // <-- HDR*, HASH(1), N(NO-PROPOSAL-CHOSEN, ESP, SPI 00000000), sealed with the responder's keys
+  const bytes = sealInformational(rsa, 0x0badcafe, [errorNotifyPayload(14, 3, new Uint8Array(4))]);
+  p.deliver({ from: 'r', local: rsa.local, remote: rsa.remote, bytes });
+  assert.equal(p.i.results.at(-1)?.ok, false);
+  assert.equal(p.i.results.at(-1)?.reason, 'NO-PROPOSAL-CHOSEN: refused by the peer');
+  const ev = p.i.events.find((e) => e.kind === 'auth-failed');
+  assert.ok(ev?.kind === 'auth-failed' && ev.detail === 'Quick Mode for net refused by the peer');
+  for (let i = 0; i < 5; i++) p.advance(10_000);
+  assert.equal(
+    p.wire.filter((d) => d.from === 'i' && decodeIsakmpMessage(d.bytes).header.exchangeType === 32).length,
+    0,
+  );
 });
