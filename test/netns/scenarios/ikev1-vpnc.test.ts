@@ -139,6 +139,47 @@ test('a wrong XAUTH password: vpnc exits with an error, esprit reports auth-fail
       10_000,
     );
     assert.ok(failed, `no auth-failed event:\n${mon.lines.join('\n')}\n${gw.proc.stderr.slice(-4000)}`);
+    assert.ok(mon.lines.some((x) => /"kind":"auth-failed","conn":"vpnc".*"notify":"AUTHENTICATION-FAILED"/.test(x)));
+    assert.match(gw.proc.stderr, /XAUTH authentication of 'labuser' failed/);
+    // the gateway ended the ISAKMP SA with a Delete after the status (xauth-06 §6.3)
+    assert.match(gw.proc.stderr, /generating INFORMATIONAL_V1 request \d+ \[ HASH D \]/);
+    assert.ok(!mon.lines.some((x) => /"kind":"child-up"/.test(x)), 'no CHILD SA came up');
+    assert.deepEqual(await gw.listSas(), []);
+  } finally {
+    mon.kill('SIGTERM');
+    v.proc.kill('SIGTERM');
+    await v.proc.exited;
+    await gw.stop();
+  }
+});
+
+test('a wrong group secret: vpnc finds HASH_R wrong and exits non-zero; the gateway reports the unfinished phase 1 in monitor and keeps no SA', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  const gw = await IkeHost.start(l, 'gw', GW);
+  const mon = gw.monitor();
+  await new Promise((r) => setTimeout(r, 1000));
+  const v = await startVpnc(l, l.tmp, 'natt', 'labuser-password', 'not-the-group-secret');
+  try {
+    const exit = await Promise.race([
+      v.proc.exited,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 30_000)),
+    ]);
+    assert.ok(exit, 'vpnc still running with a wrong group secret');
+    assert.notEqual(exit.code, 0, 'vpnc exit status');
+    assert.match(v.proc.stderr + v.proc.lines.join('\n'), /hash comparison failed.*\n?.*check group password/);
+    assert.ok(!readFileSync(v.log, 'utf8').includes('end=connect'));
+    // vpnc stops after AM2 without a word (RFC 2409 §5.4 gives it nothing to send); the
+    // gateway's half-open SA expires (30 s) and says so
+    const failed = await pollFor(
+      async () =>
+        mon.lines.some((x) => /"kind":"auth-failed".*"notify":"TIMEOUT".*not completed by the peer after AM2/.test(x))
+          ? true
+          : undefined,
+      45_000,
+    );
+    assert.ok(failed, `no auth-failed event:\n${mon.lines.join('\n')}\n${gw.proc.stderr.slice(-4000)}`);
     assert.deepEqual(await gw.listSas(), []);
   } finally {
     mon.kill('SIGTERM');

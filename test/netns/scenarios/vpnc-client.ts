@@ -60,9 +60,9 @@ secrets {
 `;
 
 // vpnc's configuration as in ../shared/lab/vpnc/lab.conf
-export const vpncConf = (password: string) => `IPSec gateway 10.99.2.2
+export const vpncConf = (password: string, secret = 'labgroup-secret') => `IPSec gateway 10.99.2.2
 IPSec ID labgroup
-IPSec secret labgroup-secret
+IPSec secret ${secret}
 Xauth username labuser
 Xauth password ${password}
 IKE DH Group dh2
@@ -93,9 +93,9 @@ exit 0
 `;
 
 /** vpnc in the client namespace with `--natt-mode MODE`; `log` is the vpnc-script's log. */
-export async function startVpnc(l: Lab, dir: string, mode: string, password: string) {
+export async function startVpnc(l: Lab, dir: string, mode: string, password: string, secret?: string) {
   const conf = join(dir, `vpnc-${mode}.conf`);
-  writeFileSync(conf, vpncConf(password));
+  writeFileSync(conf, vpncConf(password, secret));
   const script = join(dir, 'vpnc-script');
   writeFileSync(script, SCRIPT);
   chmodSync(script, 0o755);
