@@ -10,6 +10,11 @@
  *   <-- HDR*, HASH, ATTR(CFG_REQUEST: IP4 address, DNS, NBNS, Unity attributes ...)
  *   gw  HDR*, HASH, ATTR(CFG_REPLY: what we have)                                -->
  *
+ * or, with `pull = no` (push, §3.3), after the XAUTH ACK (or phase 1 without XAUTH):
+ *
+ *   gw  HDR*, HASH, ATTR(CFG_SET: address, DNS, ... as mode-config-gateway.ts)   -->
+ *   <-- HDR*, HASH, ATTR(CFG_ACK)
+ *
  * Every message is protected like an Informational: HASH = prf(SKEYID_a, M-ID | ATTR) in both
  * directions (mode-cfg-05 §3.3), the first IV of a message ID from the last phase 1 block,
  * the answer chained from the request's last block (RFC 2409 Appendix B). Requests we send
