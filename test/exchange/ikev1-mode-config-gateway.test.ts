@@ -9,9 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exchangeIv } from '../../src/ikev1/phase2-message.js';
+import { hash1 } from '../../src/crypto/ikev1/ikev1-keymat.js';
+import { exchangeIv, openProtected } from '../../src/ikev1/phase2-message.js';
 import { bytesEqual, toHex } from '../../src/util/hex.js';
 import { decodeIsakmpMessage } from '../../src/wire/isakmp/isakmp-decode.js';
+import { Ikev1Pair } from './ikev1-pair.js';
 import { connect, GW, GW_4500, NAT_4500, openTx, Rig, sealTx, tlv } from './ikev1-scripted-vpnc.js';
 import { configFromText } from './test-config.js';
 
@@ -174,4 +176,58 @@ pools {
   assert.throws(() => configFromText(conf('server = 10.0.0.1')), /pools\.p\.server: not supported by esprit/);
   const ok = configFromText(conf('split_exclude = 192.168.0.0/16'));
   assert.deepEqual(ok.pools[0]?.attributes, [{ type: 28678, kind: 'acl', values: ['192.168.0.0/16'] }]);
+});
+
+test('push without XAUTH (Main Mode, pull = no): the CFG_SET follows phase 1 at once', () => {
+  const mm = (side: 'i' | 'r') =>
+    configFromText(`connections {
+  mm {
+    version = 1
+    ${side === 'i' ? 'local_addrs = 10.99.1.2\n    remote_addrs = 10.99.2.2' : 'local_addrs = 10.99.2.2\n    pull = no\n    pools = p'}
+    proposals = aes128-sha1-modp1024
+    local {
+      auth = psk
+      id = ${side === 'i' ? 'client.esprit.test' : 'gw.esprit.test'}
+    }
+    remote {
+      auth = psk
+      id = ${side === 'i' ? 'gw.esprit.test' : 'client.esprit.test'}
+    }
+  }
+}
+pools {
+  p {
+    addrs = 10.99.100.0/24
+    28674 = lab.example
+  }
+}
+secrets {
+  ike-mm {
+    id-a = gw.esprit.test
+    id-b = client.esprit.test
+    secret = "main-mode-secret"
+  }
+}
+`);
+  const p = new Ikev1Pair(mm('i'), mm('r'));
+  p.initiate('mm');
+  for (let n = 0; n < 6; n++) p.deliver(p.next()); // MM1 .. MM6
+  const fromR = p.wire.filter((d) => d.from === 'r');
+  assert.equal(fromR.length, 1, 'the gateway sends one message after MM6');
+  const d = fromR[0];
+  assert.ok(d);
+  const msg = decodeIsakmpMessage(d.bytes);
+  assert.equal(msg.header.exchangeType, 6, 'a Transaction');
+  // <-- HDR*, HASH, ATTR(CFG_SET: ADDR, DEF_DOMAIN), opened with the client's own keys
+  const [ci] = p.i.engine.list();
+  assert.ok(ci?.keys && ci.suite);
+  const o = openProtected(ci, msg, exchangeIv(ci)(msg.header.messageId));
+  assert.ok(typeof o !== 'string', String(o));
+  assert.ok(bytesEqual(o.hash, hash1(ci.suite.prf, ci.keys.skeyidA, msg.header.messageId, o.rest)), 'HASH');
+  const attr = o.payloads[0];
+  assert.ok(attr?.kind === 'ATTR' && attr.cfgType === 3);
+  assert.deepEqual(shape(attr.attributes), [
+    [1, 'tlv', '0a636401'],
+    [28674, 'tlv', Buffer.from('lab.example').toString('hex')],
+  ]);
 });
