@@ -6,7 +6,7 @@ import { pollFor, requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
 import { useLab } from './scenario.js';
 import { ping, readCapture, summarize } from './traffic.js';
-import { GW, startVpnc, vpncConnected } from './vpnc-client.js';
+import { GW, startVpnc, vpncConnected, vpncFailed } from './vpnc-client.js';
 
 // vpnc 0.5.3 (Debian's) -> esprit gateway through the lab NAT (issue 9): IKEv1 Aggressive Mode
 // with the group PSK (ID_KEY_ID "labgroup", swanctl `keyid:labgroup`), XAUTH generic with a
@@ -125,10 +125,7 @@ test('a wrong XAUTH password: vpnc exits with an error, esprit reports auth-fail
   await new Promise((r) => setTimeout(r, 1000));
   const v = await startVpnc(l, l.tmp, 'natt', 'not-the-password');
   try {
-    const exit = await Promise.race([
-      v.proc.exited,
-      new Promise<undefined>((r) => setTimeout(() => r(undefined), 30_000)),
-    ]);
+    const exit = await vpncFailed(v.proc);
     assert.ok(exit, 'vpnc still running after a wrong password');
     assert.notEqual(exit.code, 0, 'vpnc exit status');
     assert.match(v.proc.stderr + v.proc.lines.join('\n'), /authentication unsuccessful/);
@@ -162,10 +159,7 @@ test('a wrong group secret: vpnc finds HASH_R wrong and exits non-zero; the gate
   await new Promise((r) => setTimeout(r, 1000));
   const v = await startVpnc(l, l.tmp, 'natt', 'labuser-password', 'not-the-group-secret');
   try {
-    const exit = await Promise.race([
-      v.proc.exited,
-      new Promise<undefined>((r) => setTimeout(() => r(undefined), 30_000)),
-    ]);
+    const exit = await vpncFailed(v.proc);
     assert.ok(exit, 'vpnc still running with a wrong group secret');
     assert.notEqual(exit.code, 0, 'vpnc exit status');
     assert.match(v.proc.stderr + v.proc.lines.join('\n'), /hash comparison failed.*\n?.*check group password/);

@@ -126,3 +126,11 @@ export function vpncConnected(log: string, ms = 30_000): Promise<true | undefine
     ms,
   );
 }
+
+/** vpnc's exit (code and signal) within `ms`, or undefined while it still runs. */
+export function vpncFailed(
+  proc: { exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> },
+  ms = 30_000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
+  return Promise.race([proc.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms))]);
+}
