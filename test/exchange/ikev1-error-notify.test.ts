@@ -13,7 +13,7 @@ import { sealInformational } from '../../src/ikev1/informational.js';
 import { fromHex, toHex } from '../../src/util/hex.js';
 import { decodeIsakmpMessage } from '../../src/wire/isakmp/isakmp-decode.js';
 import { Ikev1Pair } from './ikev1-pair.js';
-import { am1, am2, GW_500, NAT_500, Rig } from './ikev1-scripted-vpnc.js';
+import { am1, am2, am3, GW_500, GW_4500, NAT_500, NAT_4500, Rig } from './ikev1-scripted-vpnc.js';
 import { configFromText } from './test-config.js';
 
 const conf = (side: 'i' | 'r', o: { proposals?: string; id?: string } = {}) =>
@@ -187,4 +187,22 @@ test('an encrypted NO-PROPOSAL-CHOSEN with SPI 0 (what charon sends when it foun
     p.wire.filter((d) => d.from === 'i' && decodeIsakmpMessage(d.bytes).header.exchangeType === 32).length,
     0,
   );
+});
+
+test('Aggressive Mode: an AM3 that decrypts but whose HASH_I does not verify is refused with an unprotected N(AUTHENTICATION-FAILED)', () => {
+  const r = new Rig();
+  const [m2] = r.deliver(GW_500, NAT_500, am1(r));
+  assert.ok(m2 && am2(r, m2, 'labgroup-secret'));
+  // the right keys, a HASH_I over other SA octets
+  r.c.saiB = new Uint8Array([0, 0, 0, 1]);
+  const [n] = r.deliver(GW_4500, NAT_4500, am3(r));
+  assert.ok(n, 'a refusal');
+  assert.equal(n.header.exchangeType, 5);
+  assert.equal(n.encrypted, undefined);
+  const np = n.payloads[0];
+  assert.ok(np?.kind === 'N');
+  assert.deepEqual([np.doi, np.protocolId, np.spi.length, np.notifyType], [1, 1, 0, 24]);
+  assert.equal(r.gw.list().length, 0);
+  const ev = r.out.find((a) => a.kind === 'event' && a.event.kind === 'auth-failed');
+  assert.ok(ev?.kind === 'event' && ev.event.kind === 'auth-failed' && ev.event.notify === 'AUTHENTICATION-FAILED');
 });
