@@ -182,3 +182,35 @@ test('a wrong group secret: vpnc finds HASH_R wrong and exits non-zero; the gate
     await gw.stop();
   }
 });
+
+test('no phase 1 proposal in common: the gateway answers AM1 with an unprotected NO-PROPOSAL-CHOSEN, vpnc exits at once with an error', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  // vpnc with `IKE DH Group dh2` offers MODP-1024 only
+  const gw = await IkeHost.start(l, 'gw', GW.replace(/proposals = [^\n]*/, 'proposals = aes128-sha256-modp2048'));
+  const mon = gw.monitor();
+  await new Promise((r) => setTimeout(r, 1000));
+  const v = await startVpnc(l, l.tmp, 'natt', 'labuser-password');
+  try {
+    const exit = await vpncFailed(v.proc);
+    assert.ok(exit, 'vpnc still running without a common proposal');
+    assert.notEqual(exit.code, 0, 'vpnc exit status');
+    const out = v.proc.stderr + v.proc.lines.join('\n');
+    // vpnc expected AM2 and got an Informational (its "response was invalid [1]")
+    assert.match(out, /response was invalid \[1\]/, out.slice(-3000));
+    assert.match(gw.proc.stderr, /generating INFORMATIONAL_V1 request \d+ \[ N\(NO_PROP\) \]/);
+    const failed = await pollFor(
+      async () =>
+        mon.lines.some((x) => /"kind":"auth-failed".*"notify":"NO-PROPOSAL-CHOSEN"/.test(x)) ? true : undefined,
+      5_000,
+    );
+    assert.ok(failed, mon.lines.join('\n'));
+    assert.deepEqual(await gw.listSas(), []);
+  } finally {
+    mon.kill('SIGTERM');
+    v.proc.kill('SIGTERM');
+    await v.proc.exited;
+    await gw.stop();
+  }
+});
