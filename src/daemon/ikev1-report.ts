@@ -38,7 +38,7 @@ export function ikev1SaReport(sa: Ikev1Sa): IkeSaReport {
         ].join('/')
       : '',
     vipsLocal: (sa.vipsLocal ?? []).map(formatIp),
-    vipsRemote: [],
+    vipsRemote: sa.vipsRemote.map((v) => formatIp(v)),
     children: sa.children.map((c) => ({
       name: c.name,
       reqid: c.plan.reqid,

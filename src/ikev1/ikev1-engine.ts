@@ -29,6 +29,14 @@ import { IsakmpExchange } from '../wire/registry/isakmp.js';
 import { clientXauth, processAm2, startAggressiveMode } from './aggressive-initiator.js';
 import { processAm1, processAm3, usesXauth } from './aggressive-mode.js';
 import { poolsOf, responderConnection } from './connection-select.js';
+import {
+  clearErrorInformational,
+  clearErrorNotify,
+  ERROR_NOTIFY,
+  errorNotifyName,
+  halfOpenFailure,
+  refusalEvent,
+} from './error-notify.js';
 import type { Ikev1Action } from './ikev1-actions.js';
 import { createIkev1Sa, type Ikev1Child, type Ikev1Sa } from './ikev1-sa.js';
 import { deleteEsp, Ikev1Notify } from './informational.js';
@@ -115,6 +123,7 @@ export class Ikev1Engine {
           this.info.send(sa, [deleteEsp([old.spiIn])]);
           this.removeChild(sa, old, 'rekeyed');
         },
+        refuse: (sa, n) => this.info.send(sa, [n]),
         finished: (sa, requestId, ok, reason) => {
           if (!ok) this.logger.log('warn', 'ike', `[ike1#${sa.id}] ${sa.conn.name}: ${reason}`);
           if (requestId !== undefined) this.actions.push({ kind: 'initiate-result', requestId, ok, reason });
@@ -158,6 +167,10 @@ export class Ikev1Engine {
         sas: () => [...this.sas.values()],
         removeSa: (sa, reason) => this.removeSa(sa, reason),
         removeChild: (sa, c, reason) => this.removeChild(sa, c, reason),
+        errorNotify: (sa, type, spi) => {
+          for (const child of this.phase2.refused(sa, errorNotifyName(type), spi))
+            this.emit(refusalEvent(sa, type, child));
+        },
       },
       rng,
       clock,
@@ -282,6 +295,13 @@ export class Ikev1Engine {
     const phase2 = [IsakmpExchange.QUICK_MODE, IsakmpExchange.INFORMATIONAL, IsakmpExchange.TRANSACTION] as number[];
     if (phase2.includes(h.exchangeType)) {
       const sa = this.sas.get(h.spiI);
+      // RFC 2408 §5.15: an unprotected refusal only ends a phase 1 we initiated (error-notify.ts)
+      const refusal = sa?.initiator && sa.state !== 'established' ? clearErrorNotify(msg) : undefined;
+      if (sa && refusal !== undefined && (sa.spiR === 0n || sa.spiR === h.spiR)) {
+        this.logMessage(sa, 'parsed', h, msg.payloads, true);
+        this.fail(sa, errorNotifyName(refusal), `phase 1 refused by ${formatIp(remote.address)}`, false);
+        return;
+      }
       if (!sa || sa.state !== 'established' || sa.spiR !== h.spiR) {
         this.drop('no-sa', `exchange ${h.exchangeType} for cookies ${h.spiI.toString(16)}/${h.spiR.toString(16)}`);
         return;
@@ -427,8 +447,8 @@ export class Ikev1Engine {
       remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
     });
     this.info.established(sa);
-    // xauth-06 §6.2: the gateway asks for the user right after phase 1
-    if (!sa.initiator && usesXauth(sa.conn)) this.transactions.startXauth(sa);
+    // xauth-06 §6.2: the gateway asks for the user right after phase 1, then Mode Config push
+    if (!sa.initiator) this.transactions.afterPhase1(sa, usesXauth(sa.conn));
     // a client of XAUTH or Mode Config starts its CHILD SAs once configured (clientConfigured)
     if (sa.initiator && (clientXauth(sa.conn) || sa.conn.vips.length > 0)) this.clientTx.established(sa);
     else this.startChildren(sa, undefined);
@@ -459,7 +479,15 @@ export class Ikev1Engine {
       });
   }
 
-  private fail(sa: Ikev1Sa, notify: string, reason: string): void {
+  /** Phase 1 failed; `tell`: send the peer the error notify (not for one it sent us). */
+  private fail(sa: Ikev1Sa, notify: string, reason: string, tell = true): void {
+    const type = ERROR_NOTIFY[notify];
+    if (tell && type !== undefined) {
+      // RFC 2408 §4.8: before phase 1 completes the Informational is unprotected
+      const n = clearErrorInformational(sa, type, (b) => this.rng.fill(b));
+      this.logMessage(sa, 'generating', decodeIsakmpHeader(n.bytes), n.payloads, true);
+      this.actions.push({ kind: 'send', local: sa.local, remote: sa.remote, bytes: n.bytes });
+    }
     sa.state = 'failed';
     sa.failure = `${notify}: ${reason}`;
     sa.retransmitAt = undefined;
@@ -584,6 +612,8 @@ export class Ikev1Engine {
         // an unauthenticated responder SA that never finished (spoofed MM1, lost peer)
         this.sas.delete(sa.spiI);
         this.drop('half-open-expired', `${sa.conn.name}[#${sa.id}] in ${sa.state}`);
+        const e = halfOpenFailure(sa);
+        if (e) this.emit(e);
         continue;
       }
       if (sa.retransmitAt === undefined || sa.retransmitAt > now || !sa.lastSent || !sa.initiator) continue;

@@ -12,6 +12,7 @@ import type { Rng } from '../util/rng.js';
 import { decodeIsakmpHeader } from '../wire/isakmp/isakmp-decode.js';
 import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
+import { isErrorNotify } from './error-notify.js';
 import type { Ikev1Action } from './ikev1-actions.js';
 import type { Ikev1Child, Ikev1Sa } from './ikev1-sa.js';
 import {
@@ -32,6 +33,8 @@ export interface InformationalHooks {
   /** remove an ISAKMP SA and its CHILD SAs locally, with this reason in the events */
   removeSa(sa: Ikev1Sa, reason: string): void;
   removeChild(sa: Ikev1Sa, c: Ikev1Child, reason: string): void;
+  /** an authenticated error notify (RFC 2408 §3.14.1) about `spi` (empty: the ISAKMP SA) */
+  errorNotify(sa: Ikev1Sa, type: number, spi: Uint8Array): void;
 }
 
 export class InformationalTasks {
@@ -103,6 +106,7 @@ export class InformationalTasks {
           break;
         case 'notify':
           this.logger.log('info', 'ike', `[ike1#${sa.id}] notify ${it.type} from the peer`);
+          if (isErrorNotify(it.type)) this.hooks.errorNotify(sa, it.type, it.spi);
           break;
       }
     }

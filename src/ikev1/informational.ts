@@ -36,8 +36,8 @@ export type InfoItem =
   | { kind: 'initial-contact' }
   | { kind: 'r-u-there'; seq: number }
   | { kind: 'r-u-there-ack'; seq: number }
-  /** any other notify (logged) */
-  | { kind: 'notify'; type: number };
+  /** any other notify (errors fail a pending Quick Mode, error-notify.ts; the rest is logged) */
+  | { kind: 'notify'; type: number; protocolId: number; spi: Uint8Array };
 
 function isakmpSpi(sa: Ikev1Sa): Uint8Array {
   const b = new Uint8Array(16);
@@ -115,7 +115,7 @@ export function openInformational(
       else if (p.notifyType === Ikev1Notify.R_U_THERE_ACK && seq !== undefined && mine)
         items.push({ kind: 'r-u-there-ack', seq });
       else if (p.notifyType === Ikev1Notify.INITIAL_CONTACT) items.push({ kind: 'initial-contact' });
-      else items.push({ kind: 'notify', type: p.notifyType });
+      else items.push({ kind: 'notify', type: p.notifyType, protocolId: p.protocolId, spi: p.spi });
     }
   }
   return { items, payloads: [{ kind: 'HASH', data: o.hash }, ...o.payloads] };

@@ -19,6 +19,7 @@ import { decodeIsakmpHeader } from '../wire/isakmp/isakmp-decode.js';
 import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IsakmpExchange } from '../wire/registry/isakmp.js';
+import { quickModeRefusal } from './error-notify.js';
 import type { Ikev1Action } from './ikev1-actions.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
 import { exchangeIv, openProtected, sealProtected } from './phase2-message.js';
@@ -53,6 +54,8 @@ export interface Phase2Hooks {
   finished(sa: Ikev1Sa, requestId: number | undefined, ok: boolean, reason: string): void;
   /** a rekey installed its new CHILD SA: the one with inbound SPI `oldSpiIn` goes */
   rekeyed(sa: Ikev1Sa, oldSpiIn: number): void;
+  /** tell the peer we refused its Quick Mode (an encrypted Informational with this notify) */
+  refuse(sa: Ikev1Sa, notify: IsakmpPayload): void;
 }
 
 const KEEP_DONE_MS = 30_000;
@@ -238,6 +241,8 @@ export class Phase2Exchanges {
       const ex = processQm1(sa, mid, o.nextIv, o.payloads);
       if ('notify' in ex) {
         this.logger.log('warn', 'ike', `[ike1#${sa.id}] Quick Mode request refused: ${ex.notify}: ${ex.reason}`);
+        const n = quickModeRefusal(ex.notify, o.payloads);
+        if (n) this.hooks.refuse(sa, n);
         this.hooks.finished(sa, undefined, false, `${ex.notify}: ${ex.reason}`);
         return;
       }
@@ -268,6 +273,22 @@ export class Phase2Exchanges {
       return;
     }
     this.hooks.drop('unexpected', `Quick Mode ${mid} in ${t.ex.state}`);
+  }
+
+  /**
+   * The peer refused our Quick Mode with an authenticated error notify (RFC 2408 §3.14.1): fail
+   * the pending request whose inbound SPI the notify names, else every pending one (strongSwan
+   * names SPI 0 when it found no proposal, and cancels its own pending Quick Mode on any such
+   * notify). Returns the children that failed.
+   */
+  refused(sa: Ikev1Sa, name: string, spi: Uint8Array): string[] {
+    const want = spi.length === 4 ? new DataView(spi.buffer, spi.byteOffset, 4).getUint32(0) : undefined;
+    const pending = [...this.byMid.values()].filter(
+      (t) => t.sa === sa && t.ex.initiator && (t.ex.state === 'qm1-sent' || t.ex.state === 'spi-wait'),
+    );
+    const named = pending.filter((t) => want !== undefined && t.ex.spiIn === want);
+    for (const t of named.length > 0 ? named : pending) this.fail(t, `${name}: refused by the peer`);
+    return (named.length > 0 ? named : pending).map((t) => t.ex.child.name);
   }
 
   /** Forget the exchanges of an ISAKMP SA that is gone. */

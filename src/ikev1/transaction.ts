@@ -10,6 +10,11 @@
  *   <-- HDR*, HASH, ATTR(CFG_REQUEST: IP4 address, DNS, NBNS, Unity attributes ...)
  *   gw  HDR*, HASH, ATTR(CFG_REPLY: what we have)                                -->
  *
+ * or, with `pull = no` (push, §3.3), after the XAUTH ACK (or phase 1 without XAUTH):
+ *
+ *   gw  HDR*, HASH, ATTR(CFG_SET: address, DNS, ... as mode-config-gateway.ts)   -->
+ *   <-- HDR*, HASH, ATTR(CFG_ACK)
+ *
  * Every message is protected like an Informational: HASH = prf(SKEYID_a, M-ID | ATTR) in both
  * directions (mode-cfg-05 §3.3), the first IV of a message ID from the last phase 1 block,
  * the answer chained from the request's last block (RFC 2409 Appendix B). Requests we send
@@ -17,13 +22,12 @@
  * requested attributes are left out of the reply (§3.2: the responder returns what it has).
  */
 import type { EspritConfig } from '../config/swanctl/swanctl-model.js';
-import { parseTsList, rangeToCidrs } from '../config/traffic-selector.js';
 import { hash1 } from '../crypto/ikev1/ikev1-keymat.js';
 import type { AddressPool } from '../ike/address-pool.js';
 import { type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
 import type { Clock } from '../util/clock.js';
 import { bytesEqual } from '../util/hex.js';
-import { formatIp, ipFromBigInt, parseIp, parsePrefix } from '../util/ip-addr.js';
+import { formatIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import { tvAttribute } from '../wire/isakmp/data-attribute.js';
@@ -34,6 +38,7 @@ import { IsakmpExchange } from '../wire/registry/isakmp.js';
 import type { Ikev1Action } from './ikev1-actions.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
 import { CfgAttr, CfgType } from './mode-config-attributes.js';
+import { gatewayAttributes } from './mode-config-gateway.js';
 import { exchangeIv, openProtected, sealProtected } from './phase2-message.js';
 
 interface Pending {
@@ -41,7 +46,7 @@ interface Pending {
   mid: number;
   /** the IV for the answer to what we sent */
   iv: Uint8Array;
-  kind: 'xauth-request' | 'xauth-set' | 'reply';
+  kind: 'xauth-request' | 'xauth-set' | 'cfg-set' | 'reply';
   identifier: number;
   lastSent: Uint8Array;
   lastReceived?: Uint8Array;
@@ -62,15 +67,6 @@ export interface TransactionHooks {
 }
 
 const text = new TextDecoder();
-
-/** [address, mask] of each IPv4 prefix exactly covering [start, end]. */
-function prefixes(start: Uint8Array, end: Uint8Array): [Uint8Array, Uint8Array][] {
-  return rangeToCidrs(start, end).map((c) => {
-    const p = parsePrefix(c);
-    const mask = ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - p.len)) - 1n);
-    return [p.addr.bytes, ipFromBigInt(mask, 4)];
-  });
-}
 
 function tlv(type: number, value: Uint8Array): DataAttribute {
   return { type, form: 'tlv', value };
@@ -114,7 +110,12 @@ export class Transactions {
   }
 
   /** A request of ours in a new exchange (XAUTH CFG_REQUEST or CFG_SET), retransmitted until answered. */
-  private request(sa: Ikev1Sa, kind: 'xauth-request' | 'xauth-set', attrs: DataAttribute[], cfgType: number) {
+  private request(
+    sa: Ikev1Sa,
+    kind: 'xauth-request' | 'xauth-set' | 'cfg-set',
+    attrs: DataAttribute[],
+    cfgType: number,
+  ) {
     let mid = 0;
     while (mid === 0 || this.byMid.has(this.key(sa, mid))) mid = this.random(0xffffffff) + 1;
     const identifier = this.random(0xffff);
@@ -132,6 +133,21 @@ export class Transactions {
     };
     this.byMid.set(this.key(sa, mid), p);
     return p;
+  }
+
+  /**
+   * Phase 1 is up on a gateway: XAUTH first when a `remote` round asks for it (xauth-06 §6.2),
+   * else Mode Config push right away when the connection has `pull = no`.
+   */
+  afterPhase1(sa: Ikev1Sa, xauth: boolean): void {
+    if (xauth) this.startXauth(sa);
+    else this.startPush(sa);
+  }
+
+  /** mode-cfg-05 §3.3 push: CFG_SET with what the gateway has, when `pull = no` and pools are set. */
+  private startPush(sa: Ikev1Sa): void {
+    if (sa.conn.pull || sa.conn.pools.length === 0) return;
+    this.request(sa, 'cfg-set', this.attributes(sa, undefined), CfgType.SET);
   }
 
   /** xauth-06 §6.2: ask for the generic username and password. */
@@ -179,16 +195,25 @@ export class Transactions {
     if (p?.kind === 'xauth-request' && attr.cfgType === CfgType.REPLY) {
       this.byMid.delete(this.key(sa, mid));
       this.checkXauth(sa, attr.attributes);
-    } else if (p?.kind === 'xauth-set' && attr.cfgType === CfgType.ACK) {
+    } else if (p?.kind === 'xauth-set') {
+      // xauth-06 §6.3 asks for CFG_ACK; an authenticated answer of another type (charon without
+      // an XAUTH method sends an empty CFG_REPLY) ends the exchange all the same
+      if (attr.cfgType !== CfgType.ACK)
+        this.logger.log('warn', 'ike', `[ike1#${sa.id}] XAUTH status answered with CFG type ${attr.cfgType}`);
       this.byMid.delete(this.key(sa, mid));
       if (sa.xauth) sa.xauth.state = p.ok ? 'done' : 'failed';
       this.hooks.xauthDone(sa, p.ok === true, p.user ?? '');
+      if (p.ok) this.startPush(sa);
+    } else if (p?.kind === 'cfg-set' && attr.cfgType === CfgType.ACK) {
+      // mode-cfg-05 §3.3: the ACK lists the attributes the client took; esprit needs none back
+      this.byMid.delete(this.key(sa, mid));
+      this.logger.log('info', 'ike', `[ike1#${sa.id}] Mode Config push acknowledged`);
     } else if (!p && attr.cfgType === CfgType.REQUEST) {
       if (sa.xauth && sa.xauth.state !== 'done') {
         this.hooks.drop('unexpected', 'Mode Config request before XAUTH completed');
         return;
       }
-      const reply = this.modeConfigReply(sa, attr.attributes);
+      const reply = this.attributes(sa, attr.attributes);
       const s = this.seal(
         sa,
         mid,
@@ -229,65 +254,17 @@ export class Transactions {
     if (sa.xauth) sa.xauth.user = user;
   }
 
-  /**
-   * The CFG_REPLY attributes: an IPv4 address leased from the connection's pools (by the
-   * peer's XAUTH user, else its identity), DNS and NBNS of that pool, and Cisco Unity's split
-   * include (28676: 14-octet entries address | mask | protocol | sport | dport, protocol-facts
-   * §3) from the children's `local_ts`. Nothing else is answered.
-   */
-  private modeConfigReply(sa: Ikev1Sa, requested: readonly DataAttribute[]): DataAttribute[] {
-    const want = new Set(requested.map((a) => a.type));
-    const out: DataAttribute[] = [];
-    const cfg = this.hooks.config();
-    const pools = sa.conn.pools.map((n) => cfg.pools.find((p) => p.name === n)).filter((p) => p !== undefined);
-    const v4 = pools.find((p) => !p.addrs.includes(':'));
-    if (want.has(CfgAttr.INTERNAL_IP4_ADDRESS) && v4) {
-      const pool = this.hooks.pools().get(v4.name);
-      const who = sa.xauth?.user ?? `${sa.remoteId ? text.decode(sa.remoteId.data) : ''}`;
-      const addr = pool?.acquire(who);
-      if (addr) {
-        const b = parseIp(addr).bytes;
-        sa.vipsRemote = [b];
-        sa.leases = [{ pool: v4.name, who, address: addr }];
-        out.push(tlv(CfgAttr.INTERNAL_IP4_ADDRESS, b));
-      } else this.logger.log('warn', 'ike', `[ike1#${sa.id}] pool ${v4.name} has no address left`);
-    }
-    for (const p of pools) {
-      if (want.has(CfgAttr.INTERNAL_IP4_DNS))
-        for (const d of p.dns.filter((x) => !x.includes(':')))
-          out.push(tlv(CfgAttr.INTERNAL_IP4_DNS, parseIp(d).bytes));
-      if (want.has(CfgAttr.INTERNAL_IP4_NBNS))
-        for (const d of p.nbns.filter((x) => !x.includes(':')))
-          out.push(tlv(CfgAttr.INTERNAL_IP4_NBNS, parseIp(d).bytes));
-    }
-    if (want.has(CfgAttr.UNITY_SPLIT_INCLUDE)) {
-      const entries: Uint8Array[] = [];
-      for (const ch of sa.conn.children)
-        for (const ts of parseTsList(ch.localTs, [])) {
-          if (ts.family !== 4) continue;
-          for (const [addr, mask] of prefixes(ts.startAddr, ts.endAddr)) {
-            const e = new Uint8Array(14);
-            e.set(addr, 0);
-            e.set(mask, 4);
-            entries.push(e);
-          }
-        }
-      if (entries.length > 0) {
-        const v = new Uint8Array(entries.length * 14);
-        for (const [i, e] of entries.entries()) v.set(e, i * 14);
-        out.push(tlv(CfgAttr.UNITY_SPLIT_INCLUDE, v));
-      }
-    }
-    // Cisco "IPsec over UDP": the client asks for the port (28677, a basic attribute), ESP then
-    // goes in UDP to it with plain tunnel mode while IKE stays on 500 (protocol-facts §3.1)
-    if (want.has(CfgAttr.UNITY_NATT_PORT) && sa.conn.ciscoUdpPort > 0 && !sa.natt) {
-      out.push(tvAttribute(CfgAttr.UNITY_NATT_PORT, sa.conn.ciscoUdpPort));
-      sa.ciscoUdpPort = sa.conn.ciscoUdpPort;
-    }
+  /** Mode Config attributes for `sa`'s client (mode-config-gateway.ts); undefined `requested` = push. */
+  private attributes(sa: Ikev1Sa, requested: readonly DataAttribute[] | undefined): DataAttribute[] {
+    const out = gatewayAttributes(sa, requested, {
+      config: () => this.hooks.config(),
+      pools: () => this.hooks.pools(),
+      warn: (m) => this.logger.log('warn', 'ike', `[ike1#${sa.id}] ${m}`),
+    });
     this.logger.log(
       'info',
       'ike',
-      `[ike1#${sa.id}] Mode Config: ${sa.vipsRemote.map(formatIp).join(', ') || 'no address'} for the peer`,
+      `[ike1#${sa.id}] Mode Config ${requested ? 'reply' : 'set'}: ${sa.vipsRemote.map(formatIp).join(', ') || 'no address'} for the peer`,
     );
     return out;
   }

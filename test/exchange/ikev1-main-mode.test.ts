@@ -267,7 +267,7 @@ test('unauthenticated and malformed input changes no SA', () => {
   assert.ok((p.r.engine.drops.get('undecryptable') ?? 0) + (p.r.engine.drops.get('unexpected') ?? 0) >= 1);
 });
 
-test('no proposal in common: the responder refuses at MM1 and the initiator gets no answer', () => {
+test('no proposal in common: the responder refuses at MM1 (its notify: ikev1-error-notify.test.ts)', () => {
   const p = new Ikev1Pair(conf('i', { proposals: '3des-md5-modp1024' }), conf('r'));
   p.initiate('mm');
   p.flush();

@@ -384,19 +384,33 @@ test('forged and replayed Quick Mode messages change nothing: a flipped bit fail
   installedPair(p);
 });
 
-test('the responder refuses what it has no child for (other selectors, no common ESP transform); the initiator gives up after its retransmissions', () => {
+test('the responder refuses what it has no child for (other selectors, no common ESP transform) with an encrypted NO-PROPOSAL-CHOSEN naming the proposed SPI; the initiator fails at once', () => {
   for (const o of [{ remoteTs: '10.99.5.0/24' }, { esp: 'aes256gcm16' }] as Opts[]) {
     const p = new Ikev1Pair(conf('i', o), conf('r'));
     mainMode(p);
+    // HDR*, HASH(1), SA, Ni, IDci, IDcr -->
     p.deliver(p.next());
-    assert.equal(p.wire.length, 0, JSON.stringify(o));
+    // <-- HDR*, HASH(1), N(NO-PROPOSAL-CHOSEN, ESP, SPIi) (RFC 2409 §5.7, RFC 2408 §3.14.1: 14)
+    assert.equal(p.wire.length, 1, JSON.stringify(o));
+    const n = p.next();
+    const h = decodeIsakmpMessage(n.bytes).header;
+    assert.deepEqual([h.exchangeType, h.flags & 1], [5, 1], 'an encrypted Informational');
     assert.equal(p.r.installed.length, 0);
     assert.ok(p.r.logger.lines.some((l) => /Quick Mode request refused: NO-PROPOSAL-CHOSEN/.test(l)));
-    for (let n = 0; n < 8; n++) p.advance(60_000);
+    p.deliver(n);
+    assert.match(p.log('i', 'parsed').at(-1) ?? '', /^INFORMATIONAL_V1 request \d+ \[ HASH N\(NO_PROP\) \]$/);
+    // no retransmission timeouts: the result and the event are there before any time passes
     assert.equal(p.i.installed.length, 0);
     assert.equal(p.i.results.length, 1);
     assert.equal(p.i.results[0]?.ok, false);
-    assert.match(p.i.results[0]?.reason ?? '', /TIMEOUT/);
+    assert.match(p.i.results[0]?.reason ?? '', /^NO-PROPOSAL-CHOSEN: refused by the peer$/);
+    const ev = p.i.events.find((e) => e.kind === 'auth-failed');
+    assert.ok(ev?.kind === 'auth-failed');
+    assert.deepEqual([ev.notify, ev.detail], ['NO-PROPOSAL-CHOSEN', 'Quick Mode for net refused by the peer']);
+    for (let n = 0; n < 8; n++) p.advance(60_000);
+    assert.equal(p.wire.filter((d) => d.from === 'i').length, 0, 'QM1 not retransmitted');
+    assert.equal(p.i.results.length, 1);
+    assert.equal(p.i.engine.list()[0]?.state, 'established', 'the ISAKMP SA stays');
   }
 });
 

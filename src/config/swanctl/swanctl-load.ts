@@ -10,6 +10,7 @@ import { ConfigError } from '../../util/errors.js';
 import { parseIp, tryParseIp } from '../../util/ip-addr.js';
 import { defaultProposals, type IkeVersion, parseProposals } from '../proposal.js';
 import { parseTsList } from '../traffic-selector.js';
+import { isPoolAttributeKey, parsePoolAttribute } from './pool-attributes.js';
 import {
   parseSettings,
   type SettingsFs,
@@ -56,7 +57,6 @@ export class ConfigKeyError extends ConfigError {
 
 /** strongSwan keys esprit knows and refuses (setting them is an error, not silently ignored). */
 const REFUSED_CONN = [
-  'pull',
   'dscp',
   'childless',
   'ppk_id',
@@ -93,7 +93,7 @@ const REFUSED_CHILD = [
   'copy_dscp',
   'policies_fwd_out',
 ];
-const REFUSED_POOL = ['dhcp', 'netmask', 'server', 'subnet', 'split_include', 'split_exclude'];
+const REFUSED_POOL = ['server', 'p_cscf'];
 
 export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig; errors: ConfigError[] } {
   const errors: ConfigError[] = [];
@@ -368,6 +368,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
       aggressive: false,
       nattMode: 'all',
       ciscoUdpPort: 10000,
+      pull: true,
       encap: false,
       mobike: true,
       fragmentation: 'yes',
@@ -428,6 +429,9 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
         cisco_udp_port: (v, t) => {
           t.ciscoUdpPort = parseInteger(v, 0, 65535);
           t.ciscoUdpPortSet = true;
+        },
+        pull: (v, t) => {
+          t.pull = parseBool(v);
         },
         mobike: (v, t) => {
           t.mobike = parseBool(v);
@@ -568,7 +572,11 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
           err(ps.pos, `pools.${pn}`, 'expected a pool section');
           continue;
         }
-        const pool: PoolConfig = { name: pn, pos: ps.pos, addrs: '', dns: [], nbns: [] };
+        const pool: PoolConfig = { name: pn, pos: ps.pos, addrs: '', dns: [], nbns: [], attributes: [] };
+        // strongSwan's named and numbered attributes (pool-attributes.ts)
+        const attrSetters: Record<string, Setter<PoolConfig>> = {};
+        for (const k of ps.children.keys())
+          if (isPoolAttributeKey(k)) attrSetters[k] = (v, t) => void t.attributes.push(parsePoolAttribute(k, v));
         walk<PoolConfig>(
           ps,
           `pools.${pn}`,
@@ -587,6 +595,7 @@ export function loadSwanctl(file: string, fs: ConfigFs): { config?: EspritConfig
             nbns: (v, t) => {
               t.nbns = parseList(v);
             },
+            ...attrSetters,
           },
           REFUSED_POOL,
         );

@@ -3,7 +3,9 @@
  * strongSwan's key names, resolved defaults, certificate and key paths made absolute.
  * Import them from swanctl-model.ts (this file only breaks the model <-> loader cycle).
  */
+
 import type { Proposal } from '../proposal.js';
+import type { PoolAttribute } from './pool-attributes.js';
 import type { SourcePos } from './settings-parser.js';
 
 export type { SourcePos };
@@ -52,6 +54,11 @@ export interface ConnectionConfig {
   ciscoUdpPort: number;
   /** `cisco_udp_port` was written in the config (a client asks for Cisco UDP only then) */
   ciscoUdpPortSet?: boolean;
+  /**
+   * IKEv1 Mode Config: pull (the client's CFG_REQUEST, the default) or push (`pull = no`: the
+   * gateway's CFG_SET, the client's CFG_ACK), strongSwan's `pull`
+   */
+  pull: boolean;
   encap: boolean;
   mobike: boolean;
   fragmentation: 'yes' | 'accept' | 'force' | 'no';
@@ -132,6 +139,8 @@ export interface PoolConfig {
   addrs: string;
   dns: string[];
   nbns: string[];
+  /** the other attributes, in config order (pool-attributes.ts) */
+  attributes: PoolAttribute[];
 }
 
 export interface AuthorityConfig {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { LAB } from '../harness.js';
 import { pollFor, requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
 import { useLab } from './scenario.js';
 import { ping, readCapture, summarize } from './traffic.js';
+import { GW, startVpnc, vpncConnected, vpncFailed } from './vpnc-client.js';
 
 // vpnc 0.5.3 (Debian's) -> esprit gateway through the lab NAT (issue 9): IKEv1 Aggressive Mode
 // with the group PSK (ID_KEY_ID "labgroup", swanctl `keyid:labgroup`), XAUTH generic with a
@@ -16,130 +16,26 @@ import { ping, readCapture, summarize } from './traffic.js';
 const skip = requireScenarioSystem(['vpnc']);
 const scenario = useLab('ike1vpnc-', { skip });
 
-const GW = `connections {
-  vpnc {
-    version = 1
-    aggressive = yes
-    local_addrs = 10.99.2.2
-    proposals = aes128-sha256-modp2048, aes128-sha1-modp2048, aes256-sha1-modp1024, aes128-sha1-modp1024, 3des-sha1-modp1024, 3des-md5-modp1024
-    pools = pool4
-    local {
-      auth = psk
-      id = gw.lab
-    }
-    remote {
-      auth = psk
-      id = keyid:labgroup
-    }
-    remote-xauth {
-      auth = xauth
-      xauth_id = labuser
-    }
-    children {
-      vpnc-net {
-        local_ts = 10.99.3.0/24
-        esp_proposals = aes256-sha1, aes128-sha1, 3des-sha1, 3des-md5, aes256-md5, aes128-md5
-      }
-    }
-  }
-}
-pools {
-  pool4 {
-    addrs = 10.99.100.0/24
-    dns = 10.99.3.53
-  }
-}
-secrets {
-  ike-vpnc {
-    id-group = keyid:labgroup
-    secret = "labgroup-secret"
-  }
-  xauth-labuser {
-    id = labuser
-    secret = "labuser-password"
-  }
-}
-`;
-
-// vpnc's configuration as in ../shared/lab/vpnc/lab.conf
-const vpncConf = (password: string) => `IPSec gateway 10.99.2.2
-IPSec ID labgroup
-IPSec secret labgroup-secret
-Xauth username labuser
-Xauth password ${password}
-IKE DH Group dh2
-Perfect Forward Secrecy server
-Interface name vpnc0
-Interface mode tun
-Local Port 500
-DPD idle timeout (our side) 0
-No Detach
-`;
-
-// A vpnc-script that only sets up the TUN and the split-include routes in the client
-// namespace and logs what vpnc hands it (the lab's vpnc-script-lab, reduced).
-const SCRIPT = `#!/bin/sh
-{ echo "reason=$reason"; env | grep -E '^(CISCO_|INTERNAL_IP|TUNDEV)' | sort; echo "end=$reason"; } >>"$VPNC_TEST_LOG"
-if [ "$reason" = connect ]; then
-  sysctl -qw "net.ipv6.conf.$TUNDEV.disable_ipv6=1" 2>/dev/null || true
-  ip link set dev "$TUNDEV" up mtu 1400
-  ip addr add "$INTERNAL_IP4_ADDRESS/32" dev "$TUNDEV"
-  i=0
-  while [ "$i" -lt "\${CISCO_SPLIT_INC:-0}" ]; do
-    eval a=\\\${CISCO_SPLIT_INC_\${i}_ADDR} m=\\\${CISCO_SPLIT_INC_\${i}_MASKLEN}
-    ip route replace "$a/$m" dev "$TUNDEV" src "$INTERNAL_IP4_ADDRESS"
-    i=$((i + 1))
-  done
-fi
-exit 0
-`;
-
-async function startVpnc(dir: string, mode: string, password: string) {
-  const l = scenario.lab;
-  const conf = join(dir, `vpnc-${mode}.conf`);
-  writeFileSync(conf, vpncConf(password));
-  const script = join(dir, 'vpnc-script');
-  writeFileSync(script, SCRIPT);
-  chmodSync(script, 0o755);
-  const log = join(dir, `vpnc-script-${mode}.log`);
-  writeFileSync(log, '');
-  const proc = l.spawn('client', [
-    'env',
-    `VPNC_TEST_LOG=${log}`,
-    'vpnc',
-    '--no-detach',
-    '--debug',
-    '1',
-    '--natt-mode',
-    mode,
-    '--script',
-    script,
-    '--pid-file',
-    join(dir, `vpnc-${mode}.pid`),
-    conf,
-  ]);
-  return { proc, log };
-}
-
 test('vpnc --natt-mode natt -> esprit gateway: Aggressive Mode group PSK, XAUTH, Mode Config with split include, ping through', {
   skip,
 }, async () => {
   const l = scenario.lab;
   const gw = await IkeHost.start(l, 'gw', GW);
-  const v = await startVpnc(l.tmp, 'natt', 'labuser-password');
+  const v = await startVpnc(l, l.tmp, 'natt', 'labuser-password');
   try {
     const why = () =>
       `--- vpnc ---\n${v.proc.lines.join('\n').slice(-4000)}\n${v.proc.stderr.slice(-3000)}\n--- esprit ---\n${gw.proc.stderr.slice(-8000)}`;
-    const connected = await pollFor(
-      async () => (existsSync(v.log) && readFileSync(v.log, 'utf8').includes('end=connect') ? true : undefined),
-      30_000,
-    );
+    const connected = await vpncConnected(v.log);
     assert.ok(connected, `vpnc did not connect\n${why()}`);
     const env = readFileSync(v.log, 'utf8');
     assert.match(env, /INTERNAL_IP4_ADDRESS=10\.99\.100\.\d+/, env);
     assert.match(env, /CISCO_SPLIT_INC_0_ADDR=10\.99\.3\.0/, env);
     assert.match(env, /CISCO_SPLIT_INC_0_MASKLEN=24/, env);
     assert.match(env, /INTERNAL_IP4_DNS=10\.99\.3\.53/, env);
+    // Cisco Unity attributes from the pool (numbered, strongSwan's syntax)
+    assert.match(env, /CISCO_BANNER=esprit lab gateway/, env);
+    assert.match(env, /CISCO_DEF_DOMAIN=lab\.example/, env);
+    assert.match(env, /CISCO_SPLIT_DNS=corp\.example,lab\.example/, env);
     const vip = /INTERNAL_IP4_ADDRESS=(\S+)/.exec(env)?.[1] ?? '';
     const child = await pollFor(async () => (await gw.listSas())[0]?.children[0], 10_000);
     assert.ok(child, `no CHILD SA on the gateway\n${why()}`);
@@ -167,14 +63,11 @@ test('vpnc --natt-mode force-natt -> esprit gateway: the faked NAT-D still gives
 }, async () => {
   const l = scenario.lab;
   const gw = await IkeHost.start(l, 'gw', GW);
-  const v = await startVpnc(l.tmp, 'force-natt', 'labuser-password');
+  const v = await startVpnc(l, l.tmp, 'force-natt', 'labuser-password');
   try {
     const why = () =>
       `--- vpnc ---\n${v.proc.lines.join('\n').slice(-6000)}\n${v.proc.stderr.slice(-3000)}\n--- esprit ---\n${gw.proc.stderr.slice(-6000)}`;
-    const connected = await pollFor(
-      async () => (existsSync(v.log) && readFileSync(v.log, 'utf8').includes('end=connect') ? true : undefined),
-      30_000,
-    );
+    const connected = await vpncConnected(v.log);
     assert.ok(connected, `vpnc did not connect\n${why()}`);
     const vip = /INTERNAL_IP4_ADDRESS=(\S+)/.exec(readFileSync(v.log, 'utf8'))?.[1] ?? '';
     const child = await pollFor(async () => (await gw.listSas())[0]?.children[0], 10_000);
@@ -195,14 +88,11 @@ test('vpnc --natt-mode cisco-udp -> esprit gateway: port 10000 from Mode Config 
   const l = scenario.lab;
   const cap = await l.capture('gw', 'eth0');
   const gw = await IkeHost.start(l, 'gw', GW);
-  const v = await startVpnc(l.tmp, 'cisco-udp', 'labuser-password');
+  const v = await startVpnc(l, l.tmp, 'cisco-udp', 'labuser-password');
   try {
     const why = () =>
       `--- vpnc ---\n${v.proc.lines.join('\n').slice(-6000)}\n${v.proc.stderr.slice(-3000)}\n--- esprit ---\n${gw.proc.stderr.slice(-6000)}`;
-    const connected = await pollFor(
-      async () => (existsSync(v.log) && readFileSync(v.log, 'utf8').includes('end=connect') ? true : undefined),
-      30_000,
-    );
+    const connected = await vpncConnected(v.log);
     assert.ok(connected, `vpnc did not connect\n${why()}`);
     const vip = /INTERNAL_IP4_ADDRESS=(\S+)/.exec(readFileSync(v.log, 'utf8'))?.[1] ?? '';
     const child = await pollFor(async () => (await gw.listSas())[0]?.children[0], 10_000);
@@ -233,12 +123,9 @@ test('a wrong XAUTH password: vpnc exits with an error, esprit reports auth-fail
   const mon = gw.monitor();
   // let the monitor subscribe before anything happens (as ikev2-lifecycle.test.ts does)
   await new Promise((r) => setTimeout(r, 1000));
-  const v = await startVpnc(l.tmp, 'natt', 'not-the-password');
+  const v = await startVpnc(l, l.tmp, 'natt', 'not-the-password');
   try {
-    const exit = await Promise.race([
-      v.proc.exited,
-      new Promise<undefined>((r) => setTimeout(() => r(undefined), 30_000)),
-    ]);
+    const exit = await vpncFailed(v.proc);
     assert.ok(exit, 'vpnc still running after a wrong password');
     assert.notEqual(exit.code, 0, 'vpnc exit status');
     assert.match(v.proc.stderr + v.proc.lines.join('\n'), /authentication unsuccessful/);
@@ -249,6 +136,76 @@ test('a wrong XAUTH password: vpnc exits with an error, esprit reports auth-fail
       10_000,
     );
     assert.ok(failed, `no auth-failed event:\n${mon.lines.join('\n')}\n${gw.proc.stderr.slice(-4000)}`);
+    assert.ok(mon.lines.some((x) => /"kind":"auth-failed","conn":"vpnc".*"notify":"AUTHENTICATION-FAILED"/.test(x)));
+    assert.match(gw.proc.stderr, /XAUTH authentication of 'labuser' failed/);
+    // the gateway ended the ISAKMP SA with a Delete after the status (xauth-06 §6.3)
+    assert.match(gw.proc.stderr, /generating INFORMATIONAL_V1 request \d+ \[ HASH D \]/);
+    assert.ok(!mon.lines.some((x) => /"kind":"child-up"/.test(x)), 'no CHILD SA came up');
+    assert.deepEqual(await gw.listSas(), []);
+  } finally {
+    mon.kill('SIGTERM');
+    v.proc.kill('SIGTERM');
+    await v.proc.exited;
+    await gw.stop();
+  }
+});
+
+test('a wrong group secret: vpnc finds HASH_R wrong and exits non-zero; the gateway reports the unfinished phase 1 in monitor and keeps no SA', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  const gw = await IkeHost.start(l, 'gw', GW);
+  const mon = gw.monitor();
+  await new Promise((r) => setTimeout(r, 1000));
+  const v = await startVpnc(l, l.tmp, 'natt', 'labuser-password', 'not-the-group-secret');
+  try {
+    const exit = await vpncFailed(v.proc);
+    assert.ok(exit, 'vpnc still running with a wrong group secret');
+    assert.notEqual(exit.code, 0, 'vpnc exit status');
+    assert.match(v.proc.stderr + v.proc.lines.join('\n'), /hash comparison failed.*\n?.*check group password/);
+    assert.ok(!readFileSync(v.log, 'utf8').includes('end=connect'));
+    // vpnc stops after AM2 without a word (RFC 2409 §5.4 gives it nothing to send); the
+    // gateway's half-open SA expires (30 s) and says so
+    const failed = await pollFor(
+      async () =>
+        mon.lines.some((x) => /"kind":"auth-failed".*"notify":"TIMEOUT".*not completed by the peer after AM2/.test(x))
+          ? true
+          : undefined,
+      45_000,
+    );
+    assert.ok(failed, `no auth-failed event:\n${mon.lines.join('\n')}\n${gw.proc.stderr.slice(-4000)}`);
+    assert.deepEqual(await gw.listSas(), []);
+  } finally {
+    mon.kill('SIGTERM');
+    v.proc.kill('SIGTERM');
+    await v.proc.exited;
+    await gw.stop();
+  }
+});
+
+test('no phase 1 proposal in common: the gateway answers AM1 with an unprotected NO-PROPOSAL-CHOSEN, vpnc exits at once with an error', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  // vpnc with `IKE DH Group dh2` offers MODP-1024 only
+  const gw = await IkeHost.start(l, 'gw', GW.replace(/proposals = [^\n]*/, 'proposals = aes128-sha256-modp2048'));
+  const mon = gw.monitor();
+  await new Promise((r) => setTimeout(r, 1000));
+  const v = await startVpnc(l, l.tmp, 'natt', 'labuser-password');
+  try {
+    const exit = await vpncFailed(v.proc);
+    assert.ok(exit, 'vpnc still running without a common proposal');
+    assert.notEqual(exit.code, 0, 'vpnc exit status');
+    const out = v.proc.stderr + v.proc.lines.join('\n');
+    // vpnc expected AM2 and got an Informational (its "response was invalid [1]")
+    assert.match(out, /response was invalid \[1\]/, out.slice(-3000));
+    assert.match(gw.proc.stderr, /generating INFORMATIONAL_V1 request \d+ \[ N\(NO_PROP\) \]/);
+    const failed = await pollFor(
+      async () =>
+        mon.lines.some((x) => /"kind":"auth-failed".*"notify":"NO-PROPOSAL-CHOSEN"/.test(x)) ? true : undefined,
+      5_000,
+    );
+    assert.ok(failed, mon.lines.join('\n'));
     assert.deepEqual(await gw.listSas(), []);
   } finally {
     mon.kill('SIGTERM');
