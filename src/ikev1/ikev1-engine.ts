@@ -12,6 +12,7 @@
 import type { ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { tsToString } from '../config/traffic-selector.js';
 import type { AddressPool } from '../ike/address-pool.js';
+import { type IkeCredentials, NO_CREDENTIALS } from '../ike/credentials.js';
 import { formatIdentity, type IkeId, parseIdentity } from '../ike/identity.js';
 import type { IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
@@ -56,6 +57,8 @@ export interface Ikev1EngineOptions {
    * allocator, so both versions' reqids stay apart); a local counter from 0x2000 otherwise
    */
   reqidFor?: (conn: string, child: string) => number;
+  /** certificates and keys for `auth = pubkey` (the daemon's, shared with IKEv2) */
+  credentials?: IkeCredentials;
 }
 
 export type Ikev1Drop = 'malformed' | 'no-sa' | 'not-main-mode' | 'undecryptable' | 'unexpected' | 'half-open-expired';
@@ -66,6 +69,7 @@ export class Ikev1Engine {
   private nextId = 1;
   readonly drops = new Map<Ikev1Drop, number>();
   private ctx: MainModeContext;
+  private creds: IkeCredentials;
   private readonly retransmit: RetransmitSettings;
   private readonly halfOpenTimeoutMs: number;
   private readonly phase2: Phase2Exchanges;
@@ -82,7 +86,8 @@ export class Ikev1Engine {
     private readonly logger: Logger,
     opts: Ikev1EngineOptions = {},
   ) {
-    this.ctx = { config, rng };
+    this.creds = opts.credentials ?? NO_CREDENTIALS;
+    this.ctx = this.mainModeContext(config);
     this.retransmit = opts.retransmit ?? DEFAULT_RETRANSMIT;
     this.halfOpenTimeoutMs = opts.halfOpenTimeoutMs ?? 30_000;
     const reqidFor =
@@ -149,11 +154,16 @@ export class Ikev1Engine {
     );
   }
 
+  private mainModeContext(config: EspritConfig): MainModeContext {
+    return { config, rng: this.rng, credentials: this.creds, now: () => this.clock.now() };
+  }
+
   /** A reloaded configuration: new SAs use it; established ones keep the connection they began with. */
-  reload(config: EspritConfig): void {
+  reload(config: EspritConfig, credentials?: IkeCredentials): void {
     this.config = config;
     this.pools = poolsOf(config);
-    this.ctx = { config, rng: this.rng };
+    if (credentials) this.creds = credentials;
+    this.ctx = this.mainModeContext(config);
   }
 
   /** PF_KEY answered the GETSPI of `token` (undefined: it failed). */
@@ -358,12 +368,12 @@ export class Ikev1Engine {
         sa.spiR = msg.header.spiR;
         r = processMm2(this.ctx, sa, msg);
       } else if (sa.state === 'mm3-sent') r = processMm4(this.ctx, sa, msg);
-      else r = processMm6(sa, msg, opened);
+      else r = processMm6(this.ctx, sa, msg, opened);
     } else if (sa.aggressive && sa.state === 'mm1-sent') r = processAm1(this.ctx, sa, msg);
     else if (sa.aggressive) r = processAm3(sa, msg, local, remote, opened);
     else if (sa.state === 'mm1-sent') r = processMm1(sa, msg);
     else if (sa.state === 'mm2-sent') r = processMm3(this.ctx, sa, msg);
-    else r = processMm5(sa, msg, local, remote, opened);
+    else r = processMm5(this.ctx, sa, msg, local, remote, opened);
     if (r.kind === 'drop') {
       this.drop('undecryptable', r.reason);
       // RFC 2409 §5: with a wrong PSK, SKEYID_e differs and MM5/MM6 decrypt to garbage.

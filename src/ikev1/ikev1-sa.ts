@@ -75,6 +75,8 @@ export interface Ikev1Sa {
   pendingChildren?: string[] | undefined;
   /** the last CBC block of phase 1 (MM6): the seed of every phase 2 IV (RFC 2409 Appendix B) */
   phase1LastBlock?: Uint8Array;
+  /** the peer sent a CR payload in phase 1 (it gets our certificate, main-mode-pubkey.ts) */
+  peerCertreq?: boolean;
   /** the peer sent the RFC 3706 DPD vendor ID in phase 1 */
   peerDpd?: boolean;
   /** RFC 3706 liveness checks (with a DPD-capable peer and dpd_delay > 0) */

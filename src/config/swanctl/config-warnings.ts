@@ -15,8 +15,12 @@ export interface ConfigWarning {
  *   HASH_R, keyed with the PSK, in clear, so anyone who sees it can test PSK guesses offline
  *   (RFC 2409 §5.4; Libreswan and strongSwan warn or refuse the same way).
  * - IKEv1 connections that need what `esprit iked` does not negotiate yet for IKEv1 (Aggressive
- *   Mode as initiator, XAUTH as client, authentication other than PSK): docs/ikev1.md.
+ *   Mode as initiator, XAUTH as client, authentication other than PSK and Main Mode RSA
+ *   signatures): docs/ikev1.md.
  */
+/** swanctl's public-key `auth` values; Main Mode signs with RSA (docs/ikev1.md). */
+const isPubkey = (auth: string): boolean => auth === 'pubkey' || auth === 'rsa';
+
 export function configWarnings(config: EspritConfig): ConfigWarning[] {
   const out: ConfigWarning[] = [];
   for (const c of config.connections) {
@@ -34,8 +38,8 @@ export function configWarnings(config: EspritConfig): ConfigWarning[] {
       ...(c.aggressive && initiates ? ['Aggressive Mode as initiator'] : []),
       ...c.local.filter((r) => r.auth.startsWith('xauth')).map(() => 'XAUTH as client'),
       ...[...c.local, ...c.remote]
-        .filter((r) => r.auth !== 'psk' && !r.auth.startsWith('xauth'))
-        .map((r) => `auth = ${r.auth}`),
+        .filter((r) => r.auth !== 'psk' && !r.auth.startsWith('xauth') && !(isPubkey(r.auth) && !c.aggressive))
+        .map((r) => `auth = ${r.auth}${isPubkey(r.auth) ? ' in Aggressive Mode' : ''}`),
     ];
     if (missing.length > 0)
       out.push({
