@@ -21,7 +21,28 @@ import {
 } from '../crypto/ike/x509-chain.js';
 import { checkRevocation } from '../crypto/ike/x509-crl.js';
 import type { IkeCredentials } from './credentials.js';
+import { decodeDn } from './distinguished-name.js';
 import { formatIdentity, IdType, type IkeId, parseIdentity } from './identity.js';
+
+/**
+ * Does the certificate contain the identity? As x509-chain's certMatchesIdentity, except that
+ * a DN compares by its attributes (OID and value, in order) rather than by its octets: a DN
+ * typed in the configuration is encoded as UTF8String, the certificate's may use
+ * PrintableString (strongSwan's `pki` does for C=), and both name the same subject (RFC 4945
+ * §3.1.5 wants the ID to match the subject, not its encoding).
+ */
+export function certContainsIdentity(cert: Cert, id: IkeId): boolean {
+  if (certMatchesIdentity(cert, id.type, id.data)) return true;
+  if (id.type !== IdType.ID_DER_ASN1_DN) return false;
+  const a = decodeDn(cert.subjectDer);
+  const b = decodeDn(id.data);
+  return (
+    a !== undefined &&
+    b !== undefined &&
+    a.length === b.length &&
+    a.every((r, i) => r.oid === b[i]?.oid && r.value === b[i]?.value)
+  );
+}
 
 /** swanctl's `auth` values that mean public-key authentication. */
 export const isPubkeyAuth = (auth: string | undefined): boolean =>
@@ -49,8 +70,7 @@ export function localCredential(creds: IkeCredentials, conn: ConnectionConfig): 
   if (!key) return `no private key for certificate ${path}`;
   const id =
     round?.id && round.id !== '%any' ? parseIdentity(round.id) : { type: IdType.ID_DER_ASN1_DN, data: cert.subjectDer };
-  if (!certMatchesIdentity(cert, id.type, id.data))
-    return `certificate ${path} does not contain identity '${formatIdentity(id)}'`;
+  if (!certContainsIdentity(cert, id)) return `certificate ${path} does not contain identity '${formatIdentity(id)}'`;
   return { id, cert, key };
 }
 
@@ -94,7 +114,7 @@ export function verifyPeerCertificates(
   const policy = firstAuthRound(conn.remote)?.revocation ?? 'relaxed';
   const revoked = checkRevocation(chain.chain, creds.crls ?? [], nowMs, policy);
   if (!revoked.ok) return revoked;
-  if (!certMatchesIdentity(leaf, remoteId.type, remoteId.data))
+  if (!certContainsIdentity(leaf, remoteId))
     return { ok: false, reason: `certificate does not contain identity '${formatIdentity(remoteId)}'` };
   return { ok: true, leaf };
 }
