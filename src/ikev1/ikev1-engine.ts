@@ -33,6 +33,7 @@ import type { Ikev1Action } from './ikev1-actions.js';
 import type { Ikev1Child, Ikev1Sa } from './ikev1-sa.js';
 import { deleteEsp, Ikev1Notify } from './informational.js';
 import { InformationalTasks } from './informational-tasks.js';
+import { ISAKMP_FRAGMENT, splitSend, takeFragment } from './isakmp-fragments.js';
 import {
   type MainModeContext,
   type MmStep,
@@ -61,7 +62,14 @@ export interface Ikev1EngineOptions {
   credentials?: IkeCredentials;
 }
 
-export type Ikev1Drop = 'malformed' | 'no-sa' | 'not-main-mode' | 'undecryptable' | 'unexpected' | 'half-open-expired';
+export type Ikev1Drop =
+  | 'malformed'
+  | 'no-sa'
+  | 'not-main-mode'
+  | 'undecryptable'
+  | 'unexpected'
+  | 'half-open-expired'
+  | 'fragment';
 
 export class Ikev1Engine {
   private readonly sas = new Map<bigint, Ikev1Sa>();
@@ -171,8 +179,9 @@ export class Ikev1Engine {
     this.phase2.spiAllocated(token, spi);
   }
 
+  /** The actions so far; a message too big for the path goes as Cisco fragments (isakmp-fragments.ts). */
   takeActions(): Ikev1Action[] {
-    return this.actions.splice(0);
+    return this.actions.splice(0).flatMap((a) => (a.kind === 'send' ? splitSend(this.sas, this.config.host, a) : [a]));
   }
 
   /** The ISAKMP SAs, for listings and tests. */
@@ -284,6 +293,10 @@ export class Ikev1Engine {
       throw e;
     }
     const h = msg.header;
+    if (h.nextPayload === ISAKMP_FRAGMENT) {
+      this.receiveFragment(local, remote, msg);
+      return;
+    }
     const phase2 = [IsakmpExchange.QUICK_MODE, IsakmpExchange.INFORMATIONAL, IsakmpExchange.TRANSACTION] as number[];
     if (phase2.includes(h.exchangeType)) {
       const sa = this.sas.get(h.spiI);
@@ -341,6 +354,18 @@ export class Ikev1Engine {
       return;
     }
     this.step(sa, msg, local, remote, bytes);
+  }
+
+  /** A Cisco fragment: stored, and the joined message received when it is complete. */
+  private receiveFragment(local: Endpoint, remote: Endpoint, msg: IsakmpMessage): void {
+    const r = takeFragment(this.sas, msg, this.clock.now(), this.config.host.maxPacket);
+    if (r.kind === 'drop') this.drop('fragment', r.reason);
+    else if (r.kind === 'complete') {
+      this.logger.log('debug', 'enc', `reassembled a fragmented IKEv1 message (${r.bytes.length} octets)`);
+      // the joined message is checked as any datagram; it may not be a fragment again
+      if (r.bytes[16] === ISAKMP_FRAGMENT) this.drop('fragment', 'a reassembled message is a fragment');
+      else this.receive(local, remote, r.bytes);
+    }
   }
 
   /** Which message each state waits for: cleartext (MM2/MM4, MM1/MM3) or encrypted (MM6, MM5). */

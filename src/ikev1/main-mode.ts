@@ -27,6 +27,7 @@ import { bytesEqual } from '../util/hex.js';
 import type { Rng } from '../util/rng.js';
 import type { IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
+import { fragmentationVid, isFragmentationVid } from './isakmp-fragments.js';
 import { buildIsakmpNatd, judgeIsakmpNatd } from './isakmp-natd.js';
 import {
   certRequests,
@@ -107,6 +108,7 @@ export function startMainMode(sa: Ikev1Sa): { bytes: Uint8Array; payloads: Isakm
     saP,
     ...sa.offered.map((v): IsakmpPayload => ({ kind: 'V', data: v.vid })),
     { kind: 'V', data: VID.DPD },
+    ...fragmentationVid(sa.conn, true, false),
   ];
   return { bytes: clearMessage(sa, out), payloads: out };
 }
@@ -132,6 +134,8 @@ export function processMm1(sa: Ikev1Sa, msg: IsakmpMessage): MmStep {
   if (sa.natt) reply.push({ kind: 'V', data: sa.natt.vid });
   sa.peerDpd = hasVid(vids(msg.payloads), VID.DPD);
   if (sa.peerDpd) reply.push({ kind: 'V', data: VID.DPD });
+  sa.peerFragmentation = vids(msg.payloads).some(isFragmentationVid);
+  reply.push(...fragmentationVid(sa.conn, false, sa.peerFragmentation));
   return send(clearMessage(sa, reply), reply);
 }
 
@@ -173,6 +177,7 @@ export function processMm2(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
   sa.suite = suite;
   sa.natt = chooseNatt(sa.offered, vids(msg.payloads));
   sa.peerDpd = hasVid(vids(msg.payloads), VID.DPD);
+  sa.peerFragmentation = vids(msg.payloads).some(isFragmentationVid);
   sa.state = 'mm3-sent';
   const out = keAndNonce(ctx, sa);
   return send(clearMessage(sa, out), out);
