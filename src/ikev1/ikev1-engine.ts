@@ -181,7 +181,17 @@ export class Ikev1Engine {
 
   /** The actions so far; a message too big for the path goes as Cisco fragments (isakmp-fragments.ts). */
   takeActions(): Ikev1Action[] {
-    return this.actions.splice(0).flatMap((a) => (a.kind === 'send' ? splitSend(this.sas, this.config.host, a) : [a]));
+    return this.actions.splice(0).flatMap((a) => {
+      if (a.kind !== 'send') return [a];
+      const out = splitSend(this.sas, this.config.host, a);
+      if (out.length > 1)
+        this.logger.log(
+          'info',
+          'enc',
+          `splitting IKEv1 message (${a.bytes.length} bytes) into ${out.length} fragments`,
+        );
+      return out;
+    });
   }
 
   /** The ISAKMP SAs, for listings and tests. */
