@@ -33,6 +33,9 @@ import type { IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IkeAuthMethod } from '../wire/registry/isakmp.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
 
+/** The most CERT payloads taken from one message (strongSwan's MAX_CERT_PAYLOADS). */
+const MAX_CERTS = 8;
+
 /** RFC 2408 §3.9 Certificate Encoding 4: X.509 Certificate - Signature. */
 export const CERT_X509_SIGNATURE = 4;
 
@@ -96,6 +99,8 @@ export function verifySignedIdentity(
   const sig = ps.find((p) => p.kind === 'SIG');
   if (sig?.kind !== 'SIG') return 'SIG payload missing';
   const ders = ps.flatMap((p) => (p.kind === 'CERT' && p.encoding === CERT_X509_SIGNATURE ? [p.data] : []));
+  // bounded work on what the peer sends: charon's message.c allows 8 CERT payloads a message
+  if (ders.length > MAX_CERTS) return `${ders.length} CERT payloads (at most ${MAX_CERTS})`;
   const v = verifyPeerCertificates(creds, sa.conn, ders, peerId, nowMs);
   if (!v.ok) return v.reason;
   if (!verifyHashRsa(certPublicKey(v.leaf), hash, sig.data))

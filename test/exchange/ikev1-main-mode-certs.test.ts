@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { IkeCredentials } from '../../src/ike/credentials.js';
 import type { Ikev1Sa } from '../../src/ikev1/ikev1-sa.js';
+import { verifySignedIdentity } from '../../src/ikev1/main-mode-pubkey.js';
 import { bytesEqual } from '../../src/util/hex.js';
+import type { IsakmpPayload } from '../../src/wire/isakmp/isakmp-types.js';
 import { makeChain, type TestChain } from './cert-chain.js';
 import { type Datagram, Ikev1Pair } from './ikev1-pair.js';
 import { configFromText } from './test-config.js';
@@ -195,4 +197,19 @@ test('a PSK connection and a certificate connection on the same addresses: MM1 p
   run(p);
   assert.equal(only(p, 'r').conn.name, 'mm');
   assert.equal(only(p, 'r').state, 'established');
+});
+
+test('more than 8 CERT payloads in one message are refused before any is parsed', () => {
+  const sa = { conn: conf('r').connections[0] } as Ikev1Sa;
+  const ps: IsakmpPayload[] = [
+    ...Array.from({ length: 9 }, (): IsakmpPayload => ({ kind: 'CERT', encoding: 4, data: new Uint8Array([0x30]) })),
+    { kind: 'SIG', data: new Uint8Array(256) },
+  ];
+  const id = { type: 2, data: new TextEncoder().encode('client.esprit.test') };
+  assert.equal(verifySignedIdentity(creds('r'), sa, ps, id, new Uint8Array(32), 0), '9 CERT payloads (at most 8)');
+  // with 8 the certificates are looked at (and this junk is refused as such)
+  assert.equal(
+    verifySignedIdentity(creds('r'), sa, ps.slice(1), id, new Uint8Array(32), 0),
+    'a CERT payload is not an X.509 certificate',
+  );
 });
