@@ -405,7 +405,7 @@ export class Ikev1Engine {
       } else if (sa.state === 'mm3-sent') r = processMm4(this.ctx, sa, msg);
       else r = processMm6(this.ctx, sa, msg, opened);
     } else if (sa.aggressive && sa.state === 'mm1-sent') r = processAm1(this.ctx, sa, msg);
-    else if (sa.aggressive) r = processAm3(sa, msg, local, remote, opened);
+    else if (sa.aggressive) r = processAm3(this.ctx, sa, msg, local, remote, opened);
     else if (sa.state === 'mm1-sent') r = processMm1(sa, msg);
     else if (sa.state === 'mm2-sent') r = processMm3(this.ctx, sa, msg);
     else r = processMm5(this.ctx, sa, msg, local, remote, opened);

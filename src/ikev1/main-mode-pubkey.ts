@@ -18,6 +18,7 @@
  */
 import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
 import { certPublicKey } from '../crypto/ike/x509-chain.js';
+import { phase1Hash } from '../crypto/ikev1/ikev1-keymat.js';
 import { signHashRsa, verifyHashRsa } from '../crypto/ikev1/ikev1-signature.js';
 import {
   certificatesToSend,
@@ -27,11 +28,12 @@ import {
   trustAnchors,
   verifyPeerCertificates,
 } from '../ike/cert-auth.js';
-import type { IkeCredentials } from '../ike/credentials.js';
+import { type IkeCredentials, NO_CREDENTIALS } from '../ike/credentials.js';
 import { formatIdentity, type IkeId } from '../ike/identity.js';
 import type { IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IkeAuthMethod } from '../wire/registry/isakmp.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
+import { payloadBody } from './phase1-message.js';
 
 /** The most CERT payloads taken from one message (strongSwan's MAX_CERT_PAYLOADS). */
 const MAX_CERTS = 8;
@@ -106,4 +108,40 @@ export function verifySignedIdentity(
   if (!verifyHashRsa(certPublicKey(v.leaf), hash, sig.data))
     return `signature of '${formatIdentity(peerId)}' does not verify`;
   return true;
+}
+
+/**
+ * Aggressive Mode responder with signatures (RFC 2409 §5.1): AM2's IDir, CERT*, CR*, SIG_R
+ * (the initiator's CRs ride in AM1, ours in AM2, as charon's isakmp_cert_pre does).
+ */
+export function aggressiveSignedIdentity(
+  ctx: { credentials?: IkeCredentials },
+  sa: Ikev1Sa,
+  am1: readonly IsakmpPayload[],
+): IsakmpPayload[] | string {
+  noteCertRequests(sa, am1);
+  const { suite, keys, gxi, gxr, saiB } = sa;
+  if (!suite || !keys || !gxi || !gxr || !saiB) throw new Error('assertion failed: AM2 before keys');
+  const creds = ctx.credentials ?? NO_CREDENTIALS;
+  return signedIdentity(creds, sa, certRequests(creds, sa.conn), idPayloadOf, (id) =>
+    phase1Hash(suite.prf, keys.skeyid, false, gxi, gxr, sa.spiI, sa.spiR, saiB, payloadBody(id)),
+  );
+}
+
+/** AM3's CERT* and SIG_I over `hashI` for the ID AM1 carried; a failing step, or undefined. */
+export function aggressiveVerifySignature(
+  ctx: { credentials?: IkeCredentials; now?: () => number },
+  sa: Ikev1Sa,
+  ps: readonly IsakmpPayload[],
+  hashI: Uint8Array,
+): { kind: 'fail'; notify: string; reason: string } | undefined {
+  const peerId = sa.remoteId;
+  if (!peerId) throw new Error('assertion failed: AM3 before AM1');
+  const ok = verifySignedIdentity(ctx.credentials ?? NO_CREDENTIALS, sa, ps, peerId, hashI, ctx.now?.() ?? 0);
+  return ok === true ? undefined : { kind: 'fail', notify: 'AUTHENTICATION-FAILED', reason: ok };
+}
+
+/** RFC 3947 §4: ID payloads with protocol and port 0 (as main-mode.ts idPayload). */
+function idPayloadOf(id: IkeId): IsakmpPayload {
+  return { kind: 'ID', idType: id.type, protocolId: 0, port: 0, data: id.data };
 }

@@ -15,10 +15,10 @@ export interface ConfigWarning {
  *   HASH_R, keyed with the PSK, in clear, so anyone who sees it can test PSK guesses offline
  *   (RFC 2409 §5.4; Libreswan and strongSwan warn or refuse the same way).
  * - IKEv1 connections that need what `esprit iked` does not negotiate yet for IKEv1 (Aggressive
- *   Mode as initiator, XAUTH as client, authentication other than PSK and Main Mode RSA
- *   signatures): docs/ikev1.md.
+ *   Mode as initiator, XAUTH as client, authentication other than PSK and RSA signatures):
+ *   docs/ikev1.md.
  */
-/** swanctl's public-key `auth` values; Main Mode signs with RSA (docs/ikev1.md). */
+/** swanctl's public-key `auth` values: RSA signatures in Main Mode and as Aggressive Mode responder (docs/ikev1.md). */
 const isPubkey = (auth: string): boolean => auth === 'pubkey' || auth === 'rsa';
 
 export function configWarnings(config: EspritConfig): ConfigWarning[] {
@@ -38,8 +38,8 @@ export function configWarnings(config: EspritConfig): ConfigWarning[] {
       ...(c.aggressive && initiates ? ['Aggressive Mode as initiator'] : []),
       ...c.local.filter((r) => r.auth.startsWith('xauth')).map(() => 'XAUTH as client'),
       ...[...c.local, ...c.remote]
-        .filter((r) => r.auth !== 'psk' && !r.auth.startsWith('xauth') && !(isPubkey(r.auth) && !c.aggressive))
-        .map((r) => `auth = ${r.auth}${isPubkey(r.auth) ? ' in Aggressive Mode' : ''}`),
+        .filter((r) => r.auth !== 'psk' && !r.auth.startsWith('xauth') && !isPubkey(r.auth))
+        .map((r) => `auth = ${r.auth}`),
     ];
     if (missing.length > 0)
       out.push({

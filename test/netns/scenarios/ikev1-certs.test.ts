@@ -146,3 +146,29 @@ test('IKEv1: a client certificate revoked by a CRL in the gateway x509crl/ is re
     await gw.stop();
   }
 });
+
+test('strongSwan IKEv1 client in Aggressive Mode with an RSA certificate -> esprit gateway: AM2 ID CERT CERTREQ SIG, AM3 CERT SIG, ping through', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  const c = await certs();
+  const aggr = (s: string) => s.replace('version = 1', 'version = 1\n    aggressive = yes');
+  const gw = await IkeHost.start(l, 'gw', aggr(conf('gw')), c.p.files(c.gw, 'gw'));
+  const ss = await StrongSwanHost.start(l, 'client', aggr(conf('client')), c.p.files(c.client, 'client'));
+  try {
+    const r = await ss.initiate('net', 'v1');
+    const why = () => `--- charon ---\n${ss.log(200)}\n--- esprit ---\n${gw.proc.stderr.slice(-6000)}`;
+    assert.equal(r.code, 0, `swanctl --initiate failed:\n${r.stdout}${r.stderr}\n${why()}`);
+    const [gs] = await gw.listSas();
+    assert.equal(gs?.state, 'established', why());
+    assert.equal(gs?.remoteId, CLIENT_DN);
+    assert.match(ss.log(400), /parsed AGGRESSIVE response 0 \[ SA KE No ID CERT CERTREQ SIG/, why());
+    assert.match(ss.log(400), /authentication of 'gw\.esprit\.test' with RSA_EMSA_PKCS1_NULL successful/, why());
+    // charon's AM3: its certificate (asked for by our CR in AM2), NAT-D and SIG_I
+    assert.match(gw.proc.stderr, /parsed AGGRESSIVE request 0 \[ CERT NAT-D NAT-D SIG \]/, why());
+    await waitForPing(l, 'client', LAB.client.lan4, LAB.gw.protected4, 10);
+  } finally {
+    await ss.stop();
+    await gw.stop();
+  }
+});
