@@ -25,6 +25,7 @@ import { bytesEqual } from '../util/hex.js';
 import type { IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IkeAuthMethod } from '../wire/registry/isakmp.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
+import { fragmentationVid, isFragmentationVid } from './isakmp-fragments.js';
 import { judgeIsakmpNatd } from './isakmp-natd.js';
 import {
   deriveKeys,
@@ -116,6 +117,9 @@ export function processAm1(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
   if (method === IkeAuthMethod.XAUTH_INIT_PRE_SHARED && hasVid(received, VID.XAUTH))
     out.push({ kind: 'V', data: VID.XAUTH });
   if (hasVid(received, VID.CISCO_UNITY)) out.push({ kind: 'V', data: VID.CISCO_UNITY });
+  // Cisco IKE fragmentation (isakmp-fragments.ts): answered as in Main Mode
+  sa.peerFragmentation = received.some(isFragmentationVid);
+  out.push(...fragmentationVid(sa.conn, false, sa.peerFragmentation));
   out.push(...keys.filter((p) => p.kind === 'NAT-D'));
   sa.state = 'am2-sent';
   return send(clearMessage(sa, out), out);

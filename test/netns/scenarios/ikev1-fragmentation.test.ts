@@ -16,7 +16,8 @@ import { ping, waitForPing } from './traffic.js';
 // only get through as IKE fragments of at most fragment_size = 1280 octets (both defaults):
 //  1. esprit client -> strongSwan gateway
 //  2. strongSwan client -> esprit gateway
-//  3. with `fragmentation = no` on esprit's side it must not come up, the NAT's fragment
+//  3. strongSwan client -> esprit gateway in Aggressive Mode (AM2 and AM3 fragmented)
+//  4. with `fragmentation = no` on esprit's side it must not come up, the NAT's fragment
 //     counter showing why.
 const skip = requireScenarioSystem(['/usr/lib/ipsec/charon', 'swanctl', 'pki', 'nft']);
 const scenario = useLab('ike1frag-', { skip, setup: dropIpFragments });
@@ -126,6 +127,37 @@ test('strongSwan IKEv1 client -> esprit gateway: MM5/MM6 with 4096-bit chains on
     const mine = SPLIT_ESPRIT.exec(gw.proc.stderr);
     assert.ok(mine, `esprit fragmented MM6:\n${why()}`);
     assert.equal(JOINED_CHARON.exec(charon)?.[1], mine[1], 'charon reassembled esprit MM6');
+    await waitForPing(l, 'client', LAB.client.lan4, LAB.gw.protected4, 10);
+    assert.equal(await fragmentsDropped(l), before, 'no IP fragment was sent');
+  } finally {
+    await ss.stop();
+    await gw.stop();
+  }
+});
+
+test('strongSwan IKEv1 client in Aggressive Mode -> esprit gateway: AM2 and AM3 with 4096-bit chains only as Cisco IKE fragments', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  const c = await certs();
+  const before = await fragmentsDropped(l);
+  const aggr = (x: string) => x.replace('version = 1', 'version = 1\n    aggressive = yes');
+  const gw = await IkeHost.start(l, 'gw', aggr(conf('gw')), c.p.files(c.gw, 'gw'));
+  const ss = await StrongSwanHost.start(l, 'client', aggr(conf('client')), c.p.files(c.client, 'client'));
+  try {
+    const r = await ss.initiate('net', 'v1');
+    const why = () => `--- charon ---\n${ss.log(300)}\n--- esprit ---\n${gw.proc.stderr.slice(-8000)}`;
+    assert.equal(r.code, 0, `swanctl --initiate failed:\n${r.stdout}${r.stderr}\n${why()}`);
+    assert.equal((await gw.listSas())[0]?.state, 'established', why());
+    const charon = ss.log(400);
+    // AM2 (SA KE Nr IDir CERT CERT CR SIG ...) from esprit, fragments with exchange AGGRESSIVE
+    const mine = SPLIT_ESPRIT.exec(gw.proc.stderr);
+    assert.ok(mine, `esprit fragmented AM2:\n${why()}`);
+    assert.match(charon, /parsed AGGRESSIVE response 0 \[ FRAG\(1\) \]/, why());
+    assert.equal(JOINED_CHARON.exec(charon)?.[1], mine[1], 'charon reassembled esprit AM2');
+    const theirs = SPLIT_CHARON.exec(charon);
+    assert.ok(theirs, `charon fragmented AM3:\n${why()}`);
+    assert.match(gw.proc.stderr, new RegExp(`reassembled a fragmented IKEv1 message \\(${theirs[1]} octets\\)`));
     await waitForPing(l, 'client', LAB.client.lan4, LAB.gw.protected4, 10);
     assert.equal(await fragmentsDropped(l), before, 'no IP fragment was sent');
   } finally {
