@@ -101,6 +101,7 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
       jitterPercent: 0,
     },
     reqidFor: (c, ch) => engine.reqidFor(c, ch),
+    credentials: engine.credentials,
   });
   const channel = await IkeChannelClient.connect(o.ikeSocket);
   const routes = new IkedRoutes(o.tunName, log);
@@ -387,7 +388,7 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
       const fresh = await resolveConfigHosts(r.config, log);
       engine.credentials = loadCredentials(fresh, log);
       const dropped = engine.reload(fresh);
-      ikev1.reload(fresh);
+      ikev1.reload(fresh, engine.credentials);
       if (dropped.length > 0)
         log.log('info', 'cfg', `reload: deleting IKE SAs of changed connections: ${dropped.join(', ')}`);
       run();

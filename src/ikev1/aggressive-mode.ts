@@ -12,7 +12,9 @@
  * SECURITY: HASH_R is keyed with the PSK and goes out in clear to anyone who sends AM1 with
  * the group's ID: the PSK can be attacked offline (RFC 2409 §5.4; `esprit config check`
  * warns). XAUTH (authentication method 65001, XAUTHInitPreShared, xauth-06 §5) is accepted
- * when the connection has an `xauth` round; the keys are derived as for a PSK.
+ * when the connection has an `xauth` round; the keys are derived as for a PSK. With
+ * `auth = pubkey` the method is RSA signatures (§5.1): IDir, CERT*, SIG_R in AM2, CERT*, SIG_I
+ * in AM3 (main-mode-pubkey.ts).
  */
 import type { ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { phase1Hash } from '../crypto/ikev1/ikev1-keymat.js';
@@ -23,6 +25,7 @@ import { bytesEqual } from '../util/hex.js';
 import type { IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IkeAuthMethod } from '../wire/registry/isakmp.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
+import { fragmentationVid, isFragmentationVid } from './isakmp-fragments.js';
 import { judgeIsakmpNatd } from './isakmp-natd.js';
 import {
   deriveKeys,
@@ -35,6 +38,12 @@ import {
   takeKeyExchange,
   vids,
 } from './main-mode.js';
+import {
+  aggressiveSignedIdentity,
+  aggressiveVerifySignature,
+  phase1AuthMethod,
+  signatureAuth,
+} from './main-mode-pubkey.js';
 import { clearMessage, findPayload, openMessage, payloadBody } from './phase1-message.js';
 import { selectPhase1 } from './phase1-proposal.js';
 import { chooseNatt, hasVid, VID } from './vendor-ids.js';
@@ -63,7 +72,13 @@ export function processAm1(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
   const saP = findPayload(msg.payloads, 'SA');
   const id = findPayload(msg.payloads, 'ID');
   if (!saP || !id) return { kind: 'fail', notify: 'PAYLOAD-MALFORMED', reason: 'AM1 without SA or ID' };
-  const method = usesXauth(sa.conn) ? IkeAuthMethod.XAUTH_INIT_PRE_SHARED : IkeAuthMethod.PRE_SHARED_KEY;
+  // RSA signatures (§5.1) for `auth = pubkey` (main-mode-pubkey.ts), else PSK / XAUTHInitPreShared
+  const sig = phase1AuthMethod(sa.conn) === IkeAuthMethod.RSA_SIGNATURES;
+  const method = sig
+    ? IkeAuthMethod.RSA_SIGNATURES
+    : usesXauth(sa.conn)
+      ? IkeAuthMethod.XAUTH_INIT_PRE_SHARED
+      : IkeAuthMethod.PRE_SHARED_KEY;
   const sel = selectPhase1(saP, sa.conn.proposals, method);
   if (!sel) return { kind: 'fail', notify: 'NO-PROPOSAL-CHOSEN', reason: 'no acceptable phase 1 transform' };
   sa.saiB = payloadBody(saP);
@@ -73,8 +88,9 @@ export function processAm1(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
   sa.peerDpd = hasVid(received, VID.DPD);
   sa.remoteId = { type: id.idType, data: id.data.slice() };
   // RFC 2409 §5.4: Aggressive Mode picks the PSK by the identity in AM1.
-  const psk = findSharedSecret(ctx.config.secrets.ike, sa.localId, sa.remoteId);
-  if (!psk) return { kind: 'fail', notify: 'AUTHENTICATION-FAILED', reason: 'no pre-shared key for this identity' };
+  const psk = sig ? undefined : findSharedSecret(ctx.config.secrets.ike, sa.localId, sa.remoteId);
+  if (!psk && !sig)
+    return { kind: 'fail', notify: 'AUTHENTICATION-FAILED', reason: 'no pre-shared key for this identity' };
   const bad = takeKeyExchange(sa, msg);
   if (bad) return bad;
   sa.peerIdBody = payloadBody(id);
@@ -82,6 +98,10 @@ export function processAm1(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
   const failed = deriveKeys(ctx, sa, sa.gxi as Uint8Array, psk);
   if (failed) return failed;
   const idr = idPayload(sa.localId);
+  const auth: IsakmpPayload[] | string = sig
+    ? aggressiveSignedIdentity(ctx, sa, msg.payloads)
+    : [idr, { kind: 'HASH', data: ownHash(sa, idr) }];
+  if (typeof auth === 'string') return { kind: 'fail', notify: 'AUTHENTICATION-FAILED', reason: auth };
   const out: IsakmpPayload[] = [
     {
       kind: 'SA',
@@ -90,14 +110,16 @@ export function processAm1(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
       proposals: [{ number: sel.proposalNumber, protocolId: 1, spi: new Uint8Array(0), transforms: [sel.transform] }],
     },
     ...keys.filter((p) => p.kind !== 'NAT-D'),
-    idr,
-    { kind: 'HASH', data: ownHash(sa, idr) },
+    ...auth,
   ];
   if (sa.natt) out.push({ kind: 'V', data: sa.natt.vid });
   if (sa.peerDpd) out.push({ kind: 'V', data: VID.DPD });
   if (method === IkeAuthMethod.XAUTH_INIT_PRE_SHARED && hasVid(received, VID.XAUTH))
     out.push({ kind: 'V', data: VID.XAUTH });
   if (hasVid(received, VID.CISCO_UNITY)) out.push({ kind: 'V', data: VID.CISCO_UNITY });
+  // Cisco IKE fragmentation (isakmp-fragments.ts): answered as in Main Mode
+  sa.peerFragmentation = received.some(isFragmentationVid);
+  out.push(...fragmentationVid(sa.conn, false, sa.peerFragmentation));
   out.push(...keys.filter((p) => p.kind === 'NAT-D'));
   sa.state = 'am2-sent';
   return send(clearMessage(sa, out), out);
@@ -110,6 +132,7 @@ export function processAm1(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
  * second NAT-D, which alone would read "no NAT").
  */
 export function processAm3(
+  ctx: MainModeContext,
   sa: Ikev1Sa,
   msg: IsakmpMessage,
   local: Endpoint,
@@ -127,10 +150,14 @@ export function processAm3(
   opened.push(...payloads);
   const hash = findPayload(payloads, 'HASH');
   const { suite, keys, gxi, gxr, saiB, peerIdBody } = sa;
-  if (!hash) return { kind: 'drop', reason: 'AM3 without HASH' };
+  const sig = signatureAuth(sa);
+  if (!hash && !sig) return { kind: 'drop', reason: 'AM3 without HASH' };
   if (!suite || !keys || !gxi || !gxr || !saiB || !peerIdBody) throw new Error('assertion failed: AM3 before AM2');
   const want = phase1Hash(suite.prf, keys.skeyid, true, gxi, gxr, sa.spiI, sa.spiR, saiB, peerIdBody);
-  if (!bytesEqual(want, hash.data))
+  if (sig) {
+    const bad = aggressiveVerifySignature(ctx, sa, payloads, want);
+    if (bad) return bad;
+  } else if (!hash || !bytesEqual(want, hash.data))
     return { kind: 'fail', notify: 'AUTHENTICATION-FAILED', reason: 'HASH_I does not verify' };
   if (nextIv) sa.iv = nextIv;
   if (sa.natt) {

@@ -12,6 +12,7 @@
 import type { ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { tsToString } from '../config/traffic-selector.js';
 import type { AddressPool } from '../ike/address-pool.js';
+import { type IkeCredentials, NO_CREDENTIALS } from '../ike/credentials.js';
 import { formatIdentity } from '../ike/identity.js';
 import type { IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
@@ -41,6 +42,7 @@ import type { Ikev1Action } from './ikev1-actions.js';
 import { createIkev1Sa, type Ikev1Child, type Ikev1Sa } from './ikev1-sa.js';
 import { deleteEsp, Ikev1Notify } from './informational.js';
 import { InformationalTasks } from './informational-tasks.js';
+import { ISAKMP_FRAGMENT, splitSend, takeFragment } from './isakmp-fragments.js';
 import {
   type MainModeContext,
   type MmStep,
@@ -66,9 +68,18 @@ export interface Ikev1EngineOptions {
    * allocator, so both versions' reqids stay apart); a local counter from 0x2000 otherwise
    */
   reqidFor?: (conn: string, child: string) => number;
+  /** certificates and keys for `auth = pubkey` (the daemon's, shared with IKEv2) */
+  credentials?: IkeCredentials;
 }
 
-export type Ikev1Drop = 'malformed' | 'no-sa' | 'not-main-mode' | 'undecryptable' | 'unexpected' | 'half-open-expired';
+export type Ikev1Drop =
+  | 'malformed'
+  | 'no-sa'
+  | 'not-main-mode'
+  | 'undecryptable'
+  | 'unexpected'
+  | 'half-open-expired'
+  | 'fragment';
 
 export class Ikev1Engine {
   private readonly sas = new Map<bigint, Ikev1Sa>();
@@ -76,6 +87,7 @@ export class Ikev1Engine {
   private nextId = 1;
   readonly drops = new Map<Ikev1Drop, number>();
   private ctx: MainModeContext;
+  private creds: IkeCredentials;
   private readonly retransmit: RetransmitSettings;
   private readonly halfOpenTimeoutMs: number;
   private readonly phase2: Phase2Exchanges;
@@ -93,7 +105,8 @@ export class Ikev1Engine {
     private readonly logger: Logger,
     opts: Ikev1EngineOptions = {},
   ) {
-    this.ctx = { config, rng };
+    this.creds = opts.credentials ?? NO_CREDENTIALS;
+    this.ctx = this.mainModeContext(config);
     this.retransmit = opts.retransmit ?? DEFAULT_RETRANSMIT;
     this.halfOpenTimeoutMs = opts.halfOpenTimeoutMs ?? 30_000;
     const reqidFor =
@@ -178,11 +191,16 @@ export class Ikev1Engine {
     );
   }
 
+  private mainModeContext(config: EspritConfig): MainModeContext {
+    return { config, rng: this.rng, credentials: this.creds, now: () => this.clock.now() };
+  }
+
   /** A reloaded configuration: new SAs use it; established ones keep the connection they began with. */
-  reload(config: EspritConfig): void {
+  reload(config: EspritConfig, credentials?: IkeCredentials): void {
     this.config = config;
     this.pools = poolsOf(config);
-    this.ctx = { config, rng: this.rng };
+    if (credentials) this.creds = credentials;
+    this.ctx = this.mainModeContext(config);
   }
 
   /** PF_KEY answered the GETSPI of `token` (undefined: it failed). */
@@ -190,8 +208,19 @@ export class Ikev1Engine {
     this.phase2.spiAllocated(token, spi);
   }
 
+  /** The actions so far; a message too big for the path goes as Cisco fragments (isakmp-fragments.ts). */
   takeActions(): Ikev1Action[] {
-    return this.actions.splice(0);
+    return this.actions.splice(0).flatMap((a) => {
+      if (a.kind !== 'send') return [a];
+      const out = splitSend(this.sas, this.config.host, a);
+      if (out.length > 1)
+        this.logger.log(
+          'info',
+          'enc',
+          `splitting IKEv1 message (${a.bytes.length} bytes) into ${out.length} fragments`,
+        );
+      return out;
+    });
   }
 
   /** The ISAKMP SAs, for listings and tests. */
@@ -292,6 +321,10 @@ export class Ikev1Engine {
       throw e;
     }
     const h = msg.header;
+    if (h.nextPayload === ISAKMP_FRAGMENT) {
+      this.receiveFragment(local, remote, msg);
+      return;
+    }
     const phase2 = [IsakmpExchange.QUICK_MODE, IsakmpExchange.INFORMATIONAL, IsakmpExchange.TRANSACTION] as number[];
     if (phase2.includes(h.exchangeType)) {
       const sa = this.sas.get(h.spiI);
@@ -363,6 +396,18 @@ export class Ikev1Engine {
     this.step(sa, msg, local, remote, bytes);
   }
 
+  /** A Cisco fragment: stored, and the joined message received when it is complete. */
+  private receiveFragment(local: Endpoint, remote: Endpoint, msg: IsakmpMessage): void {
+    const r = takeFragment(this.sas, msg, this.clock.now(), this.config.host.maxPacket);
+    if (r.kind === 'drop') this.drop('fragment', r.reason);
+    else if (r.kind === 'complete') {
+      this.logger.log('debug', 'enc', `reassembled a fragmented IKEv1 message (${r.bytes.length} octets)`);
+      // the joined message is checked as any datagram; it may not be a fragment again
+      if (r.bytes[16] === ISAKMP_FRAGMENT) this.drop('fragment', 'a reassembled message is a fragment');
+      else this.receive(local, remote, r.bytes);
+    }
+  }
+
   /** Which message each state waits for: cleartext (MM2/MM4, MM1/MM3) or encrypted (MM6, MM5). */
   private static readonly EXPECT: Readonly<Record<string, 'clear' | 'encrypted'>> = {
     'i:mm1-sent': 'clear',
@@ -392,12 +437,12 @@ export class Ikev1Engine {
         sa.spiR = msg.header.spiR;
         r = processMm2(this.ctx, sa, msg);
       } else if (sa.state === 'mm3-sent') r = processMm4(this.ctx, sa, msg);
-      else r = processMm6(sa, msg, opened);
+      else r = processMm6(this.ctx, sa, msg, opened);
     } else if (sa.aggressive && sa.state === 'mm1-sent') r = processAm1(this.ctx, sa, msg);
-    else if (sa.aggressive) r = processAm3(sa, msg, local, remote, opened);
+    else if (sa.aggressive) r = processAm3(this.ctx, sa, msg, local, remote, opened);
     else if (sa.state === 'mm1-sent') r = processMm1(sa, msg);
     else if (sa.state === 'mm2-sent') r = processMm3(this.ctx, sa, msg);
-    else r = processMm5(sa, msg, local, remote, opened);
+    else r = processMm5(this.ctx, sa, msg, local, remote, opened);
     if (r.kind === 'drop') {
       this.drop('undecryptable', r.reason);
       // RFC 2409 §5: with a wrong PSK, SKEYID_e differs and MM5/MM6 decrypt to garbage.

@@ -76,6 +76,13 @@ export interface Ikev1Sa {
   pendingChildren?: string[] | undefined;
   /** the last CBC block of phase 1 (MM6): the seed of every phase 2 IV (RFC 2409 Appendix B) */
   phase1LastBlock?: Uint8Array;
+  /** the peer sent the FRAGMENTATION vendor ID (isakmp-fragments.ts) */
+  peerFragmentation?: boolean;
+  /** the fragmented message being reassembled, and the Fragment ID of our next fragmented one */
+  reassembly?: Reassembly | undefined;
+  nextFragmentId?: number;
+  /** the peer sent a CR payload in phase 1 (it gets our certificate, main-mode-pubkey.ts) */
+  peerCertreq?: boolean;
   /** the peer sent the RFC 3706 DPD vendor ID in phase 1 */
   peerDpd?: boolean;
   /** RFC 3706 liveness checks (with a DPD-capable peer and dpd_delay > 0) */
@@ -151,4 +158,14 @@ export function createIkev1Sa(
     children: [],
     vipsRemote: [],
   };
+}
+
+/** A Cisco-fragmented message being reassembled on one SA (isakmp-fragments.ts). */
+export interface Reassembly {
+  fragmentId: number;
+  startedAt: number;
+  /** the last fragment's number, once seen */
+  last?: number;
+  parts: Map<number, Uint8Array>;
+  octets: number;
 }

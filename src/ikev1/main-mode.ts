@@ -1,6 +1,6 @@
 /**
- * Main Mode with pre-shared keys (RFC 2409 §5, §5.4), NAT-T detection and the port float of
- * RFC 3947 §3-§4:
+ * Main Mode with pre-shared keys (RFC 2409 §5, §5.4) or RSA signatures (§5.1, the CERT, CR and
+ * SIG payloads in main-mode-pubkey.ts), NAT-T detection and the port float of RFC 3947 §3-§4:
  *
  *   Initiator                          Responder
  *   HDR, SA, VID*              -->                                   MM1
@@ -18,6 +18,7 @@ import type { EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { createKeyExchange, keyExchangeLength } from '../crypto/ike/key-exchange.js';
 import { ikev1BlockSize, ikev1KeyLength } from '../crypto/ikev1/ikev1-cipher.js';
 import { deriveSkeyids, encryptionKey, phase1Hash, phase1Iv } from '../crypto/ikev1/ikev1-keymat.js';
+import { type IkeCredentials, NO_CREDENTIALS } from '../ike/credentials.js';
 import { type IkeId, idMatches, parseIdentity } from '../ike/identity.js';
 import type { Endpoint } from '../ike/natd.js';
 import { findSharedSecret } from '../ike/shared-secret.js';
@@ -25,9 +26,17 @@ import { CryptoError } from '../util/errors.js';
 import { bytesEqual } from '../util/hex.js';
 import type { Rng } from '../util/rng.js';
 import type { IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
-import { IkeAuthMethod } from '../wire/registry/isakmp.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
+import { fragmentationVid, isFragmentationVid } from './isakmp-fragments.js';
 import { buildIsakmpNatd, judgeIsakmpNatd } from './isakmp-natd.js';
+import {
+  certRequests,
+  noteCertRequests,
+  phase1AuthMethod,
+  signatureAuth,
+  signedIdentity,
+  verifySignedIdentity,
+} from './main-mode-pubkey.js';
 import { clearMessage, encryptedMessage, findPayload, openMessage, payloadBody } from './phase1-message.js';
 import {
   parsePhase1Transform,
@@ -41,7 +50,13 @@ import { chooseNatt, hasVid, VID } from './vendor-ids.js';
 export interface MainModeContext {
   readonly config: EspritConfig;
   readonly rng: Rng;
+  /** certificates and keys for `auth = pubkey` (main-mode-pubkey.ts); none when absent */
+  readonly credentials?: IkeCredentials;
+  /** the time in ms for certificate validity (the engine's clock) */
+  readonly now?: () => number;
 }
+
+const credentialsOf = (ctx: MainModeContext): IkeCredentials => ctx.credentials ?? NO_CREDENTIALS;
 
 export type MmStep =
   /** `payloads` are what `bytes` carries (before encryption), for the log */
@@ -85,7 +100,7 @@ export function idPayload(id: IkeId): IsakmpPayload {
 
 /** MM1: our proposals and the NAT-T VIDs we offer. */
 export function startMainMode(sa: Ikev1Sa): { bytes: Uint8Array; payloads: IsakmpPayload[] } {
-  const saP = phase1SaPayload(phase1Transforms(sa.conn.proposals, IkeAuthMethod.PRE_SHARED_KEY, phase1Lifetime(sa)));
+  const saP = phase1SaPayload(phase1Transforms(sa.conn.proposals, phase1AuthMethod(sa.conn), phase1Lifetime(sa)));
   sa.saiB = payloadBody(saP);
   sa.state = 'mm1-sent';
   // RFC 3706 §5.1: the DPD vendor ID, so the peer may send and answer R-U-THERE
@@ -93,6 +108,7 @@ export function startMainMode(sa: Ikev1Sa): { bytes: Uint8Array; payloads: Isakm
     saP,
     ...sa.offered.map((v): IsakmpPayload => ({ kind: 'V', data: v.vid })),
     { kind: 'V', data: VID.DPD },
+    ...fragmentationVid(sa.conn, true, false),
   ];
   return { bytes: clearMessage(sa, out), payloads: out };
 }
@@ -101,7 +117,7 @@ export function startMainMode(sa: Ikev1Sa): { bytes: Uint8Array; payloads: Isakm
 export function processMm1(sa: Ikev1Sa, msg: IsakmpMessage): MmStep {
   const saP = findPayload(msg.payloads, 'SA');
   if (!saP) return { kind: 'fail', notify: 'PAYLOAD-MALFORMED', reason: 'MM1 without an SA payload' };
-  const sel = selectPhase1(saP, sa.conn.proposals, IkeAuthMethod.PRE_SHARED_KEY);
+  const sel = selectPhase1(saP, sa.conn.proposals, phase1AuthMethod(sa.conn));
   if (!sel) return { kind: 'fail', notify: 'NO-PROPOSAL-CHOSEN', reason: 'no acceptable phase 1 transform' };
   sa.saiB = payloadBody(saP);
   sa.suite = sel.suite;
@@ -118,6 +134,8 @@ export function processMm1(sa: Ikev1Sa, msg: IsakmpMessage): MmStep {
   if (sa.natt) reply.push({ kind: 'V', data: sa.natt.vid });
   sa.peerDpd = hasVid(vids(msg.payloads), VID.DPD);
   if (sa.peerDpd) reply.push({ kind: 'V', data: VID.DPD });
+  sa.peerFragmentation = vids(msg.payloads).some(isFragmentationVid);
+  reply.push(...fragmentationVid(sa.conn, false, sa.peerFragmentation));
   return send(clearMessage(sa, reply), reply);
 }
 
@@ -154,11 +172,12 @@ export function processMm2(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
     return { kind: 'fail', notify: 'BAD-PROPOSAL-SYNTAX', reason: 'MM2 must hold one transform' };
   const suite = parsePhase1Transform(t[0]);
   if (typeof suite === 'string') return { kind: 'fail', notify: 'NO-PROPOSAL-CHOSEN', reason: `MM2: ${suite}` };
-  if (suite.authMethod !== IkeAuthMethod.PRE_SHARED_KEY || !suiteAllowed(sa.conn.proposals, suite))
+  if (suite.authMethod !== phase1AuthMethod(sa.conn) || !suiteAllowed(sa.conn.proposals, suite))
     return { kind: 'fail', notify: 'NO-PROPOSAL-CHOSEN', reason: 'the responder chose a transform we did not offer' };
   sa.suite = suite;
   sa.natt = chooseNatt(sa.offered, vids(msg.payloads));
   sa.peerDpd = hasVid(vids(msg.payloads), VID.DPD);
+  sa.peerFragmentation = vids(msg.payloads).some(isFragmentationVid);
   sa.state = 'mm3-sent';
   const out = keAndNonce(ctx, sa);
   return send(clearMessage(sa, out), out);
@@ -207,8 +226,10 @@ export function deriveKeys(
 ): MmStep | undefined {
   const { suite, ke, nonceI, nonceR, gxi, gxr } = sa;
   if (!suite || !ke || !nonceI || !nonceR || !gxi || !gxr) throw new Error('assertion failed: keys before KE');
-  const psk = peerPsk ?? pskFor(ctx, sa);
-  if (!psk) return { kind: 'fail', notify: 'AUTHENTICATION-FAILED', reason: 'no pre-shared key for these identities' };
+  // §5: SKEYID = prf(Ni_b | Nr_b, g^xy) for signatures, prf(pre-shared-key, Ni_b | Nr_b) for a PSK
+  const psk = signatureAuth(sa) ? undefined : (peerPsk ?? pskFor(ctx, sa));
+  if (!psk && !signatureAuth(sa))
+    return { kind: 'fail', notify: 'AUTHENTICATION-FAILED', reason: 'no pre-shared key for these identities' };
   let gxy: Uint8Array;
   try {
     gxy = ke.sharedSecret(peerKe);
@@ -216,7 +237,15 @@ export function deriveKeys(
     if (e instanceof CryptoError) return { kind: 'fail', notify: 'INVALID-KEY-INFORMATION', reason: e.message };
     throw e;
   }
-  sa.keys = deriveSkeyids(suite.prf, { kind: 'psk', psk }, nonceI, nonceR, gxy, sa.spiI, sa.spiR);
+  sa.keys = deriveSkeyids(
+    suite.prf,
+    psk ? { kind: 'psk', psk } : { kind: 'signature' },
+    nonceI,
+    nonceR,
+    gxy,
+    sa.spiI,
+    sa.spiR,
+  );
   sa.encKey = encryptionKey(suite.prf, sa.keys.skeyidE, ikev1KeyLength(suite.encr, suite.keyBits));
   sa.iv = phase1Iv(suite.prf, gxi, gxr, ikev1BlockSize(suite.encr));
   return undefined;
@@ -226,7 +255,10 @@ export function deriveKeys(
 export function processMm3(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage): MmStep {
   const bad = takeKeyExchange(sa, msg);
   if (bad) return bad;
+  noteCertRequests(sa, msg.payloads);
   const out = keAndNonce(ctx, sa);
+  // RFC 2409 §5.1 leaves CR's place open; charon requests in MM4 (main-mode-pubkey.ts)
+  if (signatureAuth(sa)) out.push(...certRequests(credentialsOf(ctx), sa.conn));
   const failed = deriveKeys(ctx, sa, sa.gxi as Uint8Array);
   if (failed) return failed;
   sa.state = 'mm4-sent';
@@ -241,10 +273,25 @@ export function processMm4(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage
     sa.local = { address: sa.local.address, port: NATT_PORT };
     sa.remote = { address: sa.remote.address, port: NATT_PORT };
   }
-  const id = idPayload(sa.localId);
-  const out: IsakmpPayload[] = [id, { kind: 'HASH', data: ownHash(sa, id) }];
+  noteCertRequests(sa, msg.payloads);
+  const out = ownAuth(ctx, sa, true);
+  if (typeof out === 'string') return { kind: 'fail', notify: 'AUTHENTICATION-FAILED', reason: out };
   sa.state = 'mm5-sent';
   return send(encryptedMessage(sa, out), out);
+}
+
+/** IDii / IDir with HASH (PSK) or with CERT* [CR*] SIG (signatures; CR only in MM5). */
+function ownAuth(ctx: MainModeContext, sa: Ikev1Sa, mm5: boolean): IsakmpPayload[] | string {
+  if (signatureAuth(sa))
+    return signedIdentity(
+      credentialsOf(ctx),
+      sa,
+      mm5 ? certRequests(credentialsOf(ctx), sa.conn) : [],
+      idPayload,
+      (id) => ownHash(sa, id),
+    );
+  const id = idPayload(sa.localId);
+  return [id, { kind: 'HASH', data: ownHash(sa, id) }];
 }
 
 export function ownHash(sa: Ikev1Sa, id: IsakmpPayload): Uint8Array {
@@ -261,26 +308,38 @@ export function send(bytes: Uint8Array, payloads: IsakmpPayload[]): MmStep {
  * Verify the peer's ID and HASH in MM5/MM6; on success the IV advances and the peer ID is
  * set. The decrypted payloads go to `opened` (for the log) once the message decrypted.
  */
-function verifyPeer(sa: Ikev1Sa, msg: IsakmpMessage, opened: IsakmpPayload[]): MmStep | undefined {
+function verifyPeer(
+  ctx: MainModeContext,
+  sa: Ikev1Sa,
+  msg: IsakmpMessage,
+  opened: IsakmpPayload[],
+): MmStep | undefined {
   const o = openMessage(sa, msg);
   if ('error' in o) return { kind: 'drop', reason: o.error };
   opened.push(...o.payloads);
   const op = o;
+  const sig = signatureAuth(sa);
   const id = findPayload(op.payloads, 'ID');
   const hash = findPayload(op.payloads, 'HASH');
-  if (!id || !hash) return { kind: 'drop', reason: 'ID and HASH payloads expected' };
+  if (!id || (!sig && !hash)) return { kind: 'drop', reason: `ID and ${sig ? 'SIG' : 'HASH'} payloads expected` };
   const { suite, keys, gxi, gxr, saiB } = sa;
   if (!suite || !keys || !gxi || !gxr || !saiB) throw new Error('assertion failed: keys before MM5');
   const want = phase1Hash(suite.prf, keys.skeyid, !sa.initiator, gxi, gxr, sa.spiI, sa.spiR, saiB, payloadBody(id));
+  const peerId: IkeId = { type: id.idType, data: id.data };
+  if (sig) {
+    // §5.1: SIG_I / SIG_R sign HASH_I / HASH_R; the certificate must speak for IDii / IDir
+    noteCertRequests(sa, op.payloads);
+    const ok = verifySignedIdentity(credentialsOf(ctx), sa, op.payloads, peerId, want, ctx.now?.() ?? 0);
+    if (ok !== true) return { kind: 'fail', notify: 'AUTHENTICATION-FAILED', reason: ok };
+  }
   // A wrong HASH under a correctly decrypting body means the peer used another PSK (a wrong
   // key decrypts to garbage, which is dropped above).
-  if (!bytesEqual(want, hash.data))
+  else if (!hash || !bytesEqual(want, hash.data))
     return {
       kind: 'fail',
       notify: 'AUTHENTICATION-FAILED',
       reason: `HASH_${sa.initiator ? 'R' : 'I'} does not verify`,
     };
-  const peerId: IkeId = { type: id.idType, data: id.data };
   if (!idMatches(configuredRemoteId(sa), peerId))
     return { kind: 'fail', notify: 'INVALID-ID-INFORMATION', reason: 'the peer identity is not the configured one' };
   sa.iv = op.nextIv;
@@ -290,27 +349,28 @@ function verifyPeer(sa: Ikev1Sa, msg: IsakmpMessage, opened: IsakmpPayload[]): M
 
 /** Responder, MM5 -> MM6 (the peer may have floated: `from` is where MM5 came from). */
 export function processMm5(
+  ctx: MainModeContext,
   sa: Ikev1Sa,
   msg: IsakmpMessage,
   local: Endpoint,
   from: Endpoint,
   opened: IsakmpPayload[],
 ): MmStep {
-  const bad = verifyPeer(sa, msg, opened);
+  const bad = verifyPeer(ctx, sa, msg, opened);
   if (bad) return bad;
   // RFC 3947 §4: answer on the port pair the initiator moved to.
   sa.local = local;
   sa.remote = from;
-  const id = idPayload(sa.localId);
-  const out: IsakmpPayload[] = [id, { kind: 'HASH', data: ownHash(sa, id) }];
+  const out = ownAuth(ctx, sa, false);
+  if (typeof out === 'string') return { kind: 'fail', notify: 'AUTHENTICATION-FAILED', reason: out };
   const bytes = encryptedMessage(sa, out);
   sa.state = 'established';
   return send(bytes, out);
 }
 
 /** Initiator, MM6: established. */
-export function processMm6(sa: Ikev1Sa, msg: IsakmpMessage, opened: IsakmpPayload[]): MmStep {
-  const bad = verifyPeer(sa, msg, opened);
+export function processMm6(ctx: MainModeContext, sa: Ikev1Sa, msg: IsakmpMessage, opened: IsakmpPayload[]): MmStep {
+  const bad = verifyPeer(ctx, sa, msg, opened);
   if (bad) return bad;
   sa.state = 'established';
   return { kind: 'done' };

@@ -11,79 +11,45 @@
  * - CERTREQ (§3.7) carries the SHA-1 hashes of our CAs' SubjectPublicKeyInfo.
  */
 import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
+import { classicMethod, signAuth, verifyAuth } from '../crypto/ike/signature-auth.js';
+import { type Cert, caKeyHash, certPublicKey, parseCertificate } from '../crypto/ike/x509-chain.js';
 import {
-  classicMethod,
-  keyMatchesPublic,
-  type PrivateKey,
-  signAuth,
-  verifyAuth,
-} from '../crypto/ike/signature-auth.js';
-import {
-  type Cert,
-  caKeyHash,
-  certMatchesIdentity,
-  certPublicKey,
-  intermediatesOf,
-  parseCertificate,
-  verifyChain,
-} from '../crypto/ike/x509-chain.js';
-import { checkRevocation } from '../crypto/ike/x509-crl.js';
-import { formatIdentity, IdType, type IkeId, parseIdentity } from '../ike/identity.js';
+  certificatesToSend,
+  type LocalCredential,
+  localCredential,
+  trustAnchors,
+  verifyPeerCertificates,
+} from '../ike/cert-auth.js';
+import { formatIdentity, type IkeId } from '../ike/identity.js';
 import type { IkePayload } from '../wire/ike/ike-types.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
 import { AuthMethod } from './ikev2-numbers.js';
 import { all } from './payload-find.js';
-import { firstRound } from './peer-match.js';
+
+export { isPubkeyAuth } from '../ike/cert-auth.js';
 
 /** §3.6: X.509 Certificate - Signature. */
 export const CERT_X509_SIGNATURE = 4;
 
-export const isPubkeyAuth = (auth: string | undefined): boolean =>
-  auth === 'pubkey' || auth === 'rsa' || auth === 'ecdsa';
-
-export interface LocalSigner {
-  id: IkeId;
-  cert: Cert;
-  key: PrivateKey;
-}
+export type LocalSigner = LocalCredential;
 
 export function localSigner(ctx: Ikev2Context, conn: ConnectionConfig): LocalSigner | string {
-  const round = firstRound(conn.local);
-  const path = round?.certs[0];
-  if (!path) return `connection '${conn.name}' has no local certs for public-key authentication`;
-  const cert = ctx.credentials.certs.get(path);
-  if (!cert) return `certificate ${path} is not loaded`;
-  const key = ctx.credentials.keys.find((k) => keyMatchesPublic(k, certPublicKey(cert)));
-  if (!key) return `no private key for certificate ${path}`;
-  const id =
-    round?.id && round.id !== '%any' ? parseIdentity(round.id) : { type: IdType.ID_DER_ASN1_DN, data: cert.subjectDer };
-  if (!certMatchesIdentity(cert, id.type, id.data))
-    return `certificate ${path} does not contain identity '${formatIdentity(id)}'`;
-  return { id, cert, key };
+  return localCredential(ctx.credentials, conn);
 }
 
 /** Our CERT payloads: the end-entity certificate, then the intermediate CAs we hold (x509ca/, certs). */
 export function certPayloads(ctx: Ikev2Context, s: LocalSigner): IkePayload[] {
-  const pool = [...ctx.credentials.cas, ...ctx.credentials.certs.values()];
-  return [s.cert, ...intermediatesOf(s.cert, pool)].map((c) => ({
+  return certificatesToSend(ctx.credentials, s.cert).map((c) => ({
     kind: 'CERT',
     encoding: CERT_X509_SIGNATURE,
     data: c.der,
   }));
 }
 
-function trustAnchors(ctx: Ikev2Context, conn: ConnectionConfig): Cert[] {
-  const round = firstRound(conn.remote);
-  const named = (round?.cacerts ?? [])
-    .map((p) => ctx.credentials.certs.get(p))
-    .filter((c): c is Cert => c !== undefined);
-  return named.length > 0 ? named : ctx.credentials.cas;
-}
-
 export function certreqPayload(ctx: Ikev2Context, conn: ConnectionConfig): IkePayload | undefined {
   if (!conn.sendCertreq) return undefined;
-  const cas = trustAnchors(ctx, conn);
+  const cas = trustAnchors(ctx.credentials, conn);
   if (cas.length === 0) return undefined;
   const data = new Uint8Array(cas.length * 20);
   cas.forEach((c, i) => {
@@ -107,26 +73,12 @@ export function verifyPeerSignature(
   auth: { method: number; data: Uint8Array },
   octets: Uint8Array,
 ): true | string {
-  const certs: Cert[] = [];
-  for (const p of all(payloads, 'CERT')) {
-    if (p.encoding !== CERT_X509_SIGNATURE) continue;
-    try {
-      certs.push(parseCertificate(p.data));
-    } catch {
-      return 'a CERT payload is not an X.509 certificate';
-    }
-  }
-  const leaf = certs[0];
-  if (!leaf) return `no certificate from '${formatIdentity(remoteId)}'`;
-  const chain = verifyChain(leaf, certs.slice(1), trustAnchors(ctx, conn), ctx.clock.now());
-  if (!chain.ok) return chain.reason;
-  // RFC 5280 §6.3: the CRLs of x509crl/ (strongSwan's revocation plugin, no fetching).
-  const policy = firstRound(conn.remote)?.revocation ?? 'relaxed';
-  const revoked = checkRevocation(chain.chain, ctx.credentials.crls ?? [], ctx.clock.now(), policy);
-  if (!revoked.ok) return revoked.reason;
-  if (!certMatchesIdentity(leaf, remoteId.type, remoteId.data)) {
-    return `certificate does not contain identity '${formatIdentity(remoteId)}'`;
-  }
+  const ders = all(payloads, 'CERT')
+    .filter((p) => p.encoding === CERT_X509_SIGNATURE)
+    .map((p) => p.data);
+  const v = verifyPeerCertificates(ctx.credentials, conn, ders, remoteId, ctx.clock.now());
+  if (!v.ok) return v.reason;
+  const leaf = v.leaf;
   if (!verifyAuth(auth.method, certPublicKey(leaf), octets, auth.data)) {
     return `signature of '${formatIdentity(remoteId)}' (AUTH method ${auth.method}) does not verify`;
   }

@@ -1,21 +1,5 @@
 /**
- * Certificates and private keys for public-key authentication (RFC 7296 §2.15, §3.6-§3.8),
- * loaded by the daemon from the swanctl directories and handed to the engine: the engine
- * itself reads no files.
+ * The credentials type lives in src/ike/credentials.ts, shared with IKEv1; re-exported here
+ * for the IKEv2 modules that import it from this path.
  */
-import type { PrivateKey } from '../crypto/ike/signature-auth.js';
-import type { Cert } from '../crypto/ike/x509-chain.js';
-import type { Crl } from '../crypto/ike/x509-crl.js';
-
-export interface IkeCredentials {
-  /** trust anchors: x509ca/, cacerts, authorities */
-  cas: Cert[];
-  /** certificates named by `certs` (and their chains), by absolute path */
-  certs: Map<string, Cert>;
-  /** private keys from private/, rsa/, ecdsa/, pkcs8/ */
-  keys: PrivateKey[];
-  /** certificate revocation lists from x509crl/ (checked when signed by a chain's CA) */
-  crls?: Crl[];
-}
-
-export const NO_CREDENTIALS: IkeCredentials = { cas: [], certs: new Map(), keys: [] };
+export { type IkeCredentials, NO_CREDENTIALS } from '../ike/credentials.js';

@@ -15,9 +15,8 @@
  * - `yes` (default): as accept, and messages too big are fragmented when the peer sent the notify;
  * - `force`: as yes, but fragments are sent even when the peer did not announce support.
  */
-import type { ConnectionConfig, HostSettings } from '../config/swanctl/swanctl-model.js';
+import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
 import { skBodyLength, skIvLength, skSeal } from '../crypto/ike/sk-protect.js';
-import type { Endpoint } from '../ike/natd.js';
 import { concatBytes } from '../util/hex.js';
 import type { Rng } from '../util/rng.js';
 import { IKE_HEADER_LENGTH } from '../wire/ike/ike-decode.js';
@@ -52,19 +51,8 @@ export function acceptsFragments(sa: IkeSa): boolean {
   return (sa.conn?.fragmentation ?? 'yes') !== 'no';
 }
 
-/**
- * The largest IKE message (header included) one datagram may carry (§2.5.1): `fragment_size`
- * is the whole IP datagram, as strongSwan's charon.fragment_size; without IP options, less the
- * IPv4 (20) or IPv6 (40) header, UDP (8), and the non-ESP marker (4) off port 500 (RFC 3948
- * §2.2). fragment_size 0 means strongSwan's family defaults, 576 for IPv4 and 1280 for IPv6.
- */
-export function maxIkeMessageLength(host: HostSettings, local: Endpoint, remote: Endpoint): number {
-  const v6 = remote.address.length === 16;
-  let size = (v6 ? host.fragmentSizeV6 : host.fragmentSizeV4) || host.fragmentSize;
-  if (size === 0) size = v6 ? 1280 : 576;
-  const marker = local.port !== 500 && remote.port !== 500 ? 4 : 0;
-  return size - (v6 ? 40 : 20) - 8 - marker;
-}
+/** §2.5.1: shared with IKEv1 (src/ike/ike-message-size.ts). */
+export { maxIkeMessageLength } from '../ike/ike-message-size.js';
 
 /** SKF generic header (4) + Fragment Number (2) + Total Fragments (2). */
 const SKF_HEADER = 8;

@@ -59,13 +59,13 @@ test('Main Mode PSK through the NAT, RFC 3947: NAT-D in MM3/MM4, float to 4500 a
   p.initiate('mm');
   // HDR, SA, VID (RFC 3947, drafts 03, 02\n, 02, 01, 00) -->
   const mm1 = p.next();
-  // HDR, SA, VID (RFC 3947, drafts 03, 02\n, 02, 01, 00; RFC 3706 DPD) -->
-  assert.equal(types(mm1.bytes), 'SA V V V V V V V');
+  // HDR, SA, VID (RFC 3947, drafts 03, 02\n, 02, 01, 00; RFC 3706 DPD; FRAGMENTATION) -->
+  assert.equal(types(mm1.bytes), 'SA V V V V V V V V');
   assert.equal(ep(mm1.local), '10.99.1.2:500');
   p.deliver(mm1);
-  // <-- HDR, SA, VID (RFC 3947: the highest both support)
+  // <-- HDR, SA, VID (RFC 3947: the highest both support; FRAGMENTATION, answering the initiator's)
   const mm2 = p.next();
-  assert.equal(types(mm2.bytes), 'SA V V');
+  assert.equal(types(mm2.bytes), 'SA V V V');
   p.deliver(mm2);
   // HDR, KE, Ni, NAT-D, NAT-D -->
   const mm3 = p.next();
@@ -111,18 +111,18 @@ test('Main Mode PSK through the NAT, RFC 3947: NAT-D in MM3/MM4, float to 4500 a
   const up = p.r.events.find((e) => e.kind === 'ike-up');
   assert.ok(up?.kind === 'ike-up' && up.remoteId === 'client.esprit.test' && up.remote.port === 30001);
   assert.deepEqual(p.log('i', 'generating'), [
-    'ID_PROT request 0 [ SA V V V V V V V ]',
+    'ID_PROT request 0 [ SA V V V V V V V V ]',
     'ID_PROT request 0 [ KE No NAT-D NAT-D ]',
     'ID_PROT request 0 [ ID HASH ]',
     `INFORMATIONAL_V1 request ${decodeIsakmpMessage(ic.bytes).header.messageId} [ HASH N(INITIAL_CONTACT) ]`,
   ]);
   assert.deepEqual(p.log('r', 'generating'), [
-    'ID_PROT response 0 [ SA V V ]',
+    'ID_PROT response 0 [ SA V V V ]',
     'ID_PROT response 0 [ KE No NAT-D NAT-D ]',
     'ID_PROT response 0 [ ID HASH ]',
   ]);
   assert.deepEqual(p.log('r', 'parsed'), [
-    'ID_PROT request 0 [ SA V V V V V V V ]',
+    'ID_PROT request 0 [ SA V V V V V V V V ]',
     'ID_PROT request 0 [ KE No NAT-D NAT-D ]',
     'ID_PROT request 0 [ ID HASH ]',
     `INFORMATIONAL_V1 request ${decodeIsakmpMessage(ic.bytes).header.messageId} [ HASH N(INITIAL_CONTACT) ]`,
@@ -193,7 +193,7 @@ test('retransmission: a lost MM2 is recovered by the initiator resending MM1 and
   assert.equal(p.wire.length, 0);
   p.advance(4000); // RFC-less but strongSwan's first timeout: 4 s
   const again = p.next();
-  assert.equal(types(again.bytes), 'SA V V V V V V V');
+  assert.equal(types(again.bytes), 'SA V V V V V V V V');
   p.deliver(again); // the responder has answered this already: it resends MM2
   const mm2 = p.next();
   assert.ok(bytesEqual(mm2.bytes, lostMm2.bytes), 'the same MM2, not a second SA');

@@ -6,6 +6,7 @@
  */
 import type { EspritConfig } from '../../src/config/swanctl/swanctl-model.js';
 import type { ChildSaPlan } from '../../src/ike/child-sa-plan.js';
+import type { IkeCredentials } from '../../src/ike/credentials.js';
 import type { IkeEvent } from '../../src/ike/ike-events.js';
 import type { Endpoint } from '../../src/ike/natd.js';
 import type { Ikev1Action } from '../../src/ikev1/ikev1-actions.js';
@@ -45,11 +46,15 @@ export class Ikev1Pair {
   holdSpis = false;
   private nextNatPort = 30000;
 
-  constructor(iConfig: EspritConfig, rConfig: EspritConfig, opts: { nat?: boolean; seed?: bigint } = {}) {
-    const mk = (cfg: EspritConfig, seed: bigint): V1PeerState => {
+  constructor(
+    iConfig: EspritConfig,
+    rConfig: EspritConfig,
+    opts: { nat?: boolean; seed?: bigint; credentials?: { i: IkeCredentials; r: IkeCredentials } } = {},
+  ) {
+    const mk = (cfg: EspritConfig, seed: bigint, credentials?: IkeCredentials): V1PeerState => {
       const logger = new MemoryLogger();
       return {
-        engine: new Ikev1Engine(cfg, this.clock, new SeededRng(seed), logger),
+        engine: new Ikev1Engine(cfg, this.clock, new SeededRng(seed), logger, credentials ? { credentials } : {}),
         logger,
         events: [],
         results: [],
@@ -60,8 +65,8 @@ export class Ikev1Pair {
       };
     };
     const seed = opts.seed ?? 11n;
-    this.i = mk(iConfig, seed);
-    this.r = mk(rConfig, seed + 1000n);
+    this.i = mk(iConfig, seed, opts.credentials?.i);
+    this.r = mk(rConfig, seed + 1000n, opts.credentials?.r);
     if (opts.nat ?? true) this.nat = new Map();
   }
 

@@ -15,8 +15,11 @@ export interface ConfigWarning {
  *   HASH_R, keyed with the PSK, in clear, so anyone who sees it can test PSK guesses offline
  *   (RFC 2409 §5.4; Libreswan and strongSwan warn or refuse the same way).
  * - IKEv1 connections that need what `esprit iked` does not negotiate yet for IKEv1
- *   (authentication other than PSK and XAUTH): docs/ikev1.md.
+ *   (authentication other than PSK, XAUTH and RSA signatures): docs/ikev1.md.
  */
+/** swanctl's public-key `auth` values: RSA signatures in Main Mode and as Aggressive Mode responder (docs/ikev1.md). */
+const isPubkey = (auth: string): boolean => auth === 'pubkey' || auth === 'rsa';
+
 export function configWarnings(config: EspritConfig): ConfigWarning[] {
   const out: ConfigWarning[] = [];
   for (const c of config.connections) {
@@ -29,9 +32,14 @@ export function configWarnings(config: EspritConfig): ConfigWarning[] {
         message:
           'IKEv1 Aggressive Mode with a pre-shared key: the PSK can be cracked offline from one captured exchange, HASH_R is keyed with it and travels in clear (RFC 2409 §5.4); prefer Main Mode or certificates',
       });
+    const initiates = c.remoteAddrs.some((a) => !a.startsWith('%') && !a.includes('/'));
     const missing = [
+      // aggressive-initiator.ts speaks PSK only; signatures in Aggressive Mode only as responder
+      ...(c.aggressive && initiates && c.local.some((r) => isPubkey(r.auth))
+        ? ['Aggressive Mode with signatures as initiator']
+        : []),
       ...[...c.local, ...c.remote]
-        .filter((r) => r.auth !== 'psk' && !r.auth.startsWith('xauth'))
+        .filter((r) => r.auth !== 'psk' && !r.auth.startsWith('xauth') && !isPubkey(r.auth))
         .map((r) => `auth = ${r.auth}`),
     ];
     if (missing.length > 0)

@@ -76,7 +76,7 @@ test('esprit Main Mode initiator behind the NAT -> strongSwan gw: established, R
     assert.match(sas, /remote 'client-v1\.lab' @ 10\.99\.2\.1\[\d+\]/, sas);
     assert.match(sas, /local {2}'gw\.lab' @ 10\.99\.2\.2\[4500\]/, sas);
     // charon's view of what esprit sent, in the same notation esprit logs
-    assert.match(gw.log(400), /parsed ID_PROT request 0 \[ SA V V V V V V V \]/);
+    assert.match(gw.log(400), /parsed ID_PROT request 0 \[ SA V V V V V V V V \]/);
     assert.match(gw.log(400), /parsed ID_PROT request 0 \[ ID HASH \]/);
   } finally {
     await gw.stop();

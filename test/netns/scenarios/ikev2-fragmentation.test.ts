@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeIkeMessage } from '../../../src/wire/ike/ike-decode.js';
-import { LAB, type Lab, run } from '../harness.js';
+import { LAB, run } from '../harness.js';
 import { requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
 import { certClientConf, certGwConf } from './ikev2-configs.js';
+import { dropIpFragments, fragmentsDropped } from './ip-fragment-drop.js';
 import { type Issued, TestPki } from './pki.js';
 import { useLab } from './scenario.js';
 import { StrongSwanHost } from './strongswan-host.js';
 import { waitForPing } from './traffic.js';
 
-// RFC 7383 IKE fragmentation through a NAT that drops IP fragments: the lab's nat namespace
-// gets a rule, ahead of conntrack's defragmentation (priority -500 < -400), dropping every
-// IPv4 packet with MF set or a fragment offset (frag-off & 0x3fff) and every IPv6 packet with
-// a Fragment header. IKE_AUTH carries 4096-bit RSA chains (root CA -> intermediate CA -> end
+// RFC 7383 IKE fragmentation through a NAT that drops IP fragments (ip-fragment-drop.ts: the
+// lab's nat namespace gets an nftables rule, ahead of conntrack's defragmentation, dropping
+// every IPv4 and IPv6 fragment). IKE_AUTH carries 4096-bit RSA chains (root CA -> intermediate CA -> end
 // entity, made by strongSwan's `pki` at test time; each side sends its end-entity certificate
 // and the intermediate, several KB), so it only gets through as RFC 7383 fragments of at most
 // fragment_size = 1280 octets (esprit's and strongSwan's default):
@@ -24,25 +24,6 @@ import { waitForPing } from './traffic.js';
 // fragment counter showing why.
 const skip = requireScenarioSystem(['/usr/lib/ipsec/charon', 'swanctl', 'pki', 'nft']);
 const scenario = useLab('ike2frag-', { skip, setup: dropIpFragments });
-
-async function dropIpFragments(l: Lab): Promise<void> {
-  const rules = `table inet fragdrop {
-  chain prerouting {
-    type filter hook prerouting priority -500; policy accept;
-    ip frag-off & 0x3fff != 0 counter drop comment "IPv4 fragment (MF or offset)"
-    exthdr frag exists counter drop comment "IPv6 fragment"
-  }
-}
-`;
-  const r = await l.exec('nat', ['sh', '-c', `printf '%s' '${rules}' | nft -f -`], { allowFail: true });
-  assert.equal(r.code, 0, `nft: ${r.stderr}`);
-}
-
-/** Packets the NAT dropped as IP fragments so far (both counters). */
-async function fragmentsDropped(l: Lab): Promise<number> {
-  const r = await l.exec('nat', ['nft', 'list', 'table', 'inet', 'fragdrop']);
-  return [...r.stdout.matchAll(/counter packets (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-}
 
 /** esprit's short retransmission schedule (1 + 1.8 + 3.24 s): a setup that cannot come up fails quickly. */
 const QUICK = 'retransmit_timeout = 1\n  retransmit_tries = 2';
