@@ -12,6 +12,7 @@
  *
  *   node dist/bench/tunnel/gateway.js [--clients N] [--reps N] [--time S] [--json] [--out FILE]
  *        [--gw-args '...']   (extra ipsecd arguments for the gateway only)
+ *        [--perf]            (perf record of the gateway ipsecd during rep 1, summarised by thread and DSO)
  *
  * Static keys (as esprit.ts): the gateway's SAs name each client's NAT port, since the NAT
  * keeps the clients' distinct source ports (4511..4514); with `masquerade random` and
@@ -23,7 +24,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { LAB, Lab, type LabProcess, type Role } from '../../test/netns/harness.js';
+import { LAB, Lab, type LabProcess, type Role, run as runCmd } from '../../test/netns/harness.js';
 import { EspritNode, stopAll } from '../../test/netns/scenarios/esprit-node.js';
 import { tunnelPair } from '../../test/netns/scenarios/setkey-config.js';
 import { waitForPing } from '../../test/netns/scenarios/traffic.js';
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   readonly reps: number;
   readonly seconds: number;
   readonly gwArgs: readonly string[];
+  /** record the gateway ipsecd with `perf record` during rep 1 and summarise it by DSO and thread */
+  readonly perf?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -62,6 +65,23 @@ export interface GatewayReport {
   readonly gwArgs: readonly string[];
   readonly samples: readonly GatewaySample[];
   readonly markdown: string;
+  /** `perf report --sort comm,dso` of the gateway during rep 1 (with --perf) */
+  readonly perf?: string;
+}
+
+const perfFile = (lab: Lab): string => `${lab.tmp}/gw-perf.data`;
+
+/** The gateway profile by thread and DSO (perf report), the top lines. */
+async function perfSummary(lab: Lab): Promise<string> {
+  const r = await runCmd(
+    ['perf', 'report', '-i', perfFile(lab), '--stdio', '--sort', 'comm,dso', '--percent-limit', '1.5'],
+    { allowFail: true },
+  );
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .slice(0, 20)
+    .join('\n');
 }
 
 const lanAddr = (k: number): string => `10.99.4.${k + 1}`;
@@ -127,6 +147,24 @@ async function once(lab: Lab, nodes: readonly EspritNode[], o: GatewayOptions, r
   const cl0 = clientPids.map(cpuSeconds);
   const sv0 = servers.map((s) => cpuSeconds(s.pid));
   const m0 = machineTicks();
+  let perf: Promise<unknown> | undefined;
+  if (o.perf && rep === 1) {
+    // the gateway's own threads only, sampled at 499 Hz over the flows' time
+    perf = runCmd([
+      'perf',
+      'record',
+      '-q',
+      '-F',
+      '499',
+      '-p',
+      String(gw.pid),
+      '-o',
+      perfFile(lab),
+      '--',
+      'sleep',
+      String(o.seconds),
+    ]);
+  }
   const runs = await Promise.all(
     CLIENT_ROLES.slice(0, n).map((role, k) =>
       lab.exec(
@@ -151,6 +189,7 @@ async function once(lab: Lab, nodes: readonly EspritNode[], o: GatewayOptions, r
     ),
   );
   const m1 = machineTicks();
+  await perf;
   const cpuGw = cpuSeconds(gw.pid) - gw0;
   const cpuClients = clientPids.reduce((a, pid, i) => a + cpuSeconds(pid) - (cl0[i] ?? 0), 0);
   let cpuIperf = servers.reduce((a, s, i) => a + cpuSeconds(s.pid) - (sv0[i] ?? 0), 0);
@@ -207,10 +246,12 @@ export async function runGatewayBench(o: GatewayOptions): Promise<GatewayReport>
   const lab = await Lab.create({ natPorts: 'preserve', clients: o.clients });
   const samples: GatewaySample[] = [];
   let nodes: EspritNode[] = [];
+  let perf: string | undefined;
   try {
     nodes = await setup(lab, o);
     for (let rep = 1; rep <= o.reps; rep++) {
       const s = await once(lab, nodes, o, rep);
+      if (rep === 1 && o.perf) perf = await perfSummary(lab);
       samples.push(s);
       log(
         `[gateway] rep ${rep}: ${s.gbps.toFixed(3)} Gbit/s (${s.flows.map((f) => f.toFixed(2)).join(' + ')}), ` +
@@ -226,7 +267,10 @@ export async function runGatewayBench(o: GatewayOptions): Promise<GatewayReport>
     clients: o.clients,
     gwArgs: o.gwArgs,
     samples,
-    markdown: markdown(o, samples),
+    markdown:
+      markdown(o, samples) +
+      (perf ? `\ngateway ipsecd, perf record during rep 1 (comm, dso; self %):\n\n\`\`\`\n${perf}\n\`\`\`\n` : ''),
+    ...(perf !== undefined && { perf }),
   };
 }
 
@@ -255,6 +299,7 @@ export function parseGatewayArgs(argv: readonly string[]): GatewayOptions & { js
     else if (a === '--time') o = { ...o, seconds: int(1, 600) };
     else if (a === '--gw-args') o = { ...o, gwArgs: val().split(/\s+/).filter(Boolean) };
     else if (a === '--json') o = { ...o, json: true };
+    else if (a === '--perf') o = { ...o, perf: true };
     else if (a === '--out') o = { ...o, out: val() };
     else throw new Error(`unknown argument '${a}'`);
   }
