@@ -12,7 +12,7 @@
  *
  *   node dist/bench/tunnel/gateway.js [--clients N] [--reps N] [--time S] [--json] [--out FILE]
  *        [--gw-args '...']   (extra ipsecd arguments for the gateway only)
- *        [--perf]            (perf record of the gateway ipsecd during rep 1, summarised by thread and DSO)
+ *        [--perf]            (perf record of the gateway's and the first client's ipsecd during rep 1, by thread and DSO)
  *
  * Static keys (as esprit.ts): the gateway's SAs name each client's NAT port, since the NAT
  * keeps the clients' distinct source ports (4511..4514); with `masquerade random` and
@@ -38,7 +38,7 @@ export interface GatewayOptions {
   readonly reps: number;
   readonly seconds: number;
   readonly gwArgs: readonly string[];
-  /** record the gateway ipsecd with `perf record` during rep 1 and summarise it by DSO and thread */
+  /** record the gateway's and the first client's ipsecd with `perf record` during rep 1, summarised by thread and DSO */
   readonly perf?: boolean;
   readonly log?: (line: string) => void;
 }
@@ -65,23 +65,26 @@ export interface GatewayReport {
   readonly gwArgs: readonly string[];
   readonly samples: readonly GatewaySample[];
   readonly markdown: string;
-  /** `perf report --sort comm,dso` of the gateway during rep 1 (with --perf) */
+  /** `perf report --sort comm,dso` of the gateway and the first client during rep 1 (with --perf) */
   readonly perf?: string;
 }
 
-const perfFile = (lab: Lab): string => `${lab.tmp}/gw-perf.data`;
+const perfFile = (lab: Lab, who: string): string => `${lab.tmp}/${who}-perf.data`;
 
-/** The gateway profile by thread and DSO (perf report), the top lines. */
-async function perfSummary(lab: Lab): Promise<string> {
-  const r = await runCmd(
-    ['perf', 'report', '-i', perfFile(lab), '--stdio', '--sort', 'comm,dso', '--percent-limit', '1.5'],
-    { allowFail: true },
-  );
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
-    .slice(0, 20)
-    .join('\n');
+/** A profile by thread and DSO, then the hottest symbols (perf report), the top lines. */
+async function perfSummary(lab: Lab, who: string): Promise<string> {
+  const report = async (sort: string, limit: string, lines: number) => {
+    const r = await runCmd(
+      ['perf', 'report', '-i', perfFile(lab, who), '--stdio', '--sort', sort, '--percent-limit', limit],
+      { allowFail: true },
+    );
+    return r.stdout
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+      .slice(0, lines)
+      .join('\n');
+  };
+  return `${await report('comm,dso', '1.5', 12)}\n  hottest symbols:\n${await report('dso,sym', '1.5', 14)}`;
 }
 
 const lanAddr = (k: number): string => `10.99.4.${k + 1}`;
@@ -149,21 +152,23 @@ async function once(lab: Lab, nodes: readonly EspritNode[], o: GatewayOptions, r
   const m0 = machineTicks();
   let perf: Promise<unknown> | undefined;
   if (o.perf && rep === 1) {
-    // the gateway's own threads only, sampled at 499 Hz over the flows' time
-    perf = runCmd([
-      'perf',
-      'record',
-      '-q',
-      '-F',
-      '499',
-      '-p',
-      String(gw.pid),
-      '-o',
-      perfFile(lab),
-      '--',
-      'sleep',
-      String(o.seconds),
-    ]);
+    // the gateway's and the first client's ipsecd threads, sampled at 499 Hz over the flows' time
+    const rec = (pid: number, who: string) =>
+      runCmd([
+        'perf',
+        'record',
+        '-q',
+        '-F',
+        '499',
+        '-p',
+        String(pid),
+        '-o',
+        perfFile(lab, who),
+        '--',
+        'sleep',
+        String(o.seconds),
+      ]);
+    perf = Promise.all([rec(gw.pid, 'gw'), rec(clientPids[0] ?? gw.pid, 'client')]);
   }
   const runs = await Promise.all(
     CLIENT_ROLES.slice(0, n).map((role, k) =>
@@ -251,7 +256,8 @@ export async function runGatewayBench(o: GatewayOptions): Promise<GatewayReport>
     nodes = await setup(lab, o);
     for (let rep = 1; rep <= o.reps; rep++) {
       const s = await once(lab, nodes, o, rep);
-      if (rep === 1 && o.perf) perf = await perfSummary(lab);
+      if (rep === 1 && o.perf)
+        perf = `gateway ipsecd:\n${await perfSummary(lab, 'gw')}\n\nclient ipsecd (client):\n${await perfSummary(lab, 'client')}`;
       samples.push(s);
       log(
         `[gateway] rep ${rep}: ${s.gbps.toFixed(3)} Gbit/s (${s.flows.map((f) => f.toFixed(2)).join(' + ')}), ` +
@@ -269,7 +275,7 @@ export async function runGatewayBench(o: GatewayOptions): Promise<GatewayReport>
     samples,
     markdown:
       markdown(o, samples) +
-      (perf ? `\ngateway ipsecd, perf record during rep 1 (comm, dso; self %):\n\n\`\`\`\n${perf}\n\`\`\`\n` : ''),
+      (perf ? `\nperf record during rep 1 (comm, dso; self %), sampled at 499 Hz:\n\n\`\`\`\n${perf}\n\`\`\`\n` : ''),
     ...(perf !== undefined && { perf }),
   };
 }
