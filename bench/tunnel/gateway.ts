@@ -12,6 +12,7 @@
  *
  *   node dist/bench/tunnel/gateway.js [--clients N] [--reps N] [--time S] [--json] [--out FILE]
  *        [--gw-args '...']   (extra ipsecd arguments for the gateway only)
+ *        [--gw-procs 1|2]    (two gateway ipsecd, the SAs split between them: a bound for two threads)
  *        [--perf]            (perf record of the gateway's and the first client's ipsecd during rep 1, by thread and DSO)
  *
  * Static keys (as esprit.ts): the gateway's SAs name each client's NAT port, since the NAT
@@ -38,6 +39,13 @@ export interface GatewayOptions {
   readonly reps: number;
   readonly seconds: number;
   readonly gwArgs: readonly string[];
+  /**
+   * gateway ipsecd processes (1 or 2): with 2, the SAs are split between them (client k to
+   * process k % 2: its own TUN, esp0 or esp1, and NAT-T port, 4500 or 4501). Two processes
+   * stand in for two data-plane threads split by SA, without any cost of sharing state:
+   * an upper bound of what such threads could add (docs/dataplane.md §10.7).
+   */
+  readonly gwProcs: number;
   /** record the gateway's and the first client's ipsecd with `perf record` during rep 1, summarised by thread and DSO */
   readonly perf?: boolean;
   readonly log?: (line: string) => void;
@@ -103,11 +111,16 @@ async function setup(lab: Lab, o: GatewayOptions): Promise<EspritNode[]> {
       EspritNode.start(lab, role, { routes: ['10.99.3.0/24'], listen: [`0.0.0.0:${port(k)}/natt`] }),
     ),
   );
-  const routes = CLIENT_ROLES.slice(0, n).map((_, k) => `${lanAddr(k)}/32`);
-  const gw = await EspritNode.start(lab, 'gw', { routes, extraArgs: o.gwArgs });
-  const nodes = [...clients, gw];
-  const gwConf: string[] = [];
+  const gws: EspritNode[] = [];
+  for (let g = 0; g < o.gwProcs; g++) {
+    const mine = CLIENT_ROLES.slice(0, n).flatMap((_, k) => (k % o.gwProcs === g ? [`${lanAddr(k)}/32`] : []));
+    const only = g === 0 ? {} : { tun: `esp${g}`, listen: [`0.0.0.0:${4500 + g}/natt`] };
+    gws.push(await EspritNode.start(lab, 'gw', { routes: mine, extraArgs: o.gwArgs, ...only }));
+  }
+  const nodes = [...clients, ...gws];
+  const gwConf: string[][] = gws.map(() => []);
   for (let k = 0; k < n; k++) {
+    const g = k % o.gwProcs;
     const cfg = tunnelPair({
       keys: {
         clientToGw: { spi: 0xbe000101 + k * 16, reqid: 201 + k * 2, key: key(k, 1) },
@@ -117,19 +130,19 @@ async function setup(lab: Lab, o: GatewayOptions): Promise<EspritNode[]> {
       gw: LAB.gw.v4,
       clientSeenByGw: LAB.natWan.v4,
       clientPort: port(k),
-      gwPort: 4500,
+      gwPort: 4500 + g,
       clientPortSeenByGw: port(k),
       framing: 'rfc3948',
       behindNat: true,
       level: 'unique',
-      flush: k === 0,
+      flush: k < o.gwProcs,
       selectors: [[`${lanAddr(k)}/32`, '10.99.3.0/24']],
     });
-    // flush only on the gateway's first block: the four blocks go into one gateway file
+    // flush only on each gateway's first block: a gateway's blocks go into one file
     await (clients[k] as EspritNode).setkey(cfg.client, 'bench.conf');
-    gwConf.push(cfg.gw);
+    gwConf[g]?.push(cfg.gw);
   }
-  await gw.setkey(gwConf.join(''), 'bench.conf');
+  for (const [g, gw] of gws.entries()) await gw.setkey((gwConf[g] ?? []).join(''), 'bench.conf');
   for (let k = 0; k < n; k++) {
     await waitForPing(lab, CLIENT_ROLES[k] as Role, lanAddr(k), LAB.gw.protected4, 20);
   }
@@ -139,6 +152,7 @@ async function setup(lab: Lab, o: GatewayOptions): Promise<EspritNode[]> {
 async function once(lab: Lab, nodes: readonly EspritNode[], o: GatewayOptions, rep: number): Promise<GatewaySample> {
   const n = o.clients;
   const gw = nodes[n] as EspritNode;
+  const gwPids = nodes.slice(n).map((x) => x.pid);
   const clientPids = nodes.slice(0, n).map((x) => x.pid);
   const servers: LabProcess[] = [];
   for (let k = 0; k < n; k++) {
@@ -146,7 +160,7 @@ async function once(lab: Lab, nodes: readonly EspritNode[], o: GatewayOptions, r
     await s.waitForLine(/Server listening/, 10_000);
     servers.push(s);
   }
-  const gw0 = cpuSeconds(gw.pid);
+  const gw0 = gwPids.map(cpuSeconds);
   const cl0 = clientPids.map(cpuSeconds);
   const sv0 = servers.map((s) => cpuSeconds(s.pid));
   const m0 = machineTicks();
@@ -195,7 +209,7 @@ async function once(lab: Lab, nodes: readonly EspritNode[], o: GatewayOptions, r
   );
   const m1 = machineTicks();
   await perf;
-  const cpuGw = cpuSeconds(gw.pid) - gw0;
+  const cpuGw = gwPids.reduce((a, pid, i) => a + cpuSeconds(pid) - (gw0[i] ?? 0), 0);
   const cpuClients = clientPids.reduce((a, pid, i) => a + cpuSeconds(pid) - (cl0[i] ?? 0), 0);
   let cpuIperf = servers.reduce((a, s, i) => a + cpuSeconds(s.pid) - (sv0[i] ?? 0), 0);
   const flows: number[] = [];
@@ -236,7 +250,7 @@ function markdown(o: GatewayOptions, samples: readonly GatewaySample[]): string 
   const lines = [
     `### Gateway mode: ${o.clients} clients, ${o.clients} TCP flows (${new Date().toISOString().slice(0, 16)}Z)`,
     '',
-    `gateway ipsecd arguments: ${o.gwArgs.length ? `\`${o.gwArgs.join(' ')}\`` : '(defaults)'}; ${o.reps} x ${o.seconds} s, medians`,
+    `gateway ipsecd processes: ${o.gwProcs}; arguments: ${o.gwArgs.length ? `\`${o.gwArgs.join(' ')}\`` : '(defaults)'}; ${o.reps} x ${o.seconds} s, medians`,
     '',
     '| aggregate Gbit/s | per flow Gbit/s (each run) | gw ipsecd CPU s | gw CPU s/GB | client ipsecd CPU s/GB | iperf3 CPU s/GB | gw share of a core | machine busy | retr |',
     '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -283,6 +297,7 @@ export async function runGatewayBench(o: GatewayOptions): Promise<GatewayReport>
 export function parseGatewayArgs(argv: readonly string[]): GatewayOptions & { json: boolean; out?: string } {
   let o: GatewayOptions & { json: boolean; out?: string } = {
     clients: 4,
+    gwProcs: 1,
     reps: 3,
     seconds: 10,
     gwArgs: [],
@@ -303,6 +318,7 @@ export function parseGatewayArgs(argv: readonly string[]): GatewayOptions & { js
     if (a === '--clients') o = { ...o, clients: int(1, 4) };
     else if (a === '--reps') o = { ...o, reps: int(1, 100) };
     else if (a === '--time') o = { ...o, seconds: int(1, 600) };
+    else if (a === '--gw-procs') o = { ...o, gwProcs: int(1, 2) };
     else if (a === '--gw-args') o = { ...o, gwArgs: val().split(/\s+/).filter(Boolean) };
     else if (a === '--json') o = { ...o, json: true };
     else if (a === '--perf') o = { ...o, perf: true };
