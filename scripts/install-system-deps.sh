@@ -6,6 +6,7 @@ PKGS=(
   iproute2 iputils-ping nftables conntrack tcpdump tshark iperf3 python3 python3-scapy python3-cryptography
   strongswan-charon strongswan-swanctl strongswan-pki libcharon-extra-plugins
   libcharon-extauth-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins libssl3 vpnc
+  gcc
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -144,10 +144,10 @@ export const cryptoLayer: Layer = {
     for (const s of CRYPTO_SUITES) {
       if (only && !only.includes(s.name)) continue;
       for (const size of sizes) {
-        for (const b of backends) {
+        for (const { name, backend: b } of backends) {
           const m = s.make(b, size);
-          out.push({ layer: 'crypto', suite: s.name, backend: b.name, size, bytes: m.bytes, op: 'seal', run: m.seal });
-          out.push({ layer: 'crypto', suite: s.name, backend: b.name, size, bytes: m.bytes, op: 'open', run: m.open });
+          out.push({ layer: 'crypto', suite: s.name, backend: name, size, bytes: m.bytes, op: 'seal', run: m.seal });
+          out.push({ layer: 'crypto', suite: s.name, backend: name, size, bytes: m.bytes, op: 'open', run: m.open });
         }
       }
     }

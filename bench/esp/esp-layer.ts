@@ -143,10 +143,10 @@ export const espLayer: Layer = {
     for (const s of ESP_SUITES) {
       if (only && !only.includes(s.name)) continue;
       for (const size of sizes) {
-        for (const b of backends) {
+        for (const { name, backend: b } of backends) {
           const m = makeEspCase(s, b, size);
-          out.push({ layer: 'esp', suite: s.name, backend: b.name, size, bytes: m.bytes, op: 'seal', run: m.seal });
-          out.push({ layer: 'esp', suite: s.name, backend: b.name, size, bytes: m.bytes, op: 'open', run: m.open });
+          out.push({ layer: 'esp', suite: s.name, backend: name, size, bytes: m.bytes, op: 'seal', run: m.seal });
+          out.push({ layer: 'esp', suite: s.name, backend: name, size, bytes: m.bytes, op: 'open', run: m.open });
         }
       }
     }

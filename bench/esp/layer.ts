@@ -17,10 +17,16 @@ export interface BenchCase {
   readonly run: () => void;
 }
 
+/** A backend under a bench name: `node`, `evp` (with the native AEAD helper when built) or `evp-ffi` (koffi only). */
+export interface NamedBackend {
+  readonly name: string;
+  readonly backend: CryptoBackend;
+}
+
 export interface Layer {
   readonly name: string;
   /** `only`: suite names to keep (all when undefined) */
-  cases(backends: readonly CryptoBackend[], sizes: readonly number[], only?: readonly string[]): BenchCase[];
+  cases(backends: readonly NamedBackend[], sizes: readonly number[], only?: readonly string[]): BenchCase[];
   /** OpenSSL speed references for a suite (keys understood by openssl-speed.ts), [] when none */
   openssl(suite: string): readonly string[];
 }

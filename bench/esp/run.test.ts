@@ -10,10 +10,12 @@ import { DEFAULT_OPTIONS, runBench } from './run.js';
 
 const SUITES = ['aes-gcm-16 (128)', 'aes-cbc-128 + hmac-sha256-128', 'null + hmac-sha256-128', 'aes-gmac-128'];
 
-test('short benchmark: crypto and esp layers, node and evp, one suite per kind, 1400 bytes', () => {
+test('short benchmark: crypto and esp layers, node, evp-ffi and evp, one suite per kind, 1400 bytes', () => {
   const r = runBench({ ...DEFAULT_OPTIONS, short: true, sizes: [1400], suites: SUITES, openssl: false });
   const got = r.rows.map((x) => `${x.layer}|${x.suite}|${x.backend}`).sort();
-  const want = ['crypto', 'esp'].flatMap((l) => SUITES.flatMap((s) => ['node', 'evp'].map((b) => `${l}|${s}|${b}`)));
+  const want = ['crypto', 'esp'].flatMap((l) =>
+    SUITES.flatMap((s) => ['node', 'evp-ffi', 'evp'].map((b) => `${l}|${s}|${b}`)),
+  );
   assert.deepEqual(got, want.sort());
   for (const row of r.rows) {
     assert.equal(row.size, 1400);
@@ -25,7 +27,7 @@ test('short benchmark: crypto and esp layers, node and evp, one suite per kind, 
     }
   }
   const table = r.markdown.split('\n').filter((l) => /^\| (crypto|esp) \|/.test(l));
-  // 16 rows in the main table, 8 (layer, suite) rows in the OpenSSL comparison
-  assert.equal(table.length, 16 + 8);
+  // 24 rows in the main table, 8 (layer, suite) rows in the OpenSSL comparison
+  assert.equal(table.length, 24 + 8);
   assert.deepEqual(r.speed, []);
 });

@@ -201,7 +201,7 @@ export function median(xs: readonly number[]): number {
 }
 
 /** utime + stime of PID in seconds (0 when the process is gone). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // the comm field may contain spaces: fields after ')' start at field 3 (state)
@@ -212,7 +212,7 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-function machineTicks(): { total: number; idle: number } {
+export function machineTicks(): { total: number; idle: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
   const v = line.trim().split(/\s+/).slice(1, 9).map(Number); // user nice system idle iowait irq softirq steal
   return { total: v.reduce((a, b) => a + b, 0), idle: (v[3] ?? 0) + (v[4] ?? 0) };

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { CryptoError } from '../util/errors.js';
 import { fromHex, toHex } from '../util/hex.js';
 import type { AeadCipher, AeadContext, CryptoBackend } from './backend.js';
-import { backendsUnderTest } from './backends-under-test.js';
+import { backendLabel, backendsUnderTest } from './backends-under-test.js';
 import { evpIvFixedPath, evpLiveNativeObjects } from './evp-backend.js';
 
 interface AeadVector {
@@ -86,7 +86,7 @@ describe('AEAD packet path (sealPacket/openPacket)', () => {
       const icvLen = v.icv.length / 2;
       const len = v.plaintext.length / 2;
 
-      it(`${b.name}: ${v.name} sealPacket writes the published ciphertext and ICV in place`, () => {
+      it(`${backendLabel(b)}: ${v.name} sealPacket writes the published ciphertext and ICV in place`, () => {
         const p = packet(v, v.plaintext, undefined);
         ctxFor(b, v).sealPacket(p, fromHex(v.aad), IV_OFF, DATA_OFF, len);
         assert.equal(hexAt(p, DATA_OFF, len), v.ciphertext);
@@ -95,7 +95,7 @@ describe('AEAD packet path (sealPacket/openPacket)', () => {
         assert.ok(guardsIntact(p, len, icvLen));
       });
 
-      it(`${b.name}: ${v.name} openPacket restores the plaintext; a flipped ICV, AAD or IV bit is refused`, () => {
+      it(`${backendLabel(b)}: ${v.name} openPacket restores the plaintext; a flipped ICV, AAD or IV bit is refused`, () => {
         const ctx = ctxFor(b, v);
         const p = packet(v, v.ciphertext, v.icv);
         assert.equal(ctx.openPacket(p, fromHex(v.aad), IV_OFF, DATA_OFF, len), true);
@@ -116,7 +116,7 @@ describe('AEAD packet path (sealPacket/openPacket)', () => {
         assert.equal(ctx.openPacket(packet(v, v.ciphertext, v.icv), fromHex(v.aad), IV_OFF, DATA_OFF, len), true);
       });
 
-      it(`${b.name}: ${v.name} in a SharedArrayBuffer, and alternating between two buffers`, () => {
+      it(`${backendLabel(b)}: ${v.name} in a SharedArrayBuffer, and alternating between two buffers`, () => {
         const ctx = ctxFor(b, v);
         const shared = packet(v, v.plaintext, undefined, new SharedArrayBuffer(DATA_OFF + len + icvLen + 7));
         ctx.sealPacket(shared, fromHex(v.aad), IV_OFF, DATA_OFF, len);
@@ -149,7 +149,7 @@ describe('AEAD packet path (sealPacket/openPacket)', () => {
       });
     }
 
-    it(`${b.name}: contexts interleaved (two salts, a CBC IV between) each keep their own nonce`, () => {
+    it(`${backendLabel(b)}: contexts interleaved (two salts, a CBC IV between) each keep their own nonce`, () => {
       const [v1, v2] = [file.vectors[0], file.vectors[file.vectors.length - 1]] as [AeadVector, AeadVector];
       assert.notEqual(v1.salt, v2.salt);
       const c1 = ctxFor(b, v1);
@@ -170,7 +170,7 @@ describe('AEAD packet path (sealPacket/openPacket)', () => {
       }
     });
 
-    it(`${b.name}: a packet layout outside the buffer is refused before libcrypto`, () => {
+    it(`${backendLabel(b)}: a packet layout outside the buffer is refused before libcrypto`, () => {
       const ctx = b.aead('aes-gcm', new Uint8Array(16), new Uint8Array(4), 16);
       const p = new Uint8Array(64);
       const aad = new Uint8Array(8);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fromHex, toHex } from '../util/hex.js';
 import type { AeadCipher } from './backend.js';
-import { backendsUnderTest, offsetView } from './backends-under-test.js';
+import { backendLabel, backendsUnderTest, offsetView } from './backends-under-test.js';
 
 interface AeadVector {
   name: string;
@@ -40,7 +40,7 @@ describe('AEAD vectors', () => {
   for (const backend of backendsUnderTest()) {
     for (const v of file.vectors) {
       const icvLen = v.icv.length / 2;
-      it(`${backend.name}: ${v.name} seal gives the published ciphertext and ICV (${v.source.split(',')[0]})`, () => {
+      it(`${backendLabel(backend)}: ${v.name} seal gives the published ciphertext and ICV (${v.source.split(',')[0]})`, () => {
         const ctx = backend.aead(v.cipher, fromHex(v.key), fromHex(v.salt), icvLen);
         const data = fromHex(v.plaintext);
         const tag = new Uint8Array(icvLen);
@@ -49,7 +49,7 @@ describe('AEAD vectors', () => {
         assert.equal(toHex(tag), v.icv);
       });
 
-      it(`${backend.name}: ${v.name} open restores the plaintext; a wrong ICV is refused`, () => {
+      it(`${backendLabel(backend)}: ${v.name} open restores the plaintext; a wrong ICV is refused`, () => {
         const ctx = backend.aead(v.cipher, fromHex(v.key), fromHex(v.salt), icvLen);
         const data = fromHex(v.ciphertext);
         assert.equal(ctx.open(fromHex(v.iv), fromHex(v.aad), data, fromHex(v.icv)), true);
@@ -59,7 +59,7 @@ describe('AEAD vectors', () => {
         assert.equal(ctx.open(fromHex(v.iv), fromHex(v.aad), fromHex(v.ciphertext), bad), false);
       });
 
-      it(`${backend.name}: ${v.name} through subarray views with non-zero byteOffset`, () => {
+      it(`${backendLabel(backend)}: ${v.name} through subarray views with non-zero byteOffset`, () => {
         const ctx = backend.aead(v.cipher, offsetView(fromHex(v.key), 3), offsetView(fromHex(v.salt), 5), icvLen);
         const iv = offsetView(fromHex(v.iv), 7);
         const aad = offsetView(fromHex(v.aad), 9);

@@ -9,7 +9,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { toHex } from '../util/hex.js';
 import type { AeadCipher, CryptoBackend } from './backend.js';
-import { backendsUnderTest } from './backends-under-test.js';
+import { backendLabel, backendsUnderTest } from './backends-under-test.js';
+import { evpNativeCalls } from './evp-backend.js';
 import type { HashName } from './suites.js';
 
 const backends = backendsUnderTest();
@@ -47,6 +48,16 @@ function sealWith(b: CryptoBackend, c: AeadCase): { data: Uint8Array; tag: Uint8
   return { data, tag };
 }
 
+/** sealPacket on an ESP-like layout: header(8) | IV(8) | data | ICV, in a buffer with a tail guard. */
+function sealPacketWith(b: CryptoBackend, c: AeadCase): Uint8Array {
+  const ctx = b.aead(c.shape.cipher, c.key, c.salt, c.shape.icvLen);
+  const p = new Uint8Array(16 + c.data.length + c.shape.icvLen + 5).fill(0xa5);
+  p.set(c.iv, 8);
+  p.set(c.data, 16);
+  ctx.sealPacket(p, c.aad, 8, 16, c.data.length);
+  return p;
+}
+
 describe('backend cross-check', () => {
   it('the EVP backend is among the backends under test (or the run is not CI)', () => {
     assert.ok(backends.some((b) => b.name === 'evp') || process.env.CI !== 'true');
@@ -71,6 +82,33 @@ describe('backend cross-check', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it('AEAD packet path: every backend (native helper or not) seals the same bytes as seal(); openPacket round-trips', () => {
+    const before = evpNativeCalls();
+    fc.assert(
+      fc.property(aeadCase, (c) => {
+        const ref = sealWith(backends[0] ?? assert.fail('no backend'), c);
+        const want = toHex(ref.data) + toHex(ref.tag);
+        for (const b of backends) {
+          const p = sealPacketWith(b, c);
+          const end = 16 + c.data.length;
+          assert.equal(toHex(p.subarray(16, end + c.shape.icvLen)), want, backendLabel(b));
+          assert.ok(
+            p.subarray(end + c.shape.icvLen).every((x) => x === 0xa5),
+            `${backendLabel(b)}: guard`,
+          );
+          const ctx = b.aead(c.shape.cipher, c.key, c.salt, c.shape.icvLen);
+          assert.equal(ctx.openPacket(p, c.aad, 8, 16, c.data.length), true, backendLabel(b));
+          assert.equal(toHex(p.subarray(16, end)), toHex(c.data));
+          p[end] = (p[end] ?? 0) ^ 1; // first ICV byte
+          assert.equal(ctx.openPacket(p, c.aad, 8, 16, c.data.length), false, `${backendLabel(b)}: flipped ICV`);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    // the helper really ran (when it is among the backends), not only the koffi path
+    if (backends.some((b) => backendLabel(b) === 'evp+native')) assert.ok(evpNativeCalls() > before);
   });
 
   it('AEAD: a flipped bit in ICV, data or AAD makes open() return false on every backend', () => {

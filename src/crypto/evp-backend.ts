@@ -13,7 +13,8 @@
  *   IV reset     AES-GCM: EVP_CIPHER_CTX_set_params(ctx, {tlsivfixed = salt|iv (size -1)[, tag]});
  *                ChaCha20-Poly1305: EVP_CipherInit_ex (seal), EVP_CipherInit_ex2 with {tag} (open)
  *                (the OSSL_PARAM arrays are prepared once in the arena, evp-arena.ts)
- *   sealPacket/openPacket  the same on one packet with offsets: no views, the packet's address cached
+ *   sealPacket/openPacket  the same on one packet with offsets: no views, the packet's address cached;
+ *                with the native helper (evp-native.ts) all of it in ONE call per packet
  *   CBC          init IV, one Update over whole blocks (padding off)
  *   HMAC         HMAC_Init_ex(ctx, NULL, 0, NULL, NULL) (reuse key), Update(s), Final
  *
@@ -59,6 +60,24 @@ import {
   tagParam,
   viewBase,
 } from './evp-arena.js';
+import {
+  FLAG_IVFIXED,
+  JOB_AAD,
+  JOB_AAD_LEN,
+  JOB_AAD_MAX,
+  JOB_DATA_LEN,
+  JOB_DATA_OFF,
+  JOB_FLAGS,
+  JOB_ICV_LEN,
+  JOB_IV_OFF,
+  JOB_NONCE,
+  loadNativeAead,
+  type NativeAead,
+  type NativePreference,
+  nativeHelperPath,
+  R_IVFIXED_REFUSED,
+  R_OK,
+} from './evp-native.js';
 import type { HashName } from './suites.js';
 
 /** openssl/evp.h (3.0) */
@@ -71,6 +90,12 @@ function fail(what: string): never {
 }
 
 let liveNatives = 0;
+let nativeCalls = 0;
+
+/** Packets sealed or opened through the native helper so far (tests prove the path ran). */
+export function evpNativeCalls(): number {
+  return nativeCalls;
+}
 
 /** Native EVP_CIPHER_CTX/HMAC_CTX objects currently allocated by this module (for tests and leak checks). */
 export function evpLiveNativeObjects(): number {
@@ -129,6 +154,7 @@ class EvpAead extends EvpContext implements AeadContext {
   constructor(
     private readonly L: Libcrypto,
     private readonly A: Arena,
+    private readonly N: NativeAead | undefined,
     private readonly cipher: Addr,
     private readonly gcm: boolean,
     key: Uint8Array,
@@ -210,9 +236,58 @@ class EvpAead extends EvpContext implements AeadContext {
     for (let i = 0; i < 8; i++) b[OFF_IV + 4 + i] = pkt[at + i] ?? 0;
   }
 
+  /**
+   * The whole packet in one native call (native/esprit-aead.c), after the caller's
+   * checkAeadPacket: fills the job block (offsets, AAD, the salt when another context
+   * wrote it last) and returns the helper's result, or -1000 when the helper does not
+   * apply (absent, AAD above the job's slot, a buffer without a stable address).
+   */
+  private native(
+    enc: 0 | 1,
+    pkt: Uint8Array,
+    aad: Uint8Array,
+    ivOff: number,
+    dataOff: number,
+    dataLen: number,
+  ): number {
+    const N = this.N;
+    if (N === undefined || aad.length > JOB_AAD_MAX) return -1000;
+    const A = this.A;
+    const p = viewBase(A, pkt);
+    if (p < 0) return -1000;
+    const ctx = enc === 1 ? this.sealCtx || this.ready(1) : this.openCtx || this.ready(0);
+    const j = N.i32;
+    j[JOB_IV_OFF >> 2] = ivOff;
+    j[JOB_DATA_OFF >> 2] = dataOff;
+    j[JOB_DATA_LEN >> 2] = dataLen;
+    j[JOB_ICV_LEN >> 2] = this.icvLen;
+    j[JOB_AAD_LEN >> 2] = aad.length;
+    j[JOB_FLAGS >> 2] = this.gcm && A.ivFixed ? FLAG_IVFIXED : 0;
+    const b = N.bytes;
+    if (N.nonceOwner !== this) {
+      // RFC 4106 §4 / RFC 7634 §2: nonce = salt(4) | IV(8); the helper copies the IV
+      const s = this.salt;
+      b[JOB_NONCE] = s[0] ?? 0;
+      b[JOB_NONCE + 1] = s[1] ?? 0;
+      b[JOB_NONCE + 2] = s[2] ?? 0;
+      b[JOB_NONCE + 3] = s[3] ?? 0;
+      N.nonceOwner = this;
+    }
+    for (let i = 0; i < aad.length; i++) b[JOB_AAD + i] = aad[i] ?? 0;
+    nativeCalls++;
+    const r = enc === 1 ? N.seal(ctx, p, N.job) : N.open(ctx, p, N.job);
+    if (r >= 0 && (r & R_IVFIXED_REFUSED) !== 0) A.ivFixed = false; // the EVP_CipherInit path from now on
+    return r;
+  }
+
   sealPacket(pkt: Uint8Array, aad: Uint8Array, ivOff: number, dataOff: number, dataLen: number): void {
     checkAeadPacket(pkt, ivOff, dataOff, dataLen, this.icvLen);
     checkFfiLength('AAD', aad.length);
+    const r = this.native(1, pkt, aad, ivOff, dataOff, dataLen);
+    if (r !== -1000) {
+      if (r < 0 || (r & R_OK) === 0) fail(`esprit_aead_seal (${r})`);
+      return;
+    }
     const { L, A } = this;
     const p = A.params ? viewBase(A, pkt) : -1;
     if (p < 0) {
@@ -240,6 +315,11 @@ class EvpAead extends EvpContext implements AeadContext {
   openPacket(pkt: Uint8Array, aad: Uint8Array, ivOff: number, dataOff: number, dataLen: number): boolean {
     checkAeadPacket(pkt, ivOff, dataOff, dataLen, this.icvLen);
     checkFfiLength('AAD', aad.length);
+    const r = this.native(0, pkt, aad, ivOff, dataOff, dataLen);
+    if (r !== -1000) {
+      if (r < 0) fail(`esprit_aead_open (${r})`);
+      return (r & R_OK) !== 0;
+    }
     const { L, A } = this;
     const p = A.params ? viewBase(A, pkt) : -1;
     if (p < 0) {
@@ -474,9 +554,11 @@ export interface EvpBackend extends CryptoBackend {
   readonly name: 'evp';
   /** OpenSSL_version_num() of the loaded libcrypto, e.g. 0x30000130 */
   readonly opensslVersion: number;
+  /** the native AEAD helper's path when this backend seals/opens packets through it (evp-native.ts) */
+  readonly nativeHelper: string | undefined;
 }
 
-function makeEvpBackend(L: Libcrypto, A: Arena): EvpBackend {
+function makeEvpBackend(L: Libcrypto, A: Arena, N: NativeAead | undefined): EvpBackend {
   const ciphers = new Map<string, Addr>();
   const mds = new Map<string, Addr>();
   // EVP_*_fetch once per algorithm; the fetched objects live as long as the process
@@ -499,9 +581,10 @@ function makeEvpBackend(L: Libcrypto, A: Arena): EvpBackend {
   return {
     name: 'evp',
     opensslVersion: L.version,
+    nativeHelper: N?.path,
     aead(c, key, salt, icvLen) {
       checkAeadKey(c, key, salt, icvLen);
-      return new EvpAead(L, A, cipher(cipherName(c, key.length)), c === 'aes-gcm', key, salt, icvLen);
+      return new EvpAead(L, A, N, cipher(cipherName(c, key.length)), c === 'aes-gcm', key, salt, icvLen);
     },
     cbc(c, key) {
       checkCbcKey(c, key);
@@ -530,29 +613,61 @@ export function evpIvFixedPath(on?: boolean): boolean {
 /** Debian's OpenSSL 3 libcrypto (package libssl3 / libssl3t64). */
 export const LIBCRYPTO = 'libcrypto.so.3';
 
-const cache = new Map<string, { backend: EvpBackend } | { error: CryptoError }>();
+const bindings = new Map<string, { L: Libcrypto; arena: Arena } | { error: CryptoError }>();
+const backends = new Map<string, EvpBackend | CryptoError>();
 
-/**
- * Loads koffi and libcrypto (default libcrypto.so.3) on first call and caches the
- * outcome per library path.
- * @throws CryptoError naming the reason when either cannot be loaded or is not OpenSSL 3.
- */
-export function loadEvpBackend(libPath: string = LIBCRYPTO): EvpBackend {
-  let c = cache.get(libPath);
-  if (c === undefined) {
+function bind(libPath: string): { L: Libcrypto; arena: Arena } {
+  let b = bindings.get(libPath);
+  if (b === undefined) {
     try {
       const { L, arena } = bindLibcrypto(libPath);
       if (L.version < 0x30000000) throw new Error(`OpenSSL ${L.version.toString(16)} is older than 3.0`);
-      c = { backend: makeEvpBackend(L, arena) };
+      b = { L, arena };
       arenas.push(arena);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      c = { error: new CryptoError(`EVP backend unavailable (${libPath}): ${why}`) };
+      b = { error: new CryptoError(`EVP backend unavailable (${libPath}): ${why}`) };
     }
-    cache.set(libPath, c);
+    bindings.set(libPath, b);
   }
-  if ('error' in c) throw c.error;
-  return c.backend;
+  if ('error' in b) throw b.error;
+  return b;
+}
+
+/**
+ * Loads koffi and libcrypto (default libcrypto.so.3) on first call and caches the
+ * outcome per library path and `native` choice. `native` (evp-native.ts): `auto` packs
+ * each AEAD packet into one call to the native helper when it is built and loads, else
+ * keeps the koffi-only path; `off` always keeps it (the fallback, testable on a machine
+ * that has the helper); `on` throws when the helper cannot be used. `helperPath`: tests.
+ * @throws CryptoError naming the reason when either cannot be loaded or is not OpenSSL 3.
+ */
+export function loadEvpBackend(
+  libPath: string = LIBCRYPTO,
+  native: NativePreference = 'auto',
+  helperPath: string = nativeHelperPath(),
+): EvpBackend {
+  const id = `${native}\0${libPath}\0${helperPath}`;
+  let c = backends.get(id);
+  if (c === undefined) {
+    try {
+      const { L, arena } = bind(libPath);
+      let N: NativeAead | undefined;
+      if (native !== 'off') {
+        try {
+          N = loadNativeAead(libPath, helperPath);
+        } catch (e) {
+          if (native === 'on') throw new CryptoError(`native AEAD helper unavailable: ${(e as Error).message}`);
+        }
+      }
+      c = makeEvpBackend(L, arena, N);
+    } catch (e) {
+      c = e instanceof CryptoError ? e : new CryptoError(String(e));
+    }
+    backends.set(id, c);
+  }
+  if (c instanceof CryptoError) throw c;
+  return c;
 }
 
 /**

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, CryptoError } from '../util/errors.js';
 import { backendsUnderTest } from './backends-under-test.js';
+import type { EvpBackend } from './evp-backend.js';
 import { nodeBackend } from './node-backend.js';
-import { backendPreferenceFromEnv, selectBackend, selectBackendFromEnv } from './select.js';
+import { backendPreferenceFromEnv, nativePreferenceFromEnv, selectBackend, selectBackendFromEnv } from './select.js';
 
 const missing = 'libcrypto-esprit-missing.so.3';
 const evpLoads = backendsUnderTest().some((b) => b.name === 'evp');
@@ -48,5 +49,25 @@ describe('ESPRIT_CRYPTO', () => {
 
   it('selectBackendFromEnv honours the override', () => {
     assert.equal(selectBackendFromEnv({ ESPRIT_CRYPTO: 'node' }), nodeBackend);
+  });
+});
+
+describe('ESPRIT_NATIVE', () => {
+  it('maps off|on|auto, any case, unset or empty to auto; rejects anything else on path ESPRIT_NATIVE', () => {
+    assert.equal(nativePreferenceFromEnv({ ESPRIT_NATIVE: 'OFF ' }), 'off');
+    assert.equal(nativePreferenceFromEnv({ ESPRIT_NATIVE: 'on' }), 'on');
+    assert.equal(nativePreferenceFromEnv({ ESPRIT_NATIVE: '' }), 'auto');
+    assert.equal(nativePreferenceFromEnv({}), 'auto');
+    assert.throws(
+      () => nativePreferenceFromEnv({ ESPRIT_NATIVE: '1' }),
+      (e: unknown) => e instanceof ConfigError && e.path === 'ESPRIT_NATIVE',
+    );
+  });
+
+  it('selectBackendFromEnv: ESPRIT_NATIVE=off gives the EVP backend without the helper', () => {
+    if (!evpLoads) return;
+    const b = selectBackendFromEnv({ ESPRIT_CRYPTO: 'evp', ESPRIT_NATIVE: 'off' }) as EvpBackend;
+    assert.equal(b.name, 'evp');
+    assert.equal(b.nativeHelper, undefined);
   });
 });

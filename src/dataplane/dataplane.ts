@@ -18,7 +18,6 @@
  */
 import type { CryptoBackend } from '../crypto/backend.js';
 import { EspSa } from '../esp/esp-sa.js';
-import type { Encapsulation, EncapType, SaConfig } from '../sad/sa-config.js';
 import type { SaEntry } from '../sad/sad.js';
 import type { Policy } from '../sad/spd.js';
 import { demux } from '../udpencap/demux.js';
@@ -31,120 +30,22 @@ import { type Logger, nullLogger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import { buildIpPacket } from '../wire/ip/ip-packet.js';
 import { natOaFixupIncremental } from '../wire/ip/nat-oa.js';
-import { type DataplaneDropReason, newDropCounters } from './drop-reasons.js';
+import type { DataplaneOptions, DataplaneSink, UdpAddress } from './dataplane-options.js';
+import type { DataplaneDropReason } from './drop-reasons.js';
 import { inboundPolicyAllows } from './inbound-policy.js';
+import { sendDueKeepalives, trackKeepalive } from './keepalive-policy.js';
 import type { DataplaneKeyHooks, Delivery, SadChange } from './key-hooks.js';
-import {
-  type Listener,
-  type ListenerId,
-  type ListenerSpec,
-  listenerFor,
-  listenerForIke,
-  makeListeners,
-  sameBytes,
-} from './listener.js';
-import { type Mapping, NatKeepalives } from './nat-keepalives.js';
+import { type Listener, type ListenerId, listenerFor, listenerForIke, makeListeners, sameBytes } from './listener.js';
+import { NatKeepalives } from './nat-keepalives.js';
 import { copyTuple, ipTotalLength, newTuple, peekTuple, upperLayer } from './packet-view.js';
-import { type DataplaneStatus, type DataplaneTotals, nonZero, type SaStatus } from './status.js';
+import { AMBIGUOUS, hexSpi, InboundIndex, type InState, type OutState, sameCrypto, usable } from './sa-states.js';
+import { type DataplaneStatus, type DataplaneTotals, dataplaneStatus, newTotals } from './status.js';
 
-export interface UdpAddress {
-  readonly address: string;
-  readonly port: number;
-}
+export type { DataplaneOptions, DataplaneSink, UdpAddress } from './dataplane-options.js';
 
-/**
- * The daemon's side: real sockets and the TUN device. Ownership of `payload`/`esp`/`packet`:
- * the bytes are valid only during the call, because the data plane reuses its buffers. A
- * sink that keeps a reference after returning (node:dgram does when the socket buffer is
- * full: UdpEndpoint.counters.txQueued rises) must return `true`; the data plane then never
- * writes that buffer again and allocates a new one. Returning nothing or false means the
- * bytes were copied or sent.
- */
-export interface DataplaneSink {
-  udpSend(listener: ListenerId, remoteAddress: string, remotePort: number, payload: Uint8Array): boolean | undefined;
-  /** ESP as IP protocol 50; the kernel adds the IP header (raw socket without IP_HDRINCL). */
-  rawSend(family: 4 | 6, dst: Uint8Array, esp: Uint8Array): boolean | undefined;
-  /**
-   * A decapsulated packet: a view into the datagram given to fromUdp/fromRawEsp, or a fresh
-   * array (transport mode). The data plane never writes it again; the sink may keep it.
-   */
-  tunWrite(packet: Uint8Array): void;
-  /** IKE with any Non-ESP Marker stripped, for the IKE daemon's channel (a view into the datagram). */
-  toIke(local: UdpAddress, remote: UdpAddress, ike: Uint8Array): void;
-  /** PF_KEY messages the key engine produced for data-path events. */
-  pfkey(deliveries: readonly Delivery[]): void;
-}
-
-export interface DataplaneOptions {
-  readonly keys: DataplaneKeyHooks;
-  readonly backend: CryptoBackend;
-  readonly rng: Rng;
-  readonly clock: Clock;
-  readonly logger?: Logger;
-  readonly sink: DataplaneSink;
-  readonly listeners: readonly ListenerSpec[];
-  /** NAT-keepalive idle interval, RFC 3948 §4 (default 20 s) */
-  readonly keepaliveIntervalMs?: number;
-  /**
-   * This host's addresses. Needed only to find inbound SAs for datagrams on wildcard
-   * listeners and raw IPv6 ESP (whose destination is unknown); listeners bound to a
-   * specific address count as local too.
-   */
-  readonly localAddresses?: readonly string[];
-}
-
-interface OutState {
-  readonly entry: SaEntry;
-  readonly esp: EspSa;
-  /** the entry's dst/encap objects when the fields below were computed (the SAD replaces them on a move) */
-  dstRef: IpAddr | undefined;
-  encapRef: Encapsulation | undefined;
-  framing: EncapType;
-  prefixLen: number;
-  listener: Listener | undefined;
-  dstText: string;
-  dport: number;
-  mapping: Mapping | undefined;
-}
-
-interface InState {
-  readonly entry: SaEntry;
-  readonly esp: EspSa;
-  /** the peer address when first seen (policies keep the endpoints they were installed with) */
-  readonly firstSrc: IpAddr;
-  /** highest sequence number accepted so far (hi/lo 32 bits; hi -1 before the first): only a newer packet may move the SA (RFC 7296 §2.23) */
-  maxSeqHi: number;
-  maxSeqLo: number;
-  policyMismatch: number;
-  badPacket: number;
-}
-
-const AMBIGUOUS = Symbol('ambiguous');
-const KEEPALIVE_FF = Uint8Array.of(0xff);
-const KEEPALIVE_CISCO = Uint8Array.of(0, 0, 0, 0, 0xff);
 const MIN_BUFFER = 2048;
 const ADDR_CACHE_MAX = 256;
 const MOVED_MAX = 1024;
-
-function usable(e: SaEntry): boolean {
-  return e.state === 'mature' || e.state === 'dying';
-}
-
-/** Same keys and ESP parameters: an EspSa built from `a` can keep serving `b`. */
-function sameCrypto(a: SaConfig, b: SaConfig | undefined): boolean {
-  return (
-    b !== undefined &&
-    a.spi === b.spi &&
-    a.mode === b.mode &&
-    a.esn === b.esn &&
-    a.replayWindow === b.replayWindow &&
-    a.tfcPadTo === b.tfcPadTo &&
-    a.encryption.algorithm === b.encryption.algorithm &&
-    a.integrity.algorithm === b.integrity.algorithm &&
-    sameBytes(a.encryption.key, b.encryption.key) &&
-    sameBytes(a.integrity.key, b.integrity.key)
-  );
-}
 
 export class Dataplane {
   private readonly keys: DataplaneKeyHooks;
@@ -159,9 +60,7 @@ export class Dataplane {
   private readonly keepalives: NatKeepalives;
   private readonly outStates = new Map<number, OutState>();
   private readonly inStates = new Map<number, InState>();
-  /** SPI -> SAs, for inbound lookups whose destination is unknown */
-  private readonly bySpi = new Map<number, SaEntry[]>();
-  private readonly localAddrs: IpAddr[];
+  private readonly inIndex: InboundIndex;
   private readonly addrCache = new Map<string, IpAddr | undefined>();
   /** old peer address -> new one, after a NAT mapping change moved a peer's address */
   private readonly moved = new Map<string, IpAddr>();
@@ -182,35 +81,17 @@ export class Dataplane {
     this.sink = opts.sink;
     this.listeners = makeListeners(opts.listeners);
     this.keepalives = new NatKeepalives(opts.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS);
-    this.localAddrs = [];
+    const local: IpAddr[] = [];
     for (const a of opts.localAddresses ?? []) {
       const ip = tryParseIp(a);
       if (!ip) throw new TypeError(`localAddresses: not an IP address: ${a}`);
-      this.localAddrs.push(ip);
+      local.push(ip);
     }
-    for (const l of this.listeners) if (!l.wildcard && !this.isLocal(l.addr)) this.localAddrs.push(l.addr);
-    this.totals = {
-      tunIn: 0,
-      tunOut: 0,
-      espOut: 0,
-      espIn: 0,
-      rawIn: 0,
-      rawOut: 0,
-      udpIn: 0,
-      udpOut: 0,
-      ikeIn: 0,
-      ikeOut: 0,
-      keepalivesIn: 0,
-      keepalivesOut: 0,
-      held: 0,
-      released: 0,
-      natMappings: 0,
-      hookErrors: 0,
-      retainedBuffers: 0,
-      drops: newDropCounters(),
-    };
+    this.inIndex = new InboundIndex(local);
+    for (const l of this.listeners) if (!l.wildcard) this.inIndex.addLocal(l.addr);
+    this.totals = newTotals();
     for (const e of this.keys.sad.dump()) {
-      this.index(e);
+      this.inIndex.add(e);
       this.refreshKeepalive(e);
     }
   }
@@ -459,7 +340,7 @@ export class Dataplane {
     remoteAddress: string | undefined,
     remotePort: number,
   ): void {
-    const found = this.findInbound(readU32(esp, 0), dst, family, l, remoteAddress);
+    const found = this.inIndex.find(this.keys.sad, readU32(esp, 0), dst, family, l, remoteAddress);
     if (found === AMBIGUOUS) {
       this.drop('ambiguous-spi', l);
       return;
@@ -561,47 +442,6 @@ export class Dataplane {
     }
   }
 
-  /**
-   * The inbound SA for an SPI (RFC 4301 §4.4.2: by destination and SPI). When the
-   * destination is unknown (wildcard listener, raw IPv6): try each local address; failing
-   * that, the one SA with this SPI and family that could be inbound here (UDP: encapsulated
-   * with our port as its NAT-T dport; its source not ours), preferring one whose source is
-   * the sender. Several left: AMBIGUOUS.
-   */
-  private findInbound(
-    spi: number,
-    dst: Uint8Array | undefined,
-    family: 4 | 6,
-    l: Listener | undefined,
-    remoteAddress: string | undefined,
-  ): SaEntry | undefined | typeof AMBIGUOUS {
-    const sad = this.keys.sad;
-    if (dst) return sad.lookupInbound(dst, spi);
-    for (const a of this.localAddrs) {
-      if (a.family !== family) continue;
-      const e = sad.lookupInbound(a.bytes, spi);
-      if (e) return e;
-    }
-    const list = this.bySpi.get(spi);
-    if (!list) return undefined;
-    let found: SaEntry | undefined;
-    let n = 0;
-    let fromSender: SaEntry | undefined;
-    let nSender = 0;
-    for (const e of list) {
-      if (!usable(e) || e.dst.family !== family || this.isLocal(e.src)) continue;
-      if (l && (e.encap.type === 'none' || e.encap.dport !== l.port)) continue;
-      found = e;
-      n++;
-      if (remoteAddress !== undefined && e.src.text === remoteAddress) {
-        fromSender = e;
-        nSender++;
-      }
-    }
-    if (n <= 1) return found;
-    return nSender === 1 ? fromSender : AMBIGUOUS;
-  }
-
   private inState(entry: SaEntry): InState | undefined {
     let st = this.inStates.get(entry.id);
     if (st) return st;
@@ -648,18 +488,18 @@ export class Dataplane {
 
   // ────────────────────────── key engine events ───────────────────────
 
-  /**
-   * A SAD/SPD change from the key engine. The EspSa of an SA is kept across 'sa-updated'
-   * when its keys and ESP parameters are unchanged (a NAT mapping move, new ports, new
-   * lifetimes): rebuilding it would restart the outbound sequence number, reusing AEAD
-   * nonces (RFC 4106 §3.1), and reopen the inbound replay window. Held packets are sent.
-   */
   /** Forget an SA's ESP state and free its crypto contexts at once (EVP native objects). */
   private dropState(states: Map<number, { readonly esp: EspSa }>, id: number): void {
     states.get(id)?.esp.dispose();
     states.delete(id);
   }
 
+  /**
+   * A SAD/SPD change from the key engine. The EspSa of an SA is kept across 'sa-updated'
+   * when its keys and ESP parameters are unchanged (a NAT mapping move, new ports, new
+   * lifetimes): rebuilding it would restart the outbound sequence number, reusing AEAD
+   * nonces (RFC 4106 §3.1), and reopen the inbound replay window. Held packets are sent.
+   */
   onSadChange(c: SadChange): void {
     this.gen++;
     if (c.kind === 'spd-changed') return;
@@ -668,10 +508,10 @@ export class Dataplane {
       this.dropState(this.outStates, e.id);
       this.dropState(this.inStates, e.id);
       this.keepalives.untrack(e.id);
-      this.unindex(e);
+      this.inIndex.remove(e);
       return;
     }
-    this.index(e);
+    this.inIndex.add(e);
     if (c.kind === 'sa-updated') {
       const o = this.outStates.get(e.id);
       if (o && !sameCrypto(o.esp.cfg, e.cfg)) this.dropState(this.outStates, e.id);
@@ -687,37 +527,6 @@ export class Dataplane {
     }
   }
 
-  private index(e: SaEntry): void {
-    const l = this.bySpi.get(e.spi);
-    if (!l) this.bySpi.set(e.spi, [e]);
-    else if (!l.includes(e)) l.push(e);
-  }
-
-  private unindex(e: SaEntry): void {
-    const l = this.bySpi.get(e.spi);
-    if (!l) return;
-    const i = l.indexOf(e);
-    if (i >= 0) l.splice(i, 1);
-    if (l.length === 0) this.bySpi.delete(e.spi);
-  }
-
-  /** Track the peer mapping of an outbound SA with natKeepalive (the side behind the NAT). */
-  private refreshKeepalive(e: SaEntry): void {
-    const enc = e.encap;
-    // Keepalives go toward the peer of an OUTBOUND SA (RFC 3948 §4): an SA whose destination
-    // is one of our addresses is inbound, and keepalives "to" it would go to ourselves.
-    if (!usable(e) || e.cfg?.natKeepalive !== true || enc.type === 'none' || this.isLocal(e.dst)) {
-      this.keepalives.untrack(e.id);
-      return;
-    }
-    const l = listenerFor(this.listeners, enc.sport, e.src);
-    if (!l) {
-      this.keepalives.untrack(e.id);
-      return;
-    }
-    this.keepalives.track(e.id, l.id, e.dst.text, enc.dport, enc.keepalive ?? 'ff', this.clock.now());
-  }
-
   // ───────────────────────────── timers ───────────────────────────────
 
   /**
@@ -725,19 +534,12 @@ export class Dataplane {
    * for the interval (RFC 3948 §4), in the format of the SAs using it.
    */
   tick(): void {
-    const now = this.clock.now();
-    for (const m of this.keepalives.due(now)) {
-      const l = this.listeners[m.listener];
-      if (!l) continue;
-      const payload = m.format === 'ff' ? KEEPALIVE_FF : KEEPALIVE_CISCO;
-      this.sink.udpSend(l.id, m.address, m.port, payload);
-      this.keepalives.onSent(m, now);
-      this.totals.udpOut++;
-      this.totals.keepalivesOut++;
-      l.counters.txPackets++;
-      l.counters.txBytes += payload.length;
-      l.counters.keepalivesOut++;
-    }
+    sendDueKeepalives(this.keepalives, this.listeners, this.sink, this.totals, this.clock.now());
+  }
+
+  /** Track the peer mapping of an outbound SA with natKeepalive (the side behind the NAT). */
+  private refreshKeepalive(e: SaEntry): void {
+    trackKeepalive(this.keepalives, this.listeners, e, this.inIndex.isLocal, this.clock.now());
   }
 
   /** When tick() next has work (ms on the injected clock), or undefined. */
@@ -748,67 +550,9 @@ export class Dataplane {
   // ───────────────────────────── status ───────────────────────────────
 
   status(): DataplaneStatus {
-    const sas: SaStatus[] = [];
-    for (const e of this.keys.sad.dump()) {
-      const o = this.outStates.get(e.id);
-      const i = this.inStates.get(e.id);
-      if (o) sas.push(this.saStatus(e, 'out', o.esp, o.listener?.id, {}));
-      if (i)
-        sas.push(
-          this.saStatus(e, 'in', i.esp, undefined, { 'policy-mismatch': i.policyMismatch, 'bad-packet': i.badPacket }),
-        );
-      if (!o && !i) sas.push(this.saStatus(e, 'unused', undefined, undefined, {}));
-    }
-    const { drops, ...totals } = this.totals;
-    return {
-      sas,
-      listeners: this.listeners.map((l) => {
-        const { drops: ld, ...rest } = l.counters;
-        return { id: l.id, address: l.address, port: l.port, role: l.role, counters: { ...rest, drops: nonZero(ld) } };
-      }),
-      keepalives: this.keepalives.mappings().map((m) => ({
-        listener: m.listener,
-        address: m.address,
-        port: m.port,
-        format: m.format,
-        sas: [...m.sas],
-        dueMs: m.timer.nextDeadline(),
-      })),
-      totals: { ...totals, drops: nonZero(drops) },
-    };
-  }
-
-  private saStatus(
-    e: SaEntry,
-    direction: SaStatus['direction'],
-    esp: EspSa | undefined,
-    listener: ListenerId | undefined,
-    extra: Partial<Record<DataplaneDropReason, number>>,
-  ): SaStatus {
-    const drops: Partial<Record<DataplaneDropReason, number>> = {};
-    if (esp) for (const [k, v] of Object.entries(esp.counters.drops)) if (v) drops[k as DataplaneDropReason] = v;
-    for (const [k, v] of Object.entries(extra)) if (v) drops[k as DataplaneDropReason] = v;
-    // an unused SA is shown from our side: inbound when its destination is one of our addresses
-    const inbound = direction === 'in' || (direction === 'unused' && this.isLocal(e.dst));
-    return {
-      id: e.id,
-      spi: hexSpi(e.spi),
-      direction,
-      state: e.state,
-      mode: e.mode,
-      reqid: e.reqid,
-      src: e.src.text,
-      dst: e.dst.text,
-      framing: e.encap.type,
-      peer: inbound ? { address: e.src.text, port: e.encap.sport } : { address: e.dst.text, port: e.encap.dport },
-      ...(listener !== undefined ? { listener } : {}),
-      natKeepalive: e.cfg?.natKeepalive === true,
-      natFloat: e.cfg?.natFloat === true,
-      ...(e.mappedMs !== undefined ? { mappedMs: e.mappedMs } : {}),
-      packets: esp?.counters.packets ?? 0,
-      bytes: esp?.counters.bytes ?? 0,
-      drops,
-    };
+    const { outStates, inStates, listeners, keepalives, totals } = this;
+    const more = { isLocal: this.inIndex.isLocal, entries: this.keys.sad.dump() };
+    return dataplaneStatus({ outStates, inStates, listeners, keepalives, totals, ...more });
   }
 
   // ───────────────────────────── helpers ──────────────────────────────
@@ -847,11 +591,6 @@ export class Dataplane {
     if (l) l.counters.drops[reason]++;
   }
 
-  private isLocal(a: IpAddr): boolean {
-    for (const x of this.localAddrs) if (sameBytes(x.bytes, a.bytes)) return true;
-    return false;
-  }
-
   private parseAddr(s: string): IpAddr | undefined {
     if (this.addrCache.has(s)) return this.addrCache.get(s);
     const a = tryParseIp(s);
@@ -859,8 +598,4 @@ export class Dataplane {
     this.addrCache.set(s, a);
     return a;
   }
-}
-
-function hexSpi(spi: number): string {
-  return spi.toString(16).padStart(8, '0');
 }

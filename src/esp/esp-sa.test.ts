@@ -9,8 +9,9 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { test } from 'node:test';
-import { nodeBackend } from '../crypto/node-backend.js';
+import { test as nodeTest } from 'node:test';
+import type { CryptoBackend } from '../crypto/backend.js';
+import { backendLabel, backendsUnderTest } from '../crypto/backends-under-test.js';
 import type { EncrAlgorithm, IntegAlgorithm } from '../crypto/suites.js';
 import type { SaConfig } from '../sad/sa-config.js';
 import { ConfigError } from '../util/errors.js';
@@ -18,6 +19,12 @@ import { concatBytes, fromHex, toHex } from '../util/hex.js';
 import { parseIp } from '../util/ip-addr.js';
 import { SeededRng } from '../util/rng.js';
 import { EspSa } from './esp-sa.js';
+
+const BACKENDS = backendsUnderTest();
+/** Every test runs on each backend: node:crypto, EVP through koffi alone, EVP with the native AEAD helper. */
+function test(name: string, fn: (backend: CryptoBackend) => void): void {
+  for (const b of BACKENDS) nodeTest(`${backendLabel(b)}: ${name}`, () => fn(b));
+}
 
 const root = new URL('../../../', import.meta.url);
 function loadVectors<T>(file: string): T[] {
@@ -68,7 +75,7 @@ interface GcmVector {
 
 for (const v of loadVectors<GcmVector>('esp-gcm.json')) {
   // source: v.source (draft-mcgrew-gcm-test-01 §4)
-  test(`AES-GCM ESP: ${v.name}`, () => {
+  test(`AES-GCM ESP: ${v.name}`, (backend) => {
     const c = cfg({
       spi: Number.parseInt(v.spi, 16),
       mode: 'transport', // the draft's packets carry next header 1
@@ -77,7 +84,7 @@ for (const v of loadVectors<GcmVector>('esp-gcm.json')) {
       seq: BigInt(`0x${v.seq}`),
     });
     if (v.expectConfigError) {
-      assert.throws(() => new EspSa(c, 'in', { backend: nodeBackend, rng: new SeededRng() }), {
+      assert.throws(() => new EspSa(c, 'in', { backend, rng: new SeededRng() }), {
         name: 'ConfigError',
         path: 'spi',
       });
@@ -88,7 +95,7 @@ for (const v of loadVectors<GcmVector>('esp-gcm.json')) {
     const nh = plaintext[plaintext.length - 1] as number;
     const payload = plaintext.subarray(0, plaintext.length - 2 - padLen);
 
-    const rx = new EspSa(c, 'in', { backend: nodeBackend, rng: new SeededRng() });
+    const rx = new EspSa(c, 'in', { backend, rng: new SeededRng() });
     const pkt = fromHex(v.packet);
     const r = rx.open(pkt);
     assert.ok(r.ok, r.ok ? '' : r.reason);
@@ -97,7 +104,7 @@ for (const v of loadVectors<GcmVector>('esp-gcm.json')) {
     assert.equal(r.seq, BigInt(`0x${v.seq}`));
     assert.equal(r.payload.buffer, pkt.buffer, 'payload is a view into the receive buffer');
 
-    const tx = new EspSa(c, 'out', { backend: nodeBackend, rng: new SeededRng(), ivSource: fixedIv(fromHex(v.iv)) });
+    const tx = new EspSa(c, 'out', { backend, rng: new SeededRng(), ivSource: fixedIv(fromHex(v.iv)) });
     assert.equal(tx.maxSealLength(payload.length), pkt.length);
     assert.equal(toHex(sealOnce(tx, nh, payload)), v.packet);
   });
@@ -117,16 +124,16 @@ interface ChachaVector {
 
 for (const v of loadVectors<ChachaVector>('esp-chacha20-poly1305.json')) {
   // source: RFC 7634 Appendix A; strongswan src/libipsec/tests/suites/test_chapoly.c
-  test('ChaCha20-Poly1305 ESP: RFC 7634 Appendix A, byte-exact seal and open', () => {
+  test('ChaCha20-Poly1305 ESP: RFC 7634 Appendix A, byte-exact seal and open', (backend) => {
     const c = cfg({
       spi: Number.parseInt(v.spi, 16),
       encryption: { algorithm: 'chacha20-poly1305', key: fromHex(v.key + v.salt) },
       seq: BigInt(`0x${v.seq}`),
     });
-    const tx = new EspSa(c, 'out', { backend: nodeBackend, rng: new SeededRng(), ivSource: fixedIv(fromHex(v.iv)) });
+    const tx = new EspSa(c, 'out', { backend, rng: new SeededRng(), ivSource: fixedIv(fromHex(v.iv)) });
     const sealed = sealOnce(tx, v.nextHeader, fromHex(v.payload));
     assert.equal(toHex(sealed), v.packet);
-    const rx = new EspSa(c, 'in', { backend: nodeBackend, rng: new SeededRng() });
+    const rx = new EspSa(c, 'in', { backend, rng: new SeededRng() });
     const r = rx.open(fromHex(v.packet));
     assert.ok(r.ok, r.ok ? '' : r.reason);
     assert.equal(toHex(r.payload), v.payload);
@@ -152,7 +159,7 @@ interface ScapyVector {
 
 for (const v of loadVectors<ScapyVector>('esp-cbc-null-scapy.json')) {
   // source: scapy 2.5.0 SecurityAssociation(ESP).encrypt (test/vectors/gen/esp-scapy.py)
-  test(`scapy ESP: ${v.name}`, () => {
+  test(`scapy ESP: ${v.name}`, (backend) => {
     const c = cfg({
       spi: Number.parseInt(v.spi, 16),
       encryption: { algorithm: v.encryption, key: fromHex(v.encryptionKey) },
@@ -160,13 +167,13 @@ for (const v of loadVectors<ScapyVector>('esp-cbc-null-scapy.json')) {
       esn: v.esn,
       seq: BigInt(`0x${v.seq}`),
     });
-    const rx = new EspSa(c, 'in', { backend: nodeBackend, rng: new SeededRng() });
+    const rx = new EspSa(c, 'in', { backend, rng: new SeededRng() });
     const r = rx.open(fromHex(v.packet));
     assert.ok(r.ok, r.ok ? '' : r.reason);
     assert.equal(toHex(r.payload), v.payload);
     assert.equal(r.nextHeader, v.nextHeader);
     assert.equal(r.seq, BigInt(`0x${v.seq}`));
-    const tx = new EspSa(c, 'out', { backend: nodeBackend, rng: new SeededRng(), ivSource: fixedIv(fromHex(v.iv)) });
+    const tx = new EspSa(c, 'out', { backend, rng: new SeededRng(), ivSource: fixedIv(fromHex(v.iv)) });
     assert.equal(toHex(sealOnce(tx, v.nextHeader, fromHex(v.payload))), v.packet);
   });
 }
@@ -239,7 +246,7 @@ const innerV4 = (len: number) => {
   return b;
 };
 
-test('AES-CBC + HMAC-SHA-256-128 with ESN matches the RFC 3602/4303 construction', () => {
+test('AES-CBC + HMAC-SHA-256-128 with ESN matches the RFC 3602/4303 construction', (backend) => {
   for (const [esn, seq] of [
     [false, 77n],
     [true, (3n << 32n) | 9n],
@@ -269,15 +276,15 @@ test('AES-CBC + HMAC-SHA-256-128 with ESN matches the RFC 3602/4303 construction
       esn,
       seq,
     });
-    const tx = new EspSa(c, 'out', { backend: nodeBackend, rng: new SeededRng(), ivSource: fixedIv(iv) });
+    const tx = new EspSa(c, 'out', { backend, rng: new SeededRng(), ivSource: fixedIv(iv) });
     assert.equal(toHex(sealOnce(tx, 4, payload)), toHex(expected));
-    const r = new EspSa(c, 'in', { backend: nodeBackend, rng: new SeededRng() }).open(expected.slice());
+    const r = new EspSa(c, 'in', { backend, rng: new SeededRng() }).open(expected.slice());
     assert.ok(r.ok);
     assert.equal(toHex(r.payload), toHex(payload));
   }
 });
 
-test('3DES-CBC + HMAC-SHA1-96 and NULL + HMAC-SHA-512-256 (ESN) match the construction', () => {
+test('3DES-CBC + HMAC-SHA1-96 and NULL + HMAC-SHA-512-256 (ESN) match the construction', (backend) => {
   const payload = innerV4(33);
   const k3 = bytes(24, 9);
   const a1 = bytes(20, 4);
@@ -302,7 +309,7 @@ test('3DES-CBC + HMAC-SHA1-96 and NULL + HMAC-SHA-512-256 (ESN) match the constr
     integrity: { algorithm: 'hmac-sha1-96', key: a1 },
     seq: 5n,
   });
-  const tx = new EspSa(cDes, 'out', { backend: nodeBackend, rng: new SeededRng(), ivSource: fixedIv(iv8) });
+  const tx = new EspSa(cDes, 'out', { backend, rng: new SeededRng(), ivSource: fixedIv(iv8) });
   assert.equal(toHex(sealOnce(tx, 4, payload)), toHex(des));
 
   const a5 = bytes(64, 6);
@@ -325,18 +332,18 @@ test('3DES-CBC + HMAC-SHA1-96 and NULL + HMAC-SHA-512-256 (ESN) match the constr
     esn: true,
     seq,
   });
-  const txn = new EspSa(cNull, 'out', { backend: nodeBackend, rng: new SeededRng() });
+  const txn = new EspSa(cNull, 'out', { backend, rng: new SeededRng() });
   const sealed = sealOnce(txn, 41, payload);
   assert.equal(toHex(sealed), toHex(nul));
   // NULL: the payload is in clear right after SPI | Seq (RFC 2410 has no IV)
   assert.equal(toHex(sealed.subarray(8, 8 + payload.length)), toHex(payload));
-  const r = new EspSa(cNull, 'in', { backend: nodeBackend, rng: new SeededRng() }).open(nul.slice());
+  const r = new EspSa(cNull, 'in', { backend, rng: new SeededRng() }).open(nul.slice());
   assert.ok(r.ok);
   assert.equal(r.nextHeader, 41);
   assert.equal(r.seq, seq);
 });
 
-test('AES-GMAC (RFC 4543) with and without ESN matches the construction; IV = 64-bit seq by default', () => {
+test('AES-GMAC (RFC 4543) with and without ESN matches the construction; IV = 64-bit seq by default', (backend) => {
   for (const [esn, seq, keyLen] of [
     [false, 12n, 16],
     [true, (7n << 32n) | 1n, 32],
@@ -347,15 +354,15 @@ test('AES-GMAC (RFC 4543) with and without ESN matches the construction; IV = 64
     const payload = innerV4(45);
     const expected = buildGmac({ spi: 0x4000, seq, esn, nh: 4, payload, key, salt, iv });
     const c = cfg({ spi: 0x4000, encryption: { algorithm: 'aes-gmac', key: concatBytes(key, salt) }, esn, seq });
-    const tx = new EspSa(c, 'out', { backend: nodeBackend, rng: new SeededRng() });
+    const tx = new EspSa(c, 'out', { backend, rng: new SeededRng() });
     assert.equal(toHex(sealOnce(tx, 4, payload)), toHex(expected));
-    const r = new EspSa(c, 'in', { backend: nodeBackend, rng: new SeededRng() }).open(expected.slice());
+    const r = new EspSa(c, 'in', { backend, rng: new SeededRng() }).open(expected.slice());
     assert.ok(r.ok);
     assert.equal(toHex(r.payload), toHex(payload));
   }
 });
 
-test('receiver checks the padding bytes after a valid ICV (bad-padding), and pad length overflow', () => {
+test('receiver checks the padding bytes after a valid ICV (bad-padding), and pad length overflow', (backend) => {
   const akey = bytes(32, 1);
   const c = cfg({
     spi: 0x5000,
@@ -363,7 +370,7 @@ test('receiver checks the padding bytes after a valid ICV (bad-padding), and pad
     integrity: { algorithm: 'hmac-sha256-128', key: akey },
   });
   const base = { spi: 0x5000, esn: false, nh: 4, payload: innerV4(21), block: 4, hash: 'sha256', akey, icvLen: 16 };
-  const rx = new EspSa(c, 'in', { backend: nodeBackend, rng: new SeededRng() });
+  const rx = new EspSa(c, 'in', { backend, rng: new SeededRng() });
   // 21 + 2 -> pad 1; send pad byte 7 instead of 1
   const bad = buildCbcHmac({ ...base, seq: 1n }, Uint8Array.of(7));
   assert.deepEqual(rx.open(bad), { ok: false, reason: 'bad-padding' });
@@ -382,7 +389,7 @@ test('receiver checks the padding bytes after a valid ICV (bad-padding), and pad
   assert.equal(rx.counters.drops.replay, 1);
 });
 
-test('SaConfig rejections at construction (ConfigError with the field path)', () => {
+test('SaConfig rejections at construction (ConfigError with the field path)', (backend) => {
   const gcmKey = new Uint8Array(20);
   const cases: [string, Partial<SaConfig>, string][] = [
     ['SPI 0', { spi: 0 }, 'spi'],
@@ -456,13 +463,13 @@ test('SaConfig rejections at construction (ConfigError with the field path)', ()
   for (const [name, over, path] of cases) {
     for (const dir of ['in', 'out'] as const) {
       assert.throws(
-        () => new EspSa(cfg(over), dir, { backend: nodeBackend, rng: new SeededRng() }),
+        () => new EspSa(cfg(over), dir, { backend, rng: new SeededRng() }),
         (e: unknown) => e instanceof ConfigError && e.path === path,
         `${name} (${dir})`,
       );
     }
   }
   assert.doesNotThrow(
-    () => new EspSa(cfg({ spi: 256, replayWindow: 2 ** 20 }), 'in', { backend: nodeBackend, rng: new SeededRng() }),
+    () => new EspSa(cfg({ spi: 256, replayWindow: 2 ** 20 }), 'in', { backend, rng: new SeededRng() }),
   );
 });

@@ -6,6 +6,7 @@
  * direction (test/interop/scapy-esp.py, JSON over stdin/stdout).
  * AES-GMAC: scapy 2.5.0 has none; the python side uses its own RFC 4543 implementation on
  * the `cryptography` package. ChaCha20-Poly1305: scapy 2.5.0 has it (RFC 7634).
+ * Both directions run on every crypto backend (backendsUnderTest: node, evp, evp+native).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { test } from 'node:test';
 import { decryptCapture } from '../../src/capture/decrypt.js';
 import { encryptCapture } from '../../src/capture/encrypt.js';
 import { parseSaDocument } from '../../src/config/sa-file.js';
-import { nodeBackend } from '../../src/crypto/node-backend.js';
+import { backendLabel, backendsUnderTest } from '../../src/crypto/backends-under-test.js';
 import { NodeRng } from '../../src/crypto/random.js';
 import { EspSa } from '../../src/esp/esp-sa.js';
 import type { SaConfig } from '../../src/sad/sa-config.js';
@@ -182,51 +183,46 @@ function assertNoFailures(failures: readonly string[]): void {
   assert.deepEqual([...bySuite].map(([k, n]) => `${n} x ${k}`).concat(failures.slice(0, 3)), []);
 }
 
-test(`scapy encrypts, esprit decrypts: ${ALL.length} SAs (${SUITES.length} suites x mode x family x framing x ESN)`, () => {
-  requireScapy();
-  const results = scapy('encrypt', ALL);
-  const failures: string[] = [];
-  ALL.forEach((c, i) => {
-    const r = results[i];
-    assert.ok(r?.outer);
-    const sa = saOf(c);
-    const { records, summary } = decryptCapture(
-      raw(r.outer),
-      [sa],
-      (cfg) => new EspSa(cfg, 'in', { backend: nodeBackend, rng }),
-    );
-    const got = records.map((x) => toHex(x.data));
-    if (JSON.stringify(got) !== JSON.stringify(r.plain)) {
-      failures.push(
-        `${c.name}: ${JSON.stringify(summary)} got ${got[0]?.slice(0, 80)} want ${r.plain[0]?.slice(0, 80)}`,
-      );
-    }
+// every backend: node:crypto, EVP through koffi alone, EVP with the native AEAD helper
+for (const backend of backendsUnderTest()) {
+  test(`${backendLabel(backend)}: scapy encrypts, esprit decrypts: ${ALL.length} SAs (${SUITES.length} suites x mode x family x framing x ESN)`, () => {
+    requireScapy();
+    const results = scapy('encrypt', ALL);
+    const failures: string[] = [];
+    ALL.forEach((c, i) => {
+      const r = results[i];
+      assert.ok(r?.outer);
+      const sa = saOf(c);
+      const { records, summary } = decryptCapture(raw(r.outer), [sa], (cfg) => new EspSa(cfg, 'in', { backend, rng }));
+      const got = records.map((x) => toHex(x.data));
+      if (JSON.stringify(got) !== JSON.stringify(r.plain)) {
+        failures.push(
+          `${c.name}: ${JSON.stringify(summary)} got ${got[0]?.slice(0, 80)} want ${r.plain[0]?.slice(0, 80)}`,
+        );
+      }
+    });
+    assertNoFailures(failures);
   });
-  assertNoFailures(failures);
-});
 
-test(`esprit encrypts, scapy decrypts: ${ALL.length} SAs`, () => {
-  requireScapy();
-  const plains = scapy('encrypt', ALL).map((r) => r.plain);
-  const outers = ALL.map((c, i) => {
-    const sa = saOf(c);
-    const { records, summary } = encryptCapture(
-      raw(plains[i] ?? []),
-      sa,
-      new EspSa(sa, 'out', { backend: nodeBackend, rng }),
+  test(`${backendLabel(backend)}: esprit encrypts, scapy decrypts: ${ALL.length} SAs`, () => {
+    requireScapy();
+    const plains = scapy('encrypt', ALL).map((r) => r.plain);
+    const outers = ALL.map((c, i) => {
+      const sa = saOf(c);
+      const { records, summary } = encryptCapture(raw(plains[i] ?? []), sa, new EspSa(sa, 'out', { backend, rng }));
+      assert.equal(summary.encrypted, c.count, c.name);
+      return records.map((x) => toHex(x.data));
+    });
+    const results = scapy(
+      'decrypt',
+      ALL.map((c, i) => ({ ...c, outer: outers[i] })),
     );
-    assert.equal(summary.encrypted, c.count, c.name);
-    return records.map((x) => toHex(x.data));
+    const failures: string[] = [];
+    ALL.forEach((c, i) => {
+      const got = results[i]?.plain ?? [];
+      if (JSON.stringify(got) !== JSON.stringify(plains[i]))
+        failures.push(`${c.name}: got ${got[0]?.slice(0, 100)} want ${plains[i]?.[0]?.slice(0, 100)}`);
+    });
+    assertNoFailures(failures);
   });
-  const results = scapy(
-    'decrypt',
-    ALL.map((c, i) => ({ ...c, outer: outers[i] })),
-  );
-  const failures: string[] = [];
-  ALL.forEach((c, i) => {
-    const got = results[i]?.plain ?? [];
-    if (JSON.stringify(got) !== JSON.stringify(plains[i]))
-      failures.push(`${c.name}: got ${got[0]?.slice(0, 100)} want ${plains[i]?.[0]?.slice(0, 100)}`);
-  });
-  assertNoFailures(failures);
-});
+}

@@ -13,7 +13,8 @@ import { delimiter, join } from 'node:path';
  *  10.99.1.2        lan 10.99.1.1 / wan 10.99.2.1                                    10.99.2.2
  *  fd99:1::2        fd99:1::1     / fd99:2::1                                        fd99:2::2
  *  lo 10.99.4.1                                                            lo 10.99.3.1, fd99:3::1
- *  [client2 10.99.1.3 / fd99:1::3, when asked: nat's "lan" is then a bridge over two veths]
+ *  [client2 10.99.1.3 / fd99:1::3, when asked: nat's "lan" is then a bridge over two veths;
+ *   client3 10.99.1.4 and client4 10.99.1.5 with `clients: 4` (bench/tunnel's gateway mode)]
  *  [second link, when asked: client eth1 10.99.7.2 ──veth── nat lan2 10.99.7.1, masqueraded
  *   like "lan"; no default route over it until a test moves it there (MOBIKE)]
  *
@@ -21,7 +22,7 @@ import { delimiter, join } from 'node:path';
  * them; it is idempotent and also runs on process 'exit', SIGINT and SIGTERM.
  */
 
-export type Role = 'client' | 'nat' | 'gw' | 'client2';
+export type Role = 'client' | 'nat' | 'gw' | 'client2' | 'client3' | 'client4';
 
 export interface ExecResult {
   readonly stdout: string;
@@ -289,6 +290,8 @@ export interface LabOptions {
   readonly prefix?: string;
   /** Add client2 (10.99.1.3, fd99:1::3) behind the same NAT. */
   readonly secondClient?: boolean;
+  /** Clients behind the NAT, 1..4 (default 1, or 2 with secondClient): client, client2, client3, client4. */
+  readonly clients?: number;
   /** 'random': masquerade random (CGNAT-like); 'preserve': plain masquerade (ports kept when free). */
   readonly natPorts: 'random' | 'preserve';
   /** nf_conntrack_udp_timeout in the nat namespace, seconds. */
@@ -309,6 +312,8 @@ export const LAB = {
   /** the second client link (LabOptions.secondLink): client eth1 and nat lan2 */
   clientLink2: { client: '10.99.7.2', nat: '10.99.7.1' },
   client2: { v4: '10.99.1.3', v6: 'fd99:1::3' },
+  client3: { v4: '10.99.1.4', v6: 'fd99:1::4' },
+  client4: { v4: '10.99.1.5', v6: 'fd99:1::5' },
   natLan: { v4: '10.99.1.1', v6: 'fd99:1::1' },
   natWan: { v4: '10.99.2.1', v6: 'fd99:2::1' },
   gw: { v4: '10.99.2.2', v6: 'fd99:2::2', protected4: '10.99.3.1', protected6: 'fd99:3::1' },
@@ -340,16 +345,21 @@ export class Lab {
       const client = await mk('client');
       const nat = await mk('nat');
       const gw = await mk('gw');
-      const client2 = opts.secondClient ? await mk('client2') : undefined;
+      const n = opts.clients ?? (opts.secondClient ? 2 : 1);
+      if (!Number.isInteger(n) || n < 1 || n > 4) throw new Error(`clients must be 1..4, got ${n}`);
+      const client2 = n >= 2 ? await mk('client2') : undefined;
+      const client3 = n >= 3 ? await mk('client3') : undefined;
+      const client4 = n >= 4 ? await mk('client4') : undefined;
+      const more = [client2, client3, client4].filter((c): c is Netns => c !== undefined);
       const ip = (n: Netns, ...a: string[]) => n.exec(['ip', ...a]);
       // veth pairs are created directly inside the namespaces (no root-namespace names).
       const veth = (a: Netns, aName: string, b: Netns, bName: string) =>
         run(['ip', 'link', 'add', aName, 'netns', a.name, 'type', 'veth', 'peer', 'name', bName, 'netns', b.name]);
-      if (client2) {
-        await veth(client, 'eth0', nat, 'lan0');
-        await veth(client2, 'eth0', nat, 'lan1');
+      if (more.length > 0) {
+        const ports = [client, ...more].map((_, i) => `lan${i}`);
+        for (const [i, c] of [client, ...more].entries()) await veth(c, 'eth0', nat, `lan${i}`);
         await ip(nat, 'link', 'add', 'lan', 'type', 'bridge');
-        for (const port of ['lan0', 'lan1']) {
+        for (const port of ports) {
           await ip(nat, 'link', 'set', port, 'master', 'lan');
           await ip(nat, 'link', 'set', port, 'up');
         }
@@ -367,6 +377,8 @@ export class Lab {
 
       const hosts: Array<[Netns, string, string]> = [[client, LAB.client.v4, LAB.client.v6]];
       if (client2) hosts.push([client2, LAB.client2.v4, LAB.client2.v6]);
+      if (client3) hosts.push([client3, LAB.client3.v4, LAB.client3.v6]);
+      if (client4) hosts.push([client4, LAB.client4.v4, LAB.client4.v6]);
       for (const [h, v4, v6] of hosts) {
         await ip(h, 'addr', 'add', `${v4}/24`, 'dev', 'eth0');
         await ip(h, '-6', 'addr', 'add', `${v6}/64`, 'dev', 'eth0', 'nodad');
@@ -409,7 +421,7 @@ export class Lab {
 }
 `;
       await runWithInput(['ip', 'netns', 'exec', nat.name, 'nft', '-f', '-'], ruleset);
-      return new Lab(prefix, { client, nat, gw, client2 });
+      return new Lab(prefix, { client, nat, gw, client2, client3, client4 });
     } catch (e) {
       for (const n of made) n.destroySync();
       throw e;

@@ -9,9 +9,17 @@
  * when none was given yet). On Windows, paths are named pipes (\\.\pipe\esprit-pfkey).
  * Once every socket and the TUN are up, `ipsecd: ready` is written to stderr.
  */
+
+import { type EvpBackend, LIBCRYPTO } from '../../crypto/evp-backend.js';
+import type { NativePreference } from '../../crypto/evp-native.js';
 import { NodeRng } from '../../crypto/random.js';
 import type { BackendPreference } from '../../crypto/select.js';
-import { backendPreferenceFromEnv, isBackendPreference, selectBackend } from '../../crypto/select.js';
+import {
+  backendPreferenceFromEnv,
+  isBackendPreference,
+  nativePreferenceFromEnv,
+  selectBackend,
+} from '../../crypto/select.js';
 import { DEFAULT_TUN_MTU, UDP_IO_KINDS, type UdpIo } from '../../daemon/dataplane-io.js';
 import { startIpsecd } from '../../daemon/ipsecd.js';
 import { defaultListeners, parseListenSpec } from '../../daemon/listen-spec.js';
@@ -76,6 +84,8 @@ export interface IpsecdArgs {
     ikeSocket: string;
     keepaliveSeconds: number;
     crypto: BackendPreference;
+    /** ESPRIT_NATIVE: the EVP backend's native AEAD helper (off forces the koffi-only path) */
+    native: NativePreference;
     udpIo: UdpIo;
   };
 }
@@ -218,12 +228,12 @@ export function parseIpsecdArgs(
   const paths = [...sockets.map((s) => s.path), control, ...(tun !== undefined ? [ikeSocket] : [])];
   if (new Set(paths).size !== paths.length) return { error: 'the same socket path is given twice', code: 2 };
   if (tun === undefined) return { sockets, control, level };
-  if (crypto === undefined) {
-    try {
-      crypto = backendPreferenceFromEnv(env);
-    } catch (e) {
-      return { error: (e as Error).message, code: 2 };
-    }
+  let native: NativePreference;
+  try {
+    crypto ??= backendPreferenceFromEnv(env);
+    native = nativePreferenceFromEnv(env);
+  } catch (e) {
+    return { error: (e as Error).message, code: 2 };
   }
   const ls = listeners.length > 0 ? listeners : defaultListeners();
   const keys = ls.map((l) => `${l.address}|${l.port}`);
@@ -243,6 +253,7 @@ export function parseIpsecdArgs(
       ikeSocket,
       keepaliveSeconds,
       crypto,
+      native,
       udpIo,
     },
   };
@@ -270,7 +281,7 @@ export async function run(argv: string[]): Promise<number> {
   const d = o.dataplane;
   let daemon: Awaited<ReturnType<typeof startIpsecd>>;
   try {
-    const backend = d ? selectBackend(d.crypto) : undefined;
+    const backend = d ? selectBackend(d.crypto, LIBCRYPTO, d.native) : undefined;
     daemon = await startIpsecd({
       engine,
       clock: systemClock,
@@ -296,7 +307,10 @@ export async function run(argv: string[]): Promise<number> {
           }
         : {}),
     });
-    if (d && backend) logger.log('info', 'daemon', `crypto backend ${backend.name}`);
+    if (d && backend) {
+      const helper = (backend as Partial<EvpBackend>).nativeHelper;
+      logger.log('info', 'daemon', `crypto backend ${backend.name}${helper ? ' with the native AEAD helper' : ''}`);
+    }
   } catch (e) {
     console.error(`esprit ipsecd: ${(e as Error).message}`);
     return 1;
