@@ -13,11 +13,13 @@
  * client's `list-sas --json`), and the gateway's memory (RSS and V8 heap from `esprit status
  * --json`, no GC forced) at the start, at the end and its highest sample (every 10 s).
  */
+import { readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Lab } from '../../test/netns/harness.js';
 import { IkeHost } from '../../test/netns/scenarios/ike-host.js';
 import { ping, waitForPing } from '../../test/netns/scenarios/traffic.js';
 import { tallyEvents } from './event-tally.js';
+import { eventsNear, lostEchoes } from './lost-echoes.js';
 import {
   SOAK_MAX_CLIENTS,
   SOAK_TIMING,
@@ -36,12 +38,30 @@ export interface SoakOptions {
   readonly timing?: SoakTiming;
   /** progress lines (default: stderr) */
   readonly progress?: (line: string) => void;
+  /**
+   * Write gateway heap snapshots here (node --heapsnapshot-signal, at the start, every minute
+   * and at the end); a snapshot collects all garbage first, so the memory read right after it
+   * is the live heap (`SoakResult.memory.afterGc`).
+   */
+  readonly heapSnapshotDir?: string;
 }
 
 export interface GatewayMemory {
   readonly rss: number;
   readonly heapUsed: number;
   readonly heapTotal: number;
+  /** memory of C++ objects bound to JS objects (ArrayBuffers included) */
+  readonly external: number;
+  /** SAs and policies in the gateway's SAD and SPD */
+  readonly sas: number;
+  readonly policies: number;
+  /** the gateway data plane's drop counters by reason */
+  readonly drops: Readonly<Record<string, number>>;
+}
+
+/** The gateway's memory right after a heap snapshot (a full GC), `atS` seconds into the pings. */
+export interface GcSample extends GatewayMemory {
+  readonly atS: number;
 }
 
 export interface SoakClientResult {
@@ -56,6 +76,10 @@ export interface SoakClientResult {
   readonly endState: string;
   /** a client that ended down: its log lines about CHILD SAs going, expiring or failing */
   readonly downLog?: string;
+  /** the lost echoes: icmp_seq and when it was sent, s after the pings began */
+  readonly lostEchoes: readonly { readonly seq: number; readonly atS: number }[];
+  /** the client data plane's drop counters at the end */
+  readonly drops: Readonly<Record<string, number>>;
 }
 
 export interface SoakResult {
@@ -72,7 +96,15 @@ export interface SoakResult {
   readonly sent: number;
   readonly lost: number;
   readonly perClient: readonly SoakClientResult[];
-  readonly memory: { readonly start: GatewayMemory; readonly end: GatewayMemory; readonly peakRss: number };
+  readonly memory: {
+    readonly start: GatewayMemory;
+    readonly end: GatewayMemory;
+    readonly peakRss: number;
+    /** with heapSnapshotDir: after a full GC, at the start, every minute and at the end */
+    readonly afterGc: readonly GcSample[];
+  };
+  /** gateway CHILD SA events (monitor lines) near each lost echo: `client seq: events` */
+  readonly lossContext: readonly string[];
   /** gateway IKE SAs established at the end */
   readonly gwEstablished: number;
   readonly loadStart: readonly number[];
@@ -82,11 +114,31 @@ export interface SoakResult {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+interface StatusJson {
+  memory?: { rss: number; heapUsed: number; heapTotal: number; external: number };
+  sas?: unknown[];
+  policies?: unknown[];
+  dataplane?: { drops?: Record<string, number> };
+}
+
 async function gwMemory(gw: IkeHost): Promise<GatewayMemory> {
   const r = await gw.cli(['status', '--json']);
-  const s = JSON.parse(r.stdout) as { memory?: GatewayMemory };
+  const s = JSON.parse(r.stdout) as StatusJson;
   if (!s.memory) throw new Error(`esprit status --json has no memory: ${r.stdout.slice(0, 200)}`);
-  return { rss: s.memory.rss, heapUsed: s.memory.heapUsed, heapTotal: s.memory.heapTotal };
+  const { rss, heapUsed, heapTotal, external } = s.memory;
+  const drops = s.dataplane?.drops ?? {};
+  return { rss, heapUsed, heapTotal, external, sas: s.sas?.length ?? 0, policies: s.policies?.length ?? 0, drops };
+}
+
+/** Take a heap snapshot of the gateway (a full GC first) and read its memory after it. */
+async function gcSample(gw: IkeHost, dir: string, atS: number): Promise<GcSample> {
+  const before = readdirSync(dir).length;
+  const pid = gw.proc.child.pid;
+  if (pid === undefined) throw new Error('gateway has no pid');
+  process.kill(pid, 'SIGUSR2');
+  for (let t = 0; t < 60_000 && readdirSync(dir).length === before; t += 100) await sleep(100);
+  // The snapshot is written on the gateway's main thread: its status answer comes after it.
+  return { atS, ...(await gwMemory(gw)) };
 }
 
 async function startClient(lab: Lab, c: SoakClient, timing: SoakTiming): Promise<{ host: IkeHost; vip: string }> {
@@ -116,7 +168,13 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   const lab = await Lab.create({ natPorts: 'random', secondClient: o.clients > 1 });
   const hosts: IkeHost[] = [];
   try {
-    const gw = await IkeHost.start(lab, 'gw', soakGwConf(), {}, 'info');
+    const nodeOptions = process.env.NODE_OPTIONS;
+    if (o.heapSnapshotDir)
+      process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${o.heapSnapshotDir}`;
+    const gw = await IkeHost.start(lab, 'gw', soakGwConf(), {}, 'info').finally(() => {
+      if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = nodeOptions;
+    });
     hosts.push(gw);
     const mon = gw.monitor();
     await sleep(300);
@@ -135,12 +193,23 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     const startedAt = new Date().toISOString();
     const start = await gwMemory(gw);
     let peakRss = start.rss;
+    const afterGc: GcSample[] = [];
+    const snapDir = o.heapSnapshotDir;
+    if (snapDir) afterGc.push(await gcSample(gw, snapDir, 0));
     say(`soak: ${o.clients} tunnels up, ${o.seconds} s of pings every ${interval} s`);
     const count = Math.max(1, Math.round(o.seconds / interval));
     let running = true;
+    const pingStart = Date.now();
     const sampler = (async () => {
       for (let t = 0; running; t++) {
         await sleep(1000);
+        if (snapDir && t % 60 === 59 && running) {
+          const g = await gcSample(gw, snapDir, t + 1).catch(() => undefined);
+          if (g) afterGc.push(g);
+          say(
+            `soak: ${t + 1} s, gateway after GC: rss ${(g?.rss ?? 0) >> 20} MiB, heap ${(g?.heapUsed ?? 0) >> 20} MiB`,
+          );
+        }
         if (t % 10 !== 9 || !running) continue;
         const m = await gwMemory(gw).catch(() => undefined);
         if (m) peakRss = Math.max(peakRss, m.rss);
@@ -154,6 +223,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     await sampler;
     const end = await gwMemory(gw);
     peakRss = Math.max(peakRss, end.rss);
+    if (snapDir) afterGc.push(await gcSample(gw, snapDir, Math.round((Date.now() - pingStart) / 1000)));
     const loadEnd = loadavg();
     const tally = tallyEvents(mon.lines.slice(mark));
     const perClient: SoakClientResult[] = [];
@@ -162,6 +232,8 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
       const est = sas.filter((s) => s.state === 'established');
       const echo = await ping(lab, c.role, vip, c.target, { count: 1, waitS: 2 });
       const p = pings[i];
+      const lost = p ? lostEchoes(p.output, p.transmitted, interval) : [];
+      const cs = JSON.parse((await host.cli(['status', '--json'])).stdout) as StatusJson;
       perClient.push({
         name: c.name,
         role: c.role,
@@ -171,6 +243,8 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
         childRekeys: tally.childRekeysByVip.get(vip) ?? 0,
         upAtEnd: est.length === 1 && (est[0]?.children.length ?? 0) >= 1 && echo.received === 1,
         endState: sas.map((s) => `${s.state}/${s.children.length} child`).join(', ') || 'no IKE SA',
+        lostEchoes: lost,
+        drops: cs.dataplane?.drops ?? {},
       });
       const last = perClient[perClient.length - 1];
       if (last && !last.upAtEnd) {
@@ -181,6 +255,13 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
       }
     }
     const gwEstablished = (await gw.listSas()).filter((s) => s.state === 'established').length;
+    const lossContext = perClient.flatMap((c) =>
+      c.lostEchoes.map(
+        (l) =>
+          `${c.name} seq ${l.seq} (${l.atS.toFixed(1)} s): ` +
+          eventsNear(mon.lines, c.vip, pingStart + l.atS * 1000, 1500).join(' | '),
+      ),
+    );
     mon.kill('SIGTERM');
     await mon.exited;
     const sent = perClient.reduce((a, r) => a + r.sent, 0);
@@ -196,7 +277,8 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
       sent,
       lost: sent - perClient.reduce((a, r) => a + r.received, 0),
       perClient,
-      memory: { start, end, peakRss },
+      memory: { start, end, peakRss, afterGc },
+      lossContext,
       gwEstablished,
       loadStart,
       loadEnd,
@@ -236,6 +318,22 @@ export function reportSoak(r: SoakResult): string {
       (c) =>
         `| ${c.name} | ${c.role} | ${c.vip} | ${c.childRekeys} | ${c.sent} | ${c.sent - c.received} | ${c.upAtEnd ? 'up' : 'DOWN'} (${c.endState}) |`,
     ),
+    ...(r.memory.afterGc.length > 0
+      ? [
+          '',
+          'Gateway after a full GC (heap snapshot):',
+          '',
+          '| at (s) | RSS (MiB) | heap used (MiB) | external (MiB) | SAs | policies |',
+          '|---:|---:|---:|---:|---:|---:|',
+          ...r.memory.afterGc.map(
+            (g) => `| ${g.atS} | ${mib(g.rss)} | ${mib(g.heapUsed)} | ${mib(g.external)} | ${g.sas} | ${g.policies} |`,
+          ),
+        ]
+      : []),
+    '',
+    `Data plane drops: gateway ${JSON.stringify(r.memory.end.drops)}; ` +
+      r.perClient.map((c) => `${c.name} ${JSON.stringify(c.drops)}`).join('; '),
+    ...(r.lossContext.length > 0 ? ['', 'Lost echoes (gateway CHILD SA events within 1.5 s):', ...r.lossContext] : []),
   ].join('\n');
 }
 
@@ -252,10 +350,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const short = argv.includes('--short');
   const minutes = numberArg(argv, '--minutes');
   const seconds = numberArg(argv, '--seconds') ?? (minutes !== undefined ? minutes * 60 : short ? 30 : 600);
+  const snaps = argv.indexOf('--heap-snapshots');
+  const heapSnapshotDir = snaps >= 0 ? argv[snaps + 1] : undefined;
+  if (snaps >= 0 && !heapSnapshotDir) throw new Error('--heap-snapshots needs a directory');
   const r = await soak({
     clients: numberArg(argv, '--clients') ?? (short ? 2 : 8),
     seconds,
     interval: numberArg(argv, '--interval') ?? 0.2,
+    ...(heapSnapshotDir ? { heapSnapshotDir } : {}),
   });
   console.log(reportSoak(r));
   for (const c of r.perClient) if (c.downLog !== undefined) console.log(`\n${c.name} (down at the end):\n${c.downLog}`);
