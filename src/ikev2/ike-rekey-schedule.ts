@@ -5,17 +5,24 @@
  * SAs' (child-rekey.ts): entries of IKE SAs that are no longer established drop out when they
  * come up. The exchange itself is ike-rekey.ts.
  */
-import { DeadlineHeap } from '../util/deadline-heap.js';
+import { COMPACT_MIN, compactIndexed, DeadlineHeap } from '../util/deadline-heap.js';
 import { REKEY_RETRY_MS } from './child-rekey.js';
 import { deleteIke } from './exchange-info.js';
 import { type RekeyHooks, startIkeRekey } from './ike-rekey.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Ikev2Context } from './ikev2-context.js';
 
+/** An IKE SA that may (again) be established and rekeyed: not deleting, rekeyed or gone. */
+const rekeyable = (sa: IkeSa): boolean => {
+  const st = sa.lifecycle.state;
+  return st !== 'deleting' && st !== 'rekeyed' && st !== 'destroying';
+};
+
 /** IKE SA rekey times by SA id. */
 export class IkeRekeySchedule {
   private readonly heap = new DeadlineHeap();
   private readonly index = new Map<number, IkeSa>();
+  private compactAt = COMPACT_MIN;
 
   /** rekey_time less a random share of rand_time (§2.8), or `retryMs` from now. */
   schedule(ctx: Ikev2Context, sa: IkeSa, retryMs: number): void {
@@ -25,6 +32,10 @@ export class IkeRekeySchedule {
     const at = ctx.clock.now() + (retryMs > 0 ? retryMs : (c.rekeyTime - jitter) * 1000);
     this.index.set(sa.id, sa);
     this.heap.push({ at, id: sa.id });
+    // Lazy deletion meets an entry only at the top: a gateway with the default rekey_time
+    // (4 h) whose clients rekey every few minutes would keep every IKE SA of the last
+    // rand_time alive behind a live one. SAs that can never be rekeyed again go now and then.
+    if (this.heap.size >= this.compactAt) this.compactAt = compactIndexed(this.heap, this.index, rekeyable);
   }
 
   /** The earliest entry of an established IKE SA (left in place). */
