@@ -43,11 +43,11 @@ import { Notify } from './ikev2-numbers.js';
 import { exchangeName, logMessage, logSent } from './message-log.js';
 import { startAddressUpdate } from './mobike.js';
 import { endpointText, followPeer, moveRemote } from './peer-address.js';
-import { candidateConns } from './peer-match.js';
+import { ConnectionMatcher } from './peer-match.js';
 import { engineReauthHost, InternalInitiations, scheduleReauth } from './reauth-host.js';
 import { type DispatchHost, dispatchRequest } from './request-dispatch.js';
 import { onInitRequest, onInitResponse, type SaInitHost } from './sa-init-dispatch.js';
-import { applyUniqueness } from './unique-policy.js';
+import { applyUniqueness, UniquenessIndex } from './unique-policy.js';
 
 export interface EngineOptions {
   retransmit?: RetransmitSettings;
@@ -76,6 +76,8 @@ export class Ikev2Engine implements Ikev2Context {
   private readonly timed = new Set<IkeSa>();
   /** established IKE SAs of connections with dpd_delay (RFC 7296 §2.4 liveness checks) */
   private readonly dpd = new Set<IkeSa>();
+  /** established IKE SAs by connection and identities (`unique`, unique-policy.ts) */
+  private readonly unique = new UniquenessIndex();
   /** reauthentication times (ike-reauth.ts) */
   private readonly reauths = new ReauthSchedule();
   /** initiations the engine started itself (reauthentication), by negative request id */
@@ -93,6 +95,8 @@ export class Ikev2Engine implements Ikev2Context {
   private readonly halfOpenTimeoutMs: number;
   private readonly cookies: CookieGuard;
   private readonly saInitHost: SaInitHost;
+  /** the connections' local_addrs/remote_addrs, parsed when the configuration is loaded */
+  private connMatcher = new ConnectionMatcher([]);
   private nextToken = 1;
   private nextReqid: number;
 
@@ -123,6 +127,7 @@ export class Ikev2Engine implements Ikev2Context {
       sendInit: (sa, conn) => this.sendInit(sa, conn),
       authCallbacks: () => this.authCallbacks(),
       drop: (reason, detail) => this.drop(reason, detail),
+      candidateConns: (local, remote) => this.connMatcher.candidates(local, remote),
     };
     this.loadPools(config);
   }
@@ -132,7 +137,10 @@ export class Ikev2Engine implements Ikev2Context {
     return reloadEngine(this, config);
   }
 
-  /** Pools keep their leases across a reload when their range did not change. */
+  /**
+   * The configuration takes effect (constructor, reload): pools keep their leases across a
+   * reload when their range did not change; connection addresses are parsed once here.
+   */
   loadPools(config: EspritConfig): void {
     const old = new Map(this.pools);
     this.pools.clear();
@@ -145,6 +153,7 @@ export class Ikev2Engine implements Ikev2Context {
       );
     }
     this.config = config;
+    this.connMatcher = new ConnectionMatcher(config.connections);
   }
 
   // ------------------------------------------------------------ Ikev2Context
@@ -252,6 +261,7 @@ export class Ikev2Engine implements Ikev2Context {
     }
     for (const [k, w] of this.spiWaiters) if (w.sa === sa) this.spiWaiters.delete(k);
     this.sas.delete(spiKey(sa.initiator ? sa.spiI : sa.spiR));
+    this.unique.remove(sa);
     for (const [k, s] of this.halfOpen) if (s === sa) this.halfOpen.delete(k);
     if (!sa.initiator && !wasUp) this.cookies.closed(formatIp(sa.remote.address));
     sa.pending = undefined;
@@ -544,11 +554,14 @@ export class Ikev2Engine implements Ikev2Context {
 
   private readonly rekeyHooks: RekeyHooks = {
     adopt: (old, fresh) => this.adopt(old, fresh),
-    register: (fresh) => this.sas.set(spiKey(fresh.initiator ? fresh.spiI : fresh.spiR), fresh),
+    register: (fresh) => {
+      this.sas.set(spiKey(fresh.initiator ? fresh.spiI : fresh.spiR), fresh);
+      this.unique.add(fresh);
+    },
   };
 
   private readonly dispatchHost: DispatchHost = {
-    candidateConns: (sa) => candidateConns(this.config.connections, sa.local.address, sa.remote.address),
+    candidateConns: (sa) => this.connMatcher.candidates(sa.local.address, sa.remote.address),
     authenticated: (sa, payloads) => this.authenticated(sa, payloads),
     rekeyHooks: this.rekeyHooks,
     drop: (reason, detail) => this.drop(reason, detail),
@@ -557,6 +570,7 @@ export class Ikev2Engine implements Ikev2Context {
   /** A rekeyed IKE SA's successor takes its place (§2.18); the old one waits for its Delete. */
   private adopt(old: IkeSa, fresh: IkeSa): void {
     this.sas.set(spiKey(fresh.initiator ? fresh.spiI : fresh.spiR), fresh);
+    this.unique.add(fresh);
     if ((fresh.conn?.dpdDelay ?? 0) > 0) this.dpd.add(fresh);
     for (const c of fresh.children) this.childAdded(fresh, c);
     this.ikeRekeys.schedule(this, fresh, 0);
@@ -578,7 +592,7 @@ export class Ikev2Engine implements Ikev2Context {
    */
   private authenticated(sa: IkeSa, payloads: IkePayload[]): string | undefined {
     const initialContact = payloads.some((x) => x.kind === 'N' && x.notifyType === Notify.INITIAL_CONTACT);
-    const v = applyUniqueness(sa, this.sas.values(), initialContact);
+    const v = applyUniqueness(sa, this.unique, initialContact);
     if (!v.accept) return v.reason;
     this.established(sa);
     for (const old of v.replace) {
@@ -597,6 +611,7 @@ export class Ikev2Engine implements Ikev2Context {
   private established(sa: IkeSa): void {
     sa.lifecycle.transition('established', 'IKE_AUTH complete', this.clock.now());
     sa.establishedAt = this.clock.now();
+    this.unique.add(sa);
     sa.reauthVips = undefined;
     scheduleReauth(this, this.reauths, sa);
     // AUTH is done: the DH private key and the IKE_SA_INIT messages are no longer needed

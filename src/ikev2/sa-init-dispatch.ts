@@ -20,7 +20,6 @@ import type { Ikev2Context } from './ikev2-context.js';
 import { Notify } from './ikev2-numbers.js';
 import { logMessage } from './message-log.js';
 import { notify } from './payload-find.js';
-import { candidateConns } from './peer-match.js';
 
 /** What IKE_SA_INIT needs of the engine beyond Ikev2Context. */
 export interface SaInitHost {
@@ -35,6 +34,8 @@ export interface SaInitHost {
   sendInit(sa: IkeSa, conn: ConnectionConfig): void;
   authCallbacks(): AuthCallbacks;
   drop(reason: DropReason, detail: string): void;
+  /** connections that may serve a peer at `remote` reaching us at `local` (peer-match.ts) */
+  candidateConns(local: Uint8Array, remote: Uint8Array): ConnectionConfig[];
 }
 
 export function onInitRequest(
@@ -82,7 +83,7 @@ export function onInitRequest(
   const sa = new IkeSa(false, h.spiI, local, remote);
   sa.spiR = new DataView(spi.buffer).getBigUint64(0) || 1n;
   sa.lastInbound = ctx.clock.now();
-  const conns = candidateConns(ctx.config.connections, local.address, remote.address);
+  const conns = host.candidateConns(local.address, remote.address);
   sa.conn = conns[0];
   logMessage(ctx.logger, sa, 'received', bytes, msg.payloads, msg);
   const out = processInitRequest(ctx, sa, conns, msg, bytes);
