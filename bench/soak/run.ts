@@ -323,10 +323,11 @@ export function reportSoak(r: SoakResult): string {
           '',
           'Gateway after a full GC (heap snapshot):',
           '',
-          '| at (s) | RSS (MiB) | heap used (MiB) | external (MiB) | SAs | policies |',
+          '| at (s) | RSS (MiB) | heap used / total (MiB) | external (MiB) | SAs | policies |',
           '|---:|---:|---:|---:|---:|---:|',
           ...r.memory.afterGc.map(
-            (g) => `| ${g.atS} | ${mib(g.rss)} | ${mib(g.heapUsed)} | ${mib(g.external)} | ${g.sas} | ${g.policies} |`,
+            (g) =>
+              `| ${g.atS} | ${mib(g.rss)} | ${mib(g.heapUsed)} / ${mib(g.heapTotal)} | ${mib(g.external)} | ${g.sas} | ${g.policies} |`,
           ),
         ]
       : []),
