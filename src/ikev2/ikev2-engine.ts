@@ -7,7 +7,6 @@
 import type { ChildConfig, ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { AddressPool } from '../ike/address-pool.js';
 import { CookieGuard } from '../ike/cookie-guard.js';
-import { formatIdentity } from '../ike/identity.js';
 import type { IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
 import { DEFAULT_RETRANSMIT, type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
@@ -19,17 +18,24 @@ import type { Logger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import { decodeIkeMessage } from '../wire/ike/ike-decode.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
-import type { AuthCallbacks } from './auth-shared.js';
 import { noteChildTraffic } from './child-liveness.js';
 import { findChildBySpi, RekeySchedule, rekeyChild } from './child-rekey.js';
-import { appended, EMPTY_BYTES, noItems } from './compact-state.js';
+import { appended, noItems } from './compact-state.js';
 import { leaseIdentity, releaseLeases } from './config-payload.js';
 import { type IkeCredentials, NO_CREDENTIALS } from './credentials.js';
 import type { DropReason } from './drop-reason.js';
 import { reloadEngine, shutdownEngine, terminateConn } from './engine-admin.js';
-import { engineNextDeadline, engineTick, halfOpen as isHalfOpen } from './engine-timers.js';
+import {
+  dpdSas,
+  earliest,
+  engineNextDeadline,
+  engineTick,
+  livenessDeadline,
+  livenessTick,
+  timedSas,
+} from './engine-timers.js';
 import { startCreateChild } from './exchange-child.js';
-import { deleteChild, deleteIke, livenessCheck } from './exchange-info.js';
+import { deleteChild } from './exchange-info.js';
 import { sendInitRequest } from './exchange-init.js';
 import { acceptsFragments, maxIkeMessageLength, sealOutgoing } from './ike-fragments.js';
 import { type FragmentDirection, MAX_FRAGMENTS, openIncoming } from './ike-reassembly.js';
@@ -37,17 +43,17 @@ import { type ReauthHost, ReauthSchedule, reauthenticate } from './ike-reauth.js
 import type { RekeyHooks } from './ike-rekey.js';
 import { IkeRekeySchedule, rekeyIkeSa } from './ike-rekey-schedule.js';
 import { type ChildSa, IkeSa } from './ike-sa.js';
+import { adopt, authCallbacks, authenticated, authOver, type SaTables } from './ike-sa-established.js';
 import type { Ikev2Action } from './ikev2-actions.js';
 import type { Ikev2Context } from './ikev2-context.js';
-import { Notify } from './ikev2-numbers.js';
 import { exchangeName, logMessage, logSent } from './message-log.js';
 import { startAddressUpdate } from './mobike.js';
-import { endpointText, followPeer, moveRemote } from './peer-address.js';
+import { followPeer, moveRemote } from './peer-address.js';
 import { ConnectionMatcher } from './peer-match.js';
-import { engineReauthHost, InternalInitiations, scheduleReauth } from './reauth-host.js';
+import { engineReauthHost, InternalInitiations } from './reauth-host.js';
 import { type DispatchHost, dispatchRequest } from './request-dispatch.js';
 import { onInitRequest, onInitResponse, type SaInitHost } from './sa-init-dispatch.js';
-import { applyUniqueness, UniquenessIndex } from './unique-policy.js';
+import { UniquenessIndex } from './unique-policy.js';
 
 export interface EngineOptions {
   retransmit?: RetransmitSettings;
@@ -95,6 +101,7 @@ export class Ikev2Engine implements Ikev2Context {
   private readonly halfOpenTimeoutMs: number;
   private readonly cookies: CookieGuard;
   private readonly saInitHost: SaInitHost;
+  private readonly tables: SaTables;
   /** the connections' local_addrs/remote_addrs, parsed when the configuration is loaded */
   private connMatcher = new ConnectionMatcher([]);
   private nextToken = 1;
@@ -116,6 +123,15 @@ export class Ikev2Engine implements Ikev2Context {
       perSourceLimit: opts.halfOpenPerSource ?? 5,
       secretLifetimeMs: 120_000,
     });
+    this.tables = {
+      halfOpen: this.halfOpen,
+      cookies: this.cookies,
+      dpd: this.dpd,
+      unique: this.unique,
+      reauths: this.reauths,
+      ikeRekeys: this.ikeRekeys,
+      register: (sa) => this.sas.set(spiKey(sa.initiator ? sa.spiI : sa.spiR), sa),
+    };
     this.saInitHost = {
       halfOpen: this.halfOpen,
       cookies: this.cookies,
@@ -125,7 +141,7 @@ export class Ikev2Engine implements Ikev2Context {
         this.timed.add(sa);
       },
       sendInit: (sa, conn) => this.sendInit(sa, conn),
-      authCallbacks: () => this.authCallbacks(),
+      authCallbacks: () => authCallbacks(this, this.tables),
       drop: (reason, detail) => this.drop(reason, detail),
       candidateConns: (local, remote) => this.connMatcher.candidates(local, remote),
     };
@@ -438,39 +454,20 @@ export class Ikev2Engine implements Ikev2Context {
 
   // ------------------------------------------------------------ timers
 
-  /** Only SAs with a request in flight or half-open ones have a deadline: an idle IKE SA costs nothing here. */
-  private timedSas(): IkeSa[] {
-    for (const sa of this.timed) {
-      const idle = !sa.pending && !isHalfOpen(sa) && !sa.defrag?.request && !sa.defrag?.response;
-      if (sa.lifecycle.state === 'destroying' || idle) this.timed.delete(sa);
-    }
-    return [...this.timed];
-  }
-
   nextDeadline(): number | undefined {
-    let d = engineNextDeadline(this.timedSas(), this.halfOpenTimeoutMs);
-    for (const sa of this.dpdSas()) {
-      const t = sa.lastInbound + (sa.conn?.dpdDelay ?? 0) * 1000;
-      if (!sa.pending && (d === undefined || t < d)) d = t;
-    }
-    const r = this.rekeys.next();
-    if (r && (d === undefined || r.at < d)) d = r.at;
-    const ir = this.ikeRekeys.next();
-    if (ir && (d === undefined || ir.at < d)) d = ir.at;
-    const ra = this.reauths.next();
-    if (ra !== undefined && (d === undefined || ra < d)) d = ra;
-    return d;
+    return earliest(
+      engineNextDeadline(timedSas(this.timed), this.halfOpenTimeoutMs),
+      livenessDeadline(dpdSas(this.dpd)),
+      this.rekeys.next()?.at,
+      this.ikeRekeys.next()?.at,
+      this.reauths.next(),
+    );
   }
 
   tick(): void {
-    engineTick(this, this.timedSas(), this.retransmit, this.halfOpenTimeoutMs);
-    // §2.4 liveness: nothing received for dpd_delay -> an empty INFORMATIONAL request; when
-    // every retransmission goes unanswered the peer is dead (strongSwan's IKEv2 DPD).
+    engineTick(this, timedSas(this.timed), this.retransmit, this.halfOpenTimeoutMs);
+    livenessTick(this, dpdSas(this.dpd));
     const now = this.clock.now();
-    for (const sa of this.dpdSas()) {
-      if (sa.pending || sa.queue.length > 0 || now < sa.lastInbound + (sa.conn?.dpdDelay ?? 0) * 1000) continue;
-      livenessCheck(this, sa, (s) => this.destroy(s, 'DPD: peer did not answer liveness checks'));
-    }
     for (let r = this.rekeys.takeDue(now); r; r = this.rekeys.takeDue(now)) this.rekeyChild(r.sa, r.child);
     for (let sa = this.reauths.takeDue(now); sa; sa = this.reauths.takeDue(now)) {
       this.logger.log('info', 'ike', `${sa.name}[#${sa.id}] reauthenticating (reauth_time)`);
@@ -478,11 +475,6 @@ export class Ikev2Engine implements Ikev2Context {
     }
     for (let sa = this.ikeRekeys.takeDue(now); sa; sa = this.ikeRekeys.takeDue(now))
       rekeyIkeSa(this, sa, this.ikeRekeys, this.rekeyHooks);
-  }
-
-  private dpdSas(): IkeSa[] {
-    for (const sa of this.dpd) if (sa.lifecycle.state !== 'established') this.dpd.delete(sa);
-    return [...this.dpd];
   }
 
   // ------------------------------------------------------------ receive
@@ -523,37 +515,8 @@ export class Ikev2Engine implements Ikev2Context {
     else this.onRequest(sa, local, remote, msg, bytes);
   }
 
-  private authCallbacks(): AuthCallbacks {
-    return {
-      established: (sa) => this.established(sa),
-      failed: (sa, reason, notifyName) => {
-        if (notifyName)
-          this.event({
-            kind: 'auth-failed',
-            conn: sa.name,
-            ikeId: sa.id,
-            notify: notifyName,
-            peer: formatIp(sa.remote.address),
-            detail: reason,
-          });
-        this.destroy(sa, reason);
-      },
-      childFailed: (sa, reason) => {
-        this.logger.log('info', 'ike', `${sa.name}[#${sa.id}]: CHILD SA failed: ${reason}`);
-        if (sa.upRequest !== undefined)
-          this.emit({ kind: 'initiate-result', requestId: sa.upRequest, ok: false, reason });
-        sa.upRequest = undefined;
-      },
-      childUp: (sa) => {
-        if (sa.upRequest !== undefined)
-          this.emit({ kind: 'initiate-result', requestId: sa.upRequest, ok: true, reason: 'established' });
-        sa.upRequest = undefined;
-      },
-    };
-  }
-
   private readonly rekeyHooks: RekeyHooks = {
-    adopt: (old, fresh) => this.adopt(old, fresh),
+    adopt: (old, fresh) => adopt(this, this.tables, old, fresh),
     register: (fresh) => {
       this.sas.set(spiKey(fresh.initiator ? fresh.spiI : fresh.spiR), fresh);
       this.unique.add(fresh);
@@ -562,87 +525,10 @@ export class Ikev2Engine implements Ikev2Context {
 
   private readonly dispatchHost: DispatchHost = {
     candidateConns: (sa) => this.connMatcher.candidates(sa.local.address, sa.remote.address),
-    authenticated: (sa, payloads) => this.authenticated(sa, payloads),
+    authenticated: (sa, payloads) => authenticated(this, this.tables, sa, payloads),
     rekeyHooks: this.rekeyHooks,
     drop: (reason, detail) => this.drop(reason, detail),
   };
-
-  /** A rekeyed IKE SA's successor takes its place (§2.18); the old one waits for its Delete. */
-  private adopt(old: IkeSa, fresh: IkeSa): void {
-    this.sas.set(spiKey(fresh.initiator ? fresh.spiI : fresh.spiR), fresh);
-    this.unique.add(fresh);
-    if ((fresh.conn?.dpdDelay ?? 0) > 0) this.dpd.add(fresh);
-    for (const c of fresh.children) this.childAdded(fresh, c);
-    this.ikeRekeys.schedule(this, fresh, 0);
-    // A rekey keeps the authentication: the reauthentication time carries over.
-    if (old.reauthAt > 0 && fresh.initiator) {
-      fresh.reauthAt = old.reauthAt;
-      this.reauths.add(fresh, fresh.reauthAt);
-    }
-    this.logger.log(
-      'info',
-      'ike',
-      `${old.name}[#${old.id}] rekeyed to [#${fresh.id}] ${fresh.spiI.toString(16)}_i ${fresh.spiR.toString(16)}_r`,
-    );
-  }
-
-  /**
-   * The responder authenticated the peer: the uniqueness policy (unique-policy.ts) decides
-   * whether the IKE SA stands and which older ones go. Returns the reason to refuse it.
-   */
-  private authenticated(sa: IkeSa, payloads: IkePayload[]): string | undefined {
-    const initialContact = payloads.some((x) => x.kind === 'N' && x.notifyType === Notify.INITIAL_CONTACT);
-    const v = applyUniqueness(sa, this.unique, initialContact);
-    if (!v.accept) return v.reason;
-    this.established(sa);
-    for (const old of v.replace) {
-      this.logger.log('info', 'ike', `${old.name}[#${old.id}] replaced by [#${sa.id}] (unique / INITIAL_CONTACT)`);
-      // The identity's virtual IP is free again before the new IKE SA asks for one (CP).
-      releaseLeases(this, old, leaseIdentity(old));
-      // One Delete, not waited for: the peer said it has no other IKE SA (INITIAL_CONTACT),
-      // or replaces it by policy; its CHILD SAs must not linger through retransmissions.
-      old.lifecycle.transition('deleting', 'replaced', this.clock.now());
-      deleteIke(this, old, 'replaced by a new IKE SA of the same peer');
-      this.destroy(old, 'replaced by a new IKE SA of the same peer');
-    }
-    return undefined;
-  }
-
-  private established(sa: IkeSa): void {
-    sa.lifecycle.transition('established', 'IKE_AUTH complete', this.clock.now());
-    sa.establishedAt = this.clock.now();
-    this.unique.add(sa);
-    sa.reauthVips = undefined;
-    scheduleReauth(this, this.reauths, sa);
-    // AUTH is done: the DH private key and the IKE_SA_INIT messages are no longer needed
-    // (a rekey makes a new exchange); dropping them keeps an idle IKE SA small.
-    sa.ke = undefined;
-    sa.initRequest = EMPTY_BYTES;
-    sa.initResponse = EMPTY_BYTES;
-    for (const [k, s] of this.halfOpen) if (s === sa) this.halfOpen.delete(k);
-    if (!sa.initiator) this.cookies.closed(formatIp(sa.remote.address));
-    if ((sa.conn?.dpdDelay ?? 0) > 0) this.dpd.add(sa);
-    this.ikeRekeys.schedule(this, sa, 0);
-    this.event({
-      kind: 'ike-up',
-      conn: sa.name,
-      ikeId: sa.id,
-      local: endpointText(sa.local),
-      remote: endpointText(sa.remote),
-      remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
-    });
-  }
-
-  /**
-   * The last IKE_AUTH exchange is over and the IKE SA is up: its AUTH (§2.15) and first CHILD
-   * SA's keys (§2.17) are made, the only uses of the IKE_SA_INIT nonces; later CHILD SAs and
-   * rekeys bring their own (§1.3). A retransmitted request gets the cached response (§2.1).
-   */
-  private authOver(sa: IkeSa): void {
-    if (sa.lifecycle.state !== 'established') return;
-    sa.nonceI = EMPTY_BYTES;
-    sa.nonceR = EMPTY_BYTES;
-  }
 
   private onResponse(sa: IkeSa, local: Endpoint, remote: Endpoint, msg: IkeMessage, bytes: Uint8Array): void {
     const v = sa.window.onResponse(msg.header.messageId);
@@ -658,7 +544,7 @@ export class Ikev2Engine implements Ikev2Context {
     sa.pending = undefined;
     followPeer(this, sa, local, remote);
     pending.onResponse(sa, o);
-    if (pending.exchange === ExchangeType.IKE_AUTH) this.authOver(sa);
+    if (pending.exchange === ExchangeType.IKE_AUTH) authOver(sa);
     this.pump(sa);
   }
 
@@ -701,7 +587,7 @@ export class Ikev2Engine implements Ikev2Context {
       const out = this.seal(sa, exchange, true, mid, payloads);
       this.logOut(sa, exchange, true, mid, payloads);
       sa.window.responded(out);
-      if (exchange === ExchangeType.IKE_AUTH) this.authOver(sa);
+      if (exchange === ExchangeType.IKE_AUTH) authOver(sa);
       // §2.11, RFC 4555 §3.5: a response goes back to where its request came from.
       for (const b of out) this.emit({ kind: 'send', local, remote, bytes: b });
       this.pump(sa);
