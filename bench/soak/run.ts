@@ -13,7 +13,7 @@
  * client's `list-sas --json`), and the gateway's memory (RSS and V8 heap from `esprit status
  * --json`, no GC forced) at the start, at the end and its highest sample (every 10 s).
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Lab } from '../../test/netns/harness.js';
 import { IkeHost } from '../../test/netns/scenarios/ike-host.js';
@@ -57,6 +57,8 @@ export interface GatewayMemory {
   readonly policies: number;
   /** the gateway data plane's drop counters by reason */
   readonly drops: Readonly<Record<string, number>>;
+  /** RSS by kind of mapping (/proc/PID/smaps): malloc's brk heap, other anonymous memory (V8's heap, mmap'd allocations, thread arenas), files */
+  readonly rssByMapping?: { readonly brk: number; readonly anon: number; readonly file: number };
 }
 
 /** The gateway's memory right after a heap snapshot (a full GC), `atS` seconds into the pings. */
@@ -74,7 +76,7 @@ export interface SoakClientResult {
   /** at the end: one established IKE SA with a CHILD SA, and an echo through it */
   readonly upAtEnd: boolean;
   readonly endState: string;
-  /** a client that ended down: its log lines about CHILD SAs going, expiring or failing */
+  /** a client that ended down or lost echoes: its log lines about CHILD SAs going, expiring or failing */
   readonly downLog?: string;
   /** the lost echoes: icmp_seq and when it was sent, s after the pings began */
   readonly lostEchoes: readonly { readonly seq: number; readonly atS: number }[];
@@ -103,6 +105,8 @@ export interface SoakResult {
     /** with heapSnapshotDir: after a full GC, at the start, every minute and at the end */
     readonly afterGc: readonly GcSample[];
   };
+  /** the gateway's log lines about failures (PF_KEY, retransmits), the last 20 */
+  readonly gwWarnings: readonly string[];
   /** gateway CHILD SA events (monitor lines) near each lost echo: `client seq: events` */
   readonly lossContext: readonly string[];
   /** gateway IKE SAs established at the end */
@@ -121,13 +125,42 @@ interface StatusJson {
   dataplane?: { drops?: Record<string, number> };
 }
 
+/** RSS of a process by kind of mapping, from /proc/PID/smaps (Linux; undefined elsewhere). */
+function rssByMapping(pid: number | undefined): GatewayMemory['rssByMapping'] {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const sum = { brk: 0, anon: 0, file: 0 };
+  let kind: keyof typeof sum = 'anon';
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) kind = head[1] === '[heap]' ? 'brk' : head[1]?.startsWith('/') ? 'file' : 'anon';
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) sum[kind] += Number(rss[1]) * 1024;
+  }
+  return sum;
+}
+
 async function gwMemory(gw: IkeHost): Promise<GatewayMemory> {
   const r = await gw.cli(['status', '--json']);
   const s = JSON.parse(r.stdout) as StatusJson;
   if (!s.memory) throw new Error(`esprit status --json has no memory: ${r.stdout.slice(0, 200)}`);
   const { rss, heapUsed, heapTotal, external } = s.memory;
   const drops = s.dataplane?.drops ?? {};
-  return { rss, heapUsed, heapTotal, external, sas: s.sas?.length ?? 0, policies: s.policies?.length ?? 0, drops };
+  const byMapping = rssByMapping(gw.proc.child.pid);
+  return {
+    rss,
+    heapUsed,
+    heapTotal,
+    external,
+    sas: s.sas?.length ?? 0,
+    policies: s.policies?.length ?? 0,
+    drops,
+    ...(byMapping ? { rssByMapping: byMapping } : {}),
+  };
 }
 
 /** Take a heap snapshot of the gateway (a full GC first) and read its memory after it. */
@@ -213,7 +246,11 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
         if (t % 10 !== 9 || !running) continue;
         const m = await gwMemory(gw).catch(() => undefined);
         if (m) peakRss = Math.max(peakRss, m.rss);
-        say(`soak: ${t + 1} s, gateway rss ${(m?.rss ?? 0) >> 20} MiB, ${mon.lines.length - mark} events`);
+        const b = m?.rssByMapping;
+        const split = b ? ` (brk ${b.brk >> 20}, anon ${b.anon >> 20}, files ${b.file >> 20})` : '';
+        say(
+          `soak: ${t + 1} s, gateway rss ${(m?.rss ?? 0) >> 20} MiB${split}, heap ${(m?.heapUsed ?? 0) >> 20} of ${(m?.heapTotal ?? 0) >> 20} MiB, ${mon.lines.length - mark} events`,
+        );
       }
     })();
     const pings = await Promise.all(
@@ -247,10 +284,12 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
         drops: cs.dataplane?.drops ?? {},
       });
       const last = perClient[perClient.length - 1];
-      if (last && !last.upAtEnd) {
+      if (last && (!last.upAtEnd || last.lostEchoes.length > 0)) {
         const why = host.proc.stderr
           .split('\n')
-          .filter((l) => /child-down|expire|fail|retransmit|collision|lost|error/i.test(l) && !/ rekeyed$/.test(l));
+          .filter(
+            (l) => /child-down|expire|fail|retransmit|collision|lost|error|warn/i.test(l) && !/ rekeyed$/.test(l),
+          );
         perClient[perClient.length - 1] = { ...last, downLog: why.slice(-20).join('\n') };
       }
     }
@@ -278,6 +317,10 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
       lost: sent - perClient.reduce((a, r) => a + r.received, 0),
       perClient,
       memory: { start, end, peakRss, afterGc },
+      gwWarnings: gw.proc.stderr
+        .split('\n')
+        .filter((l) => /warn|fail|error|retransmit/i.test(l))
+        .slice(-20),
       lossContext,
       gwEstablished,
       loadStart,
@@ -293,6 +336,10 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
 }
 
 const mib = (n: number): string => (n / 1048576).toFixed(1);
+const byMapping = (m: GatewayMemory): string => {
+  const b = m.rssByMapping;
+  return b ? `${mib(b.brk)} / ${mib(b.anon)} / ${mib(b.file)}` : '-';
+};
 
 /** The run as markdown: a summary table and one row per client. */
 export function reportSoak(r: SoakResult): string {
@@ -332,6 +379,8 @@ export function reportSoak(r: SoakResult): string {
         ]
       : []),
     '',
+    `Gateway RSS by mapping (MiB, brk heap / other anonymous / files): start ${byMapping(r.memory.start)}, end ${byMapping(r.memory.end)}`,
+    '',
     `Data plane drops: gateway ${JSON.stringify(r.memory.end.drops)}; ` +
       r.perClient.map((c) => `${c.name} ${JSON.stringify(c.drops)}`).join('; '),
     ...(r.lossContext.length > 0 ? ['', 'Lost echoes (gateway CHILD SA events within 1.5 s):', ...r.lossContext] : []),
@@ -361,6 +410,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ...(heapSnapshotDir ? { heapSnapshotDir } : {}),
   });
   console.log(reportSoak(r));
-  for (const c of r.perClient) if (c.downLog !== undefined) console.log(`\n${c.name} (down at the end):\n${c.downLog}`);
+  if (r.gwWarnings.length > 0) console.log(`\ngateway warnings:\n${r.gwWarnings.join('\n')}`);
+  for (const c of r.perClient)
+    if (c.downLog !== undefined)
+      console.log(`\n${c.name} (${c.upAtEnd ? 'lost echoes' : 'down at the end'}):\n${c.downLog}`);
   if (argv.includes('--json')) console.log(JSON.stringify(r));
 }

@@ -88,7 +88,7 @@ export class Ikev2Engine implements Ikev2Context {
   private readonly reauths = new ReauthSchedule();
   /** initiations the engine started itself (reauthentication), by negative request id */
   private readonly internalUps = new InternalInitiations();
-  /** CHILD SA rekey times (lazy: stale entries are dropped when they come up) */
+  /** CHILD SA rekey times (lazy heap: stale entries drop out at the top or when it is compacted) */
   private readonly rekeys = new RekeySchedule();
   /** IKE SA rekey times (lazy heap, as the CHILD SAs') */
   private readonly ikeRekeys = new IkeRekeySchedule();
