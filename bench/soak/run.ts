@@ -13,11 +13,13 @@
  * client's `list-sas --json`), and the gateway's memory (RSS and V8 heap from `esprit status
  * --json`, no GC forced) at the start, at the end and its highest sample (every 10 s).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Lab } from '../../test/netns/harness.js';
 import { IkeHost } from '../../test/netns/scenarios/ike-host.js';
 import { ping, waitForPing } from '../../test/netns/scenarios/traffic.js';
 import { tallyEvents } from './event-tally.js';
+import { eventsNear, lostEchoes } from './lost-echoes.js';
 import {
   SOAK_MAX_CLIENTS,
   SOAK_TIMING,
@@ -36,12 +38,32 @@ export interface SoakOptions {
   readonly timing?: SoakTiming;
   /** progress lines (default: stderr) */
   readonly progress?: (line: string) => void;
+  /**
+   * Write gateway heap snapshots here (node --heapsnapshot-signal, at the start, every minute
+   * and at the end); a snapshot collects all garbage first, so the memory read right after it
+   * is the live heap (`SoakResult.memory.afterGc`).
+   */
+  readonly heapSnapshotDir?: string;
 }
 
 export interface GatewayMemory {
   readonly rss: number;
   readonly heapUsed: number;
   readonly heapTotal: number;
+  /** memory of C++ objects bound to JS objects (ArrayBuffers included) */
+  readonly external: number;
+  /** SAs and policies in the gateway's SAD and SPD */
+  readonly sas: number;
+  readonly policies: number;
+  /** the gateway data plane's drop counters by reason */
+  readonly drops: Readonly<Record<string, number>>;
+  /** RSS by kind of mapping (/proc/PID/smaps): malloc's brk heap, other anonymous memory (V8's heap, mmap'd allocations, thread arenas), files */
+  readonly rssByMapping?: { readonly brk: number; readonly anon: number; readonly file: number };
+}
+
+/** The gateway's memory right after a heap snapshot (a full GC), `atS` seconds into the pings. */
+export interface GcSample extends GatewayMemory {
+  readonly atS: number;
 }
 
 export interface SoakClientResult {
@@ -54,8 +76,12 @@ export interface SoakClientResult {
   /** at the end: one established IKE SA with a CHILD SA, and an echo through it */
   readonly upAtEnd: boolean;
   readonly endState: string;
-  /** a client that ended down: its log lines about CHILD SAs going, expiring or failing */
+  /** a client that ended down or lost echoes: its log lines about CHILD SAs going, expiring or failing */
   readonly downLog?: string;
+  /** the lost echoes: icmp_seq and when it was sent, s after the pings began */
+  readonly lostEchoes: readonly { readonly seq: number; readonly atS: number }[];
+  /** the client data plane's drop counters at the end */
+  readonly drops: Readonly<Record<string, number>>;
 }
 
 export interface SoakResult {
@@ -72,7 +98,17 @@ export interface SoakResult {
   readonly sent: number;
   readonly lost: number;
   readonly perClient: readonly SoakClientResult[];
-  readonly memory: { readonly start: GatewayMemory; readonly end: GatewayMemory; readonly peakRss: number };
+  readonly memory: {
+    readonly start: GatewayMemory;
+    readonly end: GatewayMemory;
+    readonly peakRss: number;
+    /** with heapSnapshotDir: after a full GC, at the start, every minute and at the end */
+    readonly afterGc: readonly GcSample[];
+  };
+  /** the gateway's log lines about failures (PF_KEY, retransmits), the last 20 */
+  readonly gwWarnings: readonly string[];
+  /** gateway CHILD SA events (monitor lines) near each lost echo: `client seq: events` */
+  readonly lossContext: readonly string[];
   /** gateway IKE SAs established at the end */
   readonly gwEstablished: number;
   readonly loadStart: readonly number[];
@@ -82,11 +118,60 @@ export interface SoakResult {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+interface StatusJson {
+  memory?: { rss: number; heapUsed: number; heapTotal: number; external: number };
+  sas?: unknown[];
+  policies?: unknown[];
+  dataplane?: { drops?: Record<string, number> };
+}
+
+/** RSS of a process by kind of mapping, from /proc/PID/smaps (Linux; undefined elsewhere). */
+function rssByMapping(pid: number | undefined): GatewayMemory['rssByMapping'] {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const sum = { brk: 0, anon: 0, file: 0 };
+  let kind: keyof typeof sum = 'anon';
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (head) kind = head[1] === '[heap]' ? 'brk' : head[1]?.startsWith('/') ? 'file' : 'anon';
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) sum[kind] += Number(rss[1]) * 1024;
+  }
+  return sum;
+}
+
 async function gwMemory(gw: IkeHost): Promise<GatewayMemory> {
   const r = await gw.cli(['status', '--json']);
-  const s = JSON.parse(r.stdout) as { memory?: GatewayMemory };
+  const s = JSON.parse(r.stdout) as StatusJson;
   if (!s.memory) throw new Error(`esprit status --json has no memory: ${r.stdout.slice(0, 200)}`);
-  return { rss: s.memory.rss, heapUsed: s.memory.heapUsed, heapTotal: s.memory.heapTotal };
+  const { rss, heapUsed, heapTotal, external } = s.memory;
+  const drops = s.dataplane?.drops ?? {};
+  const byMapping = rssByMapping(gw.proc.child.pid);
+  return {
+    rss,
+    heapUsed,
+    heapTotal,
+    external,
+    sas: s.sas?.length ?? 0,
+    policies: s.policies?.length ?? 0,
+    drops,
+    ...(byMapping ? { rssByMapping: byMapping } : {}),
+  };
+}
+
+/** Take a heap snapshot of the gateway (a full GC first) and read its memory after it. */
+async function gcSample(gw: IkeHost, dir: string, atS: number): Promise<GcSample> {
+  const before = readdirSync(dir).length;
+  const pid = gw.proc.child.pid;
+  if (pid === undefined) throw new Error('gateway has no pid');
+  process.kill(pid, 'SIGUSR2');
+  for (let t = 0; t < 60_000 && readdirSync(dir).length === before; t += 100) await sleep(100);
+  // The snapshot is written on the gateway's main thread: its status answer comes after it.
+  return { atS, ...(await gwMemory(gw)) };
 }
 
 async function startClient(lab: Lab, c: SoakClient, timing: SoakTiming): Promise<{ host: IkeHost; vip: string }> {
@@ -116,7 +201,13 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   const lab = await Lab.create({ natPorts: 'random', secondClient: o.clients > 1 });
   const hosts: IkeHost[] = [];
   try {
-    const gw = await IkeHost.start(lab, 'gw', soakGwConf(), {}, 'info');
+    const nodeOptions = process.env.NODE_OPTIONS;
+    if (o.heapSnapshotDir)
+      process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${o.heapSnapshotDir}`;
+    const gw = await IkeHost.start(lab, 'gw', soakGwConf(), {}, 'info').finally(() => {
+      if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = nodeOptions;
+    });
     hosts.push(gw);
     const mon = gw.monitor();
     await sleep(300);
@@ -135,16 +226,31 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     const startedAt = new Date().toISOString();
     const start = await gwMemory(gw);
     let peakRss = start.rss;
+    const afterGc: GcSample[] = [];
+    const snapDir = o.heapSnapshotDir;
+    if (snapDir) afterGc.push(await gcSample(gw, snapDir, 0));
     say(`soak: ${o.clients} tunnels up, ${o.seconds} s of pings every ${interval} s`);
     const count = Math.max(1, Math.round(o.seconds / interval));
     let running = true;
+    const pingStart = Date.now();
     const sampler = (async () => {
       for (let t = 0; running; t++) {
         await sleep(1000);
+        if (snapDir && t % 60 === 59 && running) {
+          const g = await gcSample(gw, snapDir, t + 1).catch(() => undefined);
+          if (g) afterGc.push(g);
+          say(
+            `soak: ${t + 1} s, gateway after GC: rss ${(g?.rss ?? 0) >> 20} MiB, heap ${(g?.heapUsed ?? 0) >> 20} MiB`,
+          );
+        }
         if (t % 10 !== 9 || !running) continue;
         const m = await gwMemory(gw).catch(() => undefined);
         if (m) peakRss = Math.max(peakRss, m.rss);
-        say(`soak: ${t + 1} s, gateway rss ${(m?.rss ?? 0) >> 20} MiB, ${mon.lines.length - mark} events`);
+        const b = m?.rssByMapping;
+        const split = b ? ` (brk ${b.brk >> 20}, anon ${b.anon >> 20}, files ${b.file >> 20})` : '';
+        say(
+          `soak: ${t + 1} s, gateway rss ${(m?.rss ?? 0) >> 20} MiB${split}, heap ${(m?.heapUsed ?? 0) >> 20} of ${(m?.heapTotal ?? 0) >> 20} MiB, ${mon.lines.length - mark} events`,
+        );
       }
     })();
     const pings = await Promise.all(
@@ -154,6 +260,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     await sampler;
     const end = await gwMemory(gw);
     peakRss = Math.max(peakRss, end.rss);
+    if (snapDir) afterGc.push(await gcSample(gw, snapDir, Math.round((Date.now() - pingStart) / 1000)));
     const loadEnd = loadavg();
     const tally = tallyEvents(mon.lines.slice(mark));
     const perClient: SoakClientResult[] = [];
@@ -162,6 +269,8 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
       const est = sas.filter((s) => s.state === 'established');
       const echo = await ping(lab, c.role, vip, c.target, { count: 1, waitS: 2 });
       const p = pings[i];
+      const lost = p ? lostEchoes(p.output, p.transmitted, interval) : [];
+      const cs = JSON.parse((await host.cli(['status', '--json'])).stdout) as StatusJson;
       perClient.push({
         name: c.name,
         role: c.role,
@@ -171,16 +280,27 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
         childRekeys: tally.childRekeysByVip.get(vip) ?? 0,
         upAtEnd: est.length === 1 && (est[0]?.children.length ?? 0) >= 1 && echo.received === 1,
         endState: sas.map((s) => `${s.state}/${s.children.length} child`).join(', ') || 'no IKE SA',
+        lostEchoes: lost,
+        drops: cs.dataplane?.drops ?? {},
       });
       const last = perClient[perClient.length - 1];
-      if (last && !last.upAtEnd) {
+      if (last && (!last.upAtEnd || last.lostEchoes.length > 0)) {
         const why = host.proc.stderr
           .split('\n')
-          .filter((l) => /child-down|expire|fail|retransmit|collision|lost|error/i.test(l) && !/ rekeyed$/.test(l));
+          .filter(
+            (l) => /child-down|expire|fail|retransmit|collision|lost|error|warn/i.test(l) && !/ rekeyed$/.test(l),
+          );
         perClient[perClient.length - 1] = { ...last, downLog: why.slice(-20).join('\n') };
       }
     }
     const gwEstablished = (await gw.listSas()).filter((s) => s.state === 'established').length;
+    const lossContext = perClient.flatMap((c) =>
+      c.lostEchoes.map(
+        (l) =>
+          `${c.name} seq ${l.seq} (${l.atS.toFixed(1)} s): ` +
+          eventsNear(mon.lines, c.vip, pingStart + l.atS * 1000, 1500).join(' | '),
+      ),
+    );
     mon.kill('SIGTERM');
     await mon.exited;
     const sent = perClient.reduce((a, r) => a + r.sent, 0);
@@ -196,7 +316,12 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
       sent,
       lost: sent - perClient.reduce((a, r) => a + r.received, 0),
       perClient,
-      memory: { start, end, peakRss },
+      memory: { start, end, peakRss, afterGc },
+      gwWarnings: gw.proc.stderr
+        .split('\n')
+        .filter((l) => /warn|fail|error|retransmit/i.test(l))
+        .slice(-20),
+      lossContext,
       gwEstablished,
       loadStart,
       loadEnd,
@@ -211,6 +336,10 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
 }
 
 const mib = (n: number): string => (n / 1048576).toFixed(1);
+const byMapping = (m: GatewayMemory): string => {
+  const b = m.rssByMapping;
+  return b ? `${mib(b.brk)} / ${mib(b.anon)} / ${mib(b.file)}` : '-';
+};
 
 /** The run as markdown: a summary table and one row per client. */
 export function reportSoak(r: SoakResult): string {
@@ -236,6 +365,25 @@ export function reportSoak(r: SoakResult): string {
       (c) =>
         `| ${c.name} | ${c.role} | ${c.vip} | ${c.childRekeys} | ${c.sent} | ${c.sent - c.received} | ${c.upAtEnd ? 'up' : 'DOWN'} (${c.endState}) |`,
     ),
+    ...(r.memory.afterGc.length > 0
+      ? [
+          '',
+          'Gateway after a full GC (heap snapshot):',
+          '',
+          '| at (s) | RSS (MiB) | heap used / total (MiB) | external (MiB) | SAs | policies |',
+          '|---:|---:|---:|---:|---:|---:|',
+          ...r.memory.afterGc.map(
+            (g) =>
+              `| ${g.atS} | ${mib(g.rss)} | ${mib(g.heapUsed)} / ${mib(g.heapTotal)} | ${mib(g.external)} | ${g.sas} | ${g.policies} |`,
+          ),
+        ]
+      : []),
+    '',
+    `Gateway RSS by mapping (MiB, brk heap / other anonymous / files): start ${byMapping(r.memory.start)}, end ${byMapping(r.memory.end)}`,
+    '',
+    `Data plane drops: gateway ${JSON.stringify(r.memory.end.drops)}; ` +
+      r.perClient.map((c) => `${c.name} ${JSON.stringify(c.drops)}`).join('; '),
+    ...(r.lossContext.length > 0 ? ['', 'Lost echoes (gateway CHILD SA events within 1.5 s):', ...r.lossContext] : []),
   ].join('\n');
 }
 
@@ -252,12 +400,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const short = argv.includes('--short');
   const minutes = numberArg(argv, '--minutes');
   const seconds = numberArg(argv, '--seconds') ?? (minutes !== undefined ? minutes * 60 : short ? 30 : 600);
+  const snaps = argv.indexOf('--heap-snapshots');
+  const heapSnapshotDir = snaps >= 0 ? argv[snaps + 1] : undefined;
+  if (snaps >= 0 && !heapSnapshotDir) throw new Error('--heap-snapshots needs a directory');
   const r = await soak({
     clients: numberArg(argv, '--clients') ?? (short ? 2 : 8),
     seconds,
     interval: numberArg(argv, '--interval') ?? 0.2,
+    ...(heapSnapshotDir ? { heapSnapshotDir } : {}),
   });
   console.log(reportSoak(r));
-  for (const c of r.perClient) if (c.downLog !== undefined) console.log(`\n${c.name} (down at the end):\n${c.downLog}`);
+  if (r.gwWarnings.length > 0) console.log(`\ngateway warnings:\n${r.gwWarnings.join('\n')}`);
+  for (const c of r.perClient)
+    if (c.downLog !== undefined)
+      console.log(`\n${c.name} (${c.upAtEnd ? 'lost echoes' : 'down at the end'}):\n${c.downLog}`);
   if (argv.includes('--json')) console.log(JSON.stringify(r));
 }

@@ -40,6 +40,7 @@ import type { IkedKernel } from './iked-kernel.js';
 import { startRoaming } from './iked-roaming.js';
 import { IkedRoutes } from './iked-routes.js';
 import { ikev1SaReport } from './ikev1-report.js';
+import { KernelSequencer } from './kernel-sequencer.js';
 import { resolveConfigHosts } from './resolve-hosts.js';
 import { type UpdownSa, UpdownTracker, updownEnv } from './updown.js';
 
@@ -111,13 +112,11 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
   let timer: NodeJS.Timeout | undefined;
   let shuttingDown = false;
   const sourceCache = new Map<string, string>();
-  /** kernel work runs in order: an SA is installed before it is updated or removed */
-  let kernelChain: Promise<void> = Promise.resolve();
-  const kernelDo = (what: string, f: () => Promise<void>): void => {
-    kernelChain = kernelChain
-      .then(f)
-      .catch((e: unknown) => log.log('warn', 'ike', `${what} failed: ${e instanceof Error ? e.message : String(e)}`));
-  };
+  /** kernel work runs in order, and IKE messages wait for the kernel work before them (kernel-sequencer.ts) */
+  const sequencer = new KernelSequencer((what, e) =>
+    log.log('warn', 'ike', `${what} failed: ${e instanceof Error ? e.message : String(e)}`),
+  );
+  const kernelDo = (what: string, f: () => Promise<void>): void => sequencer.kernel(what, f);
 
   function run(): void {
     for (const a of engine.takeActions()) act(a);
@@ -144,7 +143,7 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
   function act(a: Ikev2Action): void {
     switch (a.kind) {
       case 'send':
-        channel.send(fromEndpoint(a.local), fromEndpoint(a.remote), a.bytes);
+        sequencer.send(() => channel.send(fromEndpoint(a.local), fromEndpoint(a.remote), a.bytes));
         return;
       case 'get-spi': {
         const { token } = a;
@@ -434,7 +433,7 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
       ikev1.terminate(undefined, 'shutdown');
       for (const a of engine.takeActions()) act(a);
       for (const a of ikev1.takeActions()) act1(a);
-      await kernelChain;
+      await sequencer.idle();
       await o.kernel.flushOwn();
       await routes.clear();
       await control.close();

@@ -7,7 +7,7 @@
  * start at once, the collision is resolved by the nonces once our exchange ends (§2.8.1,
  * rekey-collision.ts).
  */
-import { DeadlineHeap } from '../util/deadline-heap.js';
+import { COMPACT_MIN, compactIndexed, DeadlineHeap } from '../util/deadline-heap.js';
 import { startCreateChild } from './exchange-child.js';
 import { deleteChild } from './exchange-info.js';
 import type { ChildSa, IkeSa } from './ike-sa.js';
@@ -22,12 +22,21 @@ export class RekeySchedule {
   private readonly heap = new DeadlineHeap();
   private readonly index = new Map<number, { sa: IkeSa; child: ChildSa }>();
   private nextId = 1;
+  private compactAt = COMPACT_MIN;
 
   add(sa: IkeSa, child: ChildSa): void {
     if (child.rekeyAt === undefined) return;
     const id = this.nextId++;
     this.index.set(id, { sa, child });
     this.heap.push({ at: child.rekeyAt, id });
+    // Entries of CHILD SAs gone from their IKE SA (rekeyed, deleted, moved by an IKE SA rekey)
+    // go now and then, not only when they reach the top (see ike-rekey-schedule.ts).
+    if (this.heap.size >= this.compactAt)
+      this.compactAt = compactIndexed(
+        this.heap,
+        this.index,
+        (e) => e.sa.lifecycle.state !== 'destroying' && e.sa.children.includes(e.child),
+      );
   }
 
   /** The earliest live entry (left in place). */

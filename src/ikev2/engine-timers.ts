@@ -1,10 +1,12 @@
 /**
  * The engine's timers: retransmission of the outstanding request of each IKE SA (RFC 7296
  * §2.1, strongSwan's schedule in src/ike/retransmit.ts) and the timeout of half-open
- * responder SAs. The daemon runs one real timer at `engineNextDeadline`.
+ * responder SAs, and the liveness checks of §2.4 (DPD). The daemon runs one real timer at the
+ * engine's nextDeadline().
  */
 import { type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
 import type { AdminEngine } from './engine-admin.js';
+import { livenessCheck } from './exchange-info.js';
 import { expireReassembly, reassemblyDeadline } from './ike-reassembly.js';
 import type { IkeSa } from './ike-sa.js';
 import { exchangeName } from './message-log.js';
@@ -71,4 +73,48 @@ export function engineTick(
     );
     for (const b of p.bytes) engine.emit({ kind: 'send', local: sa.local, remote: sa.remote, bytes: b });
   }
+}
+
+/** Only SAs with a request in flight, half-open ones or a partial fragmented message have a deadline: the others leave `timed`, so an idle IKE SA costs nothing here. */
+export function timedSas(timed: Set<IkeSa>): IkeSa[] {
+  for (const sa of timed) {
+    const idle = !sa.pending && !halfOpen(sa) && !sa.defrag?.request && !sa.defrag?.response;
+    if (sa.lifecycle.state === 'destroying' || idle) timed.delete(sa);
+  }
+  return [...timed];
+}
+
+/** The established IKE SAs with dpd_delay (the others leave `dpd`). */
+export function dpdSas(dpd: Set<IkeSa>): IkeSa[] {
+  for (const sa of dpd) if (sa.lifecycle.state !== 'established') dpd.delete(sa);
+  return [...dpd];
+}
+
+/** When the first liveness check of these IKE SAs falls due (dpd_delay after their last inbound message). */
+export function livenessDeadline(sas: readonly IkeSa[]): number | undefined {
+  let d: number | undefined;
+  for (const sa of sas) {
+    const t = sa.lastInbound + (sa.conn?.dpdDelay ?? 0) * 1000;
+    if (!sa.pending && (d === undefined || t < d)) d = t;
+  }
+  return d;
+}
+
+/**
+ * §2.4 liveness: nothing received for dpd_delay -> an empty INFORMATIONAL request; when every
+ * retransmission goes unanswered the peer is dead (strongSwan's IKEv2 DPD).
+ */
+export function livenessTick(engine: AdminEngine, sas: readonly IkeSa[]): void {
+  const now = engine.clock.now();
+  for (const sa of sas) {
+    if (sa.pending || sa.queue.length > 0 || now < sa.lastInbound + (sa.conn?.dpdDelay ?? 0) * 1000) continue;
+    livenessCheck(engine, sa, (s) => engine.destroy(s, 'DPD: peer did not answer liveness checks'));
+  }
+}
+
+/** The earliest of some deadlines. */
+export function earliest(...ds: (number | undefined)[]): number | undefined {
+  let d: number | undefined;
+  for (const x of ds) if (x !== undefined && (d === undefined || x < d)) d = x;
+  return d;
 }

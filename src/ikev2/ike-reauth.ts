@@ -8,18 +8,26 @@
  * start one (a road warrior behind a NAT cannot be reached with a new IKE_SA_INIT), which is
  * also what strongSwan's documentation advises.
  */
-import { DeadlineHeap } from '../util/deadline-heap.js';
+import { COMPACT_MIN, compactIndexed, DeadlineHeap } from '../util/deadline-heap.js';
 import { bytesEqual } from '../util/hex.js';
 import type { IkeSa } from './ike-sa.js';
+
+const reauthenticable = (sa: IkeSa): boolean => {
+  const st = sa.lifecycle.state;
+  return st !== 'deleting' && st !== 'rekeyed' && st !== 'destroying';
+};
 
 /** Reauthentication times by IKE SA (lazy heap: entries of SAs that are gone drop out). */
 export class ReauthSchedule {
   private readonly heap = new DeadlineHeap();
   private readonly index = new Map<number, IkeSa>();
+  private compactAt = COMPACT_MIN;
 
   add(sa: IkeSa, at: number): void {
     this.index.set(sa.id, sa);
     this.heap.push({ at, id: sa.id });
+    // (entries of IKE SAs that can never be established again: see ike-rekey-schedule.ts)
+    if (this.heap.size >= this.compactAt) this.compactAt = compactIndexed(this.heap, this.index, reauthenticable);
   }
 
   next(): number | undefined {

@@ -7,46 +7,53 @@
 import type { ChildConfig, ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
 import { AddressPool } from '../ike/address-pool.js';
 import { CookieGuard } from '../ike/cookie-guard.js';
-import { formatIdentity } from '../ike/identity.js';
 import type { IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
 import { DEFAULT_RETRANSMIT, type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
 import type { Clock } from '../util/clock.js';
-import { DeadlineHeap } from '../util/deadline-heap.js';
 import { WireError } from '../util/errors.js';
 import { bytesEqual } from '../util/hex.js';
 import { formatIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import { decodeIkeMessage } from '../wire/ike/ike-decode.js';
-import { encodeIkeMessage } from '../wire/ike/ike-encode.js';
 import { ExchangeType, HeaderFlag, type IkeMessage, type IkePayload } from '../wire/ike/ike-types.js';
-import type { AuthCallbacks } from './auth-shared.js';
 import { noteChildTraffic } from './child-liveness.js';
-import { findChildBySpi, REKEY_RETRY_MS, RekeySchedule, rekeyChild } from './child-rekey.js';
-import { appended, EMPTY_BYTES, noItems } from './compact-state.js';
+import { findChildBySpi, RekeySchedule, rekeyChild } from './child-rekey.js';
+import { appended, noItems } from './compact-state.js';
 import { leaseIdentity, releaseLeases } from './config-payload.js';
 import { type IkeCredentials, NO_CREDENTIALS } from './credentials.js';
+import type { DropReason } from './drop-reason.js';
 import { reloadEngine, shutdownEngine, terminateConn } from './engine-admin.js';
-import { engineNextDeadline, engineTick, halfOpen as isHalfOpen } from './engine-timers.js';
-import { processAuthRequest, startAuth } from './exchange-auth.js';
-import { processCreateChildRequest, startCreateChild } from './exchange-child.js';
-import { processEapRequest } from './exchange-eap.js';
-import { deleteChild, deleteIke, livenessCheck, processInformationalRequest } from './exchange-info.js';
-import { processInitRequest, processInitResponse, sendInitRequest } from './exchange-init.js';
+import {
+  dpdSas,
+  earliest,
+  engineNextDeadline,
+  engineTick,
+  livenessDeadline,
+  livenessTick,
+  timedSas,
+} from './engine-timers.js';
+import { startCreateChild } from './exchange-child.js';
+import { deleteChild } from './exchange-info.js';
+import { sendInitRequest } from './exchange-init.js';
 import { acceptsFragments, maxIkeMessageLength, sealOutgoing } from './ike-fragments.js';
 import { type FragmentDirection, MAX_FRAGMENTS, openIncoming } from './ike-reassembly.js';
 import { type ReauthHost, ReauthSchedule, reauthenticate } from './ike-reauth.js';
-import { processIkeRekeyRequest, type RekeyHooks, resolveToCollision, startIkeRekey } from './ike-rekey.js';
+import type { RekeyHooks } from './ike-rekey.js';
+import { IkeRekeySchedule, rekeyIkeSa } from './ike-rekey-schedule.js';
 import { type ChildSa, IkeSa } from './ike-sa.js';
+import { adopt, authCallbacks, authenticated, authOver, type SaTables } from './ike-sa-established.js';
 import type { Ikev2Action } from './ikev2-actions.js';
 import type { Ikev2Context } from './ikev2-context.js';
-import { Notify } from './ikev2-numbers.js';
 import { exchangeName, logMessage, logSent } from './message-log.js';
-import { mobikeInformational, startAddressUpdate } from './mobike.js';
-import { notify } from './payload-find.js';
-import { candidateConns } from './peer-match.js';
-import { applyUniqueness } from './unique-policy.js';
+import { startAddressUpdate } from './mobike.js';
+import { followPeer, moveRemote } from './peer-address.js';
+import { ConnectionMatcher } from './peer-match.js';
+import { engineReauthHost, InternalInitiations } from './reauth-host.js';
+import { type DispatchHost, dispatchRequest } from './request-dispatch.js';
+import { onInitRequest, onInitResponse, type SaInitHost } from './sa-init-dispatch.js';
+import { UniquenessIndex } from './unique-policy.js';
 
 export interface EngineOptions {
   retransmit?: RetransmitSettings;
@@ -60,24 +67,8 @@ export interface EngineOptions {
   credentials?: IkeCredentials;
 }
 
-/** Counted reasons a datagram was dropped (STYLE.md §3.5). */
-export type DropReason =
-  | 'malformed'
-  | 'unknown-spi'
-  | 'wrong-role'
-  | 'outside-window'
-  | 'icv'
-  | 'inner-syntax'
-  | 'unexpected-response'
-  | 'cookie-limit'
-  | 'unsupported-exchange'
-  /** RFC 7383 §2.6: a duplicate, a fragment of an abandoned try, too many or too big, or fragments unwanted */
-  | 'fragment-duplicate'
-  | 'fragment-stale'
-  | 'fragment-limit'
-  | 'fragment-unsupported';
+export type { DropReason };
 
-const epText = (e: Endpoint): { address: string; port: number } => ({ address: formatIp(e.address), port: e.port });
 const spiKey = (spi: bigint): string => spi.toString(16);
 
 export class Ikev2Engine implements Ikev2Context {
@@ -91,16 +82,16 @@ export class Ikev2Engine implements Ikev2Context {
   private readonly timed = new Set<IkeSa>();
   /** established IKE SAs of connections with dpd_delay (RFC 7296 §2.4 liveness checks) */
   private readonly dpd = new Set<IkeSa>();
+  /** established IKE SAs by connection and identities (`unique`, unique-policy.ts) */
+  private readonly unique = new UniquenessIndex();
   /** reauthentication times (ike-reauth.ts) */
   private readonly reauths = new ReauthSchedule();
   /** initiations the engine started itself (reauthentication), by negative request id */
-  private readonly internalUps = new Map<number, (ok: boolean, reason: string) => void>();
-  private nextInternalUp = -1;
-  /** CHILD SA rekey times (lazy: stale entries are dropped when they come up) */
+  private readonly internalUps = new InternalInitiations();
+  /** CHILD SA rekey times (lazy heap: stale entries drop out at the top or when it is compacted) */
   private readonly rekeys = new RekeySchedule();
-  /** IKE SA rekey times by SA id (lazy heap, as the CHILD SAs') */
-  private readonly ikeRekeys = new DeadlineHeap();
-  private readonly ikeRekeyIndex = new Map<number, IkeSa>();
+  /** IKE SA rekey times (lazy heap, as the CHILD SAs') */
+  private readonly ikeRekeys = new IkeRekeySchedule();
   /** responder IKE_SA_INIT responses by initiator SPI and source, for retransmitted requests */
   private readonly halfOpen = new Map<string, IkeSa>();
   private readonly spiWaiters = new Map<number, { sa: IkeSa; then: (spi: number | undefined) => void }>();
@@ -109,6 +100,10 @@ export class Ikev2Engine implements Ikev2Context {
   private readonly retransmit: RetransmitSettings;
   private readonly halfOpenTimeoutMs: number;
   private readonly cookies: CookieGuard;
+  private readonly saInitHost: SaInitHost;
+  private readonly tables: SaTables;
+  /** the connections' local_addrs/remote_addrs, parsed when the configuration is loaded */
+  private connMatcher = new ConnectionMatcher([]);
   private nextToken = 1;
   private nextReqid: number;
 
@@ -128,6 +123,28 @@ export class Ikev2Engine implements Ikev2Context {
       perSourceLimit: opts.halfOpenPerSource ?? 5,
       secretLifetimeMs: 120_000,
     });
+    this.tables = {
+      halfOpen: this.halfOpen,
+      cookies: this.cookies,
+      dpd: this.dpd,
+      unique: this.unique,
+      reauths: this.reauths,
+      ikeRekeys: this.ikeRekeys,
+      register: (sa) => this.sas.set(spiKey(sa.initiator ? sa.spiI : sa.spiR), sa),
+    };
+    this.saInitHost = {
+      halfOpen: this.halfOpen,
+      cookies: this.cookies,
+      find: (spi) => this.sas.get(spiKey(spi)),
+      register: (sa) => {
+        this.sas.set(spiKey(sa.spiR), sa);
+        this.timed.add(sa);
+      },
+      sendInit: (sa, conn) => this.sendInit(sa, conn),
+      authCallbacks: () => authCallbacks(this, this.tables),
+      drop: (reason, detail) => this.drop(reason, detail),
+      candidateConns: (local, remote) => this.connMatcher.candidates(local, remote),
+    };
     this.loadPools(config);
   }
 
@@ -136,7 +153,10 @@ export class Ikev2Engine implements Ikev2Context {
     return reloadEngine(this, config);
   }
 
-  /** Pools keep their leases across a reload when their range did not change. */
+  /**
+   * The configuration takes effect (constructor, reload): pools keep their leases across a
+   * reload when their range did not change; connection addresses are parsed once here.
+   */
   loadPools(config: EspritConfig): void {
     const old = new Map(this.pools);
     this.pools.clear();
@@ -149,14 +169,14 @@ export class Ikev2Engine implements Ikev2Context {
       );
     }
     this.config = config;
+    this.connMatcher = new ConnectionMatcher(config.connections);
   }
 
   // ------------------------------------------------------------ Ikev2Context
 
   emit(a: Ikev2Action): void {
-    const internal = a.kind === 'initiate-result' ? this.internalUps.get(a.requestId) : undefined;
+    const internal = a.kind === 'initiate-result' ? this.internalUps.take(a.requestId) : undefined;
     if (internal && a.kind === 'initiate-result') {
-      this.internalUps.delete(a.requestId);
       internal(a.ok, a.reason);
       return;
     }
@@ -257,6 +277,7 @@ export class Ikev2Engine implements Ikev2Context {
     }
     for (const [k, w] of this.spiWaiters) if (w.sa === sa) this.spiWaiters.delete(k);
     this.sas.delete(spiKey(sa.initiator ? sa.spiI : sa.spiR));
+    this.unique.remove(sa);
     for (const [k, s] of this.halfOpen) if (s === sa) this.halfOpen.delete(k);
     if (!sa.initiator && !wasUp) this.cookies.closed(formatIp(sa.remote.address));
     sa.pending = undefined;
@@ -330,46 +351,9 @@ export class Ikev2Engine implements Ikev2Context {
     return sa;
   }
 
-  private readonly reauthHost: ReauthHost = {
-    initiateFresh: (old, firstChild, done) => {
-      const conn = old.conn;
-      if (!conn) {
-        done(undefined, 'no connection');
-        return;
-      }
-      const id = this.nextInternalUp--;
-      let fresh: IkeSa | undefined;
-      this.internalUps.set(id, (ok, reason) => done(ok ? fresh : undefined, reason));
-      fresh = this.newIkeSa(conn, old.local.address, old.remote.address, firstChild, undefined);
-      fresh.reauthVips = old.vipsLocal;
-      fresh.upRequest = id;
-    },
-    createChild: (sa, name, done) => {
-      const conn = sa.conn;
-      const cfg = conn?.children.find((c) => c.name === name);
-      if (!conn || !cfg) done(false, `no child '${name}'`);
-      else startCreateChild(this, sa, conn, cfg, done);
-    },
-    retire: (old, reason) => {
-      if (!old.lifecycle.canMoveTo('deleting')) return;
-      old.lifecycle.transition('deleting', reason, this.clock.now());
-      deleteIke(this, old, reason);
-    },
-    retryLater: (old, reason) => {
-      this.logger.log('info', 'ike', `${old.name}[#${old.id}] ${reason}`);
-      old.reauthAt = this.clock.now() + REKEY_RETRY_MS;
-      this.reauths.add(old, old.reauthAt);
-    },
-  };
-
-  /** reauth_time less a random share of rand_time, on the original initiator (ike-reauth.ts). */
-  private scheduleReauth(sa: IkeSa): void {
-    const c = sa.conn;
-    if (!c || c.reauthTime <= 0 || !sa.initiator) return;
-    const jitter = c.randTime > 0 ? (this.random32() / 0x1_0000_0000) * c.randTime : 0;
-    sa.reauthAt = this.clock.now() + (c.reauthTime - jitter) * 1000;
-    this.reauths.add(sa, sa.reauthAt);
-  }
+  private readonly reauthHost: ReauthHost = engineReauthHost(this, this.reauths, this.internalUps, (c, l, r, first) =>
+    this.newIkeSa(c, l, r, first, undefined),
+  );
 
   private createChild(sa: IkeSa, conn: ConnectionConfig, child: ChildConfig, requestId?: number): void {
     startCreateChild(this, sa, conn, child, (ok, reason) => {
@@ -407,7 +391,7 @@ export class Ikev2Engine implements Ikev2Context {
   /** A NAT mapping change ipsecd saw on ESP (SADB_X_NAT_T_NEW_MAPPING): move the IKE SA too. */
   espMappingChanged(spiIn: number, newRemote: Endpoint): void {
     for (const sa of this.sas.values()) {
-      if (sa.children.some((c) => c.spiIn === spiIn)) this.moveRemote(sa, newRemote, 'esp');
+      if (sa.children.some((c) => c.spiIn === spiIn)) moveRemote(this, sa, newRemote, 'esp');
     }
   }
 
@@ -470,54 +454,27 @@ export class Ikev2Engine implements Ikev2Context {
 
   // ------------------------------------------------------------ timers
 
-  /** Only SAs with a request in flight or half-open ones have a deadline: an idle IKE SA costs nothing here. */
-  private timedSas(): IkeSa[] {
-    for (const sa of this.timed) {
-      const idle = !sa.pending && !isHalfOpen(sa) && !sa.defrag?.request && !sa.defrag?.response;
-      if (sa.lifecycle.state === 'destroying' || idle) this.timed.delete(sa);
-    }
-    return [...this.timed];
-  }
-
   nextDeadline(): number | undefined {
-    let d = engineNextDeadline(this.timedSas(), this.halfOpenTimeoutMs);
-    for (const sa of this.dpdSas()) {
-      const t = sa.lastInbound + (sa.conn?.dpdDelay ?? 0) * 1000;
-      if (!sa.pending && (d === undefined || t < d)) d = t;
-    }
-    const r = this.rekeys.next();
-    if (r && (d === undefined || r.at < d)) d = r.at;
-    const ir = this.nextIkeRekey();
-    if (ir && (d === undefined || ir.at < d)) d = ir.at;
-    const ra = this.reauths.next();
-    if (ra !== undefined && (d === undefined || ra < d)) d = ra;
-    return d;
+    return earliest(
+      engineNextDeadline(timedSas(this.timed), this.halfOpenTimeoutMs),
+      livenessDeadline(dpdSas(this.dpd)),
+      this.rekeys.next()?.at,
+      this.ikeRekeys.next()?.at,
+      this.reauths.next(),
+    );
   }
 
   tick(): void {
-    engineTick(this, this.timedSas(), this.retransmit, this.halfOpenTimeoutMs);
-    // §2.4 liveness: nothing received for dpd_delay -> an empty INFORMATIONAL request; when
-    // every retransmission goes unanswered the peer is dead (strongSwan's IKEv2 DPD).
+    engineTick(this, timedSas(this.timed), this.retransmit, this.halfOpenTimeoutMs);
+    livenessTick(this, dpdSas(this.dpd));
     const now = this.clock.now();
-    for (const sa of this.dpdSas()) {
-      if (sa.pending || sa.queue.length > 0 || now < sa.lastInbound + (sa.conn?.dpdDelay ?? 0) * 1000) continue;
-      livenessCheck(this, sa, (s) => this.destroy(s, 'DPD: peer did not answer liveness checks'));
-    }
     for (let r = this.rekeys.takeDue(now); r; r = this.rekeys.takeDue(now)) this.rekeyChild(r.sa, r.child);
     for (let sa = this.reauths.takeDue(now); sa; sa = this.reauths.takeDue(now)) {
       this.logger.log('info', 'ike', `${sa.name}[#${sa.id}] reauthenticating (reauth_time)`);
       reauthenticate(this.reauthHost, sa);
     }
-    for (let r = this.nextIkeRekey(); r && r.at <= now; r = this.nextIkeRekey()) {
-      this.ikeRekeys.pop();
-      this.ikeRekeyIndex.delete(r.sa.id);
-      this.rekeyIke(r.sa);
-    }
-  }
-
-  private dpdSas(): IkeSa[] {
-    for (const sa of this.dpd) if (sa.lifecycle.state !== 'established') this.dpd.delete(sa);
-    return [...this.dpd];
+    for (let sa = this.ikeRekeys.takeDue(now); sa; sa = this.ikeRekeys.takeDue(now))
+      rekeyIkeSa(this, sa, this.ikeRekeys, this.rekeyHooks);
   }
 
   // ------------------------------------------------------------ receive
@@ -540,8 +497,8 @@ export class Ikev2Engine implements Ikev2Context {
     const isResponse = (h.flags & HeaderFlag.RESPONSE) !== 0;
     const fromInitiator = (h.flags & HeaderFlag.INITIATOR) !== 0;
     if (h.exchangeType === ExchangeType.IKE_SA_INIT) {
-      if (isResponse) this.onInitResponse(local, remote, msg, bytes);
-      else if (fromInitiator) this.onInitRequest(local, remote, msg, bytes);
+      if (isResponse) onInitResponse(this, this.saInitHost, local, remote, msg, bytes);
+      else if (fromInitiator) onInitRequest(this, this.saInitHost, local, remote, msg, bytes);
       else this.drop('wrong-role', 'IKE_SA_INIT request without the I flag');
       return;
     }
@@ -558,276 +515,20 @@ export class Ikev2Engine implements Ikev2Context {
     else this.onRequest(sa, local, remote, msg, bytes);
   }
 
-  private onInitRequest(local: Endpoint, remote: Endpoint, msg: IkeMessage, bytes: Uint8Array): void {
-    const h = msg.header;
-    const key = `${spiKey(h.spiI)}|${formatIp(remote.address)}|${remote.port}`;
-    const known = this.halfOpen.get(key);
-    if (known) {
-      // §2.1: a retransmitted IKE_SA_INIT gets the same response.
-      this.emit({ kind: 'send', local, remote, bytes: known.initResponse });
-      return;
-    }
-    const nonce = msg.payloads.find((p) => p.kind === 'No');
-    const cookieN = msg.payloads.find((p) => p.kind === 'N' && p.notifyType === Notify.COOKIE);
-    const src = formatIp(remote.address);
-    const v = this.cookies.check(
-      this.clock.now(),
-      src,
-      remote.address,
-      nonce?.kind === 'No' ? nonce.nonce : new Uint8Array(0),
-      h.spiI,
-      cookieN?.kind === 'N' ? cookieN.data : undefined,
-    );
-    if (v.kind === 'drop') {
-      this.drop('cookie-limit', `too many half-open IKE SAs from ${src}`);
-      return;
-    }
-    if (v.kind === 'send-cookie') {
-      // §2.6: stateless reply demanding the cookie.
-      const reply = encodeIkeMessage(
-        { spiI: h.spiI, spiR: 0n, exchangeType: ExchangeType.IKE_SA_INIT, flags: HeaderFlag.RESPONSE, messageId: 0 },
-        [notify(Notify.COOKIE, v.cookie)],
-      );
-      this.emit({ kind: 'send', local, remote, bytes: reply });
-      return;
-    }
-    const spi = new Uint8Array(8);
-    this.rng.fill(spi);
-    const sa = new IkeSa(false, h.spiI, local, remote);
-    sa.spiR = new DataView(spi.buffer).getBigUint64(0) || 1n;
-    sa.lastInbound = this.clock.now();
-    const conns = candidateConns(this.config.connections, local.address, remote.address);
-    sa.conn = conns[0];
-    this.logSummary(sa, 'received', bytes, msg.payloads, msg);
-    const out = processInitRequest(this, sa, conns, msg, bytes);
-    if (out.kind === 'drop') return;
-    this.logSummary(sa, 'sending', out.bytes, undefined);
-    this.emit({ kind: 'send', local, remote, bytes: out.bytes });
-    if (out.kind === 'created') {
-      this.cookies.opened(src);
-      this.sas.set(spiKey(sa.spiR), sa);
-      this.halfOpen.set(key, sa);
-      this.timed.add(sa);
-    }
-  }
-
-  private onInitResponse(local: Endpoint, remote: Endpoint, msg: IkeMessage, bytes: Uint8Array): void {
-    const sa = this.sas.get(spiKey(msg.header.spiI));
-    if (
-      !sa ||
-      !sa.initiator ||
-      sa.keys ||
-      sa.pending?.exchange !== ExchangeType.IKE_SA_INIT ||
-      msg.header.messageId !== 0
-    ) {
-      this.drop('unexpected-response', 'IKE_SA_INIT response for no pending request');
-      return;
-    }
-    const conn = sa.conn as ConnectionConfig;
-    this.logSummary(sa, 'received', bytes, msg.payloads, msg);
-    sa.local = { address: sa.local.address, port: local.port };
-    sa.remote = remote;
-    const out = processInitResponse(this, sa, conn, msg, bytes);
-    if (out.kind === 'retry') {
-      sa.pending = undefined;
-      this.sendInit(sa, conn);
-      return;
-    }
-    sa.pending = undefined;
-    if (out.kind === 'failed') {
-      if (out.notify)
-        this.event({
-          kind: 'auth-failed',
-          conn: sa.name,
-          ikeId: sa.id,
-          notify: out.notify,
-          peer: formatIp(remote.address),
-          detail: out.reason,
-        });
-      this.destroy(sa, `${out.reason}${out.notify ? ` from ${formatIp(remote.address)}` : ''}`);
-      return;
-    }
-    startAuth(this, sa, conn, this.authCallbacks());
-  }
-
-  private authCallbacks(): AuthCallbacks {
-    return {
-      established: (sa) => this.established(sa),
-      failed: (sa, reason, notifyName) => {
-        if (notifyName)
-          this.event({
-            kind: 'auth-failed',
-            conn: sa.name,
-            ikeId: sa.id,
-            notify: notifyName,
-            peer: formatIp(sa.remote.address),
-            detail: reason,
-          });
-        this.destroy(sa, reason);
-      },
-      childFailed: (sa, reason) => {
-        this.logger.log('info', 'ike', `${sa.name}[#${sa.id}]: CHILD SA failed: ${reason}`);
-        if (sa.upRequest !== undefined)
-          this.emit({ kind: 'initiate-result', requestId: sa.upRequest, ok: false, reason });
-        sa.upRequest = undefined;
-      },
-      childUp: (sa) => {
-        if (sa.upRequest !== undefined)
-          this.emit({ kind: 'initiate-result', requestId: sa.upRequest, ok: true, reason: 'established' });
-        sa.upRequest = undefined;
-      },
-    };
-  }
-
-  /** rekey_time less a random share of rand_time (§2.8), or `retryMs` from now. */
-  private scheduleIkeRekey(sa: IkeSa, retryMs: number): void {
-    const c = sa.conn;
-    if (!c || c.rekeyTime <= 0) return;
-    const jitter = c.randTime > 0 ? (this.random32() / 0x1_0000_0000) * c.randTime : 0;
-    const at = this.clock.now() + (retryMs > 0 ? retryMs : (c.rekeyTime - jitter) * 1000);
-    this.ikeRekeyIndex.set(sa.id, sa);
-    this.ikeRekeys.push({ at, id: sa.id });
-  }
-
-  private nextIkeRekey(): { at: number; sa: IkeSa } | undefined {
-    for (let top = this.ikeRekeys.peek(); top; top = this.ikeRekeys.peek()) {
-      const sa = this.ikeRekeyIndex.get(top.id);
-      if (sa && sa.lifecycle.state === 'established') return { at: top.at, sa };
-      this.ikeRekeys.pop();
-      if (!sa || sa.lifecycle.state === 'destroying' || sa.lifecycle.state === 'rekeyed')
-        this.ikeRekeyIndex.delete(top.id);
-    }
-    return undefined;
-  }
-
-  /** §1.3.2 as initiator; the old IKE SA is deleted once the new one is up. */
-  private rekeyIke(sa: IkeSa): void {
-    // Not while an exchange is in flight or queued, or a CHILD SA rekey or Delete is under way
-    // (its request would wait behind ours and go out on the old IKE SA): a second later.
-    if (sa.pending || sa.queue.length > 0 || sa.children.some((c) => c.rekeying === 'local' || c.deleting)) {
-      this.scheduleIkeRekey(sa, 1000);
-      return;
-    }
-    sa.lifecycle.transition('rekeying', 'rekey_time', this.clock.now());
-    startIkeRekey(this, sa, this.rekeyHooks, (outcome, reason) => {
-      if (outcome === 'rekeyed') {
-        sa.lifecycle.transition('deleting', 'rekeyed', this.clock.now());
-        deleteIke(this, sa, 'rekeyed');
-        return;
-      }
-      if (outcome === 'superseded') return; // §2.8.2: the peer deletes the old IKE SA
-      this.logger.log('info', 'ike', `${sa.name}[#${sa.id}] IKE SA rekey failed: ${reason}`);
-      if (sa.lifecycle.state === 'rekeying') sa.lifecycle.transition('established', 'rekey failed', this.clock.now());
-      this.scheduleIkeRekey(sa, REKEY_RETRY_MS);
-    });
-  }
-
   private readonly rekeyHooks: RekeyHooks = {
-    adopt: (old, fresh) => this.adopt(old, fresh),
-    register: (fresh) => this.sas.set(spiKey(fresh.initiator ? fresh.spiI : fresh.spiR), fresh),
+    adopt: (old, fresh) => adopt(this, this.tables, old, fresh),
+    register: (fresh) => {
+      this.sas.set(spiKey(fresh.initiator ? fresh.spiI : fresh.spiR), fresh);
+      this.unique.add(fresh);
+    },
   };
 
-  /** A rekeyed IKE SA's successor takes its place (§2.18); the old one waits for its Delete. */
-  private adopt(old: IkeSa, fresh: IkeSa): void {
-    this.sas.set(spiKey(fresh.initiator ? fresh.spiI : fresh.spiR), fresh);
-    if ((fresh.conn?.dpdDelay ?? 0) > 0) this.dpd.add(fresh);
-    for (const c of fresh.children) this.childAdded(fresh, c);
-    this.scheduleIkeRekey(fresh, 0);
-    // A rekey keeps the authentication: the reauthentication time carries over.
-    if (old.reauthAt > 0 && fresh.initiator) {
-      fresh.reauthAt = old.reauthAt;
-      this.reauths.add(fresh, fresh.reauthAt);
-    }
-    this.logger.log(
-      'info',
-      'ike',
-      `${old.name}[#${old.id}] rekeyed to [#${fresh.id}] ${fresh.spiI.toString(16)}_i ${fresh.spiR.toString(16)}_r`,
-    );
-  }
-
-  /**
-   * The responder authenticated the peer: the uniqueness policy (unique-policy.ts) decides
-   * whether the IKE SA stands and which older ones go. Returns the reason to refuse it.
-   */
-  private authenticated(sa: IkeSa, payloads: IkePayload[]): string | undefined {
-    const initialContact = payloads.some((x) => x.kind === 'N' && x.notifyType === Notify.INITIAL_CONTACT);
-    const v = applyUniqueness(sa, this.sas.values(), initialContact);
-    if (!v.accept) return v.reason;
-    this.established(sa);
-    for (const old of v.replace) {
-      this.logger.log('info', 'ike', `${old.name}[#${old.id}] replaced by [#${sa.id}] (unique / INITIAL_CONTACT)`);
-      // The identity's virtual IP is free again before the new IKE SA asks for one (CP).
-      releaseLeases(this, old, leaseIdentity(old));
-      // One Delete, not waited for: the peer said it has no other IKE SA (INITIAL_CONTACT),
-      // or replaces it by policy; its CHILD SAs must not linger through retransmissions.
-      old.lifecycle.transition('deleting', 'replaced', this.clock.now());
-      deleteIke(this, old, 'replaced by a new IKE SA of the same peer');
-      this.destroy(old, 'replaced by a new IKE SA of the same peer');
-    }
-    return undefined;
-  }
-
-  private established(sa: IkeSa): void {
-    sa.lifecycle.transition('established', 'IKE_AUTH complete', this.clock.now());
-    sa.establishedAt = this.clock.now();
-    sa.reauthVips = undefined;
-    this.scheduleReauth(sa);
-    // AUTH is done: the DH private key and the IKE_SA_INIT messages are no longer needed
-    // (a rekey makes a new exchange); dropping them keeps an idle IKE SA small.
-    sa.ke = undefined;
-    sa.initRequest = EMPTY_BYTES;
-    sa.initResponse = EMPTY_BYTES;
-    for (const [k, s] of this.halfOpen) if (s === sa) this.halfOpen.delete(k);
-    if (!sa.initiator) this.cookies.closed(formatIp(sa.remote.address));
-    if ((sa.conn?.dpdDelay ?? 0) > 0) this.dpd.add(sa);
-    this.scheduleIkeRekey(sa, 0);
-    this.event({
-      kind: 'ike-up',
-      conn: sa.name,
-      ikeId: sa.id,
-      local: epText(sa.local),
-      remote: epText(sa.remote),
-      remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
-    });
-  }
-
-  /**
-   * The last IKE_AUTH exchange is over and the IKE SA is up: its AUTH (§2.15) and first CHILD
-   * SA's keys (§2.17) are made, the only uses of the IKE_SA_INIT nonces; later CHILD SAs and
-   * rekeys bring their own (§1.3). A retransmitted request gets the cached response (§2.1).
-   */
-  private authOver(sa: IkeSa): void {
-    if (sa.lifecycle.state !== 'established') return;
-    sa.nonceI = EMPTY_BYTES;
-    sa.nonceR = EMPTY_BYTES;
-  }
-
-  /** §2.23: follow the peer's new address/port (only after authentication). */
-  private moveRemote(sa: IkeSa, remote: Endpoint, cause: 'ike' | 'esp'): void {
-    if (sa.remote.port === remote.port && formatIp(sa.remote.address) === formatIp(remote.address)) return;
-    const from = sa.remote;
-    sa.remote = remote;
-    this.event({ kind: 'mapping-changed', conn: sa.name, ikeId: sa.id, from: epText(from), to: epText(remote), cause });
-    for (const c of sa.children) {
-      c.plan.inbound.src = remote.address;
-      c.plan.outbound.dst = remote.address;
-      if (c.plan.encap) c.plan.encap = { localPort: sa.local.port, remotePort: remote.port };
-      this.emit({ kind: 'update-child', plan: c.plan });
-    }
-  }
-
-  /** After a message authenticated: the port float of IKE_AUTH, or a NAT rebinding later. */
-  private followPeer(sa: IkeSa, local: Endpoint, remote: Endpoint): void {
-    sa.lastInbound = this.clock.now();
-    if (sa.lifecycle.state !== 'established') {
-      sa.local = { address: sa.local.address, port: local.port };
-      sa.remote = remote;
-      return;
-    }
-    // Only the side not behind a NAT follows (§2.23); a peer behind a NAT may be re-mapped.
-    // With MOBIKE only UPDATE_SA_ADDRESSES moves the IKE SA (RFC 4555 §3.8).
-    if ((sa.remoteBehindNat || sa.natFaked) && !sa.mobike) this.moveRemote(sa, remote, 'ike');
-  }
+  private readonly dispatchHost: DispatchHost = {
+    candidateConns: (sa) => this.connMatcher.candidates(sa.local.address, sa.remote.address),
+    authenticated: (sa, payloads) => authenticated(this, this.tables, sa, payloads),
+    rekeyHooks: this.rekeyHooks,
+    drop: (reason, detail) => this.drop(reason, detail),
+  };
 
   private onResponse(sa: IkeSa, local: Endpoint, remote: Endpoint, msg: IkeMessage, bytes: Uint8Array): void {
     const v = sa.window.onResponse(msg.header.messageId);
@@ -841,9 +542,9 @@ export class Ikev2Engine implements Ikev2Context {
     this.logSummary(sa, 'received', bytes, o, msg);
     sa.window.completeRequest();
     sa.pending = undefined;
-    this.followPeer(sa, local, remote);
+    followPeer(this, sa, local, remote);
     pending.onResponse(sa, o);
-    if (pending.exchange === ExchangeType.IKE_AUTH) this.authOver(sa);
+    if (pending.exchange === ExchangeType.IKE_AUTH) authOver(sa);
     this.pump(sa);
   }
 
@@ -874,7 +575,7 @@ export class Ikev2Engine implements Ikev2Context {
     }
     sa.window.accepted(mid);
     this.logSummary(sa, 'received', bytes, o, msg);
-    this.followPeer(sa, local, remote);
+    followPeer(this, sa, local, remote);
     const exchange = msg.header.exchangeType;
     const respond = (payloads: IkePayload[]): void => {
       if (
@@ -886,79 +587,14 @@ export class Ikev2Engine implements Ikev2Context {
       const out = this.seal(sa, exchange, true, mid, payloads);
       this.logOut(sa, exchange, true, mid, payloads);
       sa.window.responded(out);
-      if (exchange === ExchangeType.IKE_AUTH) this.authOver(sa);
+      if (exchange === ExchangeType.IKE_AUTH) authOver(sa);
       // §2.11, RFC 4555 §3.5: a response goes back to where its request came from.
       for (const b of out) this.emit({ kind: 'send', local, remote, bytes: b });
       this.pump(sa);
     };
-    // §1.4, §2.21: the exchanges allowed in each state.
-    if (exchange === ExchangeType.IKE_AUTH && sa.lifecycle.state === 'created' && !sa.initiator) {
-      sa.lifecycle.transition('connecting', 'IKE_AUTH request', this.clock.now());
-      const conns = candidateConns(this.config.connections, sa.local.address, sa.remote.address);
-      processAuthRequest(
-        this,
-        sa,
-        conns,
-        o,
-        (payloads, authFailed) => {
-          respond(payloads);
-          if (authFailed) this.destroy(sa, 'authentication failed');
-        },
-        (s) => this.authenticated(s, o),
-      );
-      return;
-    }
-    if (exchange === ExchangeType.IKE_AUTH && sa.lifecycle.state === 'connecting' && sa.eap) {
-      // §2.16: the next round of an EAP authentication (exchange-eap.ts).
-      const firstRequest = sa.eap.request;
-      processEapRequest(
-        this,
-        sa,
-        o,
-        (payloads, authFailed) => {
-          respond(payloads);
-          if (authFailed) this.destroy(sa, 'authentication failed');
-        },
-        // (INITIAL_CONTACT came with the first IKE_AUTH request, kept by exchange-eap.ts)
-        (s) => this.authenticated(s, firstRequest),
-      );
-      return;
-    }
-    const st = sa.lifecycle.state;
-    const live = st === 'established' || st === 'rekeying' || st === 'deleting';
-    if (!live && !(st === 'rekeyed' && exchange !== ExchangeType.IKE_AUTH)) {
-      respond([]);
-      return;
-    }
-    if (exchange === ExchangeType.INFORMATIONAL) {
-      const extra = mobikeInformational(this, sa, local, remote, o);
-      const deleted = processInformationalRequest(this, sa, o, (p) => respond([...p, ...extra]));
-      // §2.8.2: the peer won a rekey collision and deletes the old IKE SA: its CHILD SAs go
-      // to the peer's new IKE SA first.
-      if (deleted && resolveToCollision(this, sa, this.rekeyHooks, "replaced by the peer's rekey")) {
-        this.destroy(sa, 'rekeyed');
-        return;
-      }
-      if (deleted) this.destroy(sa, sa.lifecycle.state === 'rekeyed' ? 'rekeyed' : 'deleted by peer');
-      return;
-    }
-    if (exchange === ExchangeType.CREATE_CHILD_SA) {
-      const saP = o.find((x) => x.kind === 'SA');
-      if (saP?.kind === 'SA' && saP.proposals.some((x) => x.protocolId === 1)) {
-        processIkeRekeyRequest(this, sa, o, respond, this.rekeyHooks);
-        return;
-      }
-      // §2.25.2: no CHILD SA is made or rekeyed on an IKE SA being rekeyed or closed.
-      if (st !== 'established') {
-        respond([notify(Notify.TEMPORARY_FAILURE)]);
-        return;
-      }
-      processCreateChildRequest(this, sa, o, respond);
-      return;
-    }
-    this.drop('unsupported-exchange', `exchange ${exchange}`);
-    respond([notify(Notify.INVALID_SYNTAX)]);
+    dispatchRequest(this, this.dispatchHost, sa, local, remote, exchange, o, respond);
   }
+
   /** Encrypt a message, as RFC 7383 fragments when it is too big for one datagram (ike-fragments.ts). */
   private seal(sa: IkeSa, exchange: number, response: boolean, mid: number, payloads: IkePayload[]): Uint8Array[] {
     const max = maxIkeMessageLength(this.config.host, sa.local, sa.remote);

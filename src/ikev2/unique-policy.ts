@@ -17,21 +17,72 @@ import type { IkeSa } from './ike-sa.js';
 
 export type UniqueVerdict = { accept: true; replace: IkeSa[] } | { accept: false; reason: string };
 
-export function applyUniqueness(sa: IkeSa, others: Iterable<IkeSa>, initialContact: boolean): UniqueVerdict {
+/** Where the older IKE SAs of the same connection and identities are found. */
+export interface DuplicateFinder {
+  duplicates(sa: IkeSa): IkeSa[];
+}
+
+const NOTHING: UniqueVerdict = { accept: true, replace: [] };
+
+/**
+ * The verdict for `sa`, whose peer just authenticated. `no` without INITIAL_CONTACT and
+ * `never` keep every older IKE SA: then nothing is looked up (O(1) per IKE_AUTH however many
+ * IKE SAs are up); otherwise `index` finds the duplicates by identity.
+ */
+export function applyUniqueness(sa: IkeSa, index: DuplicateFinder, initialContact: boolean): UniqueVerdict {
   const policy = sa.conn?.unique ?? 'no';
-  if (policy === 'never' || !sa.remoteId) return { accept: true, replace: [] };
-  const peerName = (x: IkeSa): string => x.remoteEapId ?? (x.remoteId ? formatIdentity(x.remoteId) : '');
-  const remote = peerName(sa);
-  const local = sa.localId ? formatIdentity(sa.localId) : '';
-  const dupes: IkeSa[] = [];
-  for (const o of others) {
-    if (o === sa || o.conn?.name !== sa.conn?.name || o.lifecycle.state !== 'established') continue;
-    if (peerName(o) !== remote) continue;
-    if ((o.localId ? formatIdentity(o.localId) : '') !== local) continue;
-    dupes.push(o);
+  if (policy === 'never' || !sa.remoteId || (policy === 'no' && !initialContact)) return NOTHING;
+  const dupes = index.duplicates(sa);
+  if (dupes.length === 0) return NOTHING;
+  if (policy === 'keep') return { accept: false, reason: `unique = keep: '${peerName(sa)}' already has an IKE SA` };
+  return { accept: true, replace: dupes };
+}
+
+/** The peer's identity as `unique` compares it: its EAP identity when it used EAP. */
+const peerName = (sa: IkeSa): string => sa.remoteEapId ?? (sa.remoteId ? formatIdentity(sa.remoteId) : '');
+
+/** Connection, our identity and the peer's: what makes two IKE SAs duplicates. */
+export const uniquenessKey = (sa: IkeSa): string =>
+  `${sa.conn?.name ?? ''}\n${sa.localId ? formatIdentity(sa.localId) : ''}\n${peerName(sa)}`;
+
+/**
+ * The IKE SAs that were established, by uniquenessKey (each formatted once, when added). The
+ * engine adds an IKE SA when it is established or takes over from a rekeyed one, and removes it
+ * when it is destroyed; duplicates() returns only those still established.
+ */
+export class UniquenessIndex implements DuplicateFinder {
+  private readonly byKey = new Map<string, Set<IkeSa>>();
+  private readonly keys = new Map<IkeSa, string>();
+
+  add(sa: IkeSa): void {
+    if (this.keys.has(sa)) return;
+    const key = uniquenessKey(sa);
+    this.keys.set(sa, key);
+    let set = this.byKey.get(key);
+    if (!set) {
+      set = new Set();
+      this.byKey.set(key, set);
+    }
+    set.add(sa);
   }
-  if (dupes.length === 0) return { accept: true, replace: [] };
-  if (policy === 'keep') return { accept: false, reason: `unique = keep: '${remote}' already has an IKE SA` };
-  if (policy === 'replace' || initialContact) return { accept: true, replace: dupes };
-  return { accept: true, replace: [] };
+
+  remove(sa: IkeSa): void {
+    const key = this.keys.get(sa);
+    if (key === undefined) return;
+    this.keys.delete(sa);
+    const set = this.byKey.get(key);
+    set?.delete(sa);
+    if (set?.size === 0) this.byKey.delete(key);
+  }
+
+  duplicates(sa: IkeSa): IkeSa[] {
+    const set = this.byKey.get(uniquenessKey(sa));
+    if (!set) return [];
+    return [...set].filter((o) => o !== sa && o.lifecycle.state === 'established');
+  }
+
+  /** IKE SAs indexed (gone ones are removed: a test's check that nothing is kept) */
+  get size(): number {
+    return this.keys.size;
+  }
 }

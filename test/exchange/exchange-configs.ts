@@ -1,7 +1,15 @@
 /**
  * The swanctl.conf texts of the in-process exchange tests (ikev2-exchanges.test.ts,
- * ikev2-mobike.test.ts): a gateway with a pool and two CHILD configs, and its road warrior.
+ * ikev2-mobike.test.ts): a gateway with a pool and two CHILD configs, and its road warrior
+ * (test/util/ikev2-swanctl.ts with these tests' defaults: explicit proposals, a second CHILD
+ * config `web`, their own PSK).
  */
+import { pskGateway, pskRoadWarrior } from '../util/ikev2-swanctl.js';
+
+const PSK = 'a pre-shared key';
+const PROPOSALS = 'aes128-sha256-modp2048';
+const ESP = 'aes128gcm16';
+
 /** The gateway (10.99.2.2): PSK, pool rw4, CHILD configs net (10.99.3.0/24) and web (10.99.5.0/24). */
 export const GW = (
   o: {
@@ -15,48 +23,8 @@ export const GW = (
     remoteAddrs?: string;
     rekey?: string;
   } = {},
-) => `
-connections {
-  rw {
-    local_addrs = 10.99.2.2
-    ${o.remoteAddrs ? `remote_addrs = ${o.remoteAddrs}` : ''}
-    ${o.mobike === false ? 'mobike = no' : ''}
-    ${o.proposals ? `proposals = ${o.proposals}` : 'proposals = aes128-sha256-modp2048'}
-    pools = rw4
-    local {
-      auth = psk
-      id = gw.esprit.test
-    }
-    remote {
-      auth = psk
-      ${o.remoteId ? `id = ${o.remoteId}` : ''}
-    }
-    children {
-      net {
-        local_ts = ${o.ts ?? '10.99.3.0/24'}
-        esp_proposals = ${o.esp ?? 'aes128gcm16'}
-        ${o.rekey ? `rekey_time = ${o.rekey}\n        rand_time = 0` : ''}
-      }
-      web {
-        local_ts = 10.99.5.0/24
-        esp_proposals = aes256-sha256-modp2048
-      }
-    }
-  }
-}
-pools {
-  rw4 {
-    addrs = ${o.pool ?? '10.99.100.0/28'}
-    dns = 10.99.3.53
-  }
-}
-secrets {
-  ike-1 {
-    id = gw.esprit.test
-    secret = "${o.secret ?? 'a pre-shared key'}"
-  }
-}
-`;
+): string =>
+  pskGateway({ ...o, proposals: o.proposals ?? PROPOSALS, esp: o.esp ?? ESP, web: true, secret: o.secret ?? PSK });
 
 /** The road warrior: to 10.99.2.2, asks for a virtual IPv4 address, CHILD configs net and web. */
 export const CLIENT = (
@@ -70,40 +38,14 @@ export const CLIENT = (
     mobike?: boolean;
     dpd?: string;
   } = {},
-) => `
-connections {
-  home {
-    remote_addrs = 10.99.2.2
-    proposals = ${o.proposals ?? 'aes128-sha256-modp2048'}
-    vips = ${o.vips ?? '0.0.0.0'}
-    ${o.encap ? 'encap = yes' : ''}
-    ${o.mobike === false ? 'mobike = no' : ''}
-    ${o.dpd ? `dpd_delay = ${o.dpd}` : ''}
-    local {
-      auth = psk
-      id = client.esprit.test
-    }
-    remote {
-      auth = psk
-      id = gw.esprit.test
-    }
-    children {
-      net {
-        remote_ts = ${o.remoteTs ?? '10.99.3.0/24'}
-        esp_proposals = ${o.esp ?? 'aes128gcm16'}
-        ${o.rekey ? `rekey_time = ${o.rekey}\n        rand_time = 0` : ''}
-      }
-      web {
-        remote_ts = 10.99.5.0/24
-        esp_proposals = aes256-sha256-modp2048
-      }
-    }
-  }
-}
-secrets {
-  ike-1 {
-    id = gw.esprit.test
-    secret = "a pre-shared key"
-  }
-}
-`;
+): string => {
+  const { dpd, ...rest } = o;
+  return pskRoadWarrior({
+    ...rest,
+    ...(dpd ? { dpdDelay: dpd } : {}),
+    proposals: o.proposals ?? PROPOSALS,
+    esp: o.esp ?? ESP,
+    web: true,
+    secret: PSK,
+  });
+};

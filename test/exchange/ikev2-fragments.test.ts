@@ -9,68 +9,28 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { IkeCredentials } from '../../src/ikev2/credentials.js';
 import { decodeIkeMessage } from '../../src/wire/ike/ike-decode.js';
+import { certGateway, certRoadWarrior } from '../util/ikev2-swanctl.js';
 import { makeChain, type TestChain } from './cert-chain.js';
 import { type Datagram, IkePair } from './ikev2-pair.js';
 import { configFromText } from './test-config.js';
 
-const GW = (o: { fragmentation?: string; host?: string } = {}) => `
-connections {
-  rw {
-    local_addrs = 10.99.2.2
-    proposals = aes128-sha256-modp2048
-    pools = rw4
-    ${o.fragmentation ? `fragmentation = ${o.fragmentation}` : ''}
-    local {
-      auth = pubkey
-      certs = gw.crt
-      id = gw.esprit.test
-    }
-    remote {
-      auth = pubkey
-      id = client.esprit.test
-    }
-    children {
-      net {
-        local_ts = 10.99.3.0/24
-        esp_proposals = aes128gcm16
-      }
-    }
-  }
-}
-pools {
-  rw4 {
-    addrs = 10.99.100.0/28
-  }
-}
-${o.host ? `esprit {\n  ${o.host}\n}` : ''}
-`;
+type Fragmentation = 'yes' | 'accept' | 'force' | 'no';
+const EXCHANGE = { proposals: 'aes128-sha256-modp2048', esp: 'aes128gcm16' };
 
-const CLIENT = (o: { fragmentation?: string; proposals?: string; host?: string } = {}) => `
-connections {
-  home {
-    remote_addrs = 10.99.2.2
-    proposals = ${o.proposals ?? 'aes128-sha256-modp2048'}
-    vips = 0.0.0.0
-    ${o.fragmentation ? `fragmentation = ${o.fragmentation}` : ''}
-    local {
-      auth = pubkey
-      certs = client.crt
-      id = client.esprit.test
-    }
-    remote {
-      auth = pubkey
-      id = gw.esprit.test
-    }
-    children {
-      net {
-        remote_ts = 10.99.3.0/24
-        esp_proposals = aes128gcm16
-      }
-    }
-  }
-}
-${o.host ? `esprit {\n  ${o.host}\n}` : ''}
-`;
+const GW = (o: { fragmentation?: string; host?: string } = {}) =>
+  certGateway({
+    ...EXCHANGE,
+    ...(o.fragmentation ? { fragmentation: o.fragmentation as Fragmentation } : {}),
+    ...(o.host ? { esprit: o.host } : {}),
+  });
+
+const CLIENT = (o: { fragmentation?: string; proposals?: string; host?: string } = {}) =>
+  certRoadWarrior({
+    ...EXCHANGE,
+    ...(o.proposals ? { proposals: o.proposals } : {}),
+    ...(o.fragmentation ? { fragmentation: o.fragmentation as Fragmentation } : {}),
+    ...(o.host ? { esprit: o.host } : {}),
+  });
 
 let chain: TestChain | undefined;
 function certs(): TestChain {

@@ -9,6 +9,7 @@
 import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
 import { CryptoError } from '../../util/errors.js';
 import { formatIp, tryParseIp } from '../../util/ip-addr.js';
+import { readTlv } from './der-reader.js';
 
 export interface Cert {
   /** the certificate's DER */
@@ -20,41 +21,22 @@ export interface Cert {
 
 const PEM = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/;
 
-/** DER TLV at `at`: [tag, body start, end] (bounds-checked). */
-function tlv(b: Uint8Array, at: number): [number, number, number] {
-  if (at + 2 > b.length) throw new CryptoError('certificate: truncated DER');
-  const tag = b[at] ?? 0;
-  let len = b[at + 1] ?? 0;
-  let p = at + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n < 1 || n > 4 || p + n > b.length) throw new CryptoError('certificate: bad DER length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (b[p + i] ?? 0);
-    p += n;
-  }
-  if (p + len > b.length) throw new CryptoError('certificate: DER overruns');
-  return [tag, p, p + len];
-}
-
 /** Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version, serial, sig, issuer, validity, subject, ... } } */
 function subjectOf(der: Uint8Array): Uint8Array {
-  const [, certBody] = tlv(der, 0);
-  const [, tbsBody, tbsEnd] = tlv(der, certBody);
-  let at = tbsBody;
-  const skip = (): number => {
-    const [, , end] = tlv(der, at);
-    at = end;
-    return end;
+  const cert = readTlv(der, 0, 'certificate');
+  const tbs = readTlv(der, cert.body, 'certificate tbsCertificate');
+  let at = tbs.body;
+  const skip = (what: string): void => {
+    at = readTlv(der, at, `certificate ${what}`).end;
   };
-  if ((der[at] ?? 0) === 0xa0) skip(); // version
-  skip(); // serialNumber
-  skip(); // signature
-  skip(); // issuer
-  skip(); // validity
+  if ((der[at] ?? 0) === 0xa0) skip('version');
+  skip('serialNumber');
+  skip('signature');
+  skip('issuer');
+  skip('validity');
   const start = at;
-  const [tag, , end] = tlv(der, at);
-  if (tag !== 0x30 || end > tbsEnd) throw new CryptoError('certificate: no subject Name');
+  const { tag, end } = readTlv(der, at, 'certificate subject');
+  if (tag !== 0x30 || end > tbs.end) throw new CryptoError('certificate: no subject Name');
   return der.slice(start, end);
 }
 

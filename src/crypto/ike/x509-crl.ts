@@ -15,6 +15,7 @@
  */
 import { verify } from 'node:crypto';
 import { CryptoError } from '../../util/errors.js';
+import { type DerTlv, readTlv } from './der-reader.js';
 import type { Cert } from './x509-chain.js';
 
 export interface Crl {
@@ -31,21 +32,7 @@ export interface Crl {
 
 const PEM = /-----BEGIN X509 CRL-----([A-Za-z0-9+/=\s]+)-----END X509 CRL-----/;
 
-function tlv(b: Uint8Array, at: number, what: string): { tag: number; body: number; end: number } {
-  if (at + 2 > b.length) throw new CryptoError(`CRL ${what}: truncated at offset ${at}`);
-  const tag = b[at] as number;
-  let len = b[at + 1] as number;
-  let p = at + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n < 1 || n > 4 || p + n > b.length) throw new CryptoError(`CRL ${what}: bad length at offset ${at}`);
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + (b[p + i] as number);
-    p += n;
-  }
-  if (p + len > b.length) throw new CryptoError(`CRL ${what}: overruns at offset ${at}`);
-  return { tag, body: p, end: p + len };
-}
+const tlv = (b: Uint8Array, at: number, what: string): DerTlv => readTlv(b, at, `CRL ${what}`);
 
 function oid(b: Uint8Array): string {
   if (b.length === 0) throw new CryptoError('CRL signatureAlgorithm: empty OID');
@@ -63,7 +50,7 @@ function oid(b: Uint8Array): string {
 }
 
 /** UTCTime (YYMMDDHHMMSSZ, RFC 5280 §4.1.2.5.1: YY < 50 is 20YY) or GeneralizedTime. */
-function time(b: Uint8Array, t: { tag: number; body: number; end: number }, what: string): number {
+function time(b: Uint8Array, t: DerTlv, what: string): number {
   const s = Buffer.from(b.subarray(t.body, t.end)).toString('latin1');
   const m =
     t.tag === 0x17
