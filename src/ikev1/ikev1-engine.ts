@@ -25,7 +25,7 @@ import type { Rng } from '../util/rng.js';
 import { decodeIsakmpHeader, decodeIsakmpMessage } from '../wire/isakmp/isakmp-decode.js';
 import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { IsakmpHeader, IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
-import { IsakmpExchange } from '../wire/registry/isakmp.js';
+import { IsakmpExchange, IsakmpProtocol } from '../wire/registry/isakmp.js';
 import { processAm1, processAm3, usesXauth } from './aggressive-mode.js';
 import { poolsOf, responderConnection } from './connection-select.js';
 import type { Ikev1Action } from './ikev1-actions.js';
@@ -43,6 +43,7 @@ import {
   processMm6,
   startMainMode,
 } from './main-mode.js';
+import { Phase1Rekeys, readResponderLifetime } from './phase1-rekey.js';
 import { Phase2Exchanges } from './phase2-exchanges.js';
 import { Transactions } from './transaction.js';
 import { offeredVariants } from './vendor-ids.js';
@@ -71,6 +72,7 @@ export class Ikev1Engine {
   private readonly phase2: Phase2Exchanges;
   private readonly info: InformationalTasks;
   private readonly transactions: Transactions;
+  private readonly phase1: Phase1Rekeys;
   /** Mode Config address pools by name (as the IKEv2 engine keeps its own) */
   private pools = new Map<string, AddressPool>();
   private readonly reqids = new Map<string, number>();
@@ -99,8 +101,12 @@ export class Ikev1Engine {
         // As IKEv2's childReqid: the IKE initiator has one reqid per child (its trap policy
         // uses it); a gateway one per child and remote selectors, so road warriors behind one
         // NAT keep their own policies.
-        reqidFor: (sa, child, remoteTs) =>
-          reqidFor(sa.conn.name, sa.initiator ? child : `${child}/${remoteTs.map(tsToString).join(',')}`),
+        // A CHILD SA adopted from a replaced ISAKMP SA keeps its reqid whatever this SA's role.
+        reqidFor: (sa, child, remoteTs) => {
+          const ts = remoteTs.map(tsToString).join(',');
+          const kept = sa.children.find((c) => c.name === child && c.plan.remoteTs.map(tsToString).join(',') === ts);
+          return kept?.plan.reqid ?? reqidFor(sa.conn.name, sa.initiator ? child : `${child}/${ts}`);
+        },
       },
       {
         push: (a) => this.actions.push(a),
@@ -142,11 +148,27 @@ export class Ikev1Engine {
         sas: () => [...this.sas.values()],
         removeSa: (sa, reason) => this.removeSa(sa, reason),
         removeChild: (sa, c, reason) => this.removeChild(sa, c, reason),
+        responderLifetime: (sa, seconds) => this.phase1.responderLifetime(sa, seconds),
       },
       rng,
       clock,
       logger,
     );
+    this.phase1 = new Phase1Rekeys({
+      sas: () => this.sas.values(),
+      startReplacement: (old) => this.replace(old),
+      deleteSa: (sa, reason) => {
+        this.info.sendDeletes(sa);
+        this.removeSa(sa, reason);
+      },
+      sendInfo: (sa, ps) => this.info.send(sa, ps),
+      log: (level, msg) => this.logger.log(level, 'ike', msg),
+      random01: () => {
+        const b = new Uint8Array(4);
+        rng.fill(b);
+        return new DataView(b.buffer).getUint32(0) / 0x1_0000_0000;
+      },
+    });
   }
 
   /** A reloaded configuration: new SAs use it; established ones keep the connection they began with. */
@@ -236,6 +258,15 @@ export class Ikev1Engine {
     );
     if (requestId !== undefined) sa.requestId = requestId;
     sa.pendingChildren = conn.children.filter((c) => child === undefined || c.name === child).map((c) => c.name);
+    const mm1 = startMainMode(sa);
+    this.send(sa, mm1.bytes, mm1.payloads);
+  }
+
+  /** Phase 1 rekey (phase1-rekey.ts): a new Main Mode on `old`'s connection and endpoints. */
+  private replace(old: Ikev1Sa): void {
+    const sa = this.newSa(old.conn, true, old.local, old.remote, this.cookie());
+    sa.replaces = old;
+    if (old.life) old.life.successor = sa;
     const mm1 = startMainMode(sa);
     this.send(sa, mm1.bytes, mm1.payloads);
   }
@@ -383,6 +414,11 @@ export class Ikev1Engine {
       if (opened.some((p) => p.kind === 'N' && p.notifyType === Ikev1Notify.INITIAL_CONTACT))
         this.info.initialContact(sa);
       this.established(sa);
+      // RFC 2407 §4.6.3.1: a responder may state a lower phase 1 lifetime in MM6
+      for (const p of opened) {
+        const s = readResponderLifetime(p, IsakmpProtocol.ISAKMP);
+        if (s !== undefined) this.phase1.responderLifetime(sa, s);
+      }
     }
   }
 
@@ -413,6 +449,8 @@ export class Ikev1Engine {
       remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
     });
     this.info.established(sa);
+    // strongSwan adopts the CHILD SAs of a replaced SA after XAUTH (xauth.c); so does esprit
+    if (sa.initiator || !usesXauth(sa.conn)) this.phase1.established(sa, this.clock.now());
     // xauth-06 §6.2: the gateway asks for the user right after phase 1
     if (!sa.initiator && usesXauth(sa.conn)) this.transactions.startXauth(sa);
     const children = (sa.pendingChildren ?? []).flatMap((n) => sa.conn.children.filter((c) => c.name === n));
@@ -440,6 +478,7 @@ export class Ikev1Engine {
       this.actions.push({ kind: 'initiate-result', requestId: sa.requestId, ok: false, reason: sa.failure });
     this.sas.delete(sa.spiI);
     this.phase2.forget(sa);
+    if (sa.replaces) this.phase1.replacementFailed(sa, this.clock.now());
   }
 
   /**
@@ -493,7 +532,10 @@ export class Ikev1Engine {
 
   /** XAUTH finished: a failed user loses the ISAKMP SA (after the CFG_ACK, xauth-06 §6.3). */
   private xauthDone(sa: Ikev1Sa, ok: boolean, user: string): void {
-    if (ok) return;
+    if (ok) {
+      this.phase1.established(sa, this.clock.now());
+      return;
+    }
     this.emit({
       kind: 'auth-failed',
       conn: sa.conn.name,
@@ -507,7 +549,10 @@ export class Ikev1Engine {
   }
 
   /** Remove an ISAKMP SA and its CHILD SAs locally (IKEv1 CHILD SAs go with it, as in charon). */
-  private removeSa(sa: Ikev1Sa, reason: string): void {
+  private removeSa(sa: Ikev1Sa, reason0: string): void {
+    // a replaced SA's end is no close_action matter (its CHILD SAs live on in the new one)
+    const reason =
+      sa.life?.retireAt !== undefined && reason0 === 'deleted by peer' ? 'replaced by a new ISAKMP SA' : reason0;
     for (const c of [...sa.children]) this.removeChild(sa, c, reason);
     if (sa.state === 'established') this.emit({ kind: 'ike-down', conn: sa.conn.name, ikeId: sa.id, reason });
     this.sas.delete(sa.spiI);
@@ -528,6 +573,7 @@ export class Ikev1Engine {
     at(this.phase2.nextDeadline());
     at(this.info.nextDeadline());
     at(this.transactions.nextDeadline());
+    at(this.phase1.nextDeadline());
     return t;
   }
 
@@ -537,6 +583,7 @@ export class Ikev1Engine {
     this.phase2.tick();
     this.info.tick();
     this.transactions.tick();
+    this.phase1.tick(now);
     for (const sa of [...this.sas.values()]) {
       if (!sa.initiator && sa.state !== 'established' && now >= sa.createdAt + this.halfOpenTimeoutMs) {
         // an unauthenticated responder SA that never finished (spoofed MM1, lost peer)

@@ -32,6 +32,8 @@ export interface InformationalHooks {
   /** remove an ISAKMP SA and its CHILD SAs locally, with this reason in the events */
   removeSa(sa: Ikev1Sa, reason: string): void;
   removeChild(sa: Ikev1Sa, c: Ikev1Child, reason: string): void;
+  /** the peer's RESPONDER-LIFETIME for the ISAKMP SA (RFC 2407 §4.6.3.1), seconds */
+  responderLifetime(sa: Ikev1Sa, seconds: number): void;
 }
 
 export class InformationalTasks {
@@ -101,6 +103,9 @@ export class InformationalTasks {
         case 'r-u-there-ack':
           if (sa.dpd && dpdAckMatches(sa.dpd, it.seq)) sa.dpd.pending = undefined;
           break;
+        case 'responder-lifetime':
+          this.hooks.responderLifetime(sa, it.seconds);
+          break;
         case 'notify':
           this.logger.log('info', 'ike', `[ike1#${sa.id}] notify ${it.type} from the peer`);
           break;
@@ -120,6 +125,9 @@ export class InformationalTasks {
       if (old === sa || old.conn.name !== sa.conn.name || !old.remoteId) continue;
       if (formatIdentity(old.remoteId) === id) this.hooks.removeSa(old, 'replaced (INITIAL-CONTACT)');
     }
+    // CHILD SAs this SA adopted from an older one (phase1-rekey.ts) are as stale
+    for (const c of [...sa.children])
+      if (c.adoptedFrom !== undefined) this.hooks.removeChild(sa, c, 'replaced (INITIAL-CONTACT)');
   }
 
   nextDeadline(): number | undefined {

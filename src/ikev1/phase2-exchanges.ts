@@ -100,7 +100,13 @@ export class Phase2Exchanges {
       return;
     }
     if (requestId !== undefined) ex.requestId = requestId;
-    if (replaces !== undefined) ex.replaces = replaces;
+    if (replaces !== undefined) {
+      ex.replaces = replaces;
+      // a rekey keeps the selectors the CHILD SA has (a responder's may be narrowed ones)
+      const old = sa.children.find((c) => c.spiIn === replaces);
+      const [l, r] = [old?.plan.localTs[0], old?.plan.remoteTs[0]];
+      if (l && r) [ex.localTs, ex.remoteTs] = [l, r];
+    }
     const t: Tracked = { sa, ex, sends: 0 };
     this.byMid.set(this.key(sa, mid), t);
     this.getSpi(t);
@@ -157,6 +163,9 @@ export class Phase2Exchanges {
     t.retransmitAt = undefined;
     t.expiresAt = this.clock.now() + KEEP_DONE_MS;
     const plan = r.plan;
+    // A CHILD SA the peer has replaced is not rekeyed by us too (strongSwan's
+    // check_for_rekeyed_child): same child, same reqid on this ISAKMP SA
+    for (const o of t.sa.children) if (o.name === plan.child && o.plan.reqid === plan.reqid) o.rekeying = true;
     t.sa.children.push({
       name: plan.child,
       plan,

@@ -30,6 +30,8 @@ import type { IsakmpPayload, IsakmpTransform } from '../wire/isakmp/isakmp-types
 import { IsakmpExchange, IsakmpProtocol } from '../wire/registry/isakmp.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
 import { findPayload } from './phase1-message.js';
+import { readResponderLifetime, responderLifetimeNotify } from './phase1-rekey.js';
+import { phase2Lifetime, responderLowers } from './phase2-lifetime.js';
 import {
   type EncapChoice,
   encapsulationMode,
@@ -74,6 +76,8 @@ export interface QuickModeExchange {
   requestId?: number;
   /** the CHILD SA this exchange rekeys (its SPI goes in a Delete once the new one is in) */
   replaces?: number;
+  /** initiator: the responder's RESPONDER-LIFETIME from QM2, seconds (RFC 2407 §4.6.3.1) */
+  responderLifetime?: number;
 }
 
 export type QmResult =
@@ -271,6 +275,9 @@ export function buildQm2(deps: QuickModeDeps, sa: Ikev1Sa, ex: QuickModeExchange
   }
   if (ex.withIds) out.push(idFromTs(ex.remoteTs), idFromTs(ex.localTs));
   out.push(...natOa(sa, ex));
+  // RFC 2407 §4.6.3.1: a lower lifetime of ours goes to the initiator with our inbound SPI
+  const lower = responderLowers(ex.child, suite.lifetimeSeconds);
+  if (lower !== undefined) out.push(responderLifetimeNotify(IsakmpProtocol.IPSEC_ESP, spiBytes(ex.spiIn ?? 0), lower));
   const prfId = sa.suite.prf;
   ex.state = 'qm2-sent';
   return seal(ex, out, (rest) => quickModeHash2(prfId, keys.skeyidA, ex.mid, nonceI, rest));
@@ -313,6 +320,10 @@ export function processQm2(
   }
   ex.spiOut = new DataView(prop.spi.buffer, prop.spi.byteOffset, 4).getUint32(0);
   ex.nonceR = nr;
+  for (const p of payloads) {
+    const s = readResponderLifetime(p, IsakmpProtocol.IPSEC_ESP);
+    if (s !== undefined) ex.responderLifetime = s;
+  }
   // keep the encapsulation mode we offered (the responder's echo may name the other NAT-T form)
   ex.suite = { ...suite, encapMode: ex.suite?.encapMode ?? suite.encapMode };
   const keys = sa.keys;
@@ -401,11 +412,8 @@ function childPlan(deps: QuickModeDeps, sa: Ikev1Sa, ex: QuickModeExchange, _now
     localTs: [ex.localTs],
     remoteTs: [ex.remoteTs],
     lifetime: {
-      // The Quick Mode initiator rekeys at rekey_time (ipsecd's soft EXPIRE starts it); the
-      // responder leaves it to the initiator, as vpnc and strongSwan gateways expect.
-      softSeconds:
-        ex.initiator && ex.child.rekeyTime > 0 && ex.child.rekeyTime < suite.lifetimeSeconds ? ex.child.rekeyTime : 0,
-      hardSeconds: Math.min(suite.lifetimeSeconds, ex.child.lifeTime || suite.lifetimeSeconds),
+      // ipsecd's soft EXPIRE starts a rekey, on either side (phase2-lifetime.ts)
+      ...phase2Lifetime(ex.initiator, ex.child, suite.lifetimeSeconds, ex.responderLifetime),
       softBytes: 0,
       hardBytes: ex.child.lifeBytes,
       softPackets: 0,
