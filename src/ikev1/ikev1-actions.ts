@@ -14,5 +14,7 @@ export type Ikev1Action =
   | { kind: 'get-spi'; token: number; src: Uint8Array; dst: Uint8Array; reqid: number }
   | { kind: 'install-child'; plan: ChildSaPlan }
   | { kind: 'remove-child'; plan: ChildSaPlan }
+  /** the CHILD SA's peer endpoint moved (NAT rebinding, nat-rebinding.ts): PF_KEY UPDATE */
+  | { kind: 'update-child'; plan: ChildSaPlan }
   | { kind: 'event'; event: IkeEvent }
   | { kind: 'initiate-result'; requestId: number; ok: boolean; reason: string };

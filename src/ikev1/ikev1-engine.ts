@@ -43,6 +43,7 @@ import {
   processMm6,
   startMainMode,
 } from './main-mode.js';
+import { followPeer, retarget } from './nat-rebinding.js';
 import { Phase1Rekeys, readResponderLifetime } from './phase1-rekey.js';
 import { Phase2Exchanges } from './phase2-exchanges.js';
 import { Transactions } from './transaction.js';
@@ -312,11 +313,15 @@ export class Ikev1Engine {
         this.drop('no-sa', `exchange ${h.exchangeType} for cookies ${h.spiI.toString(16)}/${h.spiR.toString(16)}`);
         return;
       }
+      const [auth, mark, from] = [sa.authIn ?? 0, this.actions.length, sa.remote];
       if (h.exchangeType === IsakmpExchange.INFORMATIONAL) this.info.receive(sa, msg);
       else if (h.exchangeType === IsakmpExchange.TRANSACTION) this.transactions.receive(sa, msg, bytes);
       // xauth-06 §6: no phase 2 before the user is authenticated
       else if (sa.xauth && sa.xauth.state !== 'done') this.drop('unexpected', 'Quick Mode before XAUTH completed');
       else this.phase2.receive(sa, msg, bytes);
+      // RFC 3947 §4: an authenticated message from a new address/port (nat-rebinding.ts)
+      if ((sa.authIn ?? 0) > auth && followPeer(sa, remote, 'ike', (a) => this.actions.push(a)))
+        retarget(this.actions, mark, from, sa.remote);
       return;
     }
     const aggressive = h.exchangeType === IsakmpExchange.AGGRESSIVE;
@@ -528,6 +533,13 @@ export class Ikev1Engine {
       }
       return;
     }
+  }
+
+  /** ipsecd saw the peer's ESP for inbound SA `spiIn` from a new endpoint (X_NAT_T_NEW_MAPPING). */
+  espMappingChanged(spiIn: number, remote: Endpoint): void {
+    for (const sa of this.sas.values())
+      if (sa.children.some((c) => c.spiIn === spiIn && c.plan.encap?.framing !== 'cisco-udp'))
+        followPeer(sa, remote, 'esp', (a) => this.actions.push(a));
   }
 
   /** XAUTH finished: a failed user loses the ISAKMP SA (after the CFG_ACK, xauth-06 §6.3). */

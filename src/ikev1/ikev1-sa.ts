@@ -89,6 +89,8 @@ export interface Ikev1Sa {
   leases?: { pool: string; who: string; address: string }[];
   /** the CHILD SAs Quick Mode installed */
   children: Ikev1Child[];
+  /** authenticated messages received under this SA (phase 2, Informational, Transaction) */
+  authIn?: number;
   /** phase 1 lifetime and rekeying (phase1-rekey.ts), set once established */
   life?: Phase1Life;
   /** a Main Mode started to replace this older SA (phase 1 rekey) */

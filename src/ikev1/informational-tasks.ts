@@ -83,6 +83,7 @@ export class InformationalTasks {
     }
     this.logger.log('info', 'enc', `[ike1#${sa.id}] parsed ${summarizeIsakmp(msg.header, o.payloads, false)}`);
     const now = this.clock.now();
+    sa.authIn = (sa.authIn ?? 0) + 1;
     if (sa.dpd) sa.dpd.lastHeard = now;
     for (const it of o.items) {
       switch (it.kind) {

@@ -231,12 +231,15 @@ export class Phase2Exchanges {
     const keys = sa.keys;
     const prfId = sa.suite?.prf ?? 0;
     if (!keys) return;
-    const log = () =>
+    // every caller of log() has verified the message's HASH
+    const log = () => {
+      sa.authIn = (sa.authIn ?? 0) + 1;
       this.logger.log(
         'info',
         'enc',
         `[ike1#${sa.id}] parsed ${summarizeIsakmp(msg.header, [{ kind: 'HASH', data: o.hash }, ...o.payloads], !!t?.ex.initiator)}`,
       );
+    };
     if (!t) {
       // QM1: HASH(1) = prf(SKEYID_a, M-ID | rest)
       if (!bytesEqual(o.hash, hash1(prfId, keys.skeyidA, mid, o.rest))) {

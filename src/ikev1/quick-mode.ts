@@ -78,6 +78,28 @@ export interface QuickModeExchange {
   replaces?: number;
   /** initiator: the responder's RESPONDER-LIFETIME from QM2, seconds (RFC 2407 §4.6.3.1) */
   responderLifetime?: number;
+  /** the peer's NAT-OAi and NAT-OAr (RFC 3947 §5.2), from QM1 or QM2 */
+  peerOa?: { i: Uint8Array; r: Uint8Array };
+}
+
+/** NAT-OAi, NAT-OAr in that order (RFC 3947 §5.2), when the message has both. */
+function peerNatOa(p: IsakmpPayload[]): { i: Uint8Array; r: Uint8Array } | undefined {
+  const oa = p.flatMap((x) => (x.kind === 'NAT-OA' ? [x.address] : []));
+  const [i, r] = oa;
+  return oa.length === 2 && i && r ? { i, r } : undefined;
+}
+
+/**
+ * The original addresses of the peer's packets for the transport-mode checksum fix-up
+ * (RFC 3948 §3.1.2, ipsecd's NAT-OA): the peer computed its TCP/UDP checksums over its own
+ * address and ours as it sees them, which is what its NAT-OA payloads say. The responder got
+ * (OAi = the initiator, OAr = us) in QM1; the initiator got them in QM2 (OAi = us as the
+ * responder sees us, OAr = the responder).
+ */
+function inboundOa(ex: QuickModeExchange): { src: Uint8Array; dst: Uint8Array } | undefined {
+  const o = ex.peerOa;
+  if (!o) return undefined;
+  return ex.initiator ? { src: o.r, dst: o.i } : { src: o.i, dst: o.r };
 }
 
 export type QmResult =
@@ -240,7 +262,9 @@ export function processQm1(
     const ke = findPayload(payloads, 'KE');
     if (sel.suite.group !== 0 && (!ke || ke.keyData.length !== keyExchangeLength(sel.suite.group)))
       return { notify: 'INVALID-KEY-INFORMATION', reason: 'PFS group chosen without a matching KE' };
+    const oa = peerNatOa(payloads);
     return {
+      ...(oa ? { peerOa: oa } : {}),
       mid,
       initiator: false,
       child,
@@ -324,6 +348,8 @@ export function processQm2(
     const s = readResponderLifetime(p, IsakmpProtocol.IPSEC_ESP);
     if (s !== undefined) ex.responderLifetime = s;
   }
+  const oa = peerNatOa(payloads);
+  if (oa) ex.peerOa = oa;
   // keep the encapsulation mode we offered (the responder's echo may name the other NAT-T form)
   ex.suite = { ...suite, encapMode: ex.suite?.encapMode ?? suite.encapMode };
   const keys = sa.keys;
@@ -405,7 +431,7 @@ function childPlan(deps: QuickModeDeps, sa: Ikev1Sa, ex: QuickModeExchange, _now
         // learnt from its first packet (ipsecd's float)
         { encap: { localPort: sa.ciscoUdpPort, remotePort: sa.ciscoUdpPort, framing: 'cisco-udp' as const } }
       : c.udp
-        ? { encap: { localPort: sa.local.port, remotePort: sa.remote.port, framing } }
+        ? { encap: { localPort: sa.local.port, remotePort: sa.remote.port, framing, ...oaOf(transport, ex) } }
         : {}),
     keepalive: c.udp && (sa.localBehindNat || sa.conn.encap),
     float: (c.udp && sa.remoteBehindNat) || sa.ciscoUdpPort !== undefined,
@@ -422,6 +448,12 @@ function childPlan(deps: QuickModeDeps, sa: Ikev1Sa, ex: QuickModeExchange, _now
   };
   if (suite.integ !== undefined) plan.integ = suite.integ;
   return plan;
+}
+
+/** NAT-OA for the SAs (PF_KEY X_NAT_T_OA*), transport mode only (RFC 3947 §5.2). */
+function oaOf(transport: boolean, ex: QuickModeExchange): { oa?: { src: Uint8Array; dst: Uint8Array } } {
+  const oa = transport ? inboundOa(ex) : undefined;
+  return oa ? { oa } : {};
 }
 
 /** The exchange type of Quick Mode messages. */

@@ -26,6 +26,8 @@ export interface V1PeerState {
   results: { requestId: number; ok: boolean; reason: string }[];
   /** CHILD SA plans installed, in order */
   installed: ChildSaPlan[];
+  /** CHILD SA plans moved to a new peer endpoint (update-child), in order */
+  updated: ChildSaPlan[];
   /** GETSPI requests not answered yet (with `holdSpis`) */
   spiRequests: { token: number; reqid: number }[];
   /** next SPI handed out: deterministic, distinct per side */
@@ -52,6 +54,7 @@ export class Ikev1Pair {
         events: [],
         results: [],
         installed: [],
+        updated: [],
         spiRequests: [],
         nextSpi: seed === (opts.seed ?? 11n) ? 0xc1000001 : 0xc2000001,
       };
@@ -84,6 +87,7 @@ export class Ikev1Pair {
       if (!this.holdSpis) this.answerSpis(s);
     } else if (a.kind === 'install-child') p.installed.push(a.plan);
     else if (a.kind === 'remove-child') p.installed = p.installed.filter((x) => x !== a.plan);
+    else if (a.kind === 'update-child') p.updated.push(a.plan);
     else p.results.push({ requestId: a.requestId, ok: a.ok, reason: a.reason });
   }
 

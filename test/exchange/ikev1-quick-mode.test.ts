@@ -16,6 +16,7 @@ import { test } from 'node:test';
 import type { ChildSaPlan } from '../../src/ike/child-sa-plan.js';
 import type { Ikev1Sa } from '../../src/ikev1/ikev1-sa.js';
 import { toHex } from '../../src/util/hex.js';
+import { formatIp } from '../../src/util/ip-addr.js';
 import { decodeIsakmpMessage } from '../../src/wire/isakmp/isakmp-decode.js';
 import { type Datagram, ep, Ikev1Pair } from './ikev1-pair.js';
 import { configFromText } from './test-config.js';
@@ -343,6 +344,15 @@ secrets {
   const [ip, rp] = installedPair(p);
   assert.deepEqual([ip.mode, rp.mode], ['transport', 'transport']);
   assert.equal(rp.child, 'host');
+  // NAT-OA to PF_KEY (RFC 3948 §3.1.2 fix-up of inbound packets): the addresses the peer's
+  // checksums were computed over. The client 10.99.1.2 appears as 10.99.2.1 behind the NAT;
+  // the gateway is 10.99.2.2 for both.
+  const oa = (x: ChildSaPlan) => [
+    formatIp(x.encap?.oa?.src ?? new Uint8Array()),
+    formatIp(x.encap?.oa?.dst ?? new Uint8Array()),
+  ];
+  assert.deepEqual(oa(rp), ['10.99.1.2', '10.99.2.2'], 'gateway: from the client (its own address) to us');
+  assert.deepEqual(oa(ip), ['10.99.2.2', '10.99.2.1'], 'client: from the gateway to us as the gateway sees us');
 });
 
 test('a lost HASH(3): the responder resends QM2, the initiator answers the duplicate with the same HASH(3), then both have the SA', () => {
