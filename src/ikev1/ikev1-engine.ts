@@ -164,11 +164,7 @@ export class Ikev1Engine {
       },
       sendInfo: (sa, ps) => this.info.send(sa, ps),
       log: (level, msg) => this.logger.log(level, 'ike', msg),
-      random01: () => {
-        const b = new Uint8Array(4);
-        rng.fill(b);
-        return new DataView(b.buffer).getUint32(0) / 0x1_0000_0000;
-      },
+      rng,
     });
   }
 

@@ -18,6 +18,7 @@
 import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
 import { WireError } from '../util/errors.js';
 import { Reader } from '../util/reader.js';
+import type { Rng } from '../util/rng.js';
 import { Writer } from '../util/writer.js';
 import {
   attributeNumber,
@@ -164,8 +165,8 @@ export interface Phase1RekeyHooks {
   /** one Informational to the peer */
   sendInfo(sa: Ikev1Sa, payloads: IsakmpPayload[]): void;
   log(level: 'info' | 'warn', msg: string): void;
-  /** a random number in [0, 1) (rekey jitter) */
-  random01(): number;
+  /** for the rekey jitter */
+  rng: Rng;
 }
 
 /** A failed replacement Main Mode is tried again this much later (before the old SA expires). */
@@ -175,12 +176,19 @@ const RETRY_MS = 30_000;
 export class Phase1Rekeys {
   constructor(private readonly hooks: Phase1RekeyHooks) {}
 
+  /** A random number in [0, 1): the share of rand_time taken off the rekey time. */
+  private random01(): number {
+    const b = new Uint8Array(4);
+    this.hooks.rng.fill(b);
+    return new DataView(b.buffer).getUint32(0) / 0x1_0000_0000;
+  }
+
   /**
    * `sa` is established: schedule its lifetime, tell the initiator our lower limit
    * (RFC 2407 §4.6.3.1), and take over the CHILD SAs of the SAs it replaces.
    */
   established(sa: Ikev1Sa, now: number): void {
-    sa.life = phase1Schedule(sa, now, this.hooks.random01());
+    sa.life = phase1Schedule(sa, now, this.random01());
     const offered = sa.suite?.lifetimeSeconds;
     if (!sa.initiator && offered !== undefined && sa.life.seconds < offered) {
       const spi = new Uint8Array(16);
@@ -200,7 +208,7 @@ export class Phase1Rekeys {
   /** The peer's RESPONDER-LIFETIME for the ISAKMP SA (in MM6 or an Informational). */
   responderLifetime(sa: Ikev1Sa, seconds: number): void {
     if (!sa.initiator) return;
-    if (honourResponderLifetime(sa, seconds, this.hooks.random01()))
+    if (honourResponderLifetime(sa, seconds, this.random01()))
       this.hooks.log('info', `[ike1#${sa.id}] the responder's lifetime of ${seconds}s applies (RESPONDER-LIFETIME)`);
   }
 
