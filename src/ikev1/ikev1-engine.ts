@@ -112,11 +112,13 @@ export class Ikev1Engine {
       {
         push: (a) => this.actions.push(a),
         drop: (why, detail) => this.drop(why as Ikev1Drop, detail),
-        rekeyed: (sa, oldSpiIn) => {
+        rekeyed: (_, oldSpiIn) => {
           // RFC 2409 §5.5 has no rekey exchange: a new Quick Mode, then a Delete for the old SA
-          const old = sa.children.find((c) => c.spiIn === oldSpiIn);
-          if (!old) return;
-          this.info.send(sa, [deleteEsp([old.spiIn])]);
+          // (on the ISAKMP SA it is on now: a phase 1 rekey may have moved it)
+          const sa = [...this.sas.values()].find((x) => x.children.some((c) => c.spiIn === oldSpiIn));
+          const old = sa?.children.find((c) => c.spiIn === oldSpiIn);
+          if (!sa || !old) return;
+          if (sa.state === 'established') this.info.send(sa, [deleteEsp([old.spiIn])]);
           this.removeChild(sa, old, 'rekeyed');
         },
         finished: (sa, requestId, ok, reason) => {

@@ -56,10 +56,19 @@ export interface Phase2Hooks {
 }
 
 const KEEP_DONE_MS = 30_000;
+/**
+ * How long the replaced pair of a rekey stays before its Delete. RFC 2409 §5.5 has no answer to
+ * HASH(3): the responder installs its new SAs when HASH(3) arrives, and a Delete sent with it
+ * may be handled first (charon handles them on different threads), leaving the peer without
+ * an outbound SA for a moment. strongSwan (charon.delete_rekeyed = no) never deletes it.
+ */
+export const REKEYED_DELETE_MS = 2_000;
 
 export class Phase2Exchanges {
   private readonly byMid = new Map<string, Tracked>();
   private readonly spiWait = new Map<number, Tracked>();
+  /** replaced CHILD SAs (inbound SPI) whose Delete is due */
+  private readonly retiring: { sa: Ikev1Sa; spiIn: number; at: number }[] = [];
   private nextToken = 1;
 
   constructor(
@@ -199,7 +208,8 @@ export class Phase2Exchanges {
       `[ike1#${t.sa.id}] CHILD_SA ${plan.child}{${plan.reqid}} established with SPIs ${hex(plan.inbound.spi)}_i ${hex(plan.outbound.spi)}_o${plan.encap ? ` (UDP-encapsulated, ${plan.encap.framing ?? 'rfc3948'})` : ''}`,
     );
     this.hooks.finished(t.sa, t.ex.requestId, true, 'established');
-    if (t.ex.replaces !== undefined) this.hooks.rekeyed(t.sa, t.ex.replaces);
+    if (t.ex.replaces !== undefined)
+      this.retiring.push({ sa: t.sa, spiIn: t.ex.replaces, at: this.clock.now() + REKEYED_DELETE_MS });
   }
 
   private fail(t: Tracked, reason: string): void {
@@ -293,11 +303,16 @@ export class Phase2Exchanges {
     for (const t of this.byMid.values()) {
       for (const x of [t.retransmitAt, t.expiresAt]) if (x !== undefined && (d === undefined || x < d)) d = x;
     }
+    for (const r of this.retiring) if (d === undefined || r.at < d) d = r.at;
     return d;
   }
 
   tick(): void {
     const now = this.clock.now();
+    for (const r of this.retiring.filter((x) => now >= x.at)) {
+      this.retiring.splice(this.retiring.indexOf(r), 1);
+      this.hooks.rekeyed(r.sa, r.spiIn);
+    }
     for (const [k, t] of [...this.byMid]) {
       if (t.expiresAt !== undefined && now >= t.expiresAt) {
         this.byMid.delete(k);

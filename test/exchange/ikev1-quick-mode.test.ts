@@ -434,6 +434,11 @@ test('rekey: the initiator SA carries rekey_time as its soft lifetime; a soft EX
   p.i.engine.childExpired(oldI.inbound.spi, false);
   p.run('i');
   p.flush();
+  assert.equal(p.i.installed.length, 2, 'the old pair stays 2 s (REKEYED_DELETE_MS) after the new one is in');
+  p.advance(1999);
+  assert.equal(p.wire.length, 0);
+  p.advance(1);
+  p.flush();
   assert.equal(p.i.installed.length, 1, 'only the new CHILD SA is left on the initiator');
   assert.equal(p.r.installed.length, 1, 'the Delete removed the old one on the responder');
   const [newI, newR] = installedPair(p);

@@ -10,11 +10,14 @@ import { ping, waitForPing } from './traffic.js';
 // IKEv1 that stays up (docs/ikev1.md "Rekeying and lifetimes") against strongSwan 5.9.8
 // (kernel-libipsec) through the lab NAT, with short lifetimes and a ping every 100 ms running
 // through the rekeys:
-//  1. esprit client -> charon gateway: esprit rekeys phase 1 at 6 s (a new Main Mode; charon
+//  1. esprit client -> charon gateway: esprit rekeys phase 1 at 12 s (a new Main Mode; charon
 //     logs that it adopts the CHILD SA) and phase 2 every 5 s; the old ISAKMP SA is deleted
-//  2. charon client -> esprit gateway: charon reauthenticates phase 1 at 6 s (its IKEv1 rekey)
+//  2. charon client -> esprit gateway: charon reauthenticates phase 1 at 12 s (its IKEv1 rekey)
 //     and rekeys phase 2 every 5 s; the esprit gateway moves the CHILD SAs to the new ISAKMP
 //     SA and retires the old one
+//  3. charon client (phase 2 rekey_time 60 s) -> esprit gateway with life_time 10 s: the gateway
+//     sends RESPONDER-LIFETIME in QM2 and, its lifetime ending first, runs the Quick Mode rekeys
+//     itself (soft lifetime 8 s), with a Delete for the old SA
 const skip = requireScenarioSystem(['/usr/lib/ipsec/charon', 'swanctl']);
 const scenario = useLab('ike1rk-', { skip });
 
@@ -52,10 +55,10 @@ secrets {
 }
 `;
 
-const FAST_IKE = 'rekey_time = 6s\n    over_time = 60s\n    rand_time = 0s';
+const FAST_IKE = 'rekey_time = 12s\n    over_time = 60s\n    rand_time = 0s';
 const FAST_CHILD = 'rekey_time = 5s\n        life_time = 20s\n        rand_time = 0s';
 
-test('esprit IKEv1 client rekeys phase 1 (6 s) and phase 2 (5 s) against a strongSwan gateway under a ping: nothing lost, charon adopts the CHILD SA', {
+test('esprit IKEv1 client rekeys phase 1 (12 s) and phase 2 (5 s) against a strongSwan gateway under a ping: nothing lost, charon adopts the CHILD SA', {
   skip,
 }, async () => {
   const l = scenario.lab;
@@ -73,7 +76,7 @@ test('esprit IKEv1 client rekeys phase 1 (6 s) and phase 2 (5 s) against a stron
     // the phase 1 rekey: charon saw a new Main Mode from the same peer and took the CHILD SAs
     assert.match(gw.log(2000), /detected reauth of existing IKE_SA, adopting \d+ children/, why());
     // the first ISAKMP SA was deleted; the CHILD SA lives on the newest one (a replaced SA stays
-    // 10 s, longer than this test's rekey_time, so two may be listed)
+    // 10 s, and the next rekey may have started, so two may be listed)
     const settled = await pollFor(async () => {
       const sas = await client.listSas();
       return sas.every((s) => s.spiI !== first.spiI) ? sas : undefined;
@@ -98,7 +101,7 @@ test('esprit IKEv1 client rekeys phase 1 (6 s) and phase 2 (5 s) against a stron
   }
 });
 
-test('strongSwan IKEv1 client reauthenticates phase 1 (6 s) and rekeys phase 2 (5 s) against the esprit gateway under a ping: the gateway keeps the CHILD SAs', {
+test('strongSwan IKEv1 client reauthenticates phase 1 (12 s) and rekeys phase 2 (5 s) against the esprit gateway under a ping: the gateway keeps the CHILD SAs', {
   skip,
 }, async () => {
   const l = scenario.lab;
@@ -131,6 +134,44 @@ test('strongSwan IKEv1 client reauthenticates phase 1 (6 s) and rekeys phase 2 (
     assert.equal(withChildren[0]?.id, Math.max(...settled.map((s) => s.id)), 'the newest');
     const again = await ping(l, 'client', LAB.client.lan4, LAB.gw.protected4, { count: 5 });
     assert.equal(again.received, 5, again.output);
+  } finally {
+    await ss.stop();
+    await gw.stop();
+  }
+});
+
+test('the esprit gateway, with the lower phase 2 lifetime (10 s, RESPONDER-LIFETIME in QM2), rekeys the CHILD SA itself before the strongSwan client would: no echo lost, charon takes the rekey and the Delete', {
+  skip,
+}, async () => {
+  const l = scenario.lab;
+  const gw = await IkeHost.start(l, 'gw', conf('gw', '', 'rekey_time = 6s\n        life_time = 10s'));
+  const ss = await StrongSwanHost.start(l, 'client', conf('client', '', 'rekey_time = 60s\n        life_time = 66s'));
+  const why = () => `--- charon ---\n${ss.log(300)}\n--- esprit ---\n${gw.proc.stderr.slice(-8000)}`;
+  try {
+    const r = await ss.initiate('net', 'v1');
+    assert.equal(r.code, 0, `swanctl --initiate failed:\n${r.stdout}${r.stderr}\n${why()}`);
+    const [first] = await gw.listSas();
+    const firstSpi = first?.children[0]?.spiIn;
+    assert.ok(firstSpi, why());
+    // RFC 2407 §4.6.3.1: the gateway said its lower lifetime in QM2
+    assert.match(gw.proc.stderr, /generating QUICK_MODE response \d+ \[ HASH SA No ID ID N\(RESP_LIFETIME\) \]/, why());
+    await waitForPing(l, 'client', LAB.client.lan4, LAB.gw.protected4, 10);
+    const p = await ping(l, 'client', LAB.client.lan4, LAB.gw.protected4, { count: 200, interval: 0.1 });
+    // soft lifetime half-way from rekey_time to the hard one: 8 s, so two rekeys in 20 s
+    assert.equal(p.received, 200, `${p.output}\n${why()}`);
+    assert.match(
+      gw.proc.stderr,
+      /generating QUICK_MODE request \d+ \[ HASH SA No ID ID \]/,
+      'the gateway initiated Quick Mode',
+    );
+    assert.match(ss.log(3000), /detected rekeying of CHILD_SA net\{\d+\}/, why());
+    const [now] = await gw.listSas();
+    assert.ok(now?.children.length, why());
+    assert.ok(
+      now.children.every((c) => c.spiIn !== firstSpi),
+      `the first CHILD SA was replaced and deleted:\n${JSON.stringify(now)}`,
+    );
+    assert.match(ss.log(3000), /received DELETE for ESP CHILD_SA with SPI [0-9a-f]{8}/, why());
   } finally {
     await ss.stop();
     await gw.stop();
