@@ -14,6 +14,8 @@ export type Ikev1Action =
   | { kind: 'get-spi'; token: number; src: Uint8Array; dst: Uint8Array; reqid: number }
   | { kind: 'install-child'; plan: ChildSaPlan }
   | { kind: 'remove-child'; plan: ChildSaPlan }
+  /** the outbound SA of a plan installed with `deferOutbound` (a Quick Mode rekey) goes in now */
+  | { kind: 'activate-child'; plan: ChildSaPlan }
   /** the CHILD SA's peer endpoint moved (NAT rebinding, nat-rebinding.ts): PF_KEY UPDATE */
   | { kind: 'update-child'; plan: ChildSaPlan }
   | { kind: 'event'; event: IkeEvent }

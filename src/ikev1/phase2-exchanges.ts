@@ -11,6 +11,7 @@ import { transformName } from '../config/proposal.js';
 import type { ChildConfig } from '../config/swanctl/swanctl-model.js';
 import { tsToString } from '../config/traffic-selector.js';
 import { hash1, quickModeHash2 } from '../crypto/ikev1/ikev1-keymat.js';
+import type { ChildSaPlan } from '../ike/child-sa-plan.js';
 import { type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
 import type { Clock } from '../util/clock.js';
 import { bytesEqual } from '../util/hex.js';
@@ -63,12 +64,20 @@ const KEEP_DONE_MS = 30_000;
  * an outbound SA for a moment. strongSwan (charon.delete_rekeyed = no) never deletes it.
  */
 export const REKEYED_DELETE_MS = 2_000;
+/**
+ * The rekeying initiator's new outbound SA goes in this much after HASH(3) (ChildSaPlan
+ * deferOutbound), so its packets do not reach the responder before the responder has installed
+ * the new inbound SA on HASH(3); until then the old pair carries the traffic.
+ */
+export const REKEYED_ACTIVATE_MS = 1_000;
 
 export class Phase2Exchanges {
   private readonly byMid = new Map<string, Tracked>();
   private readonly spiWait = new Map<number, Tracked>();
   /** replaced CHILD SAs (inbound SPI) whose Delete is due */
   private readonly retiring: { sa: Ikev1Sa; spiIn: number; at: number }[] = [];
+  /** new CHILD SAs of our rekeys whose outbound SA is due */
+  private readonly activating: { plan: ChildSaPlan; at: number }[] = [];
   private nextToken = 1;
 
   constructor(
@@ -188,6 +197,10 @@ export class Phase2Exchanges {
       ].join('/'),
       installedAt: this.clock.now(),
     });
+    if (t.ex.initiator && t.ex.replaces !== undefined) {
+      plan.deferOutbound = true;
+      this.activating.push({ plan, at: this.clock.now() + REKEYED_ACTIVATE_MS });
+    }
     this.hooks.push({ kind: 'install-child', plan });
     this.hooks.push({
       kind: 'event',
@@ -303,12 +316,17 @@ export class Phase2Exchanges {
     for (const t of this.byMid.values()) {
       for (const x of [t.retransmitAt, t.expiresAt]) if (x !== undefined && (d === undefined || x < d)) d = x;
     }
-    for (const r of this.retiring) if (d === undefined || r.at < d) d = r.at;
+    for (const r of [...this.retiring, ...this.activating]) if (d === undefined || r.at < d) d = r.at;
     return d;
   }
 
   tick(): void {
     const now = this.clock.now();
+    for (const a of this.activating.filter((x) => now >= x.at)) {
+      this.activating.splice(this.activating.indexOf(a), 1);
+      a.plan.deferOutbound = false;
+      this.hooks.push({ kind: 'activate-child', plan: a.plan });
+    }
     for (const r of this.retiring.filter((x) => now >= x.at)) {
       this.retiring.splice(this.retiring.indexOf(r), 1);
       this.hooks.rekeyed(r.sa, r.spiIn);

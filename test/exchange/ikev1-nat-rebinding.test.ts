@@ -8,41 +8,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Ikev1Sa } from '../../src/ikev1/ikev1-sa.js';
+import { v1Conf } from './ikev1-configs.js';
 import { ep, Ikev1Pair } from './ikev1-pair.js';
-import { configFromText } from './test-config.js';
 
-const conf = (side: 'i' | 'r') =>
-  configFromText(`connections {
-  nr {
-    version = 1
-    ${side === 'i' ? 'local_addrs = 10.99.1.2\n    remote_addrs = 10.99.2.2' : 'local_addrs = 10.99.2.2'}
-    proposals = aes128-sha1-modp2048
-    dpd_delay = 30s
-    local {
-      auth = psk
-      id = ${side === 'i' ? 'client.esprit.test' : 'gw.esprit.test'}
-    }
-    remote {
-      auth = psk
-      id = ${side === 'i' ? 'gw.esprit.test' : 'client.esprit.test'}
-    }
-    children {
-      net {
-        local_ts = ${side === 'i' ? '10.99.4.0/24' : '10.99.3.0/24'}
-        remote_ts = ${side === 'i' ? '10.99.3.0/24' : '10.99.4.0/24'}
-        esp_proposals = aes128-sha1
-      }
-    }
-  }
-}
-secrets {
-  ike-nr {
-    id-a = gw.esprit.test
-    id-b = client.esprit.test
-    secret = "rebinding-secret"
-  }
-}
-`);
+const conf = (side: 'i' | 'r') => v1Conf(side, { name: 'nr', ike: 'dpd_delay = 30s', esp: 'aes128-sha1' });
 
 const only = (p: Ikev1Pair, s: 'i' | 'r'): Ikev1Sa => {
   const l = p.peer(s).engine.list();

@@ -28,6 +28,8 @@ export interface V1PeerState {
   installed: ChildSaPlan[];
   /** CHILD SA plans moved to a new peer endpoint (update-child), in order */
   updated: ChildSaPlan[];
+  /** CHILD SA plans whose deferred outbound SA went in (activate-child), in order */
+  activated: ChildSaPlan[];
   /** GETSPI requests not answered yet (with `holdSpis`) */
   spiRequests: { token: number; reqid: number }[];
   /** next SPI handed out: deterministic, distinct per side */
@@ -55,6 +57,7 @@ export class Ikev1Pair {
         results: [],
         installed: [],
         updated: [],
+        activated: [],
         spiRequests: [],
         nextSpi: seed === (opts.seed ?? 11n) ? 0xc1000001 : 0xc2000001,
       };
@@ -88,6 +91,7 @@ export class Ikev1Pair {
     } else if (a.kind === 'install-child') p.installed.push(a.plan);
     else if (a.kind === 'remove-child') p.installed = p.installed.filter((x) => x !== a.plan);
     else if (a.kind === 'update-child') p.updated.push(a.plan);
+    else if (a.kind === 'activate-child') p.activated.push(a.plan);
     else p.results.push({ requestId: a.requestId, ok: a.ok, reason: a.reason });
   }
 

@@ -435,7 +435,17 @@ test('rekey: the initiator SA carries rekey_time as its soft lifetime; a soft EX
   p.run('i');
   p.flush();
   assert.equal(p.i.installed.length, 2, 'the old pair stays 2 s (REKEYED_DELETE_MS) after the new one is in');
-  p.advance(1999);
+  // the initiator's new outbound SA goes in 1 s after HASH(3), when the responder has had time
+  // to install its inbound SA (deferOutbound, as IKEv2's rekey of a peer's CHILD SA)
+  const fresh = p.i.installed[1];
+  assert.equal(fresh?.deferOutbound, true);
+  assert.equal(p.r.installed[1]?.deferOutbound, undefined, 'the responder uses its new outbound SA at once');
+  p.advance(999);
+  assert.deepEqual(p.i.activated, []);
+  p.advance(1);
+  assert.deepEqual(p.i.activated, [fresh]);
+  assert.equal(fresh?.deferOutbound, false);
+  p.advance(999);
   assert.equal(p.wire.length, 0);
   p.advance(1);
   p.flush();

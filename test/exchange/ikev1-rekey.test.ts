@@ -17,47 +17,15 @@ import { test } from 'node:test';
 import type { Ikev1Sa } from '../../src/ikev1/ikev1-sa.js';
 import { toHex } from '../../src/util/hex.js';
 import { decodeIsakmpHeader } from '../../src/wire/isakmp/isakmp-decode.js';
+import { v1Conf } from './ikev1-configs.js';
 import { ep, Ikev1Pair } from './ikev1-pair.js';
-import { configFromText } from './test-config.js';
 
 interface Opts {
   ike?: string;
   child?: string;
 }
 
-const conf = (side: 'i' | 'r', o: Opts = {}) =>
-  configFromText(`connections {
-  rk {
-    version = 1
-    ${side === 'i' ? 'local_addrs = 10.99.1.2\n    remote_addrs = 10.99.2.2' : 'local_addrs = 10.99.2.2'}
-    proposals = aes128-sha1-modp2048
-    ${o.ike ?? ''}
-    local {
-      auth = psk
-      id = ${side === 'i' ? 'client.esprit.test' : 'gw.esprit.test'}
-    }
-    remote {
-      auth = psk
-      id = ${side === 'i' ? 'gw.esprit.test' : 'client.esprit.test'}
-    }
-    children {
-      net {
-        local_ts = ${side === 'i' ? '10.99.4.0/24' : '10.99.3.0/24'}
-        remote_ts = ${side === 'i' ? '10.99.3.0/24' : '10.99.4.0/24'}
-        esp_proposals = aes128-sha256
-        ${o.child ?? ''}
-      }
-    }
-  }
-}
-secrets {
-  ike-rk {
-    id-a = gw.esprit.test
-    id-b = client.esprit.test
-    secret = "rekey-secret"
-  }
-}
-`);
+const conf = (side: 'i' | 'r', o: Opts = {}) => v1Conf(side, { name: 'rk', ...o });
 
 const sas = (p: Ikev1Pair, s: 'i' | 'r'): Ikev1Sa[] => [...p.peer(s).engine.list()];
 const cookies = (sa: Ikev1Sa) => `${sa.spiI.toString(16)}/${sa.spiR.toString(16)}`;
