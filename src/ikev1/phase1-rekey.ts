@@ -58,7 +58,9 @@ export function phase1Schedule(sa: Ikev1Sa, now: number, jitter01: number): Phas
 function rekeyPoint(sa: Ikev1Sa, seconds: number, now: number, jitter01: number): { rekeyAt?: number } {
   const c = sa.conn;
   const cfg = c.reauthTime > 0 && (c.rekeyTime <= 0 || c.reauthTime < c.rekeyTime) ? c.reauthTime : c.rekeyTime;
-  if (!sa.initiator || cfg <= 0) return {};
+  // The replacement is a Main Mode (the engine's only phase 1 as initiator); an SA made by
+  // Aggressive Mode is not replaced by one (its connection would not accept it).
+  if (!sa.initiator || sa.aggressive || cfg <= 0) return {};
   const jitter = c.randTime > 0 ? jitter01 * Math.min(c.randTime, cfg / 2) : 0;
   const at = cfg - jitter < seconds ? cfg - jitter : seconds * REKEY_SHARE;
   return { rekeyAt: now + at * 1000 };
