@@ -292,3 +292,38 @@ test('phase 2: a CHILD SA the peer has rekeyed (no Delete, as strongSwan with de
   p.run('r');
   assert.equal(p.wire.length, 0, 'no Quick Mode for a replaced CHILD SA');
 });
+
+test('a phase 1 rekey that gets no answer fails without touching the old ISAKMP SA, which tries again 30 s later', () => {
+  const ike = 'rekey_time = 60s\n    over_time = 600s\n    rand_time = 0s';
+  const p = new Ikev1Pair(conf('i', { ike }), conf('r', { ike }));
+  up(p);
+  const old = sas(p, 'i')[0];
+  assert.ok(old);
+  p.advance(60_000);
+  assert.equal(p.wire.length, 1, 'MM1 of the replacement');
+  // the gateway is unreachable from now on
+  let failedAt: number | undefined;
+  for (let t = 0; t < 400 && failedAt === undefined; t++) {
+    p.wire.length = 0;
+    p.advance(1000);
+    if (sas(p, 'i').length === 1) failedAt = p.clock.now();
+  }
+  assert.ok(failedAt !== undefined, 'the replacement Main Mode timed out');
+  assert.ok(
+    p.i.results.every((r) => r.requestId === 1),
+    'no up request of its own',
+  );
+  assert.deepEqual(sas(p, 'i'), [old]);
+  assert.equal(old.state, 'established');
+  assert.equal(old.children.length, 1, 'the CHILD SA stays on the old SA');
+  assert.equal(old.life?.successor, undefined);
+  p.wire.length = 0;
+  p.advance(29_000);
+  assert.equal(p.wire.filter((d) => d.from === 'i' && decodeIsakmpHeader(d.bytes).spiR === 0n).length, 0);
+  p.advance(1000);
+  assert.equal(
+    p.wire.filter((d) => d.from === 'i' && decodeIsakmpHeader(d.bytes).spiR === 0n).length,
+    1,
+    'a new MM1, 30 s after the failure',
+  );
+});
