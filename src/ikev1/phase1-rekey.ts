@@ -50,8 +50,9 @@ export function configuredPhase1Lifetime(conn: ConnectionConfig): number {
  * responder waits for the peer and tells it its limit with RESPONDER-LIFETIME).
  */
 export function phase1Schedule(sa: Ikev1Sa, now: number, jitter01: number): Phase1Life {
+  // the chosen transform's lifetime (the responder echoes the initiator's), never beyond ours
   const offered = sa.suite?.lifetimeSeconds ?? configuredPhase1Lifetime(sa.conn);
-  const seconds = sa.initiator ? offered : Math.min(offered, configuredPhase1Lifetime(sa.conn));
+  const seconds = Math.min(offered, configuredPhase1Lifetime(sa.conn));
   return { seconds, establishedAt: now, expiresAt: now + seconds * 1000, ...rekeyPoint(sa, seconds, now, jitter01) };
 }
 
