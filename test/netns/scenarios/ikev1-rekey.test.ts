@@ -56,8 +56,13 @@ test('esprit IKEv1 client rekeys phase 1 (12 s) and phase 2 (5 s) against a stro
     const withChildren = settled.filter((s) => s.children.length > 0);
     assert.equal(withChildren.length, 1, `the CHILD SA is on one ISAKMP SA:\n${JSON.stringify(settled)}`);
     assert.equal(withChildren[0]?.id, Math.max(...settled.map((s) => s.id)), 'the newest');
-    assert.equal(withChildren[0]?.children.length, 1, why());
-    assert.notEqual(withChildren[0]?.children[0]?.spiIn, first.children[0]?.spiIn, 'phase 2 was rekeyed');
+    // one CHILD SA, or two for the 2 s a replaced pair stays after a Quick Mode rekey
+    const kids = withChildren[0]?.children ?? [];
+    assert.ok(kids.length >= 1 && kids.length <= 2, why());
+    assert.ok(
+      kids.every((c) => c.spiIn !== first.children[0]?.spiIn),
+      'phase 2 was rekeyed, the first pair deleted',
+    );
     const ss = await gw.listSas();
     assert.ok((ss.match(/ESTABLISHED, IKEv1/g) ?? []).length <= 2, `charon deletes the old ISAKMP SAs:\n${ss}`);
     assert.match(ss, /v1: #\d+, ESTABLISHED, IKEv1/, ss);
