@@ -335,6 +335,7 @@ export async function startIked(opts: IkedOptions): Promise<Iked> {
   o.kernel.onEvent((e) => {
     if (e.kind === 'new-mapping') {
       engine.espMappingChanged(e.spi, { address: e.newAddr, port: e.newPort });
+      ikev1.espMappingChanged(e.spi, { address: e.newAddr, port: e.newPort });
       run();
     } else if (e.kind === 'expire') {
       engine.childExpired(e.spi, e.hard);

@@ -17,5 +17,9 @@ export type Ikev1Action =
   /** a Mode Config client's virtual IP on the TUN (the IKEv2 engine's shape) */
   | { kind: 'vip-add'; ikeId: number; address: Uint8Array; dns: Uint8Array[] }
   | { kind: 'vip-remove'; ikeId: number; address: Uint8Array }
+  /** the outbound SA of a plan installed with `deferOutbound` (a Quick Mode rekey) goes in now */
+  | { kind: 'activate-child'; plan: ChildSaPlan }
+  /** the CHILD SA's peer endpoint moved (NAT rebinding, nat-rebinding.ts): PF_KEY UPDATE */
+  | { kind: 'update-child'; plan: ChildSaPlan }
   | { kind: 'event'; event: IkeEvent }
   | { kind: 'initiate-result'; requestId: number; ok: boolean; reason: string };

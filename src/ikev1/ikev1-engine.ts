@@ -26,7 +26,7 @@ import type { Rng } from '../util/rng.js';
 import { decodeIsakmpHeader, decodeIsakmpMessage } from '../wire/isakmp/isakmp-decode.js';
 import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { IsakmpHeader, IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
-import { IsakmpExchange } from '../wire/registry/isakmp.js';
+import { IsakmpExchange, IsakmpProtocol } from '../wire/registry/isakmp.js';
 import { clientXauth, processAm2, startAggressiveMode } from './aggressive-initiator.js';
 import { processAm1, processAm3, usesXauth } from './aggressive-mode.js';
 import { poolsOf, responderConnection } from './connection-select.js';
@@ -55,6 +55,8 @@ import {
   startMainMode,
 } from './main-mode.js';
 import { clientChildren, type ModeConfigResult } from './mode-config-client.js';
+import { followPeer, retarget } from './nat-rebinding.js';
+import { Phase1Rekeys, readResponderLifetime } from './phase1-rekey.js';
 import { Phase2Exchanges } from './phase2-exchanges.js';
 import { Transactions } from './transaction.js';
 import { ClientTransactions } from './transaction-client.js';
@@ -94,6 +96,7 @@ export class Ikev1Engine {
   private readonly info: InformationalTasks;
   private readonly transactions: Transactions;
   private readonly clientTx: ClientTransactions;
+  private readonly phase1: Phase1Rekeys;
   /** Mode Config address pools by name (as the IKEv2 engine keeps its own) */
   private pools = new Map<string, AddressPool>();
   private readonly reqids = new Map<string, number>();
@@ -123,17 +126,23 @@ export class Ikev1Engine {
         // As IKEv2's childReqid: the IKE initiator has one reqid per child (its trap policy
         // uses it); a gateway one per child and remote selectors, so road warriors behind one
         // NAT keep their own policies.
-        reqidFor: (sa, child, remoteTs) =>
-          reqidFor(sa.conn.name, sa.initiator ? child : `${child}/${remoteTs.map(tsToString).join(',')}`),
+        // A CHILD SA adopted from a replaced ISAKMP SA keeps its reqid whatever this SA's role.
+        reqidFor: (sa, child, remoteTs) => {
+          const ts = remoteTs.map(tsToString).join(',');
+          const kept = sa.children.find((c) => c.name === child && c.plan.remoteTs.map(tsToString).join(',') === ts);
+          return kept?.plan.reqid ?? reqidFor(sa.conn.name, sa.initiator ? child : `${child}/${ts}`);
+        },
       },
       {
         push: (a) => this.actions.push(a),
         drop: (why, detail) => this.drop(why as Ikev1Drop, detail),
-        rekeyed: (sa, oldSpiIn) => {
+        rekeyed: (_, oldSpiIn) => {
           // RFC 2409 §5.5 has no rekey exchange: a new Quick Mode, then a Delete for the old SA
-          const old = sa.children.find((c) => c.spiIn === oldSpiIn);
-          if (!old) return;
-          this.info.send(sa, [deleteEsp([old.spiIn])]);
+          // (on the ISAKMP SA it is on now: a phase 1 rekey may have moved it)
+          const sa = [...this.sas.values()].find((x) => x.children.some((c) => c.spiIn === oldSpiIn));
+          const old = sa?.children.find((c) => c.spiIn === oldSpiIn);
+          if (!sa || !old) return;
+          if (sa.state === 'established') this.info.send(sa, [deleteEsp([old.spiIn])]);
           this.removeChild(sa, old, 'rekeyed');
         },
         refuse: (sa, n) => this.info.send(sa, [n]),
@@ -184,11 +193,23 @@ export class Ikev1Engine {
           for (const child of this.phase2.refused(sa, errorNotifyName(type), spi))
             this.emit(refusalEvent(sa, type, child));
         },
+        responderLifetime: (sa, seconds) => this.phase1.responderLifetime(sa, seconds),
       },
       rng,
       clock,
       logger,
     );
+    this.phase1 = new Phase1Rekeys({
+      sas: () => this.sas.values(),
+      startReplacement: (old) => this.replace(old),
+      deleteSa: (sa, reason) => {
+        this.info.sendDeletes(sa);
+        this.removeSa(sa, reason);
+      },
+      sendInfo: (sa, ps) => this.info.send(sa, ps),
+      log: (level, msg) => this.logger.log(level, 'ike', msg),
+      rng,
+    });
   }
 
   private mainModeContext(config: EspritConfig): MainModeContext {
@@ -287,6 +308,15 @@ export class Ikev1Engine {
     this.send(sa, first.bytes, first.payloads);
   }
 
+  /** Phase 1 rekey (phase1-rekey.ts): a new Main Mode on `old`'s connection and endpoints. */
+  private replace(old: Ikev1Sa): void {
+    const sa = this.newSa(old.conn, true, old.local, old.remote, this.cookie());
+    sa.replaces = old;
+    if (old.life) old.life.successor = sa;
+    const mm1 = startMainMode(sa);
+    this.send(sa, mm1.bytes, mm1.payloads);
+  }
+
   private send(sa: Ikev1Sa, bytes: Uint8Array, payloads: IsakmpPayload[]): void {
     this.logMessage(sa, 'generating', decodeIsakmpHeader(bytes), payloads, sa.initiator);
     sa.lastSent = { bytes, local: sa.local, remote: sa.remote };
@@ -339,6 +369,7 @@ export class Ikev1Engine {
         this.drop('no-sa', `exchange ${h.exchangeType} for cookies ${h.spiI.toString(16)}/${h.spiR.toString(16)}`);
         return;
       }
+      const [auth, mark, from] = [sa.authIn ?? 0, this.actions.length, sa.remote];
       if (h.exchangeType === IsakmpExchange.INFORMATIONAL) this.info.receive(sa, msg);
       else if (h.exchangeType === IsakmpExchange.TRANSACTION)
         // the phase 1 initiator is the client of XAUTH and Mode Config (transaction-client.ts)
@@ -346,6 +377,9 @@ export class Ikev1Engine {
       // xauth-06 §6: no phase 2 before the user is authenticated
       else if (sa.xauth && sa.xauth.state !== 'done') this.drop('unexpected', 'Quick Mode before XAUTH completed');
       else this.phase2.receive(sa, msg, bytes);
+      // RFC 3947 §4: an authenticated message from a new address/port (nat-rebinding.ts)
+      if ((sa.authIn ?? 0) > auth && followPeer(sa, remote, 'ike', (a) => this.actions.push(a)))
+        retarget(this.actions, mark, from, sa.remote);
       return;
     }
     const aggressive = h.exchangeType === IsakmpExchange.AGGRESSIVE;
@@ -462,6 +496,11 @@ export class Ikev1Engine {
       if (opened.some((p) => p.kind === 'N' && p.notifyType === Ikev1Notify.INITIAL_CONTACT))
         this.info.initialContact(sa);
       this.established(sa);
+      // RFC 2407 §4.6.3.1: a responder may state a lower phase 1 lifetime in MM6
+      for (const p of opened) {
+        const s = readResponderLifetime(p, IsakmpProtocol.ISAKMP);
+        if (s !== undefined) this.phase1.responderLifetime(sa, s);
+      }
     }
   }
 
@@ -492,6 +531,8 @@ export class Ikev1Engine {
       remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
     });
     this.info.established(sa);
+    // strongSwan adopts the CHILD SAs of a replaced SA after XAUTH (xauth.c); so does esprit
+    if (sa.initiator || !usesXauth(sa.conn)) this.phase1.established(sa, this.clock.now());
     // xauth-06 §6.2: the gateway asks for the user right after phase 1, then Mode Config push
     if (!sa.initiator) this.transactions.afterPhase1(sa, usesXauth(sa.conn));
     // a client of XAUTH or Mode Config starts its CHILD SAs once configured (clientConfigured)
@@ -539,6 +580,7 @@ export class Ikev1Engine {
     this.authFailed(sa, notify, reason);
     this.sas.delete(sa.spiI);
     this.phase2.forget(sa);
+    if (sa.replaces) this.phase1.replacementFailed(sa, this.clock.now());
   }
 
   /**
@@ -609,16 +651,29 @@ export class Ikev1Engine {
     this.removeSa(sa, reason);
   }
 
+  /** ipsecd saw the peer's ESP for inbound SA `spiIn` from a new endpoint (X_NAT_T_NEW_MAPPING). */
+  espMappingChanged(spiIn: number, remote: Endpoint): void {
+    for (const sa of this.sas.values())
+      if (sa.children.some((c) => c.spiIn === spiIn && c.plan.encap?.framing !== 'cisco-udp'))
+        followPeer(sa, remote, 'esp', (a) => this.actions.push(a));
+  }
+
   /** XAUTH finished: a failed user loses the ISAKMP SA (after the CFG_ACK, xauth-06 §6.3). */
   private xauthDone(sa: Ikev1Sa, ok: boolean, user: string): void {
-    if (ok) return;
+    if (ok) {
+      this.phase1.established(sa, this.clock.now());
+      return;
+    }
     this.emit(authFailedEvent(sa, 'AUTHENTICATION-FAILED', `XAUTH failed for '${user}'`));
     this.info.sendDeletes(sa);
     this.removeSa(sa, 'XAUTH failed');
   }
 
   /** Remove an ISAKMP SA and its CHILD SAs locally (IKEv1 CHILD SAs go with it, as in charon). */
-  private removeSa(sa: Ikev1Sa, reason: string): void {
+  private removeSa(sa: Ikev1Sa, reason0: string): void {
+    // a replaced SA's end is no close_action matter (its CHILD SAs live on in the new one)
+    const reason =
+      sa.life?.retireAt !== undefined && reason0 === 'deleted by peer' ? 'replaced by a new ISAKMP SA' : reason0;
     for (const c of [...sa.children]) this.removeChild(sa, c, reason);
     if (sa.state === 'established') this.emit({ kind: 'ike-down', conn: sa.conn.name, ikeId: sa.id, reason });
     this.sas.delete(sa.spiI);
@@ -642,6 +697,7 @@ export class Ikev1Engine {
     at(this.info.nextDeadline());
     at(this.transactions.nextDeadline());
     at(this.clientTx.nextDeadline());
+    at(this.phase1.nextDeadline());
     return t;
   }
 
@@ -652,6 +708,7 @@ export class Ikev1Engine {
     this.info.tick();
     this.transactions.tick();
     this.clientTx.tick();
+    this.phase1.tick(now);
     for (const sa of [...this.sas.values()]) {
       if (!sa.initiator && sa.state !== 'established' && now >= sa.createdAt + this.halfOpenTimeoutMs) {
         // an unauthenticated responder SA that never finished (spoofed MM1, lost peer)

@@ -103,6 +103,30 @@ export interface Ikev1Sa {
   leases?: { pool: string; who: string; address: string }[];
   /** the CHILD SAs Quick Mode installed */
   children: Ikev1Child[];
+  /** authenticated messages received under this SA (phase 2, Informational, Transaction) */
+  authIn?: number;
+  /** phase 1 lifetime and rekeying (phase1-rekey.ts), set once established */
+  life?: Phase1Life;
+  /** a Main Mode started to replace this older SA (phase 1 rekey) */
+  replaces?: Ikev1Sa;
+}
+
+/**
+ * When an ISAKMP SA is rekeyed and expires (RFC 2409 has no rekey exchange: a new Main Mode
+ * replaces it, as strongSwan reauthenticates IKEv1 SAs). Times are the engine clock's ms.
+ */
+export interface Phase1Life {
+  /** the negotiated lifetime, seconds (the chosen transform, lowered by RESPONDER-LIFETIME) */
+  seconds: number;
+  establishedAt: number;
+  /** the original initiator starts a new Main Mode here */
+  rekeyAt?: number;
+  /** the SA is deleted here (hard lifetime) */
+  expiresAt: number;
+  /** a new Main Mode to replace this SA is under way (initiator), or done */
+  successor?: Ikev1Sa;
+  /** replaced: a Delete goes to the peer and the SA is removed here */
+  retireAt?: number;
 }
 
 /** One phase 2 SA pair (RFC 2409 §5.5) as installed through PF_KEY. */
@@ -116,6 +140,8 @@ export interface Ikev1Child {
   installedAt: number;
   /** a Quick Mode to replace it is under way */
   rekeying?: boolean;
+  /** the ISAKMP SA it was adopted from by a phase 1 rekey (phase1-rekey.ts) */
+  adoptedFrom?: number;
 }
 
 /** RFC 3706 §5.5 state of one SA's liveness checks. */

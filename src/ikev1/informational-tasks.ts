@@ -35,6 +35,8 @@ export interface InformationalHooks {
   removeChild(sa: Ikev1Sa, c: Ikev1Child, reason: string): void;
   /** an authenticated error notify (RFC 2408 §3.14.1) about `spi` (empty: the ISAKMP SA) */
   errorNotify(sa: Ikev1Sa, type: number, spi: Uint8Array): void;
+  /** the peer's RESPONDER-LIFETIME for the ISAKMP SA (RFC 2407 §4.6.3.1), seconds */
+  responderLifetime(sa: Ikev1Sa, seconds: number): void;
 }
 
 export class InformationalTasks {
@@ -84,6 +86,7 @@ export class InformationalTasks {
     }
     this.logger.log('info', 'enc', `[ike1#${sa.id}] parsed ${summarizeIsakmp(msg.header, o.payloads, false)}`);
     const now = this.clock.now();
+    sa.authIn = (sa.authIn ?? 0) + 1;
     if (sa.dpd) sa.dpd.lastHeard = now;
     for (const it of o.items) {
       switch (it.kind) {
@@ -103,6 +106,9 @@ export class InformationalTasks {
           break;
         case 'r-u-there-ack':
           if (sa.dpd && dpdAckMatches(sa.dpd, it.seq)) sa.dpd.pending = undefined;
+          break;
+        case 'responder-lifetime':
+          this.hooks.responderLifetime(sa, it.seconds);
           break;
         case 'notify':
           this.logger.log('info', 'ike', `[ike1#${sa.id}] notify ${it.type} from the peer`);
@@ -124,6 +130,9 @@ export class InformationalTasks {
       if (old === sa || old.conn.name !== sa.conn.name || !old.remoteId) continue;
       if (formatIdentity(old.remoteId) === id) this.hooks.removeSa(old, 'replaced (INITIAL-CONTACT)');
     }
+    // CHILD SAs this SA adopted from an older one (phase1-rekey.ts) are as stale
+    for (const c of [...sa.children])
+      if (c.adoptedFrom !== undefined) this.hooks.removeChild(sa, c, 'replaced (INITIAL-CONTACT)');
   }
 
   nextDeadline(): number | undefined {

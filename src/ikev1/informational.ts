@@ -19,6 +19,7 @@ import { bytesEqual } from '../util/hex.js';
 import type { IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
 import { IPSEC_DOI, IsakmpExchange, IsakmpProtocol } from '../wire/registry/isakmp.js';
 import type { DpdState, Ikev1Sa } from './ikev1-sa.js';
+import { readResponderLifetime } from './phase1-rekey.js';
 import { exchangeIv, openProtected, sealProtected } from './phase2-message.js';
 
 /** RFC 2407 §4.6.3.3, RFC 3706 §5.2 notify types. */
@@ -36,6 +37,8 @@ export type InfoItem =
   | { kind: 'initial-contact' }
   | { kind: 'r-u-there'; seq: number }
   | { kind: 'r-u-there-ack'; seq: number }
+  /** RFC 2407 §4.6.3.1 for the ISAKMP SA: its lifetime in seconds */
+  | { kind: 'responder-lifetime'; seconds: number }
   /** any other notify (errors fail a pending Quick Mode, error-notify.ts; the rest is logged) */
   | { kind: 'notify'; type: number; protocolId: number; spi: Uint8Array };
 
@@ -115,6 +118,8 @@ export function openInformational(
       else if (p.notifyType === Ikev1Notify.R_U_THERE_ACK && seq !== undefined && mine)
         items.push({ kind: 'r-u-there-ack', seq });
       else if (p.notifyType === Ikev1Notify.INITIAL_CONTACT) items.push({ kind: 'initial-contact' });
+      else if (readResponderLifetime(p, IsakmpProtocol.ISAKMP) !== undefined)
+        items.push({ kind: 'responder-lifetime', seconds: readResponderLifetime(p, IsakmpProtocol.ISAKMP) ?? 0 });
       else items.push({ kind: 'notify', type: p.notifyType, protocolId: p.protocolId, spi: p.spi });
     }
   }

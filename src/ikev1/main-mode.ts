@@ -45,6 +45,7 @@ import {
   selectPhase1,
   suiteAllowed,
 } from './phase1-proposal.js';
+import { configuredPhase1Lifetime } from './phase1-rekey.js';
 import { chooseNatt, hasVid, VID } from './vendor-ids.js';
 
 export interface MainModeContext {
@@ -73,9 +74,9 @@ export const NATT_PORT = 4500;
 /** RFC 2409 §5: nonces of 8 to 256 octets; esprit sends 32. */
 const NONCE_LENGTH = 32;
 
-/** The phase 1 lifetime offered: rekey_time plus over_time, as strongSwan offers it. */
+/** The phase 1 lifetime offered: (reauth_time or rekey_time) plus over_time, as strongSwan offers it. */
 export function phase1Lifetime(sa: Ikev1Sa): number {
-  return sa.conn.rekeyTime + sa.conn.overTime;
+  return configuredPhase1Lifetime(sa.conn);
 }
 
 function configuredRemoteId(sa: Ikev1Sa): string {

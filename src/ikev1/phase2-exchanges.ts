@@ -11,6 +11,7 @@ import { transformName } from '../config/proposal.js';
 import type { ChildConfig } from '../config/swanctl/swanctl-model.js';
 import { tsToString } from '../config/traffic-selector.js';
 import { hash1, quickModeHash2 } from '../crypto/ikev1/ikev1-keymat.js';
+import type { ChildSaPlan } from '../ike/child-sa-plan.js';
 import { type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
 import type { Clock } from '../util/clock.js';
 import { bytesEqual } from '../util/hex.js';
@@ -59,10 +60,27 @@ export interface Phase2Hooks {
 }
 
 const KEEP_DONE_MS = 30_000;
+/**
+ * How long the replaced pair of a rekey stays before its Delete. RFC 2409 §5.5 has no answer to
+ * HASH(3): the responder installs its new SAs when HASH(3) arrives, and a Delete sent with it
+ * may be handled first (charon handles them on different threads), leaving the peer without
+ * an outbound SA for a moment. strongSwan (charon.delete_rekeyed = no) never deletes it.
+ */
+export const REKEYED_DELETE_MS = 2_000;
+/**
+ * The rekeying initiator's new outbound SA goes in this much after HASH(3) (ChildSaPlan
+ * deferOutbound), so its packets do not reach the responder before the responder has installed
+ * the new inbound SA on HASH(3); until then the old pair carries the traffic.
+ */
+export const REKEYED_ACTIVATE_MS = 1_000;
 
 export class Phase2Exchanges {
   private readonly byMid = new Map<string, Tracked>();
   private readonly spiWait = new Map<number, Tracked>();
+  /** replaced CHILD SAs (inbound SPI) whose Delete is due */
+  private readonly retiring: { sa: Ikev1Sa; spiIn: number; at: number }[] = [];
+  /** new CHILD SAs of our rekeys whose outbound SA is due */
+  private readonly activating: { plan: ChildSaPlan; at: number }[] = [];
   private nextToken = 1;
 
   constructor(
@@ -103,7 +121,13 @@ export class Phase2Exchanges {
       return;
     }
     if (requestId !== undefined) ex.requestId = requestId;
-    if (replaces !== undefined) ex.replaces = replaces;
+    if (replaces !== undefined) {
+      ex.replaces = replaces;
+      // a rekey keeps the selectors the CHILD SA has (a responder's may be narrowed ones)
+      const old = sa.children.find((c) => c.spiIn === replaces);
+      const [l, r] = [old?.plan.localTs[0], old?.plan.remoteTs[0]];
+      if (l && r) [ex.localTs, ex.remoteTs] = [l, r];
+    }
     const t: Tracked = { sa, ex, sends: 0 };
     this.byMid.set(this.key(sa, mid), t);
     this.getSpi(t);
@@ -160,6 +184,9 @@ export class Phase2Exchanges {
     t.retransmitAt = undefined;
     t.expiresAt = this.clock.now() + KEEP_DONE_MS;
     const plan = r.plan;
+    // A CHILD SA the peer has replaced is not rekeyed by us too (strongSwan's
+    // check_for_rekeyed_child): same child, same reqid on this ISAKMP SA
+    for (const o of t.sa.children) if (o.name === plan.child && o.plan.reqid === plan.reqid) o.rekeying = true;
     t.sa.children.push({
       name: plan.child,
       plan,
@@ -173,6 +200,10 @@ export class Phase2Exchanges {
       ].join('/'),
       installedAt: this.clock.now(),
     });
+    if (t.ex.initiator && t.ex.replaces !== undefined) {
+      plan.deferOutbound = true;
+      this.activating.push({ plan, at: this.clock.now() + REKEYED_ACTIVATE_MS });
+    }
     this.hooks.push({ kind: 'install-child', plan });
     this.hooks.push({
       kind: 'event',
@@ -193,7 +224,8 @@ export class Phase2Exchanges {
       `[ike1#${t.sa.id}] CHILD_SA ${plan.child}{${plan.reqid}} established with SPIs ${hex(plan.inbound.spi)}_i ${hex(plan.outbound.spi)}_o${plan.encap ? ` (UDP-encapsulated, ${plan.encap.framing ?? 'rfc3948'})` : ''}`,
     );
     this.hooks.finished(t.sa, t.ex.requestId, true, 'established');
-    if (t.ex.replaces !== undefined) this.hooks.rekeyed(t.sa, t.ex.replaces);
+    if (t.ex.replaces !== undefined)
+      this.retiring.push({ sa: t.sa, spiIn: t.ex.replaces, at: this.clock.now() + REKEYED_DELETE_MS });
   }
 
   private fail(t: Tracked, reason: string): void {
@@ -225,12 +257,15 @@ export class Phase2Exchanges {
     const keys = sa.keys;
     const prfId = sa.suite?.prf ?? 0;
     if (!keys) return;
-    const log = () =>
+    // every caller of log() has verified the message's HASH
+    const log = () => {
+      sa.authIn = (sa.authIn ?? 0) + 1;
       this.logger.log(
         'info',
         'enc',
         `[ike1#${sa.id}] parsed ${summarizeIsakmp(msg.header, [{ kind: 'HASH', data: o.hash }, ...o.payloads], !!t?.ex.initiator)}`,
       );
+    };
     if (!t) {
       // QM1: HASH(1) = prf(SKEYID_a, M-ID | rest)
       if (!bytesEqual(o.hash, hash1(prfId, keys.skeyidA, mid, o.rest))) {
@@ -302,11 +337,21 @@ export class Phase2Exchanges {
     for (const t of this.byMid.values()) {
       for (const x of [t.retransmitAt, t.expiresAt]) if (x !== undefined && (d === undefined || x < d)) d = x;
     }
+    for (const r of [...this.retiring, ...this.activating]) if (d === undefined || r.at < d) d = r.at;
     return d;
   }
 
   tick(): void {
     const now = this.clock.now();
+    for (const a of this.activating.filter((x) => now >= x.at)) {
+      this.activating.splice(this.activating.indexOf(a), 1);
+      a.plan.deferOutbound = false;
+      this.hooks.push({ kind: 'activate-child', plan: a.plan });
+    }
+    for (const r of this.retiring.filter((x) => now >= x.at)) {
+      this.retiring.splice(this.retiring.indexOf(r), 1);
+      this.hooks.rekeyed(r.sa, r.spiIn);
+    }
     for (const [k, t] of [...this.byMid]) {
       if (t.expiresAt !== undefined && now >= t.expiresAt) {
         this.byMid.delete(k);

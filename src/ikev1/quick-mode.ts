@@ -30,6 +30,8 @@ import type { IsakmpPayload, IsakmpTransform } from '../wire/isakmp/isakmp-types
 import { IsakmpExchange, IsakmpProtocol } from '../wire/registry/isakmp.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
 import { findPayload } from './phase1-message.js';
+import { readResponderLifetime, responderLifetimeNotify } from './phase1-rekey.js';
+import { phase2Lifetime, responderLowers } from './phase2-lifetime.js';
 import {
   type EncapChoice,
   encapsulationMode,
@@ -74,6 +76,30 @@ export interface QuickModeExchange {
   requestId?: number;
   /** the CHILD SA this exchange rekeys (its SPI goes in a Delete once the new one is in) */
   replaces?: number;
+  /** initiator: the responder's RESPONDER-LIFETIME from QM2, seconds (RFC 2407 §4.6.3.1) */
+  responderLifetime?: number;
+  /** the peer's NAT-OAi and NAT-OAr (RFC 3947 §5.2), from QM1 or QM2 */
+  peerOa?: { i: Uint8Array; r: Uint8Array };
+}
+
+/** NAT-OAi, NAT-OAr in that order (RFC 3947 §5.2), when the message has both. */
+function peerNatOa(p: IsakmpPayload[]): { i: Uint8Array; r: Uint8Array } | undefined {
+  const oa = p.flatMap((x) => (x.kind === 'NAT-OA' ? [x.address] : []));
+  const [i, r] = oa;
+  return oa.length === 2 && i && r ? { i, r } : undefined;
+}
+
+/**
+ * The original addresses of the peer's packets for the transport-mode checksum fix-up
+ * (RFC 3948 §3.1.2, ipsecd's NAT-OA): the peer computed its TCP/UDP checksums over its own
+ * address and ours as it sees them, which is what its NAT-OA payloads say. The responder got
+ * (OAi = the initiator, OAr = us) in QM1; the initiator got them in QM2 (OAi = us as the
+ * responder sees us, OAr = the responder).
+ */
+function inboundOa(ex: QuickModeExchange): { src: Uint8Array; dst: Uint8Array } | undefined {
+  const o = ex.peerOa;
+  if (!o) return undefined;
+  return ex.initiator ? { src: o.r, dst: o.i } : { src: o.i, dst: o.r };
 }
 
 export type QmResult =
@@ -238,7 +264,9 @@ export function processQm1(
     const ke = findPayload(payloads, 'KE');
     if (sel.suite.group !== 0 && (!ke || ke.keyData.length !== keyExchangeLength(sel.suite.group)))
       return { notify: 'INVALID-KEY-INFORMATION', reason: 'PFS group chosen without a matching KE' };
+    const oa = peerNatOa(payloads);
     return {
+      ...(oa ? { peerOa: oa } : {}),
       mid,
       initiator: false,
       child,
@@ -273,6 +301,9 @@ export function buildQm2(deps: QuickModeDeps, sa: Ikev1Sa, ex: QuickModeExchange
   }
   if (ex.withIds) out.push(idFromTs(ex.remoteTs), idFromTs(ex.localTs));
   out.push(...natOa(sa, ex));
+  // RFC 2407 §4.6.3.1: a lower lifetime of ours goes to the initiator with our inbound SPI
+  const lower = responderLowers(ex.child, suite.lifetimeSeconds);
+  if (lower !== undefined) out.push(responderLifetimeNotify(IsakmpProtocol.IPSEC_ESP, spiBytes(ex.spiIn ?? 0), lower));
   const prfId = sa.suite.prf;
   ex.state = 'qm2-sent';
   return seal(ex, out, (rest) => quickModeHash2(prfId, keys.skeyidA, ex.mid, nonceI, rest));
@@ -315,6 +346,12 @@ export function processQm2(
   }
   ex.spiOut = new DataView(prop.spi.buffer, prop.spi.byteOffset, 4).getUint32(0);
   ex.nonceR = nr;
+  for (const p of payloads) {
+    const s = readResponderLifetime(p, IsakmpProtocol.IPSEC_ESP);
+    if (s !== undefined) ex.responderLifetime = s;
+  }
+  const oa = peerNatOa(payloads);
+  if (oa) ex.peerOa = oa;
   // keep the encapsulation mode we offered (the responder's echo may name the other NAT-T form)
   ex.suite = { ...suite, encapMode: ex.suite?.encapMode ?? suite.encapMode };
   const keys = sa.keys;
@@ -403,18 +440,15 @@ function childPlan(deps: QuickModeDeps, sa: Ikev1Sa, ex: QuickModeExchange, _now
           },
         }
       : c.udp
-        ? { encap: { localPort: sa.local.port, remotePort: sa.remote.port, framing } }
+        ? { encap: { localPort: sa.local.port, remotePort: sa.remote.port, framing, ...oaOf(transport, ex) } }
         : {}),
     keepalive: (c.udp && (sa.localBehindNat || sa.conn.encap)) || (sa.ciscoUdpPort !== undefined && sa.initiator),
     float: (c.udp && sa.remoteBehindNat) || (sa.ciscoUdpPort !== undefined && !sa.initiator),
     localTs: [ex.localTs],
     remoteTs: [ex.remoteTs],
     lifetime: {
-      // The Quick Mode initiator rekeys at rekey_time (ipsecd's soft EXPIRE starts it); the
-      // responder leaves it to the initiator, as vpnc and strongSwan gateways expect.
-      softSeconds:
-        ex.initiator && ex.child.rekeyTime > 0 && ex.child.rekeyTime < suite.lifetimeSeconds ? ex.child.rekeyTime : 0,
-      hardSeconds: Math.min(suite.lifetimeSeconds, ex.child.lifeTime || suite.lifetimeSeconds),
+      // ipsecd's soft EXPIRE starts a rekey, on either side (phase2-lifetime.ts)
+      ...phase2Lifetime(ex.initiator, ex.child, suite.lifetimeSeconds, ex.responderLifetime),
       softBytes: 0,
       hardBytes: ex.child.lifeBytes,
       softPackets: 0,
@@ -423,6 +457,12 @@ function childPlan(deps: QuickModeDeps, sa: Ikev1Sa, ex: QuickModeExchange, _now
   };
   if (suite.integ !== undefined) plan.integ = suite.integ;
   return plan;
+}
+
+/** NAT-OA for the SAs (PF_KEY X_NAT_T_OA*), transport mode only (RFC 3947 §5.2). */
+function oaOf(transport: boolean, ex: QuickModeExchange): { oa?: { src: Uint8Array; dst: Uint8Array } } {
+  const oa = transport ? inboundOa(ex) : undefined;
+  return oa ? { oa } : {};
 }
 
 /** The exchange type of Quick Mode messages. */

@@ -182,6 +182,7 @@ export class Transactions {
       this.hooks.drop('undecryptable', `Transaction ${mid}: HASH does not verify`);
       return;
     }
+    sa.authIn = (sa.authIn ?? 0) + 1;
     const attr = o.payloads.find((x): x is Extract<IsakmpPayload, { kind: 'ATTR' }> => x.kind === 'ATTR');
     this.logger.log(
       'info',

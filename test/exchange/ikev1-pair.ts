@@ -27,6 +27,10 @@ export interface V1PeerState {
   results: { requestId: number; ok: boolean; reason: string }[];
   /** CHILD SA plans installed, in order */
   installed: ChildSaPlan[];
+  /** CHILD SA plans moved to a new peer endpoint (update-child), in order */
+  updated: ChildSaPlan[];
+  /** CHILD SA plans whose deferred outbound SA went in (activate-child), in order */
+  activated: ChildSaPlan[];
   /** GETSPI requests not answered yet (with `holdSpis`) */
   spiRequests: { token: number; reqid: number }[];
   /** next SPI handed out: deterministic, distinct per side */
@@ -59,6 +63,8 @@ export class Ikev1Pair {
         events: [],
         results: [],
         installed: [],
+        updated: [],
+        activated: [],
         spiRequests: [],
         nextSpi: seed === (opts.seed ?? 11n) ? 0xc1000001 : 0xc2000001,
         vips: [],
@@ -94,6 +100,8 @@ export class Ikev1Pair {
     else if (a.kind === 'remove-child') p.installed = p.installed.filter((x) => x !== a.plan);
     else if (a.kind === 'vip-add') p.vips.push(formatIp(a.address));
     else if (a.kind === 'vip-remove') p.vips = p.vips.filter((x) => x !== formatIp(a.address));
+    else if (a.kind === 'update-child') p.updated.push(a.plan);
+    else if (a.kind === 'activate-child') p.activated.push(a.plan);
     else p.results.push({ requestId: a.requestId, ok: a.ok, reason: a.reason });
   }
 

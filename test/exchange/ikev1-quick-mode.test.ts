@@ -16,6 +16,7 @@ import { test } from 'node:test';
 import type { ChildSaPlan } from '../../src/ike/child-sa-plan.js';
 import type { Ikev1Sa } from '../../src/ikev1/ikev1-sa.js';
 import { toHex } from '../../src/util/hex.js';
+import { formatIp } from '../../src/util/ip-addr.js';
 import { decodeIsakmpMessage } from '../../src/wire/isakmp/isakmp-decode.js';
 import { type Datagram, ep, Ikev1Pair } from './ikev1-pair.js';
 import { configFromText } from './test-config.js';
@@ -343,6 +344,15 @@ secrets {
   const [ip, rp] = installedPair(p);
   assert.deepEqual([ip.mode, rp.mode], ['transport', 'transport']);
   assert.equal(rp.child, 'host');
+  // NAT-OA to PF_KEY (RFC 3948 §3.1.2 fix-up of inbound packets): the addresses the peer's
+  // checksums were computed over. The client 10.99.1.2 appears as 10.99.2.1 behind the NAT;
+  // the gateway is 10.99.2.2 for both.
+  const oa = (x: ChildSaPlan) => [
+    formatIp(x.encap?.oa?.src ?? new Uint8Array()),
+    formatIp(x.encap?.oa?.dst ?? new Uint8Array()),
+  ];
+  assert.deepEqual(oa(rp), ['10.99.1.2', '10.99.2.2'], 'gateway: from the client (its own address) to us');
+  assert.deepEqual(oa(ip), ['10.99.2.2', '10.99.2.1'], 'client: from the gateway to us as the gateway sees us');
 });
 
 test('a lost HASH(3): the responder resends QM2, the initiator answers the duplicate with the same HASH(3), then both have the SA', () => {
@@ -431,11 +441,27 @@ test('rekey: the initiator SA carries rekey_time as its soft lifetime; a soft EX
   mainMode(p);
   p.flush();
   const [oldI, oldR] = installedPair(p);
-  // strongSwan's defaults: rekey_time 1 h, life_time 1.1 × rekey_time; the responder leaves rekeying to the initiator
+  // strongSwan's defaults: rekey_time 1 h, life_time 1.1 × rekey_time; the responder's soft
+  // lifetime is half-way from the initiator's rekey point to the hard one (phase2-lifetime.ts)
   assert.deepEqual([oldI.lifetime.softSeconds, oldI.lifetime.hardSeconds], [3600, 3960]);
-  assert.equal(oldR.lifetime.softSeconds, 0);
+  assert.deepEqual([oldR.lifetime.softSeconds, oldR.lifetime.hardSeconds], [3780, 3960]);
   p.i.engine.childExpired(oldI.inbound.spi, false);
   p.run('i');
+  p.flush();
+  assert.equal(p.i.installed.length, 2, 'the old pair stays 2 s (REKEYED_DELETE_MS) after the new one is in');
+  // the initiator's new outbound SA goes in 1 s after HASH(3), when the responder has had time
+  // to install its inbound SA (deferOutbound, as IKEv2's rekey of a peer's CHILD SA)
+  const fresh = p.i.installed[1];
+  assert.equal(fresh?.deferOutbound, true);
+  assert.equal(p.r.installed[1]?.deferOutbound, undefined, 'the responder uses its new outbound SA at once');
+  p.advance(999);
+  assert.deepEqual(p.i.activated, []);
+  p.advance(1);
+  assert.deepEqual(p.i.activated, [fresh]);
+  assert.equal(fresh?.deferOutbound, false);
+  p.advance(999);
+  assert.equal(p.wire.length, 0);
+  p.advance(1);
   p.flush();
   assert.equal(p.i.installed.length, 1, 'only the new CHILD SA is left on the initiator');
   assert.equal(p.r.installed.length, 1, 'the Delete removed the old one on the responder');
