@@ -5,21 +5,34 @@ import { LAB } from '../harness.js';
 import { pollFor, requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
 import { useLab } from './scenario.js';
-import { ping, readCapture, summarize } from './traffic.js';
+import { iperf3, ping, readCapture, summarize } from './traffic.js';
 import { GW, startVpnc, vpncConnected, vpncFailed } from './vpnc-client.js';
 
 // vpnc 0.5.3 (Debian's) -> esprit gateway through the lab NAT (issue 9): IKEv1 Aggressive Mode
 // with the group PSK (ID_KEY_ID "labgroup", swanctl `keyid:labgroup`), XAUTH generic with a
 // user from an `xauth-*` secret, Mode Config pull (virtual IP from the pool, Cisco Unity split
 // include of the gateway's LAN), Quick Mode with vpnc's 0.0.0.0/0 narrowed to that LAN, RFC 3947
-// NAT-T (vpnc --natt-mode natt) with the float to 4500, then ping through vpnc's TUN.
-const skip = requireScenarioSystem(['vpnc']);
+// NAT-T (vpnc --natt-mode natt) with the float to 4500, then ping and TCP through vpnc's TUN.
+
+/** TCP through the tunnel: one second of iperf3 from vpnc's virtual IP to the gateway's LAN. */
+async function tcpThrough(l: typeof scenario.lab, vip: string): Promise<void> {
+  const perf = await iperf3(l, {
+    clientRole: 'client',
+    serverRole: 'gw',
+    serverAddress: LAB.gw.protected4,
+    bindAddress: vip,
+    seconds: 1,
+  });
+  assert.ok(perf.bytesReceived > 0, `TCP through the tunnel from ${vip}`);
+}
+const skip = requireScenarioSystem(['vpnc', 'iperf3']);
 const scenario = useLab('ike1vpnc-', { skip });
 
-test('vpnc --natt-mode natt -> esprit gateway: Aggressive Mode group PSK, XAUTH, Mode Config with split include, ping through', {
+test('vpnc --natt-mode natt -> esprit gateway: Aggressive Mode group PSK, XAUTH, Mode Config with split include, ping and TCP through, ESP in UDP 4500 on the wire', {
   skip,
 }, async () => {
   const l = scenario.lab;
+  const cap = await l.capture('gw', 'eth0');
   const gw = await IkeHost.start(l, 'gw', GW);
   const v = await startVpnc(l, l.tmp, 'natt', 'labuser-password');
   try {
@@ -49,6 +62,14 @@ test('vpnc --natt-mode natt -> esprit gateway: Aggressive Mode group PSK, XAUTH,
     assert.equal(child.encap, true);
     const p = await ping(l, 'client', vip, LAB.gw.protected4, { count: 3 });
     assert.equal(p.received, 3, `${p.output}\n${why()}`);
+    await tcpThrough(l, vip);
+    // RFC 3948 on the gateway's public side: ESP in UDP 4500, IKE moved to 4500, no raw ESP
+    const pkts = await readCapture(await cap.stop(), [4500]);
+    const s = summarize(pkts, 4500);
+    assert.ok(s.espInUdp >= 6, `ESP in UDP 4500 (3 requests and replies at least), saw ${s.espInUdp}`);
+    assert.equal(s.rawEsp, 0);
+    const ike4500 = pkts.filter((q) => /:isakmp/.test(q.protocols) && (q.srcPort === 4500 || q.dstPort === 4500));
+    assert.ok(ike4500.length > 0, 'IKE floated to 4500 (XAUTH, Mode Config, Quick Mode there)');
     // the startup warning about the offline-crackable group PSK (RFC 2409 §5.4)
     assert.match(gw.proc.stderr, /warn \[cfg\].*connections\.vpnc: IKEv1 Aggressive Mode with a pre-shared key/);
   } finally {
@@ -58,7 +79,7 @@ test('vpnc --natt-mode natt -> esprit gateway: Aggressive Mode group PSK, XAUTH,
   }
 });
 
-test('vpnc --natt-mode force-natt -> esprit gateway: the faked NAT-D still gives UDP-encapsulated ESP on 4500, ping through', {
+test('vpnc --natt-mode force-natt -> esprit gateway: the faked NAT-D still gives UDP-encapsulated ESP on 4500, ping and TCP through', {
   skip,
 }, async () => {
   const l = scenario.lab;
@@ -75,6 +96,7 @@ test('vpnc --natt-mode force-natt -> esprit gateway: the faked NAT-D still gives
     assert.equal(child.encapPorts?.local, 4500);
     const p = await ping(l, 'client', vip, LAB.gw.protected4, { count: 3 });
     assert.equal(p.received, 3, `${p.output}\n${why()}`);
+    await tcpThrough(l, vip);
   } finally {
     v.proc.kill('SIGTERM');
     await v.proc.exited;
@@ -82,7 +104,7 @@ test('vpnc --natt-mode force-natt -> esprit gateway: the faked NAT-D still gives
   }
 });
 
-test('vpnc --natt-mode cisco-udp -> esprit gateway: port 10000 from Mode Config (28677), ESP right after the UDP header on 10000, IKE only on 500, ping through', {
+test('vpnc --natt-mode cisco-udp -> esprit gateway: port 10000 from Mode Config (28677), ESP right after the UDP header on 10000, IKE only on 500, ping and TCP through', {
   skip,
 }, async () => {
   const l = scenario.lab;
@@ -102,6 +124,7 @@ test('vpnc --natt-mode cisco-udp -> esprit gateway: port 10000 from Mode Config 
     assert.equal(sa?.local.port, 500, 'IKE stays on 500 (no NAT-T negotiated)');
     const p = await ping(l, 'client', vip, LAB.gw.protected4, { count: 3 });
     assert.equal(p.received, 3, `${p.output}\n${why()}`);
+    await tcpThrough(l, vip);
     const pkts = await readCapture(await cap.stop(), [10000]);
     const s = summarize(pkts, 10000);
     assert.ok(s.espInUdp >= 6, `ESP in UDP 10000 (3 requests and replies at least), saw ${s.espInUdp}`);

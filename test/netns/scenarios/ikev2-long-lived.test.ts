@@ -81,8 +81,10 @@ test('strongSwan client rekeys CHILD SA (3 s) and IKE SA (5 s) under an iperf3 T
     const sas = await gw.listSas();
     assert.equal(sas.length, 1, `one IKE SA left\n${ss.log()}`);
     assert.notEqual(sas[0]?.spiI, before.spiI, 'the IKE SA was rekeyed');
-    assert.equal(sas[0]?.children.length, 1, 'old CHILD SAs deleted');
-    assert.notEqual(sas[0]?.children[0]?.spiIn, before.children[0]?.spiIn, 'the CHILD SA was rekeyed');
+    // the gateway's log with a failure: once (under load) the IKE SA listed no CHILD SA here
+    const why = () => `\n${JSON.stringify(sas[0]?.children)}\n--- gateway ---\n${gw.proc.stderr.slice(-8000)}`;
+    assert.equal(sas[0]?.children.length, 1, `old CHILD SAs deleted${why()}`);
+    assert.notEqual(sas[0]?.children[0]?.spiIn, before.children[0]?.spiIn, `the CHILD SA was rekeyed${why()}`);
   } finally {
     await ss.stop();
     await gw.stop();
