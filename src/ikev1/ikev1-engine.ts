@@ -170,6 +170,7 @@ export class Ikev1Engine {
     );
     if (requestId !== undefined) sa.requestId = requestId;
     sa.pendingChildren = conn.children.filter((c) => child === undefined || c.name === child).map((c) => c.name);
+    sa.askedChildren = sa.pendingChildren;
     // RFC 2409 §5.4 Aggressive Mode for `aggressive = yes` (Cisco-style gateways, group PSK)
     sa.aggressive = conn.aggressive;
     const first = conn.aggressive ? startAggressiveMode(this.ctx, sa) : startMainMode(sa);
@@ -180,13 +181,27 @@ export class Ikev1Engine {
     sendPhase1(this.core, sa, first.bytes, first.payloads);
   }
 
-  /** Phase 1 rekey (phase1-rekey.ts): a new Main Mode on `old`'s connection and endpoints. */
+  /**
+   * Phase 1 rekey (phase1-rekey.ts): a new phase 1 on `old`'s connection and endpoints. An
+   * Aggressive Mode SA gets Aggressive Mode (a Cisco-style gateway has no Main Mode for its
+   * group), then XAUTH and Mode Config again, asking for the same virtual IP (strongSwan's
+   * queue_ike_reauth copies the virtual IPs, mode_config.c requests them); the CHILD SAs move
+   * once it is configured (sa-lifecycle.ts clientConfigured).
+   */
   private replace(old: Ikev1Sa): void {
     const sa = newSa(this.core, old.conn, true, old.local, old.remote, newCookie(this.rng));
     sa.replaces = old;
     if (old.life) old.life.successor = sa;
-    const mm1 = startMainMode(sa);
-    sendPhase1(this.core, sa, mm1.bytes, mm1.payloads);
+    if (old.askedChildren) sa.askedChildren = old.askedChildren;
+    const vip = old.vipsLocal?.[0];
+    if (vip) sa.requestedVip = vip;
+    sa.aggressive = old.aggressive === true;
+    const first = sa.aggressive ? startAggressiveMode(this.ctx, sa) : startMainMode(sa);
+    if (typeof first === 'string') {
+      failPhase1(this.core, sa, 'NO-PROPOSAL-CHOSEN', first);
+      return;
+    }
+    sendPhase1(this.core, sa, first.bytes, first.payloads);
   }
 
   /** One IKE message received on `local` from `remote` (marker already stripped). */

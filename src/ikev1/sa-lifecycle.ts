@@ -60,12 +60,15 @@ export function established(core: EngineCore, sa: Ikev1Sa): void {
     remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '%any',
   });
   core.info.established(sa);
-  // strongSwan adopts the CHILD SAs of a replaced SA after XAUTH (xauth.c); so does esprit
-  if (sa.initiator || !usesXauth(sa.conn)) core.phase1.established(sa, core.clock.now());
+  const configuredLater = sa.initiator && (clientXauth(sa.conn) || sa.conn.vips.length > 0);
+  // strongSwan adopts the CHILD SAs of a replaced SA after XAUTH (xauth.c); so does esprit,
+  // and a client's replacement adopts them once XAUTH and Mode Config are done
+  if (sa.initiator ? !(configuredLater && sa.replaces) : !usesXauth(sa.conn))
+    core.phase1.established(sa, core.clock.now());
   // xauth-06 §6.2: the gateway asks for the user right after phase 1, then Mode Config push
   if (!sa.initiator) core.transactions.afterPhase1(sa, usesXauth(sa.conn));
   // a client of XAUTH or Mode Config starts its CHILD SAs once configured (clientConfigured)
-  if (sa.initiator && (clientXauth(sa.conn) || sa.conn.vips.length > 0)) core.clientTx.established(sa);
+  if (configuredLater) core.clientTx.established(sa);
   else startChildren(core, sa, undefined);
 }
 
@@ -83,9 +86,45 @@ function startChildren(core: EngineCore, sa: Ikev1Sa, r: ModeConfigResult | unde
 
 /** Client: Mode Config done (or not asked for): the virtual IP on the TUN, then Quick Mode. */
 export function clientConfigured(core: EngineCore, sa: Ikev1Sa, r: ModeConfigResult | undefined): void {
+  if (sa.replaces && replacementConfigured(core, sa, sa.replaces)) return;
   for (const address of sa.vipsLocal ?? [])
     core.actions.push({ kind: 'vip-add', ikeId: sa.id, address, dns: r?.dns ?? [] });
   startChildren(core, sa, r);
+}
+
+/**
+ * A client's phase 1 rekey is configured (XAUTH and Mode Config done). The same virtual IP (or
+ * none on either): the new SA adopts the CHILD SAs and keeps the address on the TUN (true).
+ * Another address: the CHILD SAs' selectors name the old one, so the old SA goes now (Deletes,
+ * its CHILD SAs and address removed) and the children `up` asked for get new Quick Modes on
+ * the new SA with the new address (false: the caller continues as for a first connection).
+ */
+function replacementConfigured(core: EngineCore, sa: Ikev1Sa, old: Ikev1Sa): boolean {
+  const now = core.clock.now();
+  const same = (a: Uint8Array[] = [], b: Uint8Array[] = []) =>
+    a.length === b.length && a.every((x, i) => formatIp(x) === formatIp(b[i] ?? new Uint8Array(0)));
+  if (core.sas.get(old.spiI) === old && old.state === 'established') {
+    if (same(old.vipsLocal, sa.vipsLocal)) {
+      if (old.clientChildren) sa.clientChildren = old.clientChildren;
+      // the address stays on the TUN: the old SA's removal must not take it away
+      old.vipsLocal = [];
+      core.phase1.established(sa, now);
+      return true;
+    }
+    const addrs = (xs: Uint8Array[] = []) => xs.map(formatIp).join(', ') || '-';
+    core.logger.log(
+      'warn',
+      'ike',
+      `[ike1#${sa.id}] the gateway assigned ${addrs(sa.vipsLocal)} instead of ${addrs(old.vipsLocal)}: ISAKMP SA #${old.id} and its CHILD SAs go, new Quick Modes follow`,
+    );
+    core.info.sendDeletes(old);
+    removeSa(core, old, 'replaced by a new ISAKMP SA');
+  }
+  // the old SA is gone (or just went): nothing to adopt, its children are made again
+  sa.replaces = undefined;
+  sa.pendingChildren = sa.askedChildren;
+  core.phase1.established(sa, now);
+  return false;
 }
 
 /** A failed connection: logged, `auth-failed` for `esprit monitor`, `up` answered with the reason. */
@@ -141,6 +180,8 @@ export function removeChild(core: EngineCore, sa: Ikev1Sa, c: Ikev1Child, reason
 export function clientFailed(core: EngineCore, sa: Ikev1Sa, notify: string, reason: string): void {
   authFailed(core, sa, notify, reason);
   sa.requestId = undefined;
+  // a failed phase 1 rekey: the old SA keeps its CHILD SAs and tries again (phase1-rekey.ts)
+  if (sa.replaces) core.phase1.replacementFailed(sa, core.clock.now());
   core.info.sendDeletes(sa);
   removeSa(core, sa, reason);
 }
