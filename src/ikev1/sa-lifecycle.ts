@@ -8,6 +8,7 @@ import type { ConnectionConfig } from '../config/swanctl/swanctl-model.js';
 import { formatIdentity } from '../ike/identity.js';
 import type { IkeEvent } from '../ike/ike-events.js';
 import type { Endpoint } from '../ike/natd.js';
+import { bytesEqual } from '../util/hex.js';
 import { formatIp } from '../util/ip-addr.js';
 import { decodeIsakmpHeader } from '../wire/isakmp/isakmp-decode.js';
 import { clientXauth } from './aggressive-initiator.js';
@@ -102,7 +103,7 @@ export function clientConfigured(core: EngineCore, sa: Ikev1Sa, r: ModeConfigRes
 function replacementConfigured(core: EngineCore, sa: Ikev1Sa, old: Ikev1Sa): boolean {
   const now = core.clock.now();
   const same = (a: Uint8Array[] = [], b: Uint8Array[] = []) =>
-    a.length === b.length && a.every((x, i) => formatIp(x) === formatIp(b[i] ?? new Uint8Array(0)));
+    a.length === b.length && a.every((x, i) => bytesEqual(x, b[i] ?? new Uint8Array(0)));
   if (core.sas.get(old.spiI) === old && old.state === 'established') {
     if (same(old.vipsLocal, sa.vipsLocal)) {
       if (old.clientChildren) sa.clientChildren = old.clientChildren;

@@ -4,8 +4,9 @@
  * pull, Unity split include) replaces its ISAKMP SA at rekey_time by a new Aggressive Mode, XAUTH
  * with the same credentials and a Mode Config request for the address it holds, as strongSwan
  * (task_manager_v1.c queue_ike_reauth copies the virtual IPs, mode_config.c build_i requests
- * them) and Cisco clients do. The esprit gateway (transaction.ts) on the other side, a NAT in
- * front of the client, a FakeClock.
+ * them) and Cisco clients do; and a Main Mode client with a virtual IP, which goes the same way
+ * after its Main Mode. The esprit gateway (transaction.ts) on the other side, a NAT in front of
+ * the client, a FakeClock.
  *
  * Independent expected bytes: the client's Mode Config request is opened with the gateway's keys
  * and compared with octets written by hand from mode-cfg-05 §3.2 / RFC 2408 §3.3 (TLV = type,
@@ -301,4 +302,67 @@ test('Aggressive Mode client rekey refused by XAUTH: the replacement goes, the o
   p.advance(1);
   const am1 = p.next();
   assert.equal(decodeIsakmpHeader(am1.bytes).exchangeType, 4, 'a new Aggressive Mode 30 s later');
+});
+
+const MM = (side: 'i' | 'r') =>
+  configFromText(`connections {
+  mm {
+    version = 1
+    ${side === 'i' ? 'local_addrs = 10.99.1.2\n    remote_addrs = 10.99.2.2\n    vips = 0.0.0.0\n    rekey_time = 60s\n    over_time = 6s\n    rand_time = 0s' : 'local_addrs = 10.99.2.2\n    pools = pool4'}
+    proposals = aes128-sha1-modp2048
+    local {
+      auth = psk
+      id = ${side === 'i' ? 'client.esprit.test' : 'gw.esprit.test'}
+    }
+    remote {
+      auth = psk
+      id = ${side === 'i' ? 'gw.esprit.test' : 'client.esprit.test'}
+    }
+    children {
+      net {
+        ${side === 'i' ? 'remote_ts = 10.99.3.0/24' : 'local_ts = 10.99.3.0/24'}
+        esp_proposals = aes128-sha1
+      }
+    }
+  }
+}
+pools {
+  pool4 {
+    addrs = 10.99.100.0/24
+  }
+}
+secrets {
+  ike-mm {
+    id-a = gw.esprit.test
+    id-b = client.esprit.test
+    secret = "mm-secret"
+  }
+}
+`);
+
+test('Main Mode client with a virtual IP (Mode Config pull, no XAUTH): the replacement asks for the held address and adopts once configured, the VIP stays on the TUN', () => {
+  const p = new Ikev1Pair(MM('i'), MM('r'));
+  p.initiate('mm');
+  p.flush();
+  assert.deepEqual(p.i.vips, ['10.99.100.1']);
+  const [oldI] = sas(p, 'i');
+  assert.ok(oldI && !oldI.aggressive);
+  const plans = [...p.i.installed];
+  assert.equal(plans.length, 1);
+  p.advance(60_000);
+  const mm1 = p.next();
+  assert.equal(decodeIsakmpHeader(mm1.bytes).exchangeType, 2, 'ID_PROT: a Main Mode SA is replaced by Main Mode');
+  p.deliver(mm1);
+  p.flush();
+  const newI = sas(p, 'i').find((s) => s !== oldI);
+  assert.ok(newI);
+  assert.deepEqual(
+    newI.children.map((c) => c.plan),
+    plans,
+  );
+  assert.deepEqual(p.i.installed, plans);
+  p.advance(10_000);
+  p.flush();
+  assert.deepEqual(sas(p, 'i'), [newI]);
+  assert.deepEqual(p.i.vips, ['10.99.100.1'], 'the old SA\'s removal must not take the address off the TUN');
 });
