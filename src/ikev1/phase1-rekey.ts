@@ -177,6 +177,9 @@ const RETRY_MS = 30_000;
 
 /** The timers of every ISAKMP SA's lifetime: rekey, retire after a rekey, expire. */
 export class Phase1Rekeys {
+  /** RESPONDER-LIFETIME that came before the SA's schedule (a client replacement's, after XAUTH) */
+  private readonly early = new WeakMap<Ikev1Sa, number>();
+
   constructor(private readonly hooks: Phase1RekeyHooks) {}
 
   /** A random number in [0, 1): the share of rand_time taken off the rekey time. */
@@ -192,6 +195,11 @@ export class Phase1Rekeys {
    */
   established(sa: Ikev1Sa, now: number): void {
     sa.life = phase1Schedule(sa, now, this.random01());
+    const early = this.early.get(sa);
+    if (early !== undefined) {
+      this.early.delete(sa);
+      this.responderLifetime(sa, early);
+    }
     const offered = sa.suite?.lifetimeSeconds;
     if (!sa.initiator && offered !== undefined && sa.life.seconds < offered) {
       const spi = new Uint8Array(16);
@@ -211,6 +219,11 @@ export class Phase1Rekeys {
   /** The peer's RESPONDER-LIFETIME for the ISAKMP SA (in MM6 or an Informational). */
   responderLifetime(sa: Ikev1Sa, seconds: number): void {
     if (!sa.initiator) return;
+    // a client's replacement is scheduled only once configured (sa-lifecycle.ts): keep it
+    if (!sa.life) {
+      this.early.set(sa, seconds);
+      return;
+    }
     if (honourResponderLifetime(sa, seconds, this.random01()))
       this.hooks.log('info', `[ike1#${sa.id}] the responder's lifetime of ${seconds}s applies (RESPONDER-LIFETIME)`);
   }

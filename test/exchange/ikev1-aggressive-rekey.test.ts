@@ -23,7 +23,7 @@ import { encodeIsakmpPayloadChain } from '../../src/wire/isakmp/isakmp-encode.js
 import { ep, Ikev1Pair } from './ikev1-pair.js';
 import { configFromText } from './test-config.js';
 
-const GW = (pool = '10.99.100.0/24') =>
+const GW = (pool = '10.99.100.0/24', ike = '') =>
   configFromText(`connections {
   vpnc {
     version = 1
@@ -31,6 +31,7 @@ const GW = (pool = '10.99.100.0/24') =>
     local_addrs = 10.99.2.2
     proposals = aes128-sha1-modp1024
     pools = pool4
+    ${ike}
     local {
       auth = psk
       id = gw.lab
@@ -304,6 +305,22 @@ test('Aggressive Mode client rekey refused by XAUTH: the replacement goes, the o
   assert.equal(decodeIsakmpHeader(am1.bytes).exchangeType, 4, 'a new Aggressive Mode 30 s later');
 });
 
+test("the gateway's lower phase 1 lifetime (RESPONDER-LIFETIME after XAUTH) applies to the replacement too, though its schedule starts once configured", () => {
+  // gateway: 40 s + 4 s = 44 s < the client's 66 s (RFC 2407 §4.6.3.1)
+  const p = new Ikev1Pair(CLIENT(), GW('10.99.100.0/24', 'rekey_time = 40s\n    over_time = 4s'));
+  const oldI = up(p);
+  assert.equal(oldI.life?.seconds, 44);
+  // the client rekeys at 90 % of 44 s = 39.6 s (before its own 60 s)
+  p.advance(39_599);
+  assert.equal(p.wire.length, 0);
+  p.advance(1);
+  assert.equal(decodeIsakmpHeader(p.wire[0]?.bytes ?? new Uint8Array()).exchangeType, 4);
+  p.flush();
+  const newI = sas(p, 'i').find((s) => s !== oldI);
+  assert.ok(newI && newI.children.length === 2);
+  assert.equal(newI.life?.seconds, 44, 'RESPONDER-LIFETIME honoured for the replacement');
+});
+
 const MM = (side: 'i' | 'r') =>
   configFromText(`connections {
   mm {
@@ -364,5 +381,5 @@ test('Main Mode client with a virtual IP (Mode Config pull, no XAUTH): the repla
   p.advance(10_000);
   p.flush();
   assert.deepEqual(sas(p, 'i'), [newI]);
-  assert.deepEqual(p.i.vips, ['10.99.100.1'], 'the old SA\'s removal must not take the address off the TUN');
+  assert.deepEqual(p.i.vips, ['10.99.100.1'], "the old SA's removal must not take the address off the TUN");
 });
