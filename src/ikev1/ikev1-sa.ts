@@ -74,6 +74,13 @@ export interface Ikev1Sa {
   requestId?: number;
   /** initiator: the children to start Quick Mode for once phase 1 is up */
   pendingChildren?: string[] | undefined;
+  /** initiator: the children `up` asked for (a phase 1 rekey that cannot adopt re-creates them) */
+  askedChildren?: string[];
+  /**
+   * client of a phase 1 rekey: the virtual IP to ask Mode Config for again (INTERNAL_IP4_ADDRESS
+   * with the current address, as strongSwan's mode_config.c and Cisco clients do)
+   */
+  requestedVip?: Uint8Array;
   /** the last CBC block of phase 1 (MM6): the seed of every phase 2 IV (RFC 2409 Appendix B) */
   phase1LastBlock?: Uint8Array;
   /** the peer sent the FRAGMENTATION vendor ID (isakmp-fragments.ts) */
@@ -107,8 +114,8 @@ export interface Ikev1Sa {
   authIn?: number;
   /** phase 1 lifetime and rekeying (phase1-rekey.ts), set once established */
   life?: Phase1Life;
-  /** a Main Mode started to replace this older SA (phase 1 rekey) */
-  replaces?: Ikev1Sa;
+  /** a Main Mode (or, for an Aggressive Mode SA, an Aggressive Mode) started to replace this older SA (phase 1 rekey) */
+  replaces?: Ikev1Sa | undefined;
 }
 
 /**
@@ -123,7 +130,7 @@ export interface Phase1Life {
   rekeyAt?: number;
   /** the SA is deleted here (hard lifetime) */
   expiresAt: number;
-  /** a new Main Mode to replace this SA is under way (initiator), or done */
+  /** a new phase 1 to replace this SA is under way (initiator), or done */
   successor?: Ikev1Sa;
   /** replaced: a Delete goes to the peer and the SA is removed here */
   retireAt?: number;

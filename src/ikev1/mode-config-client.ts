@@ -45,8 +45,12 @@ export function wantsCiscoUdp(conn: ConnectionConfig): boolean {
 
 const empty = (type: number): DataAttribute => ({ type, form: 'tlv', value: new Uint8Array(0) });
 
-/** The CFG_REQUEST attributes of a pull (mode-cfg-05 §3.2: zero-length values ask). */
-export function modeConfigRequest(ciscoUdp: boolean): DataAttribute[] {
+/**
+ * The CFG_REQUEST attributes of a pull (mode-cfg-05 §3.2: zero-length values ask). `current`:
+ * the virtual IP we hold (a phase 1 rekey), sent as the value of INTERNAL_IP4_ADDRESS to ask
+ * for it again (§3.2 lets a request carry a suggested value).
+ */
+export function modeConfigRequest(ciscoUdp: boolean, current?: Uint8Array): DataAttribute[] {
   const types: number[] = [
     CfgAttr.INTERNAL_IP4_ADDRESS,
     CfgAttr.INTERNAL_IP4_NETMASK,
@@ -60,7 +64,9 @@ export function modeConfigRequest(ciscoUdp: boolean): DataAttribute[] {
   ];
   // protocol-facts §3: the client asks with 70 05 00 00, the gateway answers F0 05 pp pp
   if (ciscoUdp) types.push(CfgAttr.UNITY_NATT_PORT);
-  return types.map(empty);
+  return types.map((t) =>
+    t === CfgAttr.INTERNAL_IP4_ADDRESS && current?.length === 4 ? { type: t, form: 'tlv', value: current } : empty(t),
+  );
 }
 
 const text = new TextDecoder();

@@ -59,9 +59,9 @@ export function phase1Schedule(sa: Ikev1Sa, now: number, jitter01: number): Phas
 function rekeyPoint(sa: Ikev1Sa, seconds: number, now: number, jitter01: number): { rekeyAt?: number } {
   const c = sa.conn;
   const cfg = c.reauthTime > 0 && (c.rekeyTime <= 0 || c.reauthTime < c.rekeyTime) ? c.reauthTime : c.rekeyTime;
-  // The replacement is a Main Mode (the engine's only phase 1 as initiator); an SA made by
-  // Aggressive Mode is not replaced by one (its connection would not accept it).
-  if (!sa.initiator || sa.aggressive || cfg <= 0) return {};
+  // The replacement is a phase 1 of the same mode (the engine's replace: Main Mode, or
+  // Aggressive Mode + XAUTH + Mode Config for an Aggressive Mode client).
+  if (!sa.initiator || cfg <= 0) return {};
   const jitter = c.randTime > 0 ? jitter01 * Math.min(c.randTime, cfg / 2) : 0;
   const at = cfg - jitter < seconds ? cfg - jitter : seconds * REKEY_SHARE;
   return { rekeyAt: now + at * 1000 };
@@ -161,7 +161,7 @@ export function adopt(fresh: Ikev1Sa, old: Ikev1Sa, retireAt: number): number {
 /** What the phase 1 rekeying needs from the engine. */
 export interface Phase1RekeyHooks {
   sas(): Iterable<Ikev1Sa>;
-  /** start a new Main Mode as initiator to replace `old` (same connection and endpoints) */
+  /** start a new phase 1 of `old`'s mode as initiator to replace it (same connection and endpoints) */
   startReplacement(old: Ikev1Sa): void;
   /** send Deletes for the ISAKMP SA and its CHILD SAs, then remove it locally */
   deleteSa(sa: Ikev1Sa, reason: string): void;
@@ -177,6 +177,9 @@ const RETRY_MS = 30_000;
 
 /** The timers of every ISAKMP SA's lifetime: rekey, retire after a rekey, expire. */
 export class Phase1Rekeys {
+  /** RESPONDER-LIFETIME that came before the SA's schedule (a client replacement's, after XAUTH) */
+  private readonly early = new WeakMap<Ikev1Sa, number>();
+
   constructor(private readonly hooks: Phase1RekeyHooks) {}
 
   /** A random number in [0, 1): the share of rand_time taken off the rekey time. */
@@ -192,6 +195,11 @@ export class Phase1Rekeys {
    */
   established(sa: Ikev1Sa, now: number): void {
     sa.life = phase1Schedule(sa, now, this.random01());
+    const early = this.early.get(sa);
+    if (early !== undefined) {
+      this.early.delete(sa);
+      this.responderLifetime(sa, early);
+    }
     const offered = sa.suite?.lifetimeSeconds;
     if (!sa.initiator && offered !== undefined && sa.life.seconds < offered) {
       const spi = new Uint8Array(16);
@@ -211,11 +219,16 @@ export class Phase1Rekeys {
   /** The peer's RESPONDER-LIFETIME for the ISAKMP SA (in MM6 or an Informational). */
   responderLifetime(sa: Ikev1Sa, seconds: number): void {
     if (!sa.initiator) return;
+    // a client's replacement is scheduled only once configured (sa-lifecycle.ts): keep it
+    if (!sa.life) {
+      this.early.set(sa, seconds);
+      return;
+    }
     if (honourResponderLifetime(sa, seconds, this.random01()))
       this.hooks.log('info', `[ike1#${sa.id}] the responder's lifetime of ${seconds}s applies (RESPONDER-LIFETIME)`);
   }
 
-  /** A replacement Main Mode failed: the old SA tries again later (until it expires). */
+  /** A replacement phase 1 (or its XAUTH / Mode Config) failed: the old SA tries again later (until it expires). */
   replacementFailed(fresh: Ikev1Sa, now: number): void {
     const old = fresh.replaces;
     fresh.replaces = undefined;
@@ -249,7 +262,8 @@ export class Phase1Rekeys {
         this.hooks.deleteSa(sa, 'expired');
       } else if (l.rekeyAt !== undefined && !l.successor && now >= l.rekeyAt) {
         delete l.rekeyAt;
-        this.hooks.log('info', `[ike1#${sa.id}] rekeying ISAKMP SA ${sa.conn.name}: a new Main Mode`);
+        const mode = sa.aggressive ? 'Aggressive Mode' : 'Main Mode';
+        this.hooks.log('info', `[ike1#${sa.id}] rekeying ISAKMP SA ${sa.conn.name}: a new ${mode}`);
         this.hooks.startReplacement(sa);
       }
     }

@@ -137,7 +137,7 @@ export class ClientTransactions {
     while (mid === 0 || this.requests.has(this.key(sa, mid)) || this.answered.has(this.key(sa, mid)))
       mid = this.random32();
     // protocol-facts §3 (vpnc, Shrew): Cisco UDP only when IKE NAT-T was not negotiated
-    const attrs = modeConfigRequest(wantsCiscoUdp(sa.conn) && !sa.natt);
+    const attrs = modeConfigRequest(wantsCiscoUdp(sa.conn) && !sa.natt, sa.requestedVip);
     const attr: IsakmpPayload = {
       kind: 'ATTR',
       cfgType: CfgType.REQUEST,

@@ -1,7 +1,8 @@
 /**
  * The IKEv2 engine: the table of IKE SAs and the one dispatcher for every received message
- * (OpenIKED's ikev2_recv): decode, find the SA, check the message ID window (§2.3), answer
- * retransmitted requests from the cache, open the SK payload, and route to the exchange.
+ * (OpenIKED's ikev2_recv): decode, find the SA, then (sa-messages.ts) check the message ID
+ * window (§2.3), answer retransmitted requests from the cache, open the SK payload, and route
+ * to the exchange.
  * Sans-IO: inputs are datagrams, PF_KEY results and time; outputs are actions.
  */
 import type { ChildConfig, ConnectionConfig, EspritConfig } from '../config/swanctl/swanctl-model.js';
@@ -37,22 +38,20 @@ import {
 import { startCreateChild } from './exchange-child.js';
 import { deleteChild } from './exchange-info.js';
 import { sendInitRequest } from './exchange-init.js';
-import { acceptsFragments, maxIkeMessageLength, sealOutgoing } from './ike-fragments.js';
-import { type FragmentDirection, MAX_FRAGMENTS, openIncoming } from './ike-reassembly.js';
 import { type ReauthHost, ReauthSchedule, reauthenticate } from './ike-reauth.js';
 import type { RekeyHooks } from './ike-rekey.js';
 import { IkeRekeySchedule, rekeyIkeSa } from './ike-rekey-schedule.js';
 import { type ChildSa, IkeSa } from './ike-sa.js';
-import { adopt, authCallbacks, authenticated, authOver, type SaTables } from './ike-sa-established.js';
+import { adopt, authCallbacks, authenticated, type SaTables } from './ike-sa-established.js';
 import type { Ikev2Action } from './ikev2-actions.js';
 import type { Ikev2Context } from './ikev2-context.js';
-import { exchangeName, logMessage, logSent } from './message-log.js';
+import { exchangeName, logMessage } from './message-log.js';
 import { startAddressUpdate } from './mobike.js';
-import { followPeer, moveRemote } from './peer-address.js';
+import { moveRemote } from './peer-address.js';
 import { ConnectionMatcher } from './peer-match.js';
 import { engineReauthHost, InternalInitiations } from './reauth-host.js';
-import { type DispatchHost, dispatchRequest } from './request-dispatch.js';
 import { onInitRequest, onInitResponse, type SaInitHost } from './sa-init-dispatch.js';
+import { onRequest, onResponse, type SaMessageHost, sealMessage } from './sa-messages.js';
 import { UniquenessIndex } from './unique-policy.js';
 
 export interface EngineOptions {
@@ -232,8 +231,7 @@ export class Ikev2Engine implements Ikev2Context {
       this.timed.add(s);
       const mid = s.window.beginRequest();
       const list = typeof payloads === 'function' ? payloads() : payloads;
-      const datagrams = this.seal(s, exchange, false, mid, list);
-      this.logOut(s, exchange, false, mid, list);
+      const datagrams = sealMessage(this, s, exchange, false, mid, list);
       s.pending = {
         exchange,
         messageId: mid,
@@ -364,7 +362,7 @@ export class Ikev2Engine implements Ikev2Context {
   private sendInit(sa: IkeSa, conn: ConnectionConfig): void {
     sendInitRequest(this, sa, conn, (bytes) => {
       this.timed.add(sa);
-      this.logSummary(sa, 'sending', bytes, undefined);
+      logMessage(this.logger, sa, 'sending', bytes, undefined);
       sa.pending = {
         exchange: ExchangeType.IKE_SA_INIT,
         messageId: 0,
@@ -511,8 +509,8 @@ export class Ikev2Engine implements Ikev2Context {
       this.drop('unknown-spi', 'IKE SA without keys');
       return;
     }
-    if (isResponse) this.onResponse(sa, local, remote, msg, bytes);
-    else this.onRequest(sa, local, remote, msg, bytes);
+    if (isResponse) onResponse(this, this.messageHost, sa, local, remote, msg, bytes);
+    else onRequest(this, this.messageHost, sa, local, remote, msg, bytes);
   }
 
   private readonly rekeyHooks: RekeyHooks = {
@@ -523,115 +521,16 @@ export class Ikev2Engine implements Ikev2Context {
     },
   };
 
-  private readonly dispatchHost: DispatchHost = {
-    candidateConns: (sa) => this.connMatcher.candidates(sa.local.address, sa.remote.address),
-    authenticated: (sa, payloads) => authenticated(this, this.tables, sa, payloads),
-    rekeyHooks: this.rekeyHooks,
+  private readonly messageHost: SaMessageHost = {
+    dispatch: {
+      candidateConns: (sa) => this.connMatcher.candidates(sa.local.address, sa.remote.address),
+      authenticated: (sa, payloads) => authenticated(this, this.tables, sa, payloads),
+      rekeyHooks: this.rekeyHooks,
+      drop: (reason, detail) => this.drop(reason, detail),
+    },
+    timed: this.timed,
     drop: (reason, detail) => this.drop(reason, detail),
   };
-
-  private onResponse(sa: IkeSa, local: Endpoint, remote: Endpoint, msg: IkeMessage, bytes: Uint8Array): void {
-    const v = sa.window.onResponse(msg.header.messageId);
-    const pending = sa.pending;
-    if (v.kind === 'drop' || !pending || pending.exchange !== msg.header.exchangeType) {
-      this.drop('outside-window', `response ${msg.header.messageId}`);
-      return;
-    }
-    const o = this.open(sa, 'response', bytes, msg);
-    if (!o) return;
-    this.logSummary(sa, 'received', bytes, o, msg);
-    sa.window.completeRequest();
-    sa.pending = undefined;
-    followPeer(this, sa, local, remote);
-    pending.onResponse(sa, o);
-    if (pending.exchange === ExchangeType.IKE_AUTH) authOver(sa);
-    this.pump(sa);
-  }
-
-  /** Send the next queued request once the window is free (§2.3, window size 1). */
-  private pump(sa: IkeSa): void {
-    if (sa.lifecycle.state === 'destroying') return;
-    while (!sa.pending && sa.window.canSend() && sa.queue.length > 0) sa.queue.shift()?.(sa);
-  }
-
-  private onRequest(sa: IkeSa, local: Endpoint, remote: Endpoint, msg: IkeMessage, bytes: Uint8Array): void {
-    const mid = msg.header.messageId;
-    const v = sa.window.onRequest(mid);
-    if (v.kind === 'retransmit') {
-      // RFC 7383 §2.6.1: of a retransmitted fragmented request only fragment 1 gets the response again.
-      const f = msg.payloads.at(-1);
-      if (f?.kind === 'SKF' && f.fragmentNumber !== 1) return;
-      for (const b of v.response) this.emit({ kind: 'send', local, remote, bytes: b });
-      return;
-    }
-    if (v.kind !== 'new') {
-      this.drop('outside-window', `request ${mid}: ${v.kind === 'drop' ? v.reason : 'busy'}`);
-      return;
-    }
-    const o = this.open(sa, 'request', bytes, msg);
-    if (!o) {
-      sa.window.rejected();
-      return;
-    }
-    sa.window.accepted(mid);
-    this.logSummary(sa, 'received', bytes, o, msg);
-    followPeer(this, sa, local, remote);
-    const exchange = msg.header.exchangeType;
-    const respond = (payloads: IkePayload[]): void => {
-      if (
-        sa.lifecycle.state === 'destroying' &&
-        exchange !== ExchangeType.INFORMATIONAL &&
-        exchange !== ExchangeType.IKE_AUTH
-      )
-        return;
-      const out = this.seal(sa, exchange, true, mid, payloads);
-      this.logOut(sa, exchange, true, mid, payloads);
-      sa.window.responded(out);
-      if (exchange === ExchangeType.IKE_AUTH) authOver(sa);
-      // §2.11, RFC 4555 §3.5: a response goes back to where its request came from.
-      for (const b of out) this.emit({ kind: 'send', local, remote, bytes: b });
-      this.pump(sa);
-    };
-    dispatchRequest(this, this.dispatchHost, sa, local, remote, exchange, o, respond);
-  }
-
-  /** Encrypt a message, as RFC 7383 fragments when it is too big for one datagram (ike-fragments.ts). */
-  private seal(sa: IkeSa, exchange: number, response: boolean, mid: number, payloads: IkePayload[]): Uint8Array[] {
-    const max = maxIkeMessageLength(this.config.host, sa.local, sa.remote);
-    const out = sealOutgoing(sa, exchange, response, mid, payloads, this.rng, max);
-    if (out.length > 1)
-      this.logger.log('info', 'enc', `${sa.name}[#${sa.id}] splitting IKE message into ${out.length} fragments`);
-    return out;
-  }
-
-  /** Open an SK message, or take an SKF fragment (ike-reassembly.ts); drops are counted. */
-  private open(sa: IkeSa, dir: FragmentDirection, bytes: Uint8Array, msg: IkeMessage): IkePayload[] | undefined {
-    const limits = { maxFragments: MAX_FRAGMENTS, maxBytes: this.config.host.maxPacket };
-    const o = openIncoming(sa, dir, bytes, msg, limits, acceptsFragments(sa), this.clock.now());
-    if (o.ok) return o.payloads;
-    const what = `${dir} ${msg.header.messageId}: ${o.detail ?? o.reason}`;
-    if (o.reason === 'need-more') {
-      if (o.duplicate) this.drop('fragment-duplicate', what);
-      this.timed.add(sa); // the partial message expires (engine-timers.ts)
-      return undefined;
-    }
-    this.drop(o.reason === 'no-sk' ? 'inner-syntax' : o.reason, what);
-    return undefined;
-  }
-
-  private logOut(sa: IkeSa, exchange: number, response: boolean, mid: number, payloads: IkePayload[]): void {
-    logSent(this.logger, sa, exchange, response, mid, payloads);
-  }
-
-  private logSummary(
-    sa: IkeSa,
-    dir: 'sending' | 'received',
-    bytes: Uint8Array,
-    payloads: IkePayload[] | undefined,
-    msg?: IkeMessage,
-  ): void {
-    logMessage(this.logger, sa, dir, bytes, payloads, msg);
-  }
 }
 
 export { exchangeName };
