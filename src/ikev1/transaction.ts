@@ -22,7 +22,6 @@
  * requested attributes are left out of the reply (§3.2: the responder returns what it has).
  */
 import type { EspritConfig } from '../config/swanctl/swanctl-model.js';
-import { hash1 } from '../crypto/ikev1/ikev1-keymat.js';
 import type { AddressPool } from '../ike/address-pool.js';
 import { type RetransmitSettings, retransmitTimeout } from '../ike/retransmit.js';
 import type { Clock } from '../util/clock.js';
@@ -31,15 +30,13 @@ import { formatIp } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import { tvAttribute } from '../wire/isakmp/data-attribute.js';
-import { decodeIsakmpHeader } from '../wire/isakmp/isakmp-decode.js';
-import { summarizeIsakmp } from '../wire/isakmp/isakmp-summary.js';
 import type { DataAttribute, IsakmpMessage, IsakmpPayload } from '../wire/isakmp/isakmp-types.js';
-import { IsakmpExchange } from '../wire/registry/isakmp.js';
 import type { Ikev1Action } from './ikev1-actions.js';
 import type { Ikev1Sa } from './ikev1-sa.js';
 import { CfgAttr, CfgType } from './mode-config-attributes.js';
 import { gatewayAttributes } from './mode-config-gateway.js';
-import { exchangeIv, openProtected, sealProtected } from './phase2-message.js';
+import { exchangeIv } from './phase2-message.js';
+import { openTransaction, sealTransaction } from './transaction-message.js';
 
 interface Pending {
   sa: Ikev1Sa;
@@ -94,17 +91,7 @@ export class Transactions {
   }
 
   private seal(sa: Ikev1Sa, mid: number, iv: Uint8Array, attr: IsakmpPayload, response: boolean) {
-    const { keys, suite } = sa;
-    if (!keys || !suite) throw new Error('assertion failed: Transaction without ISAKMP keys');
-    const s = sealProtected(sa, IsakmpExchange.TRANSACTION, mid, iv, [attr], (rest) =>
-      hash1(suite.prf, keys.skeyidA, mid, rest),
-    );
-    const shown: IsakmpPayload[] = [{ kind: 'HASH', data: new Uint8Array(0) }, attr];
-    this.logger.log(
-      'info',
-      'enc',
-      `[ike1#${sa.id}] generating ${summarizeIsakmp(decodeIsakmpHeader(s.bytes), shown, response)}`,
-    );
+    const s = sealTransaction(sa, mid, iv, attr, response, this.logger);
     this.hooks.push({ kind: 'send', local: sa.local, remote: sa.remote, bytes: s.bytes });
     return s;
   }
@@ -172,23 +159,13 @@ export class Transactions {
       if (p.kind === 'reply') this.hooks.push({ kind: 'send', local: sa.local, remote: sa.remote, bytes: p.lastSent });
       return;
     }
-    const o = openProtected(sa, msg, p ? p.iv : exchangeIv(sa)(mid));
-    const { keys, suite } = sa;
-    if (typeof o === 'string' || !keys || !suite) {
-      this.hooks.drop('undecryptable', `Transaction ${mid}: ${typeof o === 'string' ? o : 'no keys'}`);
-      return;
-    }
-    if (!bytesEqual(o.hash, hash1(suite.prf, keys.skeyidA, mid, o.rest))) {
-      this.hooks.drop('undecryptable', `Transaction ${mid}: HASH does not verify`);
+    const o = openTransaction(sa, msg, p ? p.iv : exchangeIv(sa)(mid), !!p, this.logger);
+    if (typeof o === 'string') {
+      this.hooks.drop('undecryptable', o);
       return;
     }
     sa.authIn = (sa.authIn ?? 0) + 1;
-    const attr = o.payloads.find((x): x is Extract<IsakmpPayload, { kind: 'ATTR' }> => x.kind === 'ATTR');
-    this.logger.log(
-      'info',
-      'enc',
-      `[ike1#${sa.id}] parsed ${summarizeIsakmp(msg.header, [{ kind: 'HASH', data: o.hash }, ...o.payloads], !!p)}`,
-    );
+    const attr = o.attr;
     if (!attr) {
       this.hooks.drop('unexpected', `Transaction ${mid} without attributes`);
       return;
