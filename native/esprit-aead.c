@@ -1,10 +1,10 @@
 /*
  * esprit's native AEAD helper: one ESP packet's AES-GCM (RFC 4106) or
- * ChaCha20-Poly1305 (RFC 7634) seal or open in ONE call from JavaScript, instead
- * of the four or five koffi calls the EVP backend makes otherwise (each ~50-100 ns,
- * docs/dataplane.md §10.5). It calls the same OpenSSL 3 EVP functions on the same
- * EVP_CIPHER_CTX objects the TypeScript backend made (src/crypto/evp-backend.ts); it
- * keys nothing and owns nothing.
+ * ChaCha20-Poly1305 (RFC 7634) seal or open in ONE call from JavaScript (through the
+ * N-API binding in esprit-napi.c), instead of the four or five koffi calls the EVP
+ * backend makes otherwise (each ~50-100 ns, docs/dataplane.md §10.5). It calls the same
+ * OpenSSL 3 EVP functions on the same EVP_CIPHER_CTX objects the TypeScript backend made
+ * (src/crypto/evp-backend.ts); it keys nothing and owns nothing.
  *
  * Built at install time by scripts/build-native.mjs with `cc -shared -nostdlib`:
  * no OpenSSL headers and no link-time libcrypto are needed. libcrypto.so.3 is
@@ -17,8 +17,7 @@
  * packet length; aadLen <= JOB_AAD_MAX; icvLen <= 16).
  */
 
-typedef __SIZE_TYPE__ size_t;
-typedef unsigned char u8;
+#include "esprit-native.h"
 
 extern void *dlopen(const char *file, int mode);
 extern void *dlsym(void *handle, const char *name);
@@ -48,25 +47,7 @@ static params_fn p_get_params;
 static init_ex_fn p_init_ex;
 static init_ex2_fn p_init_ex2;
 
-/*
- * The job block: a small native area the caller fills before each call (all fields
- * little-endian on the machines we run on; written through an Int32Array).
- *   0 ivOff  4 dataOff  8 dataLen  12 icvLen  16 aadLen  20 flags
- *   24 nonce[12] = salt(4) | explicit IV(8)   (the salt is written by the caller; the IV is copied here)
- *   40 aad[16]   48.. final scratch is separate (see below)
- */
-#define JOB_AAD_MAX 16
-typedef struct {
-  int iv_off;
-  int data_off;
-  int data_len;
-  int icv_len;
-  int aad_len;
-  int flags;
-  u8 nonce[16];
-  u8 aad[JOB_AAD_MAX];
-  u8 scratch[32];
-} job_t;
+/* The job block (job_t) is declared in esprit-native.h. */
 
 /* flags: AES-GCM's one-call IV reset through "tlsivfixed" (see evp-arena.ts prepareParams) */
 #define FLAG_IVFIXED 1
@@ -88,9 +69,6 @@ int esprit_aead_init(const char *libpath) {
   p_init_ex2 = (init_ex2_fn)dlsym(h, "EVP_CipherInit_ex2");
   return p_update && p_final && p_set_params && p_get_params && p_init_ex && p_init_ex2 ? 1 : 0;
 }
-
-/** ABI version of the job block and results, checked by the loader. */
-int esprit_aead_abi(void) { return 1; }
 
 static void octet(OSSL_PARAM *p, const char *key, void *data, size_t size) {
   p->key = key;

@@ -1,23 +1,21 @@
 /**
- * The optional native AEAD helper (native/esprit-aead.c, built at install time by
- * scripts/build-native.mjs into build/native/esprit-aead.so): one koffi call per ESP
- * packet's AES-GCM / ChaCha20-Poly1305 seal or open instead of four or five
- * (docs/dataplane.md §10.6). The EVP backend uses it when it loads and falls back to
- * its koffi-only path when it does not (not built, not Linux, `native: 'off'`).
+ * The AEAD part of the optional native helper (native/esprit-aead.c, in the N-API addon
+ * native-addon.ts loads): one call per ESP packet's AES-GCM / ChaCha20-Poly1305 seal or
+ * open instead of four or five koffi calls (docs/dataplane.md §10.6). The EVP backend uses
+ * it when it loads and falls back to its koffi-only path when it does not (not built, not
+ * Linux, `native: 'off'`).
  *
  * The helper works on the backend's own EVP_CIPHER_CTX objects and reads its per-packet
- * parameters from a native "job" block filled here (layout: job_t in the C file).
+ * parameters from a native "job" block filled here (layout: job_t in native/esprit-native.h).
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type * as Koffi from 'koffi';
 import type { Addr } from './evp-arena.js';
+import { loadNativeAddon, nativeAddonPath } from './native-addon.js';
 
-/** `auto`: use the helper when it loads; `off`: never (the fallback, for tests and A/B runs); `on`: insist. */
-export type NativePreference = 'auto' | 'off' | 'on';
+export type { NativePreference } from './native-addon.js';
 
-/** job_t offsets (native/esprit-aead.c); the Int32 fields are indexed as i32[off >> 2] */
+/** job_t offsets (native/esprit-native.h); the Int32 fields are indexed as i32[off >> 2] */
 export const JOB_IV_OFF = 0;
 export const JOB_DATA_OFF = 4;
 export const JOB_DATA_LEN = 8;
@@ -34,7 +32,6 @@ export const FLAG_IVFIXED = 1;
 /** result bits: done / ICV verified; libcrypto refused tlsivfixed (negative: an EVP call failed) */
 export const R_OK = 1;
 export const R_IVFIXED_REFUSED = 2;
-const ABI = 1;
 
 export interface NativeAead {
   /** esprit_aead_seal(ctx, packet address, job address) */
@@ -48,11 +45,9 @@ export interface NativeAead {
   readonly path: string;
 }
 
-/** build/native/esprit-aead.so from dist/src/crypto/ (compiled) or src/crypto/. */
+/** The helper's file (native-addon.ts). */
 export function nativeHelperPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const up = here.includes(`${join('dist', 'src', 'crypto')}`) ? '../../..' : '../..';
-  return join(here, up, 'build', 'native', 'esprit-aead.so');
+  return nativeAddonPath();
 }
 
 const roots: unknown[] = [];
@@ -63,27 +58,18 @@ const roots: unknown[] = [];
  * @throws Error saying why it cannot be used (missing file, load or init failure, ABI).
  */
 export function loadNativeAead(libcrypto: string, path: string = nativeHelperPath()): NativeAead {
+  const addon = loadNativeAddon(path);
+  if (addon.aeadInit(libcrypto) !== 1) throw new Error(`${path}: cannot resolve the EVP functions in ${libcrypto}`);
   const require = createRequire(import.meta.url);
   const koffi = require('koffi') as typeof Koffi;
-  let lib: Koffi.IKoffiLib;
-  try {
-    lib = koffi.load(path);
-  } catch (e) {
-    // not built (no compiler at install time), or not loadable here
-    throw new Error(`cannot load ${path} (built by scripts/build-native.mjs): ${(e as Error).message}`);
-  }
-  const abi = lib.func('int esprit_aead_abi(void)') as unknown as () => number;
-  if (abi() !== ABI) throw new Error(`${path}: ABI ${abi()}, expected ${ABI} (rebuild it)`);
-  const init = lib.func('int esprit_aead_init(const char *libpath)') as unknown as (p: string) => number;
-  if (init(libcrypto) !== 1) throw new Error(`${path}: cannot resolve the EVP functions in ${libcrypto}`);
   const block = koffi.alloc('uint64_t', JOB_LEN / 8);
   roots.push(block); // lives as long as the module
   const job = Number(koffi.address(block));
   if (!Number.isSafeInteger(job) || job === 0) throw new Error('job block address is not a safe integer');
   const ab = koffi.view(block, JOB_LEN);
   return {
-    seal: lib.func('int esprit_aead_seal(intptr_t ctx, intptr_t pkt, intptr_t job)') as unknown as NativeAead['seal'],
-    open: lib.func('int esprit_aead_open(intptr_t ctx, intptr_t pkt, intptr_t job)') as unknown as NativeAead['open'],
+    seal: addon.aeadSeal,
+    open: addon.aeadOpen,
     job,
     bytes: new Uint8Array(ab),
     i32: new Int32Array(ab),

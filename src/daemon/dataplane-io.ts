@@ -27,6 +27,7 @@ import type { CryptoBackend } from '../crypto/backend.js';
 import { Dataplane, type DataplaneSink } from '../dataplane/dataplane.js';
 import type { Delivery, SadChange } from '../dataplane/key-hooks.js';
 import type { ListenerSpec } from '../dataplane/listener.js';
+import { type NativeOnesSum, OnesSum } from '../dataplane/ones-sum.js';
 import type { DataplaneStatus } from '../dataplane/status.js';
 import { TcpCoalescer, type TcpCoalescerCounters } from '../dataplane/tcp-coalescer.js';
 import { TcpSegmenter, type TcpSegmenterCounters } from '../dataplane/tcp-segmenter.js';
@@ -81,6 +82,11 @@ export interface DataplaneIoOptions {
    * of up to 64 KB, cut to the MSS here before ESP (tcp-segmenter.ts) (default true).
    */
   readonly tunTso?: boolean;
+  /**
+   * The native helper (crypto/native-addon.ts) for the TUN offloads' checksums
+   * (dataplane/ones-sum.ts); without it they are summed in JavaScript.
+   */
+  readonly native?: NativeOnesSum;
   readonly keepaliveIntervalMs?: number;
   /** PF_KEY messages from the data plane's hooks and the timer (the PF_KEY server's deliver) */
   readonly pfkey: (d: readonly Delivery[]) => void;
@@ -174,8 +180,9 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     const vnetHdr = o.tunGro ?? true;
     tun = openTun({ name: o.tun.name, vnetHdr, tso: vnetHdr && (o.tunTso ?? true) });
     const dev = tun;
-    if (dev.vnetHdrLen > 0) gro = new TcpCoalescer((frame) => dev.writeFrame(frame));
-    if (vnetHdr && (o.tunTso ?? true)) tso = new TcpSegmenter();
+    const cs = new OnesSum(o.native);
+    if (dev.vnetHdrLen > 0) gro = new TcpCoalescer((frame) => dev.writeFrame(frame), cs);
+    if (vnetHdr && (o.tunTso ?? true)) tso = new TcpSegmenter(cs);
     const cutter = tso;
     const merger = gro;
     await setMtu(dev.name, mtu);

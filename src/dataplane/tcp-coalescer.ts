@@ -28,7 +28,7 @@
  */
 
 import { readU16, readU32 } from '../util/be-bytes.js';
-import { sum16, sum32 } from './ones-sum.js';
+import { OnesSum, sum16 } from './ones-sum.js';
 
 export const VNET_HDR_LEN = 10;
 const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
@@ -83,12 +83,15 @@ export class TcpCoalescer {
   private readonly items: Item[] = [];
   private nItems = 0;
   private readonly frame = new Uint8Array(VNET_HDR_LEN + MAX_FRAME);
-  /** DataView over the ArrayBuffer of the last packet checked (a receive batch shares one) */
-  private dvBuffer: ArrayBufferLike | undefined;
-  private dv: DataView = new DataView(new ArrayBuffer(0));
 
-  /** @param emit writes one frame (virtio_net_hdr + packet) to the TUN; the bytes are reused after it returns */
-  constructor(private readonly emit: (frame: Uint8Array) => void) {}
+  /**
+   * @param emit writes one frame (virtio_net_hdr + packet) to the TUN; the bytes are reused after it returns
+   * @param cs the checksum loop (native when the helper is loaded; ones-sum.ts)
+   */
+  constructor(
+    private readonly emit: (frame: Uint8Array) => void,
+    private readonly cs: OnesSum = new OnesSum(),
+  ) {}
 
   /** Packets waiting for flush(). */
   get pending(): number {
@@ -247,11 +250,7 @@ export class TcpCoalescer {
   private checksumOk(p: Uint8Array, v6: boolean, ipHl: number, len: number): boolean {
     const tcpLen = len - ipHl;
     let s = v6 ? sum16(p, 8, 40, IPPROTO_TCP + tcpLen) : sum16(p, 12, 20, IPPROTO_TCP + tcpLen);
-    if (p.buffer !== this.dvBuffer || this.dv.byteLength !== p.buffer.byteLength) {
-      this.dvBuffer = p.buffer;
-      this.dv = new DataView(p.buffer);
-    }
-    s = sum32(this.dv, p, ipHl, len, s);
+    s = this.cs.sum(p, ipHl, len, s);
     return s === 0xffff;
   }
 

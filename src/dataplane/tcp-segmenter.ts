@@ -16,7 +16,7 @@
  */
 
 import { readU16 } from '../util/be-bytes.js';
-import { sum16, sum32 } from './ones-sum.js';
+import { OnesSum, sum16 } from './ones-sum.js';
 import { VNET_HDR_LEN } from './tcp-coalescer.js';
 
 const F_NEEDS_CSUM = 1;
@@ -47,13 +47,9 @@ function le16(b: Uint8Array, at: number): number {
 export class TcpSegmenter {
   readonly counters: TcpSegmenterCounters = { frames: 0, gsoFrames: 0, packets: 0, checksums: 0, malformed: 0 };
   private scratch = new Uint8Array(2048);
-  private dvBuffer: ArrayBufferLike | undefined;
-  private dv: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
-  private sdv: DataView<ArrayBufferLike>;
 
-  constructor() {
-    this.sdv = new DataView(this.scratch.buffer);
-  }
+  /** @param cs the checksum loop (native when the helper is loaded; ones-sum.ts) */
+  constructor(private readonly cs: OnesSum = new OnesSum()) {}
 
   /**
    * One frame read from the TUN (virtio_net_hdr + packet). The packet bytes may be changed
@@ -95,10 +91,7 @@ export class TcpSegmenter {
     const hl = ipHl + tcpHl;
     if (tcpHl < 20 || pkt.length <= hl || mss === 0) return this.bad();
     const payload = pkt.length - hl;
-    if (this.scratch.length < hl + mss) {
-      this.scratch = new Uint8Array(hl + mss);
-      this.sdv = new DataView(this.scratch.buffer);
-    }
+    if (this.scratch.length < hl + mss) this.scratch = new Uint8Array(hl + mss);
     const s = this.scratch;
     const seq0 = ((readU16(pkt, ipHl + 4) << 16) | readU16(pkt, ipHl + 6)) >>> 0;
     const id0 = v6 ? 0 : readU16(pkt, 4);
@@ -140,7 +133,7 @@ export class TcpSegmenter {
       s[ipHl + 17] = 0;
       const tcpLen = total - ipHl;
       let sum = v6 ? sum16(s, 8, 40, IPPROTO_TCP + tcpLen) : sum16(s, 12, 20, IPPROTO_TCP + tcpLen);
-      sum = sum32(this.sdv, s, ipHl, total, sum);
+      sum = this.cs.sum(s, ipHl, total, sum);
       const c = ~sum & 0xffff;
       s[ipHl + 16] = c >> 8;
       s[ipHl + 17] = c & 0xff;
@@ -153,14 +146,10 @@ export class TcpSegmenter {
 
   /** CHECKSUM_PARTIAL: the field at `at` holds the pseudo-header sum; complete it over pkt[start..]. */
   private complete(pkt: Uint8Array, start: number, at: number): void {
-    if (pkt.buffer !== this.dvBuffer || this.dv.byteLength !== pkt.buffer.byteLength) {
-      this.dvBuffer = pkt.buffer;
-      this.dv = new DataView(pkt.buffer);
-    }
     // a result of 0 goes out as 0xffff (the same in one's complement; 0 means "no checksum"
     // for UDP over IPv4, RFC 768, and is invalid over IPv6, RFC 8200 §8.1), as the kernel's
     // skb_checksum_help writes CSUM_MANGLED_0
-    const c = ~sum32(this.dv, pkt, start, pkt.length, 0) & 0xffff || 0xffff;
+    const c = ~this.cs.sum(pkt, start, pkt.length, 0) & 0xffff || 0xffff;
     pkt[at] = c >> 8;
     pkt[at + 1] = c & 0xff;
   }

@@ -11,7 +11,7 @@
  */
 
 import { type EvpBackend, LIBCRYPTO } from '../../crypto/evp-backend.js';
-import type { NativePreference } from '../../crypto/evp-native.js';
+import { type NativePreference, nativeAddonFor } from '../../crypto/native-addon.js';
 import { NodeRng } from '../../crypto/random.js';
 import type { BackendPreference } from '../../crypto/select.js';
 import {
@@ -282,6 +282,8 @@ export async function run(argv: string[]): Promise<number> {
   let daemon: Awaited<ReturnType<typeof startIpsecd>>;
   try {
     const backend = d ? selectBackend(d.crypto, LIBCRYPTO, d.native) : undefined;
+    // the same helper serves the TUN offloads' checksums, whatever the crypto backend
+    const native = d ? nativeAddonFor(d.native) : undefined;
     daemon = await startIpsecd({
       engine,
       clock: systemClock,
@@ -298,6 +300,7 @@ export async function run(argv: string[]): Promise<number> {
               listeners: d.listeners,
               rawEsp: d.rawEsp,
               udpIo: d.udpIo,
+              ...(native ? { native } : {}),
               keepaliveIntervalMs: d.keepaliveSeconds * 1000,
               ikeSocket: d.ikeSocket,
               bindOnChange: (f) => {
@@ -310,6 +313,7 @@ export async function run(argv: string[]): Promise<number> {
     if (d && backend) {
       const helper = (backend as Partial<EvpBackend>).nativeHelper;
       logger.log('info', 'daemon', `crypto backend ${backend.name}${helper ? ' with the native AEAD helper' : ''}`);
+      logger.log('info', 'daemon', `TUN offload checksums ${native ? `native (${native.path})` : 'in JavaScript'}`);
     }
   } catch (e) {
     console.error(`esprit ipsecd: ${(e as Error).message}`);
