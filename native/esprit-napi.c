@@ -4,7 +4,7 @@
  * addons (the same binary works on every Node release since 12); the few declarations
  * below are copied from its documented signatures (js_native_api.h, node_api.h), so
  * neither node-gyp nor Node's headers are needed, and `cc -shared -nostdlib` builds it:
- * the napi_* symbols resolve in the node process that loads it.
+ * the napi_* symbols resolve in the node process that loads it (declarations: napi-abi.h).
  *
  * Why N-API and not koffi for these calls: a call with three numbers costs ~45 ns this way
  * against ~120-140 ns through koffi on the same machine (docs/dataplane.md §10.8), and the
@@ -16,42 +16,25 @@
  *   aeadSeal(ctx, packet address, job address) / aeadOpen(...) -> esprit-aead.c's result
  *   onesSum(address, length, sum) -> 16-bit one's complement sum (esprit-csum.c), -1 on bad arguments
  *   addressOf(arrayBuffer) -> the address of its bytes, 0 when it is not an ArrayBuffer
+ *   pollOpen/pollStart/pollStop/pollClose: fd readiness on Node's own event loop (esprit-uv-poll.c)
  */
-#include "esprit-native.h"
-
-typedef struct napi_env__ *napi_env;
-typedef struct napi_value__ *napi_value;
-typedef struct napi_callback_info__ *napi_callback_info;
-typedef int napi_status; /* napi_ok = 0 */
-typedef napi_value (*napi_callback)(napi_env env, napi_callback_info info);
-
-extern napi_status napi_get_cb_info(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv,
-                                    napi_value *this_arg, void **data);
-extern napi_status napi_get_value_double(napi_env env, napi_value value, double *result);
-extern napi_status napi_get_value_int32(napi_env env, napi_value value, int *result);
-extern napi_status napi_get_value_uint32(napi_env env, napi_value value, unsigned *result);
-extern napi_status napi_get_value_string_utf8(napi_env env, napi_value value, char *buf, size_t bufsize,
-                                              size_t *result);
-extern napi_status napi_get_arraybuffer_info(napi_env env, napi_value arraybuffer, void **data, size_t *byte_length);
-extern napi_status napi_create_int32(napi_env env, int value, napi_value *result);
-extern napi_status napi_create_double(napi_env env, double value, napi_value *result);
-extern napi_status napi_create_function(napi_env env, const char *utf8name, size_t length, napi_callback cb,
-                                        void *data, napi_value *result);
-extern napi_status napi_set_named_property(napi_env env, napi_value object, const char *utf8name, napi_value value);
+#include "napi-abi.h"
 
 #define BAD_ARGS (-100)
 
-static napi_value int32(napi_env env, int v) {
+napi_value esprit_int32(napi_env env, int v) {
   napi_value r = 0;
   napi_create_int32(env, v, &r);
   return r;
 }
+#define int32 esprit_int32
 
 /* the first n arguments; 0 when fewer were passed */
-static int args(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
+int esprit_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
   size_t argc = n;
   return napi_get_cb_info(env, info, &argc, argv, 0, 0) == 0 && argc >= n;
 }
+#define args esprit_args
 
 static int address(napi_env env, napi_value v, intptr_t *out) {
   double d = 0;
@@ -109,19 +92,20 @@ static napi_value address_of(napi_env env, napi_callback_info info) {
   return r;
 }
 
-static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
+void esprit_export(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value f = 0;
   if (napi_create_function(env, name, (size_t)-1, cb, 0, &f) == 0) napi_set_named_property(env, exports, name, f);
 }
 
 /* NAPI_MODULE_INIT: Node calls this once per load (node_api.h) */
 __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_env env, napi_value exports) {
-  export_fn(env, exports, "abi", abi);
-  export_fn(env, exports, "aeadInit", aead_init);
-  export_fn(env, exports, "aeadSeal", aead_seal);
-  export_fn(env, exports, "aeadOpen", aead_open);
-  export_fn(env, exports, "onesSum", ones_sum);
-  export_fn(env, exports, "addressOf", address_of);
+  esprit_export(env, exports, "abi", abi);
+  esprit_export(env, exports, "aeadInit", aead_init);
+  esprit_export(env, exports, "aeadSeal", aead_seal);
+  esprit_export(env, exports, "aeadOpen", aead_open);
+  esprit_export(env, exports, "onesSum", ones_sum);
+  esprit_export(env, exports, "addressOf", address_of);
+  esprit_uv_poll_register(env, exports);
   return exports;
 }
 

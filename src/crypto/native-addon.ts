@@ -2,8 +2,9 @@
  * esprit's optional native helper (native/*.c, built at install time by
  * scripts/build-native.mjs into build/native/esprit-native.node): an N-API addon with the
  * per-packet calls that are too costly through koffi or in JavaScript: one ESP packet's
- * AEAD seal/open (evp-native.ts, docs/dataplane.md §10.6) and the Internet checksum for the
- * TUN offloads (dataplane/ones-sum.ts, §10.8). A call through N-API costs ~45 ns against
+ * AEAD seal/open (evp-native.ts, docs/dataplane.md §10.6), the Internet checksum for the
+ * TUN offloads (dataplane/ones-sum.ts) and fd readiness on Node's event loop
+ * (io/uv-poller.ts) (§10.8). A call through N-API costs ~45 ns against
  * koffi's ~120-140 ns here (§10.8).
  *
  * Loaded with process.dlopen (whatever the file is named: a path is never evaluated as
@@ -28,6 +29,11 @@ export interface NativeAddon {
   readonly onesSum: (address: number, length: number, sum: number) => number;
   /** the address of an ArrayBuffer's bytes; 0 when it has none (not an ArrayBuffer) */
   readonly addressOf: (ab: ArrayBufferLike) => number;
+  /** fd readiness on Node's event loop (native/esprit-uv-poll.c; io/uv-poller.ts NativePoll) */
+  readonly pollOpen: (fd: number, ready: (events: number) => void) => number;
+  readonly pollStart: (id: number) => number;
+  readonly pollStop: (id: number) => number;
+  readonly pollClose: (id: number) => number;
   /** the file it was loaded from */
   readonly path: string;
 }
@@ -69,6 +75,10 @@ export function loadNativeAddon(path: string = nativeAddonPath()): NativeAddon {
     aeadOpen: fn('aeadOpen') as NativeAddon['aeadOpen'],
     onesSum: fn('onesSum') as NativeAddon['onesSum'],
     addressOf: fn('addressOf') as NativeAddon['addressOf'],
+    pollOpen: fn('pollOpen') as NativeAddon['pollOpen'],
+    pollStart: fn('pollStart') as NativeAddon['pollStart'],
+    pollStop: fn('pollStop') as NativeAddon['pollStop'],
+    pollClose: fn('pollClose') as NativeAddon['pollClose'],
     path,
   };
   loaded.set(path, addon);

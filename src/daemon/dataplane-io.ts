@@ -38,6 +38,7 @@ import { openRawEsp, type RawEspCounters, type RawEspSocket, startRawEspReader }
 import { openTun, type TunCounters, type TunDevice } from '../io/tun-device.js';
 import { startTunReader } from '../io/tun-reader.js';
 import { openUdpEndpoint, type UdpCounters, type UdpEndpoint } from '../io/udp-endpoint.js';
+import { type NativePoll, UvPoller } from '../io/uv-poller.js';
 import type { KeyEngine } from '../pfkey/key-engine.js';
 import type { Clock } from '../util/clock.js';
 import { type Logger, nullLogger } from '../util/logger.js';
@@ -84,9 +85,11 @@ export interface DataplaneIoOptions {
   readonly tunTso?: boolean;
   /**
    * The native helper (crypto/native-addon.ts) for the TUN offloads' checksums
-   * (dataplane/ones-sum.ts); without it they are summed in JavaScript.
+   * (dataplane/ones-sum.ts) and for fd readiness on the event loop (io/uv-poller.ts);
+   * without it the checksums are summed in JavaScript and readiness comes from poll() on a
+   * pool thread (io/fd-poller.ts).
    */
-  readonly native?: NativeOnesSum;
+  readonly native?: NativeOnesSum & NativePoll;
   readonly keepaliveIntervalMs?: number;
   /** PF_KEY messages from the data plane's hooks and the timer (the PF_KEY server's deliver) */
   readonly pfkey: (d: readonly Delivery[]) => void;
@@ -164,6 +167,9 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   let timerRuns = 0;
+  // readiness on the event loop when the native helper is loaded (else the pool-thread poller)
+  const poller = o.native ? new UvPoller(o.native) : undefined;
+  const withPoller = poller ? { poller } : {};
 
   const cleanup = async (): Promise<void> => {
     closed = true;
@@ -172,13 +178,14 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     tun?.close();
     for (const r of raws) r.close();
     await Promise.all(endpoints.map((e) => e.close()));
+    poller?.close();
   };
 
   try {
     // crash hygiene: a TUN of this name left by a killed run (routes went with it)
     if (await removeStaleTun(o.tun.name)) log.log('warn', 'daemon', `removed stale TUN ${o.tun.name}`);
     const vnetHdr = o.tunGro ?? true;
-    tun = openTun({ name: o.tun.name, vnetHdr, tso: vnetHdr && (o.tunTso ?? true) });
+    tun = openTun({ name: o.tun.name, vnetHdr, tso: vnetHdr && (o.tunTso ?? true), ...withPoller });
     const dev = tun;
     const cs = new OnesSum(o.native);
     if (dev.vnetHdrLen > 0) gro = new TcpCoalescer((frame) => dev.writeFrame(frame), cs);
@@ -193,6 +200,7 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     for (const [i, l] of o.listeners.entries()) {
       if (udpIo === 'mmsg') {
         const ep = openMmsgUdpEndpoint({
+          ...withPoller,
           address: l.address,
           port: l.port,
           recvBufferSize: 4 << 20,
@@ -214,7 +222,7 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
       endpoints.push(ep);
     }
     if (o.rawEsp) {
-      for (const family of [4, 6] as const) raws.push(openRawEsp({ family, recvBufferSize: 4 << 20 }));
+      for (const family of [4, 6] as const) raws.push(openRawEsp({ family, recvBufferSize: 4 << 20, ...withPoller }));
     }
 
     const sink: DataplaneSink = {

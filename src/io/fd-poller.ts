@@ -30,12 +30,25 @@ import {
 const POLLFD_SIZE = 8; // struct pollfd { int fd; short events; short revents; }
 const WAKE = new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]); // uint64_t 1, little-endian
 
+/**
+ * Readiness of fds libuv does not watch: this pool-thread poller, or uv-poller.ts (libuv's
+ * own epoll through the native helper) when it is loaded.
+ */
+export interface Poller {
+  /** Resolves with the revents seen (POLLIN, or POLLERR/POLLHUP/POLLNVAL), or 0 when cancelled. One waiter per fd. */
+  wait(fd: number, events?: number): Promise<number>;
+  /** Resolve the waiter of `fd` with 0 and stop watching it (call before closing the fd). */
+  cancel(fd: number): void;
+  /** Cancel every waiter and release the poller. */
+  close(): void;
+}
+
 interface Waiter {
   readonly events: number;
   readonly resolve: (revents: number) => void;
 }
 
-export class FdPoller {
+export class FdPoller implements Poller {
   private readonly waiters = new Map<number, Waiter>();
   private readonly wakeFd: number;
   private readonly drain = new Uint8Array(8);

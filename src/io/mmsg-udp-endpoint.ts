@@ -1,6 +1,6 @@
 import { type DrainLoop, type DrainLoopOptions, type DrainResult, startDrainLoop } from './drain-loop.js';
 import { SyscallError } from './errors.js';
-import { defaultPoller, type FdPoller } from './fd-poller.js';
+import { defaultPoller, type Poller } from './fd-poller.js';
 import { GsoSendBatch } from './gso-send-batch.js';
 import {
   AF_INET,
@@ -38,7 +38,7 @@ import type { UdpCounters, UdpEndpoint } from './udp-endpoint.js';
  * SOCK_CLOEXEC), SO_RCVBUF/SO_SNDBUF (the FORCE variants first, which root may use beyond
  * net.core.[rw]mem_max), IPV6_V6ONLY on IPv6, optional SO_REUSEPORT, bind.
  *
- *   receive: FdPoller readiness ──> recvmmsg(batch) ──> onDatagram(payload, address, port) x n ──> onBatchEnd
+ *   receive: Poller readiness (fd-poller.ts or uv-poller.ts) ──> recvmmsg(batch) ──> onDatagram(payload, address, port) x n ──> onBatchEnd
  *   send:    send()  = one synchronous sendto() from the caller's buffer (no copy, no later tick)
  *            queue() = copy into the next sendmmsg slot; flush() sends every queued slot in one call
  *
@@ -69,7 +69,7 @@ export interface MmsgUdpEndpointOptions {
    * (default true). Turned off for good when the kernel refuses it (EINVAL, EIO, EOPNOTSUPP).
    */
   readonly gso?: boolean;
-  readonly poller?: FdPoller;
+  readonly poller?: Poller;
 }
 
 /** Counters of UdpCounters plus the batching and drop detail of this endpoint. */
@@ -122,7 +122,7 @@ export class MmsgUdpEndpoint implements UdpEndpoint {
     readonly fd: number,
     readonly family: 4 | 6,
     readonly local: { readonly address: string; readonly port: number; readonly family: 'IPv4' | 'IPv6' },
-    private readonly poller: FdPoller,
+    private readonly poller: Poller,
     sendBatch: number,
     sendSlotSize: number,
     gso: boolean,
@@ -370,7 +370,7 @@ export interface UdpReaderOptions extends DrainLoopOptions {
 
 /**
  * Receive datagrams until `stop()` or `ep.close()`: recvmmsg batches, readiness from the
- * FdPoller when empty. `payload` and `address` are valid only during the callback.
+ * Poller when empty. `payload` and `address` are valid only during the callback.
  */
 export function startUdpReader(
   ep: MmsgUdpEndpoint,

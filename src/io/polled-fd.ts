@@ -1,8 +1,8 @@
-import type { FdPoller } from './fd-poller.js';
+import type { Poller } from './fd-poller.js';
 import { libc, POLLIN } from './libc.js';
 
 /**
- * An fd opened through the FFI whose readiness comes from an FdPoller (libuv cannot watch
+ * An fd opened through the FFI whose readiness comes from a Poller (fd-poller.ts; libuv cannot watch
  * it): TUN queues, raw sockets. Owns the fd: `close()` cancels its waiter, then closes it.
  *
  *   waitReadable() ──poller.wait(fd, POLLIN)──> resolves on POLLIN/POLLERR/POLLHUP, or 0 on cancel
@@ -13,7 +13,7 @@ export class PolledFd {
 
   constructor(
     readonly fd: number,
-    protected readonly poller: FdPoller,
+    protected readonly poller: Poller,
   ) {}
 
   /** Resolves when the fd is readable (or in error), or when it is closed. */

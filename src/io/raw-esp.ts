@@ -1,6 +1,6 @@
 import { type DrainLoop, type DrainLoopOptions, type DrainResult, startDrainLoop } from './drain-loop.js';
 import { SyscallError } from './errors.js';
-import { defaultPoller, type FdPoller } from './fd-poller.js';
+import { defaultPoller, type Poller } from './fd-poller.js';
 import {
   AF_INET,
   AF_INET6,
@@ -45,7 +45,7 @@ export interface RawEspOptions {
   readonly recvBufferSize?: number;
   /** SO_SNDBUFFORCE in bytes. */
   readonly sendBufferSize?: number;
-  readonly poller?: FdPoller;
+  readonly poller?: Poller;
 }
 
 /** txDropAgain, txDropNoBufs, txErrors, lastTxErrno: sendto() refusals (TxErrnoCounters). */
@@ -114,7 +114,7 @@ export class RawEspSocket extends PolledFd {
   constructor(
     readonly family: 4 | 6,
     fd: number,
-    poller: FdPoller,
+    poller: Poller,
   ) {
     super(fd, poller);
   }

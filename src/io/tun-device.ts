@@ -1,5 +1,5 @@
 import { SyscallError } from './errors.js';
-import { defaultPoller, type FdPoller } from './fd-poller.js';
+import { defaultPoller, type Poller } from './fd-poller.js';
 import { EAGAIN, EINTR, libc, O_CLOEXEC, O_NONBLOCK, O_RDWR } from './libc.js';
 import { PolledFd } from './polled-fd.js';
 import { countTxError, type TxErrnoCounters } from './tx-errno.js';
@@ -55,7 +55,7 @@ export interface TunOptions {
    */
   readonly tso?: boolean;
   /** Poller for `waitReadable()`; the process-wide one by default. */
-  readonly poller?: FdPoller;
+  readonly poller?: Poller;
 }
 
 /**
@@ -139,7 +139,7 @@ class LinuxTun extends PolledFd implements TunDevice {
   constructor(
     readonly name: string,
     fd: number,
-    poller: FdPoller,
+    poller: Poller,
     readonly vnetHdrLen: number,
   ) {
     super(fd, poller);

@@ -1,0 +1,147 @@
+/*
+ * Fd readiness on Node's own event loop (libuv's uv_poll_t, epoll on Linux) for the fds
+ * libuv does not know: the TUN device and the FFI-made UDP and raw sockets
+ * (src/io/uv-poller.ts). Without it, src/io/fd-poller.ts runs poll() on a libuv pool
+ * thread, which costs two thread switches, a futex wake and an eventfd round trip each time
+ * a reader runs dry (docs/dataplane.md §10.8).
+ *
+ * One watcher per fd. pollStart arms it once; when the fd is ready the watcher disarms
+ * itself (so a level-triggered fd that the reader has not drained yet does not call back
+ * again on every loop turn) and calls the JavaScript callback with the events through
+ * napi_make_callback, so promises resolved there run before control returns to libuv.
+ *
+ *   pollOpen(fd, callback(events)) -> id >= 0, or a negative libuv error
+ *   pollStart(id) -> 0 or a negative libuv error;  pollStop(id) -> 0
+ *   pollClose(id) -> 0: stops and frees the watcher (asynchronously, after libuv's close)
+ *   callback events: UV_READABLE 1, UV_DISCONNECT 4; -1 when libuv reported an error
+ */
+#include "napi-abi.h"
+
+#define MAX_WATCHERS 256
+
+typedef struct {
+  void *handle; /* uv_poll_t, uv_handle_size(UV_POLL) bytes; its first field (data) points back here */
+  napi_env env;
+  napi_ref callback;
+  napi_async_context async;
+  int fd;
+  int active;
+} watcher_t;
+
+static watcher_t *watchers[MAX_WATCHERS];
+
+static watcher_t *lookup(napi_env env, napi_value v) {
+  int id = -1;
+  if (napi_get_value_int32(env, v, &id) != 0 || id < 0 || id >= MAX_WATCHERS) return 0;
+  return watchers[id];
+}
+
+static void on_ready(uv_poll_t *h, int status, int events) {
+  watcher_t *w = *(watcher_t **)h;
+  uv_poll_stop(h);
+  w->active = 0;
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != 0) return;
+  /* napi_make_callback converts its receiver to an object: the global one, not undefined */
+  napi_value cb = 0, recv = 0, argv[1], result = 0;
+  if (napi_get_reference_value(env, w->callback, &cb) == 0 && cb != 0 && napi_get_global(env, &recv) == 0) {
+    argv[0] = esprit_int32(env, status < 0 ? -1 : events);
+    if (napi_make_callback(env, w->async, recv, cb, 1, argv, &result) != 0) {
+      /* an exception from the callback goes where an uncaught one would */
+      _Bool pending = 0;
+      napi_value err = 0;
+      if (napi_is_exception_pending(env, &pending) == 0 && pending &&
+          napi_get_and_clear_last_exception(env, &err) == 0)
+        napi_fatal_exception(env, err);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static napi_value poll_open(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int fd = -1;
+  if (!esprit_args(env, info, 2, argv) || napi_get_value_int32(env, argv[0], &fd) != 0 || fd < 0)
+    return esprit_int32(env, -22); /* UV_EINVAL */
+  int id = 0;
+  while (id < MAX_WATCHERS && watchers[id] != 0) id++;
+  if (id == MAX_WATCHERS) return esprit_int32(env, -24); /* UV_EMFILE */
+  uv_loop_t *loop = 0;
+  if (napi_get_uv_event_loop(env, &loop) != 0 || loop == 0) return esprit_int32(env, -22);
+  watcher_t *w = (watcher_t *)malloc(sizeof(watcher_t));
+  void *h = malloc(uv_handle_size(UV_POLL));
+  if (w == 0 || h == 0) {
+    free(w);
+    free(h);
+    return esprit_int32(env, -12); /* UV_ENOMEM */
+  }
+  w->handle = h;
+  w->env = env;
+  w->fd = fd;
+  w->active = 0;
+  napi_value name = 0;
+  int rc = uv_poll_init(loop, (uv_poll_t *)h, fd);
+  if (rc != 0) {
+    free(w);
+    free(h);
+    return esprit_int32(env, rc);
+  }
+  *(watcher_t **)h = w; /* uv_handle_t.data */
+  napi_create_string_utf8(env, "esprit.fdReady", (size_t)-1, &name);
+  if (napi_create_reference(env, argv[1], 1, &w->callback) != 0 || napi_async_init(env, 0, name, &w->async) != 0) {
+    uv_close(h, free); /* w is not referenced by anything yet */
+    free(w);
+    return esprit_int32(env, -22);
+  }
+  watchers[id] = w;
+  return esprit_int32(env, id);
+}
+
+static napi_value poll_start(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  watcher_t *w = esprit_args(env, info, 1, argv) ? lookup(env, argv[0]) : 0;
+  if (w == 0) return esprit_int32(env, -22);
+  if (w->active) return esprit_int32(env, 0);
+  int rc = uv_poll_start((uv_poll_t *)w->handle, UV_READABLE | UV_DISCONNECT, on_ready);
+  if (rc == 0) w->active = 1;
+  return esprit_int32(env, rc);
+}
+
+static napi_value poll_stop(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  watcher_t *w = esprit_args(env, info, 1, argv) ? lookup(env, argv[0]) : 0;
+  if (w == 0) return esprit_int32(env, -22);
+  if (w->active) uv_poll_stop((uv_poll_t *)w->handle);
+  w->active = 0;
+  return esprit_int32(env, 0);
+}
+
+static void on_closed(void *h) {
+  watcher_t *w = *(watcher_t **)h;
+  free(h);
+  free(w);
+}
+
+static napi_value poll_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int id = -1;
+  if (!esprit_args(env, info, 1, argv) || napi_get_value_int32(env, argv[0], &id) != 0 || id < 0 ||
+      id >= MAX_WATCHERS || watchers[id] == 0)
+    return esprit_int32(env, -22);
+  watcher_t *w = watchers[id];
+  watchers[id] = 0;
+  if (w->active) uv_poll_stop((uv_poll_t *)w->handle);
+  w->active = 0;
+  napi_delete_reference(env, w->callback);
+  napi_async_destroy(env, w->async);
+  uv_close(w->handle, on_closed);
+  return esprit_int32(env, 0);
+}
+
+void esprit_uv_poll_register(napi_env env, napi_value exports) {
+  esprit_export(env, exports, "pollOpen", poll_open);
+  esprit_export(env, exports, "pollStart", poll_start);
+  esprit_export(env, exports, "pollStop", poll_stop);
+  esprit_export(env, exports, "pollClose", poll_close);
+}
