@@ -73,6 +73,8 @@ export interface DataplaneIoOptions {
   readonly udpIo?: UdpIo;
   /** UDP GSO for runs of equal-size datagrams (udpIo 'mmsg' only; default true) */
   readonly udpGso?: boolean;
+  /** UDP GRO on receive: a GSO run arrives as one buffer (udpIo 'mmsg' only; default true) */
+  readonly udpGro?: boolean;
   /**
    * TUN with IFF_VNET_HDR and userland GRO (tcp-coalescer.ts): TCP segments decapsulated
    * from one receive batch are merged before the TUN write (default true).
@@ -206,6 +208,7 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
           recvBufferSize: 4 << 20,
           sendBufferSize: 4 << 20,
           gso: o.udpGso ?? true,
+          gro: o.udpGro ?? true,
         });
         endpoints.push(ep);
         batched.push(ep);

@@ -9,15 +9,32 @@ import { SOCKADDR_IN6_SIZE } from './sockaddr.js';
  *
  *   block: [ mmsghdr x count ][ iovec x count ][ sockaddr slot x count ][ data slot x count ]
  *
- * Every mmsghdr i names slot i: msg_name -> sockaddr slot i, msg_iov -> iovec i (one entry).
+ * Every mmsghdr i names slot i: msg_name -> sockaddr slot i, msg_iov -> iovec i (one entry),
+ * and with `controlSpace` > 0, msg_control -> control slot i, where recv() looks for the
+ * UDP_GRO control message (udp(7)): a receive that carries several datagrams of one GRO run
+ * as one buffer, all `gso_size` bytes long but the last.
+ *
+ *   struct cmsghdr (LP64): 0 cmsg_len u64, 8 cmsg_level i32, 12 cmsg_type i32, 16 data
+ *   UDP_GRO: cmsg_level SOL_UDP (17), cmsg_type UDP_GRO (104), data int gso_size
  */
+
+const SOL_UDP = 17; // <netinet/udp.h>
+const UDP_GRO = 104; // <linux/udp.h>
+const CMSGHDR = 16;
 
 export class MmsgBatch extends MmsgSlots {
   /** msg_flags per slot, filled by recv() (MSG_TRUNC: the datagram was cut to bufferSize). */
   readonly flags: Int32Array;
+  /** per slot after recv(): the UDP_GRO segment size when the slot holds a GRO run, else 0 */
+  readonly gsoSizes: Int32Array;
 
-  constructor(count: number, bufferSize: number) {
-    super('MmsgBatch', count, bufferSize, 0);
+  /** @param controlSpace bytes of control messages per slot (0: none; UDP_GRO needs 24) */
+  constructor(
+    count: number,
+    bufferSize: number,
+    readonly controlSpace = 0,
+  ) {
+    super('MmsgBatch', count, bufferSize, controlSpace);
     const base = this.block.address;
     for (let i = 0; i < count; i++) {
       const h = i * MMSGHDR;
@@ -29,8 +46,10 @@ export class MmsgBatch extends MmsgSlots {
       this.dv.setBigUint64(h + 16, base + BigInt(iov), true);
       this.dv.setBigUint64(h + 24, 1n, true);
       this.dv.setBigUint64(iov + 8, BigInt(bufferSize), true);
+      if (controlSpace > 0) this.dv.setBigUint64(h + 32, base + BigInt(this.controlOff + i * controlSpace), true);
     }
     this.flags = new Int32Array(count);
+    this.gsoSizes = new Int32Array(count);
   }
 
   /**
@@ -66,9 +85,12 @@ export class MmsgBatch extends MmsgSlots {
     const dv = this.dv;
     const iovOff = this.iovOff;
     const m = Math.max(1, Math.min(max, this.count));
+    const cs = this.controlSpace;
     for (let i = 0; i < m; i++) {
       dv.setUint32(i * MMSGHDR + 8, SOCKADDR_IN6_SIZE, true);
       dv.setUint32(iovOff + i * IOVEC + 8, this.bufferSize, true);
+      // msg_controllen: the kernel writes back what it used
+      if (cs > 0) dv.setUint32(i * MMSGHDR + 40, cs, true);
     }
     this.check();
     const c = libc();
@@ -80,7 +102,24 @@ export class MmsgBatch extends MmsgSlots {
       this.lengths[i] = dv.getUint32(i * MMSGHDR + 56, true);
       this.nameLengths[i] = dv.getUint32(i * MMSGHDR + 8, true);
       this.flags[i] = dv.getInt32(i * MMSGHDR + 48, true);
+      this.gsoSizes[i] = cs > 0 ? this.groSize(i, dv.getUint32(i * MMSGHDR + 40, true)) : 0;
     }
     return r;
+  }
+
+  /** The UDP_GRO segment size in control slot i (`used` bytes, as the kernel reported), or 0. */
+  private groSize(i: number, used: number): number {
+    const dv = this.dv;
+    const end = this.controlOff + i * this.controlSpace + Math.min(used, this.controlSpace);
+    let at = this.controlOff + i * this.controlSpace;
+    // walk the cmsghdrs; each is aligned to 8 bytes (CMSG_NXTHDR)
+    while (at + CMSGHDR <= end) {
+      const len = dv.getUint32(at, true);
+      if (len < CMSGHDR || at + len > end) return 0;
+      if (dv.getInt32(at + 8, true) === SOL_UDP && dv.getInt32(at + 12, true) === UDP_GRO && len >= CMSGHDR + 4)
+        return Math.max(0, dv.getInt32(at + CMSGHDR, true));
+      at += (len + 7) & ~7;
+    }
+    return 0;
   }
 }

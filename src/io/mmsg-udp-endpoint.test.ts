@@ -251,3 +251,63 @@ test('gso: false sends the same run datagram by datagram', async () => {
     peer.close();
   }
 });
+
+test('UDP GRO: a GSO run arrives as one buffer and is cut back into its datagrams, in order; node:dgram datagrams pass as they are', async () => {
+  // sender: our endpoint with GSO (one UDP_SEGMENT message); loopback keeps the GSO skb
+  // whole up to a socket with UDP_GRO (udp(7)), which reads it with the segment size
+  const tx = openMmsgUdpEndpoint({ address: '127.0.0.1', port: 0 });
+  const rx = openMmsgUdpEndpoint({ address: '127.0.0.1', port: 0, gro: true });
+  const peer = dgram.createSocket('udp4');
+  peer.bind(0, '127.0.0.1');
+  await once(peer, 'listening');
+  const batch = new MmsgBatch(8, 65535, 64);
+  try {
+    assert.equal(rx.gro, true, 'the kernel took UDP_GRO');
+    // a batch without control space would see the run as one datagram: refused
+    const bare = new MmsgBatch(1, 65535);
+    assert.throws(() => rx.receive(bare, () => {}), RangeError);
+    bare.free();
+    for (let i = 0; i < 5; i++) tx.queue(datagram(100, i + 1), rx.local.port, '127.0.0.1');
+    tx.queue(datagram(40, 6), rx.local.port, '127.0.0.1');
+    assert.equal(tx.flush(), 6);
+    assert.equal(tx.counters.txGsoRuns, 1);
+    await rx.waitReadable();
+    const seen: [number, number, number][] = [];
+    let got = 0;
+    for (let tries = 0; got < 6 && tries < 100; tries++) {
+      const n = rx.receive(batch, (p, _a, port) => seen.push([p.length, p[0] ?? -1, port]));
+      got = seen.length;
+      if (n === 0 && got < 6) await rx.waitReadable();
+    }
+    const from = tx.local.port;
+    assert.deepEqual(seen, [
+      [100, 1, from],
+      [100, 2, from],
+      [100, 3, from],
+      [100, 4, from],
+      [100, 5, from],
+      [40, 6, from],
+    ]);
+    assert.equal(rx.counters.rxGroRuns, 1, 'one receive carried the run');
+    assert.equal(rx.counters.rxPackets, 6);
+    assert.equal(rx.counters.rxBytes, 540);
+    // plain datagrams (no GSO) carry no UDP_GRO message and are handed over one by one
+    for (const d of [datagram(7, 7), datagram(9, 8)]) {
+      await new Promise<void>((resolve, reject) =>
+        peer.send(d, rx.local.port, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+      );
+    }
+    await rx.waitReadable();
+    const plain: number[] = [];
+    while (plain.length < 2) {
+      if (rx.receive(batch, (p) => plain.push(p.length)) === 0) await rx.waitReadable();
+    }
+    assert.deepEqual(plain, [7, 9]);
+    assert.equal(rx.counters.rxGroRuns, 1);
+  } finally {
+    batch.free();
+    await tx.close();
+    await rx.close();
+    peer.close();
+  }
+});

@@ -28,6 +28,12 @@ import {
   SOL_SOCKET,
 } from './libc.js';
 import { MmsgBatch } from './mmsg-batch.js';
+
+const SOL_UDP = 17; // <netinet/udp.h>
+const UDP_GRO = 104; // <linux/udp.h>
+/** control bytes per receive slot: CMSG_SPACE(sizeof(int)) = 24 for UDP_GRO, with room to spare */
+const GRO_CONTROL_SPACE = 64;
+
 import { encodeSockaddr, SOCKADDR_IN6_SIZE, sockaddrSize } from './sockaddr.js';
 import { parseIpLiteral, SockaddrNames } from './sockaddr-names.js';
 import type { UdpCounters, UdpEndpoint } from './udp-endpoint.js';
@@ -69,6 +75,13 @@ export interface MmsgUdpEndpointOptions {
    * (default true). Turned off for good when the kernel refuses it (EINVAL, EIO, EOPNOTSUPP).
    */
   readonly gso?: boolean;
+  /**
+   * UDP GRO (UDP_GRO, udp(7)): the kernel may hand over a run of equal-size datagrams of one
+   * flow (a peer's GSO send, or ones it merged on receive) as one buffer with their size in
+   * a control message; receive() cuts it back into datagrams (default false; ipsecd turns
+   * it on). Off when the kernel refuses the option.
+   */
+  readonly gro?: boolean;
   readonly poller?: Poller;
 }
 
@@ -88,6 +101,8 @@ export interface MmsgUdpCounters extends UdpCounters {
   txGsoRuns: number;
   /** 1 once the kernel refused UDP_SEGMENT and GSO was turned off */
   gsoDisabled: number;
+  /** receives that carried a UDP GRO run (several datagrams) */
+  rxGroRuns: number;
 }
 
 export class MmsgUdpEndpoint implements UdpEndpoint {
@@ -108,10 +123,13 @@ export class MmsgUdpEndpoint implements UdpEndpoint {
     lastTxErrno: 0,
     txGsoRuns: 0,
     gsoDisabled: 0,
+    rxGroRuns: 0,
   };
   closed = false;
   private readonly tx: GsoSendBatch;
   private gso: boolean;
+  /** UDP_GRO is on: a receive batch needs control space (startUdpReader gives it) */
+  readonly gro: boolean;
   private queued = 0;
   private readonly names = new SockaddrNames();
   private readonly one = new Uint8Array(SOCKADDR_IN6_SIZE);
@@ -126,9 +144,11 @@ export class MmsgUdpEndpoint implements UdpEndpoint {
     sendBatch: number,
     sendSlotSize: number,
     gso: boolean,
+    gro = false,
   ) {
     this.tx = new GsoSendBatch(sendBatch, sendSlotSize);
     this.gso = gso;
+    this.gro = gro;
   }
 
   get recvBufferSize(): number {
@@ -246,6 +266,9 @@ export class MmsgUdpEndpoint implements UdpEndpoint {
    */
   receive(rx: MmsgBatch, onDatagram: (payload: Uint8Array, address: string, port: number) => void): number {
     if (this.closed) return -1;
+    // without control space a GRO run would look like one long datagram
+    if (this.gro && rx.controlSpace < GRO_CONTROL_SPACE)
+      throw new RangeError('a UDP_GRO endpoint needs a batch with control space');
     const n = rx.recv(this.fd);
     const k = this.counters;
     if (n < 0) {
@@ -263,9 +286,21 @@ export class MmsgUdpEndpoint implements UdpEndpoint {
       const name = rx.names[i] as Uint8Array;
       const address = this.names.text(name);
       if (address === undefined) continue;
-      k.rxPackets++;
+      const port = ((name[2] ?? 0) << 8) | (name[3] ?? 0);
+      const buf = rx.bufs[i] as Uint8Array;
       k.rxBytes += len;
-      onDatagram((rx.bufs[i] as Uint8Array).subarray(0, len), address, ((name[2] ?? 0) << 8) | (name[3] ?? 0));
+      const seg = rx.gsoSizes[i] ?? 0;
+      if (seg > 0 && seg < len) {
+        // udp(7) UDP_GRO: datagrams of `seg` bytes back to back, the last one possibly shorter
+        k.rxGroRuns++;
+        for (let at = 0; at < len; at += seg) {
+          k.rxPackets++;
+          onDatagram(buf.subarray(at, Math.min(at + seg, len)), address, port);
+        }
+        continue;
+      }
+      k.rxPackets++;
+      onDatagram(buf.subarray(0, len), address, port);
     }
     return n;
   }
@@ -340,6 +375,8 @@ export function openMmsgUdpEndpoint(o: MmsgUdpEndpointOptions): MmsgUdpEndpoint 
   if (family === 6 && !setIntOpt(fd, IPPROTO_IPV6, IPV6_V6ONLY, (o.ipv6Only ?? true) ? 1 : 0))
     fail('setsockopt IPV6_V6ONLY');
   if (o.reusePort && !setIntOpt(fd, SOL_SOCKET, SO_REUSEPORT, 1)) fail('setsockopt SO_REUSEPORT');
+  // Linux 5.0+; an older kernel (ENOPROTOOPT) just receives datagram by datagram
+  const gro = (o.gro ?? false) && setIntOpt(fd, SOL_UDP, UDP_GRO, 1);
   const sa = new Uint8Array(sockaddrSize(family));
   const len = encodeSockaddr(sa, family, ip, o.port);
   if (len === 0) fail('bind', EINVAL);
@@ -356,6 +393,7 @@ export function openMmsgUdpEndpoint(o: MmsgUdpEndpointOptions): MmsgUdpEndpoint 
     Math.max(1, Math.min(1024, o.sendBatch ?? 64)),
     Math.max(64, Math.min(65535, o.sendSlotSize ?? 2048)),
     o.gso ?? true,
+    gro,
   );
 }
 
@@ -377,7 +415,11 @@ export function startUdpReader(
   onDatagram: (payload: Uint8Array, address: string, port: number) => void,
   opts: UdpReaderOptions = {},
 ): DrainLoop {
-  const rx = new MmsgBatch(Math.max(1, Math.min(1024, opts.batch ?? 64)), opts.bufferSize ?? 65535);
+  const rx = new MmsgBatch(
+    Math.max(1, Math.min(1024, opts.batch ?? 64)),
+    opts.bufferSize ?? 65535,
+    ep.gro ? GRO_CONTROL_SPACE : 0,
+  );
   const loop = startDrainLoop(
     {
       get closed() {
