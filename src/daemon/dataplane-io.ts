@@ -159,6 +159,7 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
   let tso: TcpSegmenter | undefined;
   const flushAll = (): void => {
     inBatch = false;
+    dp?.endBatch();
     if (gro && gro.pending > 0) gro.flush();
     for (const ep of batched) if (ep.pending > 0) ep.flush();
   };
@@ -286,10 +287,12 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
         dev,
         cutter
           ? (frame) => {
+              if (!inBatch) plane.beginBatch();
               inBatch = true;
               cutter.split(frame, fromTun);
             }
           : (pkt) => {
+              if (!inBatch) plane.beginBatch();
               inBatch = true;
               plane.fromTun(pkt);
             },
@@ -304,6 +307,7 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
         startUdpReader(
           ep,
           (payload, address, port) => {
+            if (!inBatch) plane.beginBatch();
             inBatch = true;
             plane.fromUdp(i, address, port, payload);
           },

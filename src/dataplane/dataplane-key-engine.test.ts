@@ -12,6 +12,7 @@ import { FakeClock } from '../util/clock.js';
 import { fromHex } from '../util/hex.js';
 import { parseIp as ip } from '../util/ip-addr.js';
 import { SeededRng } from '../util/rng.js';
+import { SADB_MSG } from '../wire/pfkey/constants.js';
 import type { Dataplane } from './dataplane.js';
 import type { DataplaneKeyHooks } from './key-hooks.js';
 import { CLIENT, GATEWAY, ICMP_REP4, ICMP_REQ4, NAT_PUBLIC, tunnelPolicy } from './scenarios.js';
@@ -110,5 +111,38 @@ describe('Dataplane over the real KeyEngine', () => {
     net.pump();
     assert.deepEqual(c.host.tun, [ICMP_REP4, ICMP_REP4]);
     assert.equal(g.engine.stats['new-mapping'], 1);
+  });
+});
+
+describe('SAD accounting per I/O batch (usage-batch.ts)', () => {
+  it('sums a batch per SA at endBatch; a soft packet lifetime crossed in a batch expires at its end; outside a batch at once', () => {
+    const clock = new FakeClock(1000);
+    const net = new Net(clock);
+    const c = engineHost(net, clock, 'client', CLIENT, false);
+    // RFC 2367 §2.3.3: sadb_lifetime_allocations = 5 (packets, as Linux af_key counts them)
+    const soft = { allocations: 5, bytes: 0n, addtime: 0, usetime: 0 };
+    const hard = { allocations: 0, bytes: 0n, addtime: 0, usetime: 0 };
+    const sa = c.engine.sad.add({
+      cfg: saConfig({ spi: 0x1001, src: ip(CLIENT), dst: ip(GATEWAY) }),
+      lifetime: { soft, hard },
+    });
+    c.engine.spd.add({ ...tunnelPolicy('out', '10.1.0.2/32', '10.2.0.0/24', CLIENT, GATEWAY), priority: 0 });
+    const dp = c.host.dp;
+    const expires = () => c.host.pfkey.filter((d) => d.message.header.type === SADB_MSG.EXPIRE).length;
+    dp.beginBatch();
+    for (let i = 0; i < 3; i++) dp.fromTun(ICMP_REQ4);
+    assert.equal(sa.current.packets, 0n, 'nothing accounted inside the batch');
+    dp.endBatch();
+    assert.equal(sa.current.packets, 3n);
+    assert.equal(sa.current.bytes, BigInt(3 * ICMP_REQ4.length));
+    dp.beginBatch();
+    for (let i = 0; i < 3; i++) dp.fromTun(ICMP_REQ4);
+    assert.equal(expires(), 0);
+    dp.endBatch();
+    assert.equal(sa.current.packets, 6n);
+    assert.equal(expires(), 1, 'the soft EXPIRE left at the end of the batch that crossed it');
+    dp.fromTun(ICMP_REQ4);
+    assert.equal(sa.current.packets, 7n, 'outside a batch: at once');
+    assert.equal(net.queue.length, 7);
   });
 });

@@ -30,6 +30,7 @@ import { type Logger, nullLogger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import { buildIpPacket } from '../wire/ip/ip-packet.js';
 import { natOaFixupIncremental } from '../wire/ip/nat-oa.js';
+import { AddrCache } from './addr-cache.js';
 import type { DataplaneOptions, DataplaneSink, UdpAddress } from './dataplane-options.js';
 import type { DataplaneDropReason } from './drop-reasons.js';
 import { inboundPolicyAllows } from './inbound-policy.js';
@@ -40,11 +41,11 @@ import { NatKeepalives } from './nat-keepalives.js';
 import { copyTuple, ipTotalLength, newTuple, peekTuple, upperLayer } from './packet-view.js';
 import { AMBIGUOUS, hexSpi, InboundIndex, type InState, type OutState, sameCrypto, usable } from './sa-states.js';
 import { type DataplaneStatus, type DataplaneTotals, dataplaneStatus, newTotals } from './status.js';
+import { UsageBatch } from './usage-batch.js';
 
 export type { DataplaneOptions, DataplaneSink, UdpAddress } from './dataplane-options.js';
 
 const MIN_BUFFER = 2048;
-const ADDR_CACHE_MAX = 256;
 const MOVED_MAX = 1024;
 
 export class Dataplane {
@@ -61,10 +62,12 @@ export class Dataplane {
   private readonly outStates = new Map<number, OutState>();
   private readonly inStates = new Map<number, InState>();
   private readonly inIndex: InboundIndex;
-  private readonly addrCache = new Map<string, IpAddr | undefined>();
+  private readonly addrs = new AddrCache();
   /** old peer address -> new one, after a NAT mapping change moved a peer's address */
   private readonly moved = new Map<string, IpAddr>();
   private readonly tuple = newTuple();
+  /** SAD accounting of the current I/O batch (beginBatch/endBatch) */
+  private readonly usage = new UsageBatch((e, b, p) => this.account(e, b, p));
   /** outbound SA last used per tunnel-mode policy, with the SAD generation it was found in */
   private readonly policySa = new WeakMap<Policy, { entry: SaEntry; gen: number }>();
   /** bumped on every SAD/SPD change */
@@ -421,7 +424,7 @@ export class Dataplane {
 
   private rebind(entry: SaEntry, remoteAddress: string, remotePort: number): void {
     if (entry.encap.sport === remotePort && entry.src.text === remoteAddress) return;
-    const to = this.parseAddr(remoteAddress);
+    const to = this.addrs.parse(remoteAddress);
     if (!to || to.family !== entry.src.family) return;
     if (entry.encap.sport === remotePort && sameBytes(entry.src.bytes, to.bytes)) return;
     const old = entry.src;
@@ -461,7 +464,7 @@ export class Dataplane {
    */
   sendIke(local: UdpAddress, remote: UdpAddress, ike: Uint8Array): void {
     const family = remote.address.includes(':') ? 6 : 4;
-    const localAddr = this.parseAddr(local.address);
+    const localAddr = this.addrs.parse(local.address);
     if (localAddr && localAddr.family !== family) {
       this.drop('family-mismatch');
       return;
@@ -557,11 +560,24 @@ export class Dataplane {
 
   // ───────────────────────────── helpers ──────────────────────────────
 
+  /** An I/O batch starts: its SAD accounting is summed per SA until endBatch() (usage-batch.ts). */
+  beginBatch(): void {
+    this.usage.begin();
+  }
+
+  endBatch(): void {
+    this.usage.end();
+  }
+
   private used(entry: SaEntry, bytes: number, lifetime: 'soft' | 'hard' | undefined): void {
+    this.usage.used(entry, bytes, lifetime !== undefined);
+    if (lifetime) this.hook(() => this.deliver(this.keys.onLifetimeEvent(entry, lifetime)));
+  }
+
+  private account(entry: SaEntry, bytes: number, packets: number): void {
     try {
-      const d = this.keys.onSaUsed(entry, bytes, 1);
+      const d = this.keys.onSaUsed(entry, bytes, packets);
       if (d.length !== 0) this.sink.pfkey(d);
-      if (lifetime) this.deliver(this.keys.onLifetimeEvent(entry, lifetime));
     } catch (e) {
       this.hookFailed(e);
     }
@@ -589,13 +605,5 @@ export class Dataplane {
   private drop(reason: DataplaneDropReason, l?: Listener): void {
     this.totals.drops[reason]++;
     if (l) l.counters.drops[reason]++;
-  }
-
-  private parseAddr(s: string): IpAddr | undefined {
-    if (this.addrCache.has(s)) return this.addrCache.get(s);
-    const a = tryParseIp(s);
-    if (this.addrCache.size >= ADDR_CACHE_MAX) this.addrCache.clear();
-    this.addrCache.set(s, a);
-    return a;
   }
 }

@@ -45,6 +45,20 @@ describe('packet-view', () => {
     assert.equal(ipTotalLength(ICMP_REQ6), 80);
   });
 
+  it('keeps its own copy of the addresses: reusing the packet buffer does not change them', () => {
+    for (const pkt of [ICMP_REQ4, ICMP_REQ6]) {
+      const buf = pkt.slice();
+      const t = newTuple();
+      const v = peekTuple(buf, t);
+      const want = peekIp(pkt);
+      buf.fill(0xee);
+      assert.ok(v !== 0 && want);
+      assert.deepEqual([...t.src], [...want.src]);
+      assert.deepEqual([...t.dst], [...want.dst]);
+      assert.equal(t.src.length, v === 4 ? 4 : 16);
+    }
+  });
+
   it('agrees with peekIp + fillTuple on mutated and random input', () => {
     const seeds = [ICMP_REQ4, ICMP_REQ6, V6_HBH_UDP];
     fc.assert(
