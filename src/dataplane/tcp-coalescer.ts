@@ -34,7 +34,11 @@ export const VNET_HDR_LEN = 10;
 const VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
 const VIRTIO_NET_HDR_GSO_TCPV4 = 1;
 const VIRTIO_NET_HDR_GSO_TCPV6 = 4;
+const VIRTIO_NET_HDR_GSO_UDP_L4 = 5;
 const IPPROTO_TCP = 6;
+const IPPROTO_UDP = 17;
+/** datagrams per merged UDP frame (UDP GSO sends allow 64: gso-send-batch.ts) */
+const MAX_UDP_SEGS = 64;
 const TCP_ACK = 0x10;
 const TCP_PSH = 0x08;
 const MAX_FRAME = 65535;
@@ -58,6 +62,8 @@ interface Item {
   closed: boolean;
   /** flow hash, for a quick reject */
   flow: number;
+  /** a UDP item (datagrams of `mss` bytes of payload), else TCP */
+  udp: boolean;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array, start: number, end: number): boolean {
@@ -108,16 +114,20 @@ export class TcpCoalescer {
     const len = pkt.length;
     const v = len >= 20 ? (pkt[0] as number) >> 4 : 0;
     let ipHl = 0;
+    let proto = 0;
     if (v === 4) {
-      // RFC 791: IHL 5 (no options), total length exact, protocol TCP, MF clear, offset 0
-      if (pkt[0] !== 0x45 || readU16(pkt, 2) !== len || pkt[9] !== IPPROTO_TCP || (readU16(pkt, 6) & 0x3fff) !== 0)
-        return this.single(idx);
+      // RFC 791: IHL 5 (no options), total length exact, MF clear, offset 0
+      proto = pkt[9] as number;
+      if (pkt[0] !== 0x45 || readU16(pkt, 2) !== len || (readU16(pkt, 6) & 0x3fff) !== 0) return this.single(idx);
       ipHl = 20;
     } else if (v === 6) {
-      // RFC 8200: payload length exact, next header TCP (no extension headers)
-      if (len < 40 || readU16(pkt, 4) + 40 !== len || pkt[6] !== IPPROTO_TCP) return this.single(idx);
+      // RFC 8200: payload length exact, no extension headers
+      proto = pkt[6] as number;
+      if (len < 40 || readU16(pkt, 4) + 40 !== len) return this.single(idx);
       ipHl = 40;
     } else return this.single(idx);
+    if (proto === IPPROTO_UDP) return this.addUdp(idx, pkt, v === 6, ipHl);
+    if (proto !== IPPROTO_TCP) return this.single(idx);
     if (len < ipHl + 20) return this.single(idx);
     const t = ipHl;
     // a TCP packet that may not merge still closes its flow's item (order within the flow)
@@ -137,7 +147,7 @@ export class TcpCoalescer {
     // only the newest item of this flow may take it (keeps the flow's order)
     for (let i = this.nItems - 1; i >= 0; i--) {
       const it = this.items[i] as Item;
-      if (it.flow !== flow || it.v6 !== (v === 6)) continue;
+      if (it.flow !== flow || it.v6 !== (v === 6) || it.udp) continue;
       const head = this.segs[it.first] as Uint8Array;
       if (it.ipHl !== ipHl || !this.sameFlow(head, pkt, it.v6, t)) continue;
       if (
@@ -176,7 +186,79 @@ export class TcpCoalescer {
     it.psh = psh;
     it.closed = psh;
     it.flow = flow;
+    it.udp = false;
     return false;
+  }
+
+  /**
+   * A UDP datagram (rules below, as Linux udp_gro_receive_segment): joins the newest item of its flow when it continues
+   * the run, else starts one.
+   */
+  private addUdp(idx: number, pkt: Uint8Array, v6: boolean, ipHl: number): boolean {
+    const len = pkt.length;
+    const t = ipHl;
+    const payload = len - ipHl - 8;
+    if (payload <= 0) return this.single(idx);
+    const flow =
+      (readU16(pkt, t) * 31 + readU16(pkt, t + 2)) ^
+      (v6 ? readU32(pkt, 20) ^ readU32(pkt, 36) : readU32(pkt, 12) ^ readU32(pkt, 16));
+    // RFC 768: length = header + data, exactly the IP payload; a zero checksum (IPv4: none
+    // computed) is left alone, since a merged frame would go out with one computed. Either
+    // way it is written alone and ends its flow's run (the flow's order is kept).
+    if (readU16(pkt, t + 4) !== len - ipHl || readU16(pkt, t + 6) === 0) {
+      this.singleUdp(idx, flow, v6, ipHl);
+      return false;
+    }
+    if (!this.checksumOk(pkt, v6, ipHl, len, IPPROTO_UDP)) {
+      this.counters.badChecksum++;
+      this.singleUdp(idx, flow, v6, ipHl);
+      return false;
+    }
+    const id = v6 ? 0 : readU16(pkt, 4);
+    for (let i = this.nItems - 1; i >= 0; i--) {
+      const it = this.items[i] as Item;
+      if (it.flow !== flow || it.v6 !== v6 || !it.udp) continue;
+      const head = this.segs[it.first] as Uint8Array;
+      if (it.ipHl !== ipHl || !this.sameFlow(head, pkt, v6, t)) continue;
+      if (
+        !it.closed &&
+        payload <= it.mss &&
+        it.count < MAX_UDP_SEGS &&
+        ipHl + 8 + it.payload + payload <= MAX_FRAME &&
+        this.sameIpFields(head, pkt, v6) &&
+        (v6 || id === ((it.lastId + 1) & 0xffff))
+      ) {
+        this.nextSeg[it.last] = idx;
+        it.last = idx;
+        it.count++;
+        it.payload += payload;
+        it.lastId = id;
+        if (payload < it.mss) it.closed = true;
+        this.counters.merged++;
+        return true;
+      }
+      break;
+    }
+    const it = this.singleUdp(idx, flow, v6, ipHl);
+    it.closed = false;
+    it.mss = payload;
+    it.payload = payload;
+    it.lastId = id;
+    return false;
+  }
+
+  /** A UDP item of one datagram (closed: nothing may join it). */
+  private singleUdp(idx: number, flow: number, v6: boolean, ipHl: number): Item {
+    const it = this.item();
+    it.first = idx;
+    it.last = idx;
+    it.count = 1;
+    it.closed = true;
+    it.flow = flow;
+    it.v6 = v6;
+    it.ipHl = ipHl;
+    it.udp = true;
+    return it;
   }
 
   /** Emit every queued packet, merged where possible, in arrival order of their first segment. */
@@ -187,6 +269,7 @@ export class TcpCoalescer {
       for (let i = 0; i < n; i++) {
         const it = this.items[i] as Item;
         if (it.count === 1) this.emitPlain(this.segs[it.first] as Uint8Array);
+        else if (it.udp) this.emitMergedUdp(it);
         else this.emitMerged(it);
       }
     } finally {
@@ -206,6 +289,7 @@ export class TcpCoalescer {
     it.v6 = v6;
     // ipHl 0 (not TCP): never taken for a flow's item by add()
     it.ipHl = ipHl;
+    it.udp = false;
     return false;
   }
 
@@ -226,6 +310,7 @@ export class TcpCoalescer {
         psh: false,
         closed: true,
         flow: -1,
+        udp: false,
       };
       this.items.push(it);
     }
@@ -238,18 +323,21 @@ export class TcpCoalescer {
     return (v6 ? sameBytes(a, b, 8, 40) : sameBytes(a, b, 12, 20)) && sameBytes(a, b, t, t + 4);
   }
 
-  /** IP fields that must match (TOS/TTL/DF, or version/class/flow label/hop limit), ack number, options */
-  private sameHeaders(a: Uint8Array, b: Uint8Array, v6: boolean, t: number, tcpHl: number): boolean {
-    if (v6) {
-      if (!sameBytes(a, b, 0, 4) || a[7] !== b[7]) return false;
-    } else if (a[1] !== b[1] || a[8] !== b[8] || ((a[6] as number) & 0x40) !== ((b[6] as number) & 0x40)) return false;
-    return sameBytes(a, b, t + 8, t + 12) && sameBytes(a, b, t + 20, t + tcpHl);
+  /** IP fields that must match: TOS/TTL/DF, or version/class/flow label/hop limit */
+  private sameIpFields(a: Uint8Array, b: Uint8Array, v6: boolean): boolean {
+    if (v6) return sameBytes(a, b, 0, 4) && a[7] === b[7];
+    return a[1] === b[1] && a[8] === b[8] && ((a[6] as number) & 0x40) === ((b[6] as number) & 0x40);
   }
 
-  /** RFC 793 §3.1: the TCP checksum over pseudo-header + segment sums to 0xffff. */
-  private checksumOk(p: Uint8Array, v6: boolean, ipHl: number, len: number): boolean {
-    const tcpLen = len - ipHl;
-    let s = v6 ? sum16(p, 8, 40, IPPROTO_TCP + tcpLen) : sum16(p, 12, 20, IPPROTO_TCP + tcpLen);
+  /** sameIpFields, the ack number and the TCP options */
+  private sameHeaders(a: Uint8Array, b: Uint8Array, v6: boolean, t: number, tcpHl: number): boolean {
+    return this.sameIpFields(a, b, v6) && sameBytes(a, b, t + 8, t + 12) && sameBytes(a, b, t + 20, t + tcpHl);
+  }
+
+  /** RFC 793 §3.1 / RFC 768: the checksum over pseudo-header + segment sums to 0xffff. */
+  private checksumOk(p: Uint8Array, v6: boolean, ipHl: number, len: number, proto = IPPROTO_TCP): boolean {
+    const l4Len = len - ipHl;
+    let s = v6 ? sum16(p, 8, 40, proto + l4Len) : sum16(p, 12, 20, proto + l4Len);
     s = this.cs.sum(p, ipHl, len, s);
     return s === 0xffff;
   }
@@ -303,6 +391,58 @@ export class TcpCoalescer {
     f[6] = it.ipHl & 0xff;
     f[7] = it.ipHl >> 8;
     f[8] = 16;
+    f[9] = 0;
+    this.counters.frames++;
+    this.emit(f.subarray(0, o + total));
+  }
+
+  /**
+   * A UDP run as one GSO_UDP_L4 frame: the first datagram's headers, IP and UDP lengths of
+   * the whole run, the pseudo-header sum in the UDP checksum field (CHECKSUM_PARTIAL); the
+   * kernel cuts it into `gso_size` datagrams with their own lengths and checksums
+   * (__udp_gso_segment), the same bytes that came in.
+   */
+  private emitMergedUdp(it: Item): void {
+    const f = this.frame;
+    const head = this.segs[it.first] as Uint8Array;
+    const hl = it.ipHl + 8;
+    const o = VNET_HDR_LEN;
+    f.set(head.subarray(0, hl), o);
+    let at = o + hl;
+    for (let k = it.first; k >= 0; k = this.nextSeg[k] ?? -1) {
+      const s = this.segs[k] as Uint8Array;
+      f.set(s.subarray(hl), at);
+      at += s.length - hl;
+    }
+    const total = at - o;
+    const t = o + it.ipHl;
+    const udpLen = total - it.ipHl;
+    if (it.v6) {
+      f[o + 4] = udpLen >> 8;
+      f[o + 5] = udpLen & 0xff;
+    } else {
+      f[o + 2] = total >> 8;
+      f[o + 3] = total & 0xff;
+      f[o + 10] = 0;
+      f[o + 11] = 0;
+      const c = ~sum16(f, o, o + 20, 0) & 0xffff;
+      f[o + 10] = c >> 8;
+      f[o + 11] = c & 0xff;
+    }
+    f[t + 4] = udpLen >> 8;
+    f[t + 5] = udpLen & 0xff;
+    const ph = it.v6 ? sum16(f, o + 8, o + 40, IPPROTO_UDP + udpLen) : sum16(f, o + 12, o + 20, IPPROTO_UDP + udpLen);
+    f[t + 6] = ph >> 8;
+    f[t + 7] = ph & 0xff;
+    f[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    f[1] = VIRTIO_NET_HDR_GSO_UDP_L4;
+    f[2] = hl & 0xff;
+    f[3] = hl >> 8;
+    f[4] = it.mss & 0xff;
+    f[5] = it.mss >> 8;
+    f[6] = it.ipHl & 0xff;
+    f[7] = it.ipHl >> 8;
+    f[8] = 6;
     f[9] = 0;
     this.counters.frames++;
     this.emit(f.subarray(0, o + total));
