@@ -13,7 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SadChange } from '../dataplane/key-hooks.js';
-import type { SaEntry } from '../sad/sad.js';
+import type { SaEntry } from '../sad/sa-entry.js';
 import type { Policy } from '../sad/spd.js';
 import type { Clock } from '../util/clock.js';
 import { type Logger, nullLogger } from '../util/logger.js';

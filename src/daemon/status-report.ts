@@ -3,7 +3,7 @@
  * servers' counters. No keys: SAs are listed by algorithm name only.
  */
 
-import type { SaEntry } from '../sad/sad.js';
+import type { SaEntry } from '../sad/sa-entry.js';
 import type { Policy } from '../sad/spd.js';
 import type {
   DataplaneReport,

@@ -8,7 +8,7 @@
  *   SPD reply    HDR | ADDRESS_SRC | ADDRESS_DST | LIFETIME_HARD/SOFT/CURRENT | X_POLICY
  */
 import type { AcquireRequest } from '../sad/acquire.js';
-import type { MappingChange } from '../sad/sad.js';
+import type { MappingChange } from '../sad/sa-entry.js';
 import type { Policy } from '../sad/spd.js';
 import {
   IPSEC_DIR,

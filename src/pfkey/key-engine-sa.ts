@@ -11,8 +11,9 @@
  */
 import { ENCR, INTEG } from '../crypto/suites.js';
 import type { Encapsulation, Mode, SaConfig } from '../sad/sa-config.js';
+import type { SaEntry } from '../sad/sa-entry.js';
 import { espLifetime, type LifetimeLimits, NO_LIMITS, type SaLifetime, UNLIMITED } from '../sad/sa-lifetime.js';
-import type { GetspiParams, SaEntry, SaRef } from '../sad/sad.js';
+import type { GetspiParams, SaRef } from '../sad/sad-requests.js';
 import { PfkeyError } from '../util/errors.js';
 import { type IpAddr, ipFromBytes } from '../util/ip-addr.js';
 import {

@@ -16,8 +16,10 @@
  * key-engine-sa.ts / key-engine-spd.ts (SA and policy messages <-> SAD / SPD).
  */
 import { AcquireTable } from '../sad/acquire.js';
+import type { Endpoint, SadEvent, SaEntry } from '../sad/sa-entry.js';
 import type { ExpireReason } from '../sad/sa-lifetime.js';
-import { type Endpoint, Sad, type SadEvent, type SaEntry, type SaRef } from '../sad/sad.js';
+import { Sad } from '../sad/sad.js';
+import type { SaRef } from '../sad/sad-requests.js';
 import type { PacketTuple } from '../sad/selector.js';
 import { type Policy, Spd } from '../sad/spd.js';
 import type { Clock } from '../util/clock.js';

@@ -15,7 +15,7 @@
 import { bytesEqual } from '../util/hex.js';
 import { type IpAddr, ipFromBytes } from '../util/ip-addr.js';
 import type { Mode } from './sa-config.js';
-import type { SaEntry } from './sad.js';
+import type { SaEntry } from './sa-entry.js';
 import type { PacketTuple } from './selector.js';
 import type { IpsecRequest, Policy } from './spd.js';
 

@@ -4,8 +4,9 @@ import { FakeClock } from '../util/clock.js';
 import { type IpAddr, parseIp } from '../util/ip-addr.js';
 import { type Rng, SeededRng } from '../util/rng.js';
 import type { Encapsulation, SaConfig } from './sa-config.js';
+import type { SaEntry } from './sa-entry.js';
 import { NO_LIMITS, type SaLifetime } from './sa-lifetime.js';
-import { Sad, type SaEntry } from './sad.js';
+import { Sad } from './sad.js';
 
 const GW = parseIp('192.0.2.1'); // us
 const NAT = parseIp('198.51.100.7'); // public address of a NAT with two peers behind it

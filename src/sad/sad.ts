@@ -11,6 +11,9 @@
  * Identity: (satype, dst, NAT-T dport when UDP-encapsulated, SPI). The port is part of the
  * key so that outbound SAs to several peers behind one NAT (same public address, different
  * ports) coexist even when the peers picked the same SPI.
+ *
+ * The records it hands out are in sa-entry.ts, the requests it takes and their checks in
+ * sad-requests.ts, GETSPI's SPI choice in spi-alloc.ts.
  */
 
 import type { Clock } from '../util/clock.js';
@@ -20,128 +23,32 @@ import { bytesEqual } from '../util/hex.js';
 import type { IpAddr } from '../util/ip-addr.js';
 import type { Rng } from '../util/rng.js';
 import { Errno } from './errno.js';
-import type { Encapsulation, Mode, SaConfig } from './sa-config.js';
+import type { Encapsulation, SaConfig } from './sa-config.js';
+import type { Endpoint, MappingChange, SadEvent, SaEntry, SaType } from './sa-entry.js';
 import {
   counterReached,
   type ExpireReason,
   newCurrent,
   recordTraffic,
   type SaCurrent,
-  type SaLifetime,
   timeDeadline,
   UNLIMITED,
   validateLifetime,
 } from './sa-lifetime.js';
+import {
+  type AddParams,
+  checkCfg,
+  type GetspiParams,
+  inval,
+  isU32,
+  type OutboundQuery,
+  type SaRef,
+  type UpdateParams,
+} from './sad-requests.js';
+import { pickSpi } from './spi-alloc.js';
 
-export type SaState = 'larval' | 'mature' | 'dying' | 'dead';
-export type SaType = 'esp';
-
-/** An address and UDP port (the port is 0 when the SA is not UDP-encapsulated). */
-export interface Endpoint {
-  readonly addr: IpAddr;
-  readonly port: number;
-}
-
-/**
- * One SAD entry. Entries are live views owned by the Sad: read them, never mutate them.
- * `src`/`dst`/`encap` always agree with `cfg` once the SA is mature.
- */
-export interface SaEntry {
-  /** creation order; dump order and the last tie-breaker of lookupOutbound */
-  readonly id: number;
-  readonly satype: SaType;
-  readonly state: SaState;
-  readonly spi: number;
-  readonly src: IpAddr;
-  readonly dst: IpAddr;
-  /** sadb_x_sa2_reqid (u32, 0 = none) */
-  readonly reqid: number;
-  /** 'any' for a larval SA requested without SA2 (Linux mode 0) */
-  readonly mode: Mode | 'any';
-  readonly replayWindow: number;
-  /** sadb_sa_flags */
-  readonly flags: number;
-  /** client that did GETSPI; undefined for SAs created by ADD */
-  readonly owner: number | undefined;
-  /** sadb_msg_seq of the GETSPI or ADD */
-  readonly seq: number;
-  readonly encap: Encapsulation;
-  /** undefined while larval */
-  readonly cfg: SaConfig | undefined;
-  readonly lifetime: SaLifetime;
-  readonly current: Readonly<SaCurrent>;
-  /** soft expiry already reported */
-  readonly softExpired: boolean;
-  /** last NAT mapping change applied by updateMapping, if any */
-  readonly mappedMs: number | undefined;
-}
-
-export interface GetspiParams {
-  readonly src: IpAddr;
-  readonly dst: IpAddr;
-  /** sadb_spirange; default [0x100, 0x0fffffff] as Linux pfkey_getspi and KAME key_spi_minval/maxval */
-  readonly spirange?: { readonly min: number; readonly max: number };
-  readonly reqid: number;
-  readonly mode: Mode | 'any';
-  readonly owner: number;
-  readonly seq: number;
-}
-
-export interface AddParams {
-  readonly cfg: SaConfig;
-  readonly reqid?: number;
-  readonly flags?: number;
-  readonly lifetime?: SaLifetime;
-  readonly owner?: number;
-  readonly seq?: number;
-}
-
-/** How PF_KEY names an SA: sadb_sa SPI + ADDRESS_DST (+ ADDRESS_SRC, + NAT_T_DPORT). */
-export interface SaRef {
-  readonly dst: IpAddr;
-  readonly spi: number;
-  /** when given, must equal the SA's source (KAME checks it; Linux ignores it) */
-  readonly src?: IpAddr;
-  /** NAT-T destination port; disambiguates two SAs to peers behind one NAT */
-  readonly dport?: number;
-}
-
-export interface UpdateParams extends SaRef {
-  /** the requesting client; must be the GETSPI owner when the SA is larval */
-  readonly owner: number;
-  /** required to complete a larval SA; for a mature SA only encapsulation and natOa are taken */
-  readonly cfg?: SaConfig;
-  readonly lifetime?: SaLifetime;
-  readonly reqid?: number;
-  readonly flags?: number;
-}
-
-export interface OutboundQuery {
-  readonly src: IpAddr | Uint8Array;
-  readonly dst: IpAddr | Uint8Array;
-  /** when non-zero, the SA must carry this reqid */
-  readonly reqid?: number;
-  /** when given, the SA's NAT-T destination port (the peer's port) must equal it */
-  readonly dport?: number;
-}
-
-export type SadEvent = {
-  readonly kind: 'expire';
-  readonly which: 'soft' | 'hard';
-  readonly reason: ExpireReason;
-  readonly entry: SaEntry;
-};
-
-export interface MappingChange {
-  /** the inbound SA whose peer moved */
-  readonly sa: SaEntry;
-  readonly old: Endpoint;
-  readonly new: Endpoint;
-  /** outbound SAs toward the old peer endpoint, already moved to the new one */
-  readonly followers: readonly { readonly entry: SaEntry; readonly old: Endpoint }[];
-  /** outbound SAs that could not move: an SA with the same (dst, dport, SPI) already exists there */
-  readonly conflicts: readonly SaEntry[];
-}
+// The SAD's own records, for importers that take them from here (src/dataplane/).
+export type { AddParams, Endpoint, SaEntry };
 
 export interface SadOptions {
   readonly clock: Clock;
@@ -155,16 +62,6 @@ const NO_ENCAP: Encapsulation = Object.freeze({ type: 'none', sport: 0, dport: 0
 const EMPTY: readonly SadEvent[] = Object.freeze([]);
 const DEFAULT_MIN_SPI = 0x100;
 const DEFAULT_MAX_SPI = 0x0fffffff;
-const U32 = 0x1_0000_0000;
-const RANDOM_TRIES = 16;
-
-function inval(detail: string): never {
-  throw new PfkeyError(Errno.EINVAL, detail);
-}
-
-function isU32(v: number): boolean {
-  return Number.isInteger(v) && v >= 0 && v < U32;
-}
 
 function addrKey(a: IpAddr | Uint8Array): string {
   const b = a instanceof Uint8Array ? a : a.bytes;
@@ -185,21 +82,6 @@ function sameAddr(a: IpAddr, b: IpAddr): boolean {
 
 function usable(e: Impl): boolean {
   return e.state === 'mature' || e.state === 'dying';
-}
-
-/** RFC 4303 §2.1: SPI 0 is reserved for local use, 1-255 are reserved by IANA. */
-function checkSpi(spi: number): void {
-  if (!isU32(spi) || spi < 256) inval(`SPI ${spi} is reserved or not a u32 (RFC 4303 §2.1)`);
-}
-
-function checkCfg(cfg: SaConfig): void {
-  checkSpi(cfg.spi);
-  if (cfg.src.family !== cfg.dst.family) inval('SA source and destination families differ');
-  if (!Number.isInteger(cfg.replayWindow) || cfg.replayWindow < 0) inval(`bad replay window ${cfg.replayWindow}`);
-  const e = cfg.encapsulation;
-  const port = (p: number) => Number.isInteger(p) && p >= 0 && p <= 0xffff;
-  if (!port(e.sport) || !port(e.dport)) inval('bad NAT-T port');
-  if (e.type !== 'none' && (e.sport === 0 || e.dport === 0)) inval('UDP encapsulation needs both ports');
 }
 
 export class Sad {
@@ -242,7 +124,7 @@ export class Sad {
     if (!isU32(min) || !isU32(max) || min > max) inval(`GETSPI: bad SPI range ${min}-${max}`);
     const lo = Math.max(min, 256);
     if (lo > max) inval(`GETSPI: SPI range ${min}-${max} holds only reserved values (RFC 4303 §2.1)`);
-    const spi = this.pickSpi(p.dst, lo, max, rng);
+    const spi = pickSpi(p.dst, lo, max, rng, this.bySpi, this.all);
     const now = this.clock.now();
     const e: Impl = {
       id: this.nextId++,
@@ -569,33 +451,6 @@ export class Sad {
     e.state = 'dying';
     this.touch(e);
     return { kind: 'expire', which: 'soft', reason, entry: e };
-  }
-
-  private pickSpi(dst: IpAddr, lo: number, hi: number, rng: Rng): number {
-    const span = hi - lo + 1;
-    const buf = new Uint8Array(4);
-    const rand = () => {
-      rng.fill(buf);
-      return (
-        (((buf[0] as number) << 24) | ((buf[1] as number) << 16) | ((buf[2] as number) << 8) | (buf[3] as number)) >>> 0
-      );
-    };
-    for (let i = 0; i < Math.min(RANDOM_TRIES, span); i++) {
-      const spi = lo + (rand() % span);
-      if (!this.spiTaken(dst, spi)) return spi;
-    }
-    // Dense range: walk forward from a random start. At most (SAs toward dst) + 1 steps.
-    let used = 0;
-    for (const e of this.all.values()) if (e.spi >= lo && e.spi <= hi && sameAddr(e.dst, dst)) used++;
-    if (used >= span) throw new PfkeyError(Errno.ENOENT, `GETSPI: every SPI in ${lo}-${hi} is in use`);
-    let spi = lo + (rand() % span);
-    while (this.spiTaken(dst, spi)) spi = spi === hi ? lo : spi + 1;
-    return spi;
-  }
-
-  private spiTaken(dst: IpAddr, spi: number): boolean {
-    const list = this.bySpi.get(spi);
-    return list !== undefined && list.some((e) => sameAddr(e.dst, dst));
   }
 
   private findIdentity(dst: IpAddr, port: number, spi: number): Impl | undefined {
