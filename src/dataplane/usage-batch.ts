@@ -1,4 +1,4 @@
-import type { SaEntry } from '../sad/sad.js';
+import type { SaEntry } from '../sad/sa-entry.js';
 
 /**
  * The SAD's traffic accounting of one I/O batch, summed per SA (docs/dataplane.md §10.8):
