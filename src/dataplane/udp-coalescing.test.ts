@@ -88,7 +88,7 @@ for (const v of onesSumsUnderTest()) {
       const frames: Uint8Array[] = [];
       const c = new TcpCoalescer((f) => frames.push(f.slice()), v.make());
       const p = [bytes(100, 0), bytes(100, 100), bytes(60, 200)];
-      p.forEach((payload, i) => c.add(dg({ payload, id: 5 + i })));
+      for (const [i, payload] of p.entries()) c.add(dg({ payload, id: 5 + i }));
       c.flush();
       assert.equal(frames.length, 1);
       const f = frames[0] as Uint8Array;
