@@ -206,7 +206,10 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
           ...withPoller,
           address: l.address,
           port: l.port,
-          recvBufferSize: 4 << 20,
+          // a UDP GRO run is one skb of ~64 KB whose truesize counts about twice that
+          // against SO_RCVBUF: 4 MB held ~30 runs and overflowed with 4 clients bursting
+          // (docs/dataplane.md §10.8); the kernel charges only what is queued
+          recvBufferSize: (o.udpGro ?? true) ? 32 << 20 : 4 << 20,
           sendBufferSize: 4 << 20,
           gso: o.udpGso ?? true,
           gro: o.udpGro ?? true,

@@ -25,6 +25,15 @@
  * traffic class and flow label, TTL/hop limit, DF, ack number, TCP header length and options;
  * sequence number contiguous; IPv4 IDs incrementing unless DF; every segment the size of the
  * first except the last (a shorter one, or one with PSH, ends the run); at most 65535 bytes.
+ *
+ * UDP runs the same way (as Linux udp_gro_receive_segment and wireguard-go's UDP GRO):
+ * datagrams of one flow (addresses, ports, TOS/TTL/DF or class/flow label/hop limit) with a
+ * verified, non-zero checksum, IPv4 IDs incrementing by one, all the size of the first but
+ * the last (a shorter one ends the run), at most 64 per frame, become one frame with
+ * gso_type UDP_L4 (5), csum_offset 6 and the UDP length of the whole run; the kernel's
+ * __udp_gso_segment gives back the same datagrams. It needs no TUNSETOFFLOAD flag: a
+ * TUN opened with IFF_VNET_HDR accepts UDP_L4 frames on write (virtio_net_hdr_to_skb).
+ * A datagram that may not merge still ends its flow's run, so a flow keeps its order.
  */
 
 import { readU16, readU32 } from '../util/be-bytes.js';
