@@ -24,7 +24,9 @@ if ((process.env.ESPRIT_NATIVE ?? '').trim().toLowerCase() === 'off') {
   process.exit(0);
 }
 if (process.platform !== 'linux') {
-  console.log(`esprit native helper: not built on ${process.platform} (Linux only); the koffi path and the JavaScript checksum are used`);
+  console.log(
+    `esprit native helper: not built on ${process.platform} (Linux only); the koffi path and the JavaScript checksum are used`,
+  );
   process.exit(0);
 }
 mkdirSync(outDir, { recursive: true });
