@@ -18,7 +18,7 @@
  */
 import type { CryptoBackend } from '../crypto/backend.js';
 import { EspSa } from '../esp/esp-sa.js';
-import type { SaEntry } from '../sad/sad.js';
+import type { SaEntry } from '../sad/sa-entry.js';
 import type { Policy } from '../sad/spd.js';
 import { demux } from '../udpencap/demux.js';
 import { espPrefix, frameIke } from '../udpencap/framing.js';
@@ -28,8 +28,6 @@ import type { Clock } from '../util/clock.js';
 import { type IpAddr, tryParseIp } from '../util/ip-addr.js';
 import { type Logger, nullLogger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
-import { buildIpPacket } from '../wire/ip/ip-packet.js';
-import { natOaFixupIncremental } from '../wire/ip/nat-oa.js';
 import { AddrCache } from './addr-cache.js';
 import type { DataplaneOptions, DataplaneSink, UdpAddress } from './dataplane-options.js';
 import type { DataplaneDropReason } from './drop-reasons.js';
@@ -41,6 +39,7 @@ import { NatKeepalives } from './nat-keepalives.js';
 import { copyTuple, ipTotalLength, newTuple, peekTuple, upperLayer } from './packet-view.js';
 import { AMBIGUOUS, hexSpi, InboundIndex, type InState, type OutState, sameCrypto, usable } from './sa-states.js';
 import { type DataplaneStatus, type DataplaneTotals, dataplaneStatus, newTotals } from './status.js';
+import { rebuildTransport } from './transport-rebuild.js';
 import { UsageBatch } from './usage-batch.js';
 
 export type { DataplaneOptions, DataplaneSink, UdpAddress } from './dataplane-options.js';
@@ -387,7 +386,7 @@ export class Dataplane {
         pkt = n === inner.length ? inner : inner.subarray(0, n);
       }
     } else {
-      pkt = this.rebuildTransport(entry, r.nextHeader, r.payload);
+      pkt = rebuildTransport(entry, r.nextHeader, r.payload);
       if (pkt && peekTuple(pkt, this.tuple) === 0) pkt = undefined;
     }
     if (!pkt) {
@@ -403,23 +402,6 @@ export class Dataplane {
     // (3) deliver
     this.sink.tunWrite(pkt);
     this.totals.tunOut++;
-  }
-
-  /**
-   * RFC 3948 §3.1.2 / RFC 4303 §3.1.1: rebuild a transport-mode packet with the SA's
-   * addresses (src = the peer as received, dst = us) and fix the TCP/UDP checksum from the
-   * NAT-OA original addresses to those (method 1, incremental). Undefined when malformed.
-   */
-  private rebuildTransport(entry: SaEntry, protocol: number, payload: Uint8Array): Uint8Array | undefined {
-    const src = entry.src.bytes;
-    const dst = entry.dst.bytes;
-    if (payload.length + (src.length === 4 ? 20 : 40) > 0xffff) return undefined;
-    const oa = entry.cfg?.natOa;
-    if (oa && (oa.src || oa.dst)) {
-      const fix = natOaFixupIncremental(protocol, payload, { src, dst }, { src: oa.src?.bytes, dst: oa.dst?.bytes });
-      if (fix === 'truncated' || fix === 'bad-address') return undefined;
-    }
-    return buildIpPacket({ src, dst, protocol, payload });
   }
 
   private rebind(entry: SaEntry, remoteAddress: string, remotePort: number): void {

@@ -13,7 +13,7 @@
  * 'in' is tried before 'fwd' (a packet for this host, then one to forward); either passing
  * accepts it. This is Linux xfrm_state_ok() against the policy's templates.
  */
-import type { SaEntry } from '../sad/sad.js';
+import type { SaEntry } from '../sad/sa-entry.js';
 import type { PacketTuple } from '../sad/selector.js';
 import type { IpsecRequest, Policy, Spd } from '../sad/spd.js';
 import type { IpAddr } from '../util/ip-addr.js';

@@ -2,7 +2,7 @@
  * The data plane's NAT-keepalive policy (RFC 3948 §4) over the timers of nat-keepalives.ts:
  * which SAs make a peer mapping need keepalives, and sending the due ones.
  */
-import type { SaEntry } from '../sad/sad.js';
+import type { SaEntry } from '../sad/sa-entry.js';
 import type { IpAddr } from '../util/ip-addr.js';
 import type { DataplaneSink } from './dataplane-options.js';
 import { type Listener, listenerFor } from './listener.js';

@@ -7,7 +7,8 @@
  * packets the acquire table held for the SA (RFC 4301 §5.1 step 3a), to go out now.
  */
 import type { ClientId, Delivery, SadChange } from '../pfkey/key-engine.js';
-import type { Endpoint, Sad, SaEntry } from '../sad/sad.js';
+import type { Endpoint, SaEntry } from '../sad/sa-entry.js';
+import type { Sad } from '../sad/sad.js';
 import type { PacketTuple } from '../sad/selector.js';
 import type { Policy, Spd } from '../sad/spd.js';
 

@@ -5,7 +5,8 @@
  */
 import type { EspSa } from '../esp/esp-sa.js';
 import type { Encapsulation, EncapType, SaConfig } from '../sad/sa-config.js';
-import type { Sad, SaEntry } from '../sad/sad.js';
+import type { SaEntry } from '../sad/sa-entry.js';
+import type { Sad } from '../sad/sad.js';
 import type { IpAddr } from '../util/ip-addr.js';
 import { type Listener, sameBytes } from './listener.js';
 import type { Mapping } from './nat-keepalives.js';

@@ -3,7 +3,7 @@
  * objects, built on demand, never referenced by the data path.
  */
 import type { EspSa } from '../esp/esp-sa.js';
-import type { SaEntry } from '../sad/sad.js';
+import type { SaEntry } from '../sad/sa-entry.js';
 import type { PortRole } from '../udpencap/demux.js';
 import type { IpAddr } from '../util/ip-addr.js';
 import { type DataplaneDropReason, type DropCounters, newDropCounters } from './drop-reasons.js';

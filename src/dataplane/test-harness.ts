@@ -11,7 +11,9 @@
 import { nodeBackend } from '../crypto/node-backend.js';
 import { AcquireTable } from '../sad/acquire.js';
 import type { SaConfig } from '../sad/sa-config.js';
-import { type AddParams, type Endpoint, Sad, type SaEntry } from '../sad/sad.js';
+import type { Endpoint, SaEntry } from '../sad/sa-entry.js';
+import { Sad } from '../sad/sad.js';
+import type { AddParams } from '../sad/sad-requests.js';
 import type { PacketTuple } from '../sad/selector.js';
 import { type Policy, type PolicySpec, Spd } from '../sad/spd.js';
 import type { FakeClock } from '../util/clock.js';

@@ -47,9 +47,6 @@ import {
 } from './sad-requests.js';
 import { pickSpi } from './spi-alloc.js';
 
-// The SAD's own records, for importers that take them from here (src/dataplane/).
-export type { AddParams, Endpoint, SaEntry };
-
 export interface SadOptions {
   readonly clock: Clock;
   /** larval SAs die this long after GETSPI (KAME net.key.larval_lifetime, Linux xfrm_acq_expires: 30 s) */
