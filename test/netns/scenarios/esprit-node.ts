@@ -39,6 +39,8 @@ export interface EspritNodeOptions {
   readonly keepaliveInterval?: number;
   readonly mtu?: number;
   readonly extraArgs?: readonly string[];
+  /** environment for ipsecd on top of the test's own (e.g. ESPRIT_NATIVE=off) */
+  readonly env?: Readonly<Record<string, string>>;
   /** how long to wait for "ipsecd: ready" (default 15 s) */
   readonly readyTimeoutMs?: number;
 }
@@ -113,7 +115,10 @@ export class EspritNode {
 
   /** Start ipsecd reusing a socket directory (a restart after a crash leaves stale socket files there). */
   static async startIn(lab: Lab, role: Role, dir: string, o: EspritNodeOptions): Promise<EspritNode> {
-    const proc = lab.spawn(role, [process.execPath, ESPRIT_MAIN, ...EspritNode.args(dir, o)]);
+    // env(1) execs node in place: the pid stays ipsecd's
+    const env = Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    const argv = [process.execPath, ESPRIT_MAIN, ...EspritNode.args(dir, o)];
+    const proc = lab.spawn(role, env.length > 0 ? ['env', ...env, ...argv] : argv);
     const node = new EspritNode(lab, role, dir, o.tun ?? 'esp0', proc);
     const deadline = Date.now() + (o.readyTimeoutMs ?? 15_000);
     while (!/ipsecd: ready/.test(proc.stderr)) {

@@ -5,6 +5,7 @@ import { pollFor, requireScenarioSystem, saBySpi, statusNumber } from './esprit-
 import { keysAt, natTunnel, pingsPass, useLab } from './scenario.js';
 import { KEYS } from './setkey-config.js';
 import { describePackets, iperf3, natPublicPort, readCapture, summarize } from './traffic.js';
+import { udpBurstArrives } from './udp-burst.js';
 
 // Scenario 1: RFC 3948 ESP-in-UDP through the NAT (nftables masquerade random), static keys
 // loaded with `esprit setkey -f` on both ends. The client is behind the NAT (-n keepalive);
@@ -13,43 +14,6 @@ import { describePackets, iperf3, natPublicPort, readCapture, summarize } from '
 //   client 10.99.4.1 ── esp0 ── ipsecd ─UDP 4500→NAT(random port)─ ipsecd(gw) ── esp0 ── 10.99.3.1
 const skip = requireScenarioSystem(['iperf3', 'python3']);
 
-/** argv: address port. Prints "ready", then, 2 s after the last datagram, "got N bad M". */
-const UDP_RECEIVER = `
-import socket, sys, hashlib
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-s.bind((sys.argv[1], int(sys.argv[2])))
-print("ready", flush=True)
-s.settimeout(10)
-got = bad = 0
-seen = set()
-while True:
-    try:
-        d = s.recv(65535)
-    except socket.timeout:
-        break
-    s.settimeout(2)
-    i = int.from_bytes(d[:4], "big")
-    want = (i.to_bytes(4, "big") + hashlib.sha256(i.to_bytes(4, "big")).digest() * 64)[: 1200 if i < 1999 else 333]
-    if d != want or i in seen:
-        bad += 1
-    else:
-        got += 1
-        seen.add(i)
-print("got %d bad %d" % (got, bad), flush=True)
-`;
-
-/** argv: source destination port. 2000 datagrams: 1999 of 1200 bytes, then one of 333. */
-const UDP_SENDER = `
-import socket, sys, hashlib, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], 0))
-for i in range(2000):
-    d = (i.to_bytes(4, "big") + hashlib.sha256(i.to_bytes(4, "big")).digest() * 64)[: 1200 if i < 1999 else 333]
-    s.sendto(d, (sys.argv[2], int(sys.argv[3])))
-    if i % 100 == 99:
-        time.sleep(0.005)
-`;
 const K = keysAt(KEYS, 0);
 const scenario = useLab('r3948-', { skip });
 
@@ -66,13 +30,7 @@ test('rfc3948 through the NAT: ping and iperf3 pass; the public side sees only U
   // writes runs of them to its TUN as GSO_UDP_L4 frames (tcp-coalescer.ts), which the
   // kernel cuts back into datagrams and checksums; each must arrive byte for byte.
   const merged0 = statusNumber(await gw.status(), 'groMerged') ?? 0;
-  const rx = l.spawn('gw', ['python3', '-c', UDP_RECEIVER, LAB.gw.protected4, '7000']);
-  await rx.waitForLine(/^ready/);
-  await l.exec('client', ['python3', '-c', UDP_SENDER, LAB.client.lan4, LAB.gw.protected4, '7000']);
-  const report = await rx.waitForLine(/^got /, 20_000);
-  const [, got, bad] = /^got (\d+) bad (\d+)/.exec(report) ?? [];
-  assert.equal(Number(bad), 0, `datagrams whose bytes changed: ${report}`);
-  assert.ok(Number(got) >= 1800, `most of the 2000 datagrams arrived: ${report}`);
+  await udpBurstArrives(l);
   const merged = (statusNumber(await gw.status(), 'groMerged') ?? 0) - merged0;
   assert.ok(merged > 0, `the gw merged UDP datagrams before its TUN write (groMerged +${merged})`);
 
