@@ -30,16 +30,7 @@
  */
 import { CryptoError } from '../util/errors.js';
 import type { AeadCipher, AeadContext, CbcCipher, CbcContext, CryptoBackend, MacContext } from './backend.js';
-import {
-  checkAeadArgs,
-  checkAeadKey,
-  checkAeadPacket,
-  checkCbcArgs,
-  checkCbcKey,
-  checkFfiLength,
-  checkMacArgs,
-  checkMacKey,
-} from './checks.js';
+import { checkAeadArgs, checkAeadKey, checkAeadPacket, checkCbcKey, checkFfiLength, checkMacKey } from './checks.js';
 import {
   type Addr,
   type Arena,
@@ -50,16 +41,15 @@ import {
   type Libcrypto,
   OFF_FINAL,
   OFF_IV,
-  OFF_MD,
-  OFF_MDLEN,
   OFF_OUTL,
   OFF_PARAM_IV,
   OFF_TAG,
-  STAGE_LEN,
-  stageIn,
   tagParam,
   viewBase,
 } from './evp-arena.js';
+import { EvpCbc } from './evp-cbc.js';
+import { EvpContext, fail } from './evp-context.js';
+import { EvpMac } from './evp-mac.js';
 import {
   FLAG_IVFIXED,
   JOB_AAD,
@@ -80,68 +70,18 @@ import {
 } from './evp-native.js';
 import type { HashName } from './suites.js';
 
+export { evpLiveNativeObjects } from './evp-context.js';
+
 /** openssl/evp.h (3.0) */
 const EVP_CTRL_AEAD_SET_IVLEN = 0x9;
 const EVP_CTRL_AEAD_GET_TAG = 0x10;
 const EVP_CTRL_AEAD_SET_TAG = 0x11;
 
-function fail(what: string): never {
-  throw new CryptoError(`libcrypto: ${what} failed`);
-}
-
-let liveNatives = 0;
 let nativeCalls = 0;
 
 /** Packets sealed or opened through the native helper so far (tests prove the path ran). */
 export function evpNativeCalls(): number {
   return nativeCalls;
-}
-
-/** Native EVP_CIPHER_CTX/HMAC_CTX objects currently allocated by this module (for tests and leak checks). */
-export function evpLiveNativeObjects(): number {
-  return liveNatives;
-}
-
-/** The native objects one context owns; freed by dispose() or, failing that, after GC. */
-class Owned {
-  private readonly ptrs: Addr[] = [];
-  constructor(private readonly free: (p: Addr) => void) {}
-  add(p: Addr, what: string): Addr {
-    if (p === 0) fail(what);
-    this.ptrs.push(p);
-    liveNatives++;
-    return p;
-  }
-  freeAll(): void {
-    for (const p of this.ptrs.splice(0)) {
-      this.free(p);
-      liveNatives--;
-    }
-  }
-}
-
-const finalizer = new FinalizationRegistry<Owned>((owned) => owned.freeAll());
-
-/** Base of the three contexts: native ownership and use-after-dispose protection. */
-abstract class EvpContext {
-  protected disposed = false;
-  protected readonly owned: Owned;
-  constructor(free: (p: Addr) => void) {
-    this.owned = new Owned(free);
-    finalizer.register(this, this.owned, this);
-  }
-  protected live(): void {
-    if (this.disposed) throw new CryptoError('crypto context used after dispose()');
-  }
-  /** Frees the native contexts now and wipes the key copy. Idempotent. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    finalizer.unregister(this);
-    this.owned.freeAll();
-    this.wipe();
-  }
-  protected abstract wipe(): void;
 }
 
 /** AES-GCM (RFC 4106) and ChaCha20-Poly1305 (RFC 7634); one EVP_CIPHER_CTX per direction, made on first use. */
@@ -400,132 +340,6 @@ class EvpAead extends EvpContext implements AeadContext {
     this.openCtx = 0;
     this.key.fill(0);
   }
-}
-
-/**
- * AES-CBC (RFC 3602) and 3DES-CBC (RFC 2451). Two contexts, because AES decryption
- * uses a different key schedule, so one context cannot switch direction by IV reset.
- */
-class EvpCbc extends EvpContext implements CbcContext {
-  readonly blockLen: number;
-  private readonly key: Uint8Array;
-  private encCtx = 0;
-  private decCtx = 0;
-
-  constructor(
-    private readonly L: Libcrypto,
-    private readonly A: Arena,
-    private readonly cipher: Addr,
-    cbc: CbcCipher,
-    key: Uint8Array,
-  ) {
-    super(L.EVP_CIPHER_CTX_free);
-    this.blockLen = cbc === '3des-cbc' ? 8 : 16;
-    this.key = key.slice();
-  }
-
-  private ready(enc: 0 | 1): Addr {
-    this.live();
-    const L = this.L;
-    const ctx = this.owned.add(L.EVP_CIPHER_CTX_new(), 'EVP_CIPHER_CTX_new');
-    if (L.EVP_CipherInit_key(ctx, this.cipher, 0, this.key, 0, enc) !== 1) fail('EVP_CipherInit_ex(key)');
-    // ESP pads itself (RFC 4303 §2.4): no PKCS#7 padding from EVP
-    if (L.EVP_CIPHER_CTX_set_padding(ctx, 0) !== 1) fail('EVP_CIPHER_CTX_set_padding');
-    if (enc === 1) this.encCtx = ctx;
-    else this.decCtx = ctx;
-    return ctx;
-  }
-
-  private run(ctx: Addr, enc: 0 | 1, iv: Uint8Array, data: Uint8Array): void {
-    const { L, A } = this;
-    const b = A.bytes;
-    A.nonceOwner = undefined; // the CBC IV overwrites the AEAD salt
-    for (let i = 0; i < this.blockLen; i++) b[OFF_IV + i] = iv[i] ?? 0;
-    if (L.EVP_CipherInit_ex(ctx, 0, 0, 0, A.base + OFF_IV, enc) !== 1) fail('EVP_CipherInit_ex(iv)');
-    // STAGE_LEN is a multiple of both block sizes, so chunks chain the CBC state
-    if (!cipherUpdate(L, A, ctx, data, true)) fail('EVP_CipherUpdate');
-  }
-
-  encrypt(iv: Uint8Array, data: Uint8Array): void {
-    checkCbcArgs(iv, data, this.blockLen);
-    checkFfiLength('data', data.length);
-    this.run(this.encCtx || this.ready(1), 1, iv, data);
-  }
-
-  decrypt(iv: Uint8Array, data: Uint8Array): void {
-    checkCbcArgs(iv, data, this.blockLen);
-    checkFfiLength('data', data.length);
-    this.run(this.decCtx || this.ready(0), 0, iv, data);
-  }
-
-  protected wipe(): void {
-    this.encCtx = 0;
-    this.decCtx = 0;
-    this.key.fill(0);
-  }
-}
-
-/**
- * Truncated HMAC (RFC 2104, RFC 4868). The key is set once; HMAC_Init_ex with a NULL
- * key and digest restores the keyed inner state for each packet. HMAC_CTX is
- * deprecated in 3.0 but exported; EVP_MAC's HMAC provider wraps the same code.
- */
-class EvpMac extends EvpContext implements MacContext {
-  private readonly ctx: Addr;
-
-  constructor(
-    private readonly L: Libcrypto,
-    private readonly A: Arena,
-    md: Addr,
-    key: Uint8Array,
-    readonly icvLen: number,
-  ) {
-    super(L.HMAC_CTX_free);
-    this.ctx = this.owned.add(L.HMAC_CTX_new(), 'HMAC_CTX_new');
-    // HMAC_Init_ex needs a non-NULL key pointer even for an empty key
-    const k = key.length > 0 ? key : new Uint8Array(1);
-    if (L.HMAC_Init_key(this.ctx, k, key.length, md, 0) !== 1) fail('HMAC_Init_ex(key)');
-  }
-
-  compute(data: Uint8Array, extra: Uint8Array | undefined, out: Uint8Array): void {
-    checkMacArgs(out, this.icvLen);
-    checkFfiLength('data', data.length);
-    this.live();
-    const { L, A, ctx } = this;
-    const base = A.base;
-    const xl = extra === undefined ? 0 : extra.length;
-    if (L.HMAC_Init_ex(ctx, 0, 0, 0, 0) !== 1) fail('HMAC_Init_ex');
-    if (extra !== undefined && data.length + xl <= STAGE_LEN) {
-      // RFC 4303 §2.2.1: the ESN high bits follow the packet, so one Update covers both
-      stageIn(A, data, 0);
-      stageIn(A, extra, data.length);
-      if (L.HMAC_Update(ctx, base, data.length + xl) !== 1) fail('HMAC_Update');
-    } else {
-      this.update(data);
-      if (extra !== undefined) this.update(extra);
-    }
-    if (L.HMAC_Final(ctx, base + OFF_MD, base + OFF_MDLEN) !== 1) fail('HMAC_Final');
-    const b = A.bytes;
-    for (let i = 0; i < this.icvLen; i++) out[i] = b[OFF_MD + i] ?? 0;
-  }
-
-  private update(buf: Uint8Array): void {
-    const { L, A, ctx } = this;
-    if (buf.length === 0) return;
-    const direct = bufferBase(A, buf);
-    if (direct >= 0) {
-      // HMAC_Update reads buf.length bytes from inside the caller's view
-      if (L.HMAC_Update(ctx, direct + buf.byteOffset, buf.length) !== 1) fail('HMAC_Update');
-      return;
-    }
-    for (let off = 0; off < buf.length; off += STAGE_LEN) {
-      const n = Math.min(STAGE_LEN, buf.length - off);
-      stageIn(A, off === 0 && n === buf.length ? buf : buf.subarray(off, off + n), 0);
-      if (L.HMAC_Update(ctx, A.base, n) !== 1) fail('HMAC_Update');
-    }
-  }
-
-  protected wipe(): void {}
 }
 
 const OSSL_HASH: Readonly<Record<HashName, string>> = {
