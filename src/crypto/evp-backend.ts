@@ -64,10 +64,10 @@ import {
   loadNativeAead,
   type NativeAead,
   type NativePreference,
-  nativeHelperPath,
   R_IVFIXED_REFUSED,
   R_OK,
 } from './evp-native.js';
+import { nativeAddonPath } from './native-addon.js';
 import type { HashName } from './suites.js';
 
 export { evpLiveNativeObjects } from './evp-context.js';
@@ -459,7 +459,7 @@ function bind(libPath: string): { L: Libcrypto; arena: Arena } {
 export function loadEvpBackend(
   libPath: string = LIBCRYPTO,
   native: NativePreference = 'auto',
-  helperPath: string = nativeHelperPath(),
+  helperPath: string = nativeAddonPath(),
 ): EvpBackend {
   const id = `${native}\0${libPath}\0${helperPath}`;
   let c = backends.get(id);

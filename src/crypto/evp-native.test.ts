@@ -15,7 +15,7 @@ import { describe, it } from 'node:test';
 import { CryptoError } from '../util/errors.js';
 import { fromHex, toHex } from '../util/hex.js';
 import { evpNativeCalls, LIBCRYPTO, loadEvpBackend } from './evp-backend.js';
-import { nativeHelperPath } from './evp-native.js';
+import { nativeAddonPath } from './native-addon.js';
 
 interface AeadVector {
   name: string;
@@ -65,7 +65,7 @@ describe('native AEAD helper fallback', () => {
   });
 
   it('off never uses the built helper; auto uses it when it is built (required under CI)', () => {
-    const built = nativeHelperPath();
+    const built = nativeAddonPath();
     const before = evpNativeCalls();
     assert.equal(sealsPublishedBytes('off', built), 'koffi only');
     assert.equal(evpNativeCalls(), before);

@@ -45,11 +45,6 @@ export interface NativeAead {
   readonly path: string;
 }
 
-/** The helper's file (native-addon.ts). */
-export function nativeHelperPath(): string {
-  return nativeAddonPath();
-}
-
 const roots: unknown[] = [];
 
 /**
@@ -57,7 +52,7 @@ const roots: unknown[] = [];
  * loaded, so both use one library object).
  * @throws Error saying why it cannot be used (missing file, load or init failure, ABI).
  */
-export function loadNativeAead(libcrypto: string, path: string = nativeHelperPath()): NativeAead {
+export function loadNativeAead(libcrypto: string, path: string = nativeAddonPath()): NativeAead {
   const addon = loadNativeAddon(path);
   if (addon.aeadInit(libcrypto) !== 1) throw new Error(`${path}: cannot resolve the EVP functions in ${libcrypto}`);
   const require = createRequire(import.meta.url);

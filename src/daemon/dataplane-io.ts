@@ -285,18 +285,22 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     const plane = dp;
     const onError = (err: unknown) => log.log('error', 'esp', `data path: ${(err as Error).stack ?? String(err)}`);
     const fromTun = (pkt: Uint8Array): void => plane.fromTun(pkt);
+    // a batch's first packet: sends and TUN writes queue, SAD accounting sums until flushAll
+    const enterBatch = (): void => {
+      if (inBatch) return;
+      inBatch = true;
+      plane.beginBatch();
+    };
     loops.push(
       startTunReader(
         dev,
         cutter
           ? (frame) => {
-              if (!inBatch) plane.beginBatch();
-              inBatch = true;
+              enterBatch();
               cutter.split(frame, fromTun);
             }
           : (pkt) => {
-              if (!inBatch) plane.beginBatch();
-              inBatch = true;
+              enterBatch();
               plane.fromTun(pkt);
             },
         // with TSO a read may be a 64 KB TCP segment plus the virtio_net_hdr
@@ -310,8 +314,7 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
         startUdpReader(
           ep,
           (payload, address, port) => {
-            if (!inBatch) plane.beginBatch();
-            inBatch = true;
+            enterBatch();
             plane.fromUdp(i, address, port, payload);
           },
           {

@@ -57,11 +57,6 @@ export class OnesSum {
 
   constructor(private readonly native?: NativeOnesSum) {}
 
-  /** True when the sums go through the native helper. */
-  get isNative(): boolean {
-    return this.native !== undefined;
-  }
-
   /** One's complement sum (RFC 1071) of b[start..end) added to `sum` (a 16-bit value), folded to 16 bits. */
   sum(b: Uint8Array, start: number, end: number, sum: number): number {
     const ab = b.buffer;

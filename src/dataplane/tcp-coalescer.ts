@@ -181,12 +181,7 @@ export class TcpCoalescer {
       }
       break;
     }
-    const it = this.item();
-    it.first = idx;
-    it.last = idx;
-    it.count = 1;
-    it.v6 = v === 6;
-    it.ipHl = ipHl;
+    const it = this.alone(idx, flow, v === 6, ipHl, false);
     it.tcpHl = tcpHl;
     it.mss = payload;
     it.payload = payload;
@@ -194,8 +189,6 @@ export class TcpCoalescer {
     it.lastId = v === 4 ? readU16(pkt, 4) : 0;
     it.psh = psh;
     it.closed = psh;
-    it.flow = flow;
-    it.udp = false;
     return false;
   }
 
@@ -215,12 +208,12 @@ export class TcpCoalescer {
     // computed) is left alone, since a merged frame would go out with one computed. Either
     // way it is written alone and ends its flow's run (the flow's order is kept).
     if (readU16(pkt, t + 4) !== len - ipHl || readU16(pkt, t + 6) === 0) {
-      this.singleUdp(idx, flow, v6, ipHl);
+      this.alone(idx, flow, v6, ipHl, true);
       return false;
     }
     if (!this.checksumOk(pkt, v6, ipHl, len, IPPROTO_UDP)) {
       this.counters.badChecksum++;
-      this.singleUdp(idx, flow, v6, ipHl);
+      this.alone(idx, flow, v6, ipHl, true);
       return false;
     }
     const id = v6 ? 0 : readU16(pkt, 4);
@@ -248,26 +241,12 @@ export class TcpCoalescer {
       }
       break;
     }
-    const it = this.singleUdp(idx, flow, v6, ipHl);
+    const it = this.alone(idx, flow, v6, ipHl, true);
     it.closed = false;
     it.mss = payload;
     it.payload = payload;
     it.lastId = id;
     return false;
-  }
-
-  /** A UDP item of one datagram (closed: nothing may join it). */
-  private singleUdp(idx: number, flow: number, v6: boolean, ipHl: number): Item {
-    const it = this.item();
-    it.first = idx;
-    it.last = idx;
-    it.count = 1;
-    it.closed = true;
-    it.flow = flow;
-    it.v6 = v6;
-    it.ipHl = ipHl;
-    it.udp = true;
-    return it;
   }
 
   /** Emit every queued packet, merged where possible, in arrival order of their first segment. */
@@ -278,7 +257,6 @@ export class TcpCoalescer {
       for (let i = 0; i < n; i++) {
         const it = this.items[i] as Item;
         if (it.count === 1) this.emitPlain(this.segs[it.first] as Uint8Array);
-        else if (it.udp) this.emitMergedUdp(it);
         else this.emitMerged(it);
       }
     } finally {
@@ -289,6 +267,13 @@ export class TcpCoalescer {
 
   /** A packet written alone; a TCP one (ipHl 20/40) still ends its flow's item. */
   private single(idx: number, flow = 0, v6 = false, ipHl = 0): false {
+    // ipHl 0 (not TCP): never taken for a flow's item by add()
+    this.alone(idx, flow, v6, ipHl, false);
+    return false;
+  }
+
+  /** An item of one packet; closed: nothing may join it (add/addUdp reopen it as a run's start). */
+  private alone(idx: number, flow: number, v6: boolean, ipHl: number, udp: boolean): Item {
     const it = this.item();
     it.first = idx;
     it.last = idx;
@@ -296,10 +281,9 @@ export class TcpCoalescer {
     it.closed = true;
     it.flow = flow;
     it.v6 = v6;
-    // ipHl 0 (not TCP): never taken for a flow's item by add()
     it.ipHl = ipHl;
-    it.udp = false;
-    return false;
+    it.udp = udp;
+    return it;
   }
 
   private item(): Item {
@@ -359,10 +343,19 @@ export class TcpCoalescer {
     this.emit(f.subarray(0, VNET_HDR_LEN + pkt.length));
   }
 
+  /**
+   * A run as one GSO frame: the first packet's IP and transport headers, the lengths of the
+   * whole run, a fresh IPv4 header checksum, and in the transport checksum field the
+   * pseudo-header sum (RFC 793 §3.1, RFC 768, RFC 8200 §8.1), as CHECKSUM_PARTIAL expects.
+   * TCP: PSH if the last segment had it, gso_type TCPV4/TCPV6, csum_offset 16. UDP: the UDP
+   * length of the whole run, gso_type UDP_L4, csum_offset 6; the kernel cuts it into
+   * `gso_size` datagrams with their own lengths and checksums (__udp_gso_segment), the same
+   * bytes that came in.
+   */
   private emitMerged(it: Item): void {
     const f = this.frame;
     const head = this.segs[it.first] as Uint8Array;
-    const hl = it.ipHl + it.tcpHl;
+    const hl = it.ipHl + (it.udp ? 8 : it.tcpHl);
     const o = VNET_HDR_LEN;
     f.set(head.subarray(0, hl), o);
     let at = o + hl;
@@ -373,9 +366,10 @@ export class TcpCoalescer {
     }
     const total = at - o;
     const t = o + it.ipHl;
+    const l4Len = total - it.ipHl;
     if (it.v6) {
-      f[o + 4] = (total - 40) >> 8;
-      f[o + 5] = (total - 40) & 0xff;
+      f[o + 4] = l4Len >> 8;
+      f[o + 5] = l4Len & 0xff;
     } else {
       f[o + 2] = total >> 8;
       f[o + 3] = total & 0xff;
@@ -385,73 +379,25 @@ export class TcpCoalescer {
       f[o + 10] = c >> 8;
       f[o + 11] = c & 0xff;
     }
-    if (it.psh) f[t + 13] = (f[t + 13] as number) | TCP_PSH;
+    const proto = it.udp ? IPPROTO_UDP : IPPROTO_TCP;
+    const csumOffset = it.udp ? 6 : 16;
+    if (it.udp) {
+      f[t + 4] = l4Len >> 8;
+      f[t + 5] = l4Len & 0xff;
+    } else if (it.psh) f[t + 13] = (f[t + 13] as number) | TCP_PSH;
     // CHECKSUM_PARTIAL: the field holds the pseudo-header sum; the kernel adds the segment
-    const tcpLen = total - it.ipHl;
-    const ph = it.v6 ? sum16(f, o + 8, o + 40, IPPROTO_TCP + tcpLen) : sum16(f, o + 12, o + 20, IPPROTO_TCP + tcpLen);
-    f[t + 16] = ph >> 8;
-    f[t + 17] = ph & 0xff;
+    const ph = it.v6 ? sum16(f, o + 8, o + 40, proto + l4Len) : sum16(f, o + 12, o + 20, proto + l4Len);
+    f[t + csumOffset] = ph >> 8;
+    f[t + csumOffset + 1] = ph & 0xff;
     f[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    f[1] = it.v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+    f[1] = it.udp ? VIRTIO_NET_HDR_GSO_UDP_L4 : it.v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
     f[2] = hl & 0xff;
     f[3] = hl >> 8;
     f[4] = it.mss & 0xff;
     f[5] = it.mss >> 8;
     f[6] = it.ipHl & 0xff;
     f[7] = it.ipHl >> 8;
-    f[8] = 16;
-    f[9] = 0;
-    this.counters.frames++;
-    this.emit(f.subarray(0, o + total));
-  }
-
-  /**
-   * A UDP run as one GSO_UDP_L4 frame: the first datagram's headers, IP and UDP lengths of
-   * the whole run, the pseudo-header sum in the UDP checksum field (CHECKSUM_PARTIAL); the
-   * kernel cuts it into `gso_size` datagrams with their own lengths and checksums
-   * (__udp_gso_segment), the same bytes that came in.
-   */
-  private emitMergedUdp(it: Item): void {
-    const f = this.frame;
-    const head = this.segs[it.first] as Uint8Array;
-    const hl = it.ipHl + 8;
-    const o = VNET_HDR_LEN;
-    f.set(head.subarray(0, hl), o);
-    let at = o + hl;
-    for (let k = it.first; k >= 0; k = this.nextSeg[k] ?? -1) {
-      const s = this.segs[k] as Uint8Array;
-      f.set(s.subarray(hl), at);
-      at += s.length - hl;
-    }
-    const total = at - o;
-    const t = o + it.ipHl;
-    const udpLen = total - it.ipHl;
-    if (it.v6) {
-      f[o + 4] = udpLen >> 8;
-      f[o + 5] = udpLen & 0xff;
-    } else {
-      f[o + 2] = total >> 8;
-      f[o + 3] = total & 0xff;
-      f[o + 10] = 0;
-      f[o + 11] = 0;
-      const c = ~sum16(f, o, o + 20, 0) & 0xffff;
-      f[o + 10] = c >> 8;
-      f[o + 11] = c & 0xff;
-    }
-    f[t + 4] = udpLen >> 8;
-    f[t + 5] = udpLen & 0xff;
-    const ph = it.v6 ? sum16(f, o + 8, o + 40, IPPROTO_UDP + udpLen) : sum16(f, o + 12, o + 20, IPPROTO_UDP + udpLen);
-    f[t + 6] = ph >> 8;
-    f[t + 7] = ph & 0xff;
-    f[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    f[1] = VIRTIO_NET_HDR_GSO_UDP_L4;
-    f[2] = hl & 0xff;
-    f[3] = hl >> 8;
-    f[4] = it.mss & 0xff;
-    f[5] = it.mss >> 8;
-    f[6] = it.ipHl & 0xff;
-    f[7] = it.ipHl >> 8;
-    f[8] = 6;
+    f[8] = csumOffset;
     f[9] = 0;
     this.counters.frames++;
     this.emit(f.subarray(0, o + total));

@@ -45,7 +45,7 @@ export class UsageBatch {
   }
 
   /** One packet of `bytes` on `entry`. A batch holds few SAs: a linear scan beats a Map. */
-  add(entry: SaEntry, bytes: number): void {
+  private add(entry: SaEntry, bytes: number): void {
     const es = this.entries;
     for (let i = 0; i < this.n; i++) {
       if (es[i] === entry) {
@@ -60,15 +60,8 @@ export class UsageBatch {
     this.packets[i] = 1;
   }
 
-  /** Packets summed so far (all SAs). */
-  get pending(): number {
-    let p = 0;
-    for (let i = 0; i < this.n; i++) p += this.packets[i] ?? 0;
-    return p;
-  }
-
   /** Hand every SA's sums to `f` in first-seen order and start over. */
-  drain(f: (entry: SaEntry, bytes: number, packets: number) => void): void {
+  private drain(f: (entry: SaEntry, bytes: number, packets: number) => void): void {
     const n = this.n;
     this.n = 0;
     for (let i = 0; i < n; i++) {

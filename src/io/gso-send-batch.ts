@@ -1,4 +1,4 @@
-import { EINTR, libc } from './libc.js';
+import { EINTR, libc, SOL_UDP, UDP_SEGMENT } from './libc.js';
 import { IOVEC, MMSGHDR, MmsgSlots } from './mmsg-slots.js';
 import { SOCKADDR_IN6_SIZE } from './sockaddr.js';
 
@@ -22,8 +22,6 @@ import { SOCKADDR_IN6_SIZE } from './sockaddr.js';
 
 const CMSG_SPACE = 24;
 const CMSG_LEN = 18;
-const SOL_UDP = 17;
-const UDP_SEGMENT = 103;
 export const GSO_MAX_SEGMENTS = 64;
 export const GSO_MAX_BYTES = 65000;
 

@@ -65,6 +65,13 @@ export const IPV6_V6ONLY = 26;
 /** IP protocol number of ESP (RFC 4303 §2, IANA "Assigned Internet Protocol Numbers"). */
 export const IPPROTO_ESP = 50;
 
+// <netinet/udp.h> (linux/udp.h), udp(7)
+export const SOL_UDP = 17;
+/** cmsg/sockopt: send a run of equal-size datagrams as one GSO message */
+export const UDP_SEGMENT = 103;
+/** sockopt: receive GRO runs as one buffer; cmsg: their segment size */
+export const UDP_GRO = 104;
+
 // <sys/eventfd.h>
 export const EFD_NONBLOCK = O_NONBLOCK;
 export const EFD_CLOEXEC = O_CLOEXEC;

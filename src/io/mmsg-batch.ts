@@ -1,4 +1,4 @@
-import { EINTR, libc } from './libc.js';
+import { EINTR, libc, SOL_UDP, UDP_GRO } from './libc.js';
 import { IOVEC, MMSGHDR, MmsgSlots } from './mmsg-slots.js';
 import { SOCKADDR_IN6_SIZE } from './sockaddr.js';
 
@@ -18,8 +18,6 @@ import { SOCKADDR_IN6_SIZE } from './sockaddr.js';
  *   UDP_GRO: cmsg_level SOL_UDP (17), cmsg_type UDP_GRO (104), data int gso_size
  */
 
-const SOL_UDP = 17; // <netinet/udp.h>
-const UDP_GRO = 104; // <linux/udp.h>
 const CMSGHDR = 16;
 
 export class MmsgBatch extends MmsgSlots {

@@ -26,17 +26,16 @@ import {
   SOCK_DGRAM,
   SOCK_NONBLOCK,
   SOL_SOCKET,
+  SOL_UDP,
+  UDP_GRO,
 } from './libc.js';
 import { MmsgBatch } from './mmsg-batch.js';
-
-const SOL_UDP = 17; // <netinet/udp.h>
-const UDP_GRO = 104; // <linux/udp.h>
-/** control bytes per receive slot: CMSG_SPACE(sizeof(int)) = 24 for UDP_GRO, with room to spare */
-const GRO_CONTROL_SPACE = 64;
-
 import { encodeSockaddr, SOCKADDR_IN6_SIZE, sockaddrSize } from './sockaddr.js';
 import { parseIpLiteral, SockaddrNames } from './sockaddr-names.js';
 import type { UdpCounters, UdpEndpoint } from './udp-endpoint.js';
+
+/** control bytes per receive slot: CMSG_SPACE(sizeof(int)) = 24 for UDP_GRO, with room to spare */
+const GRO_CONTROL_SPACE = 64;
 
 /**
  * A UDP endpoint made through the FFI instead of node:dgram, for the data plane's hot path
