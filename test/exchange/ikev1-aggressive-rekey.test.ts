@@ -20,98 +20,16 @@ import { exchangeIv, openProtected } from '../../src/ikev1/phase2-message.js';
 import { toHex } from '../../src/util/hex.js';
 import { decodeIsakmpHeader, decodeIsakmpMessage } from '../../src/wire/isakmp/isakmp-decode.js';
 import { encodeIsakmpPayloadChain } from '../../src/wire/isakmp/isakmp-encode.js';
+import { amXauthClientConf, amXauthGatewayConf } from '../util/ikev1-am-xauth.js';
 import { ep, Ikev1Pair } from './ikev1-pair.js';
 import { configFromText } from './test-config.js';
 
-const GW = (pool = '10.99.100.0/24', ike = '') =>
-  configFromText(`connections {
-  vpnc {
-    version = 1
-    aggressive = yes
-    local_addrs = 10.99.2.2
-    proposals = aes128-sha1-modp1024
-    pools = pool4
-    ${ike}
-    local {
-      auth = psk
-      id = gw.lab
-    }
-    remote {
-      auth = psk
-      id = keyid:labgroup
-    }
-    remote-xauth {
-      auth = xauth
-      xauth_id = labuser
-    }
-    children {
-      net {
-        local_ts = 10.99.3.0/24, 192.168.7.0/25
-        esp_proposals = aes128-sha1
-      }
-    }
-  }
-}
-pools {
-  pool4 {
-    addrs = ${pool}
-  }
-}
-secrets {
-  ike-vpnc {
-    id = keyid:labgroup
-    secret = "labgroup-secret"
-  }
-  xauth-labuser {
-    id = labuser
-    secret = "labuser-password"
-  }
-}
-`);
+const GW = (pool = '10.99.100.0/24', ike = '') => configFromText(amXauthGatewayConf({ pool, extra: ike }));
 
 const CLIENT = (password = 'labuser-password', overTime = '6s') =>
-  configFromText(`connections {
-  office {
-    version = 1
-    aggressive = yes
-    local_addrs = 10.99.1.2
-    remote_addrs = 10.99.2.2
-    proposals = aes128-sha1-modp1024
-    vips = 0.0.0.0
-    rekey_time = 60s
-    over_time = ${overTime}
-    rand_time = 0s
-    local {
-      auth = psk
-      id = keyid:labgroup
-    }
-    local-xauth {
-      auth = xauth
-      xauth_id = labuser
-    }
-    remote {
-      auth = psk
-      id = gw.lab
-    }
-    children {
-      office {
-        remote_ts = 0.0.0.0/0
-        esp_proposals = aes128-sha1
-      }
-    }
-  }
-}
-secrets {
-  ike-office {
-    id = keyid:labgroup
-    secret = "labgroup-secret"
-  }
-  xauth-office {
-    id = labuser
-    secret = "${password}"
-  }
-}
-`);
+  configFromText(
+    amXauthClientConf({ password, extra: `rekey_time = 60s\n    over_time = ${overTime}\n    rand_time = 0s` }),
+  );
 
 const sas = (p: Ikev1Pair, s: 'i' | 'r'): Ikev1Sa[] => [...p.peer(s).engine.list()];
 const shape = (p: Ikev1Pair) =>

@@ -17,97 +17,27 @@ import { toHex } from '../../src/util/hex.js';
 import { decodeIsakmpMessage } from '../../src/wire/isakmp/isakmp-decode.js';
 import { encodeIsakmpPayloadChain } from '../../src/wire/isakmp/isakmp-encode.js';
 import type { DataAttribute, IsakmpPayload } from '../../src/wire/isakmp/isakmp-types.js';
+import { amXauthClientConf, amXauthGatewayConf } from '../util/ikev1-am-xauth.js';
 import { type Datagram, Ikev1Pair } from './ikev1-pair.js';
 import { configFromText } from './test-config.js';
 
 const GW = (o: { ciscoPort?: number; pools?: boolean } = {}) =>
-  configFromText(`connections {
-  vpnc {
-    version = 1
-    aggressive = yes
-    local_addrs = 10.99.2.2
-    proposals = aes128-sha1-modp1024
-    ${o.pools === false ? '' : 'pools = pool4'}
-    ${o.ciscoPort !== undefined ? `cisco_udp_port = ${o.ciscoPort}` : ''}
-    local {
-      auth = psk
-      id = gw.lab
-    }
-    remote {
-      auth = psk
-      id = keyid:labgroup
-    }
-    remote-xauth {
-      auth = xauth
-      xauth_id = labuser
-    }
-    children {
-      net {
-        local_ts = 10.99.3.0/24, 192.168.7.0/25
-        esp_proposals = aes128-sha1
-      }
-    }
-  }
-}
-pools {
-  pool4 {
-    addrs = 10.99.100.0/24
-    dns = 10.99.3.53
-  }
-}
-secrets {
-  ike-vpnc {
-    id = keyid:labgroup
-    secret = "labgroup-secret"
-  }
-  xauth-labuser {
-    id = labuser
-    secret = "labuser-password"
-  }
-}
-`);
+  configFromText(
+    amXauthGatewayConf({
+      pools: o.pools ?? true,
+      dns: '10.99.3.53',
+      extra: o.ciscoPort !== undefined ? `cisco_udp_port = ${o.ciscoPort}` : '',
+    }),
+  );
 
 const CLIENT = (o: { password?: string; cisco?: boolean; xauthId?: string } = {}) =>
-  configFromText(`connections {
-  office {
-    version = 1
-    aggressive = yes
-    local_addrs = 10.99.1.2
-    remote_addrs = 10.99.2.2
-    proposals = aes128-sha1-modp1024
-    vips = 0.0.0.0
-    ${o.cisco ? 'natt_mode = none\n    cisco_udp_port = 10000' : ''}
-    local {
-      auth = psk
-      id = keyid:labgroup
-    }
-    local-xauth {
-      auth = xauth
-      xauth_id = ${o.xauthId ?? 'labuser'}
-    }
-    remote {
-      auth = psk
-      id = gw.lab
-    }
-    children {
-      office {
-        remote_ts = 0.0.0.0/0
-        esp_proposals = aes128-sha1
-      }
-    }
-  }
-}
-secrets {
-  ike-office {
-    id = keyid:labgroup
-    secret = "labgroup-secret"
-  }
-  xauth-office {
-    id = labuser
-    secret = "${o.password ?? 'labuser-password'}"
-  }
-}
-`);
+  configFromText(
+    amXauthClientConf({
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      ...(o.xauthId !== undefined ? { xauthId: o.xauthId } : {}),
+      extra: o.cisco ? 'natt_mode = none\n    cisco_udp_port = 10000' : '',
+    }),
+  );
 
 const gwSa = (p: Ikev1Pair): Ikev1Sa => {
   const [sa] = p.r.engine.list();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { amXauthClientConf } from '../../util/ikev1-am-xauth.js';
 import { LAB } from '../harness.js';
 import { ESPRIT_MAIN, pollFor, requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
@@ -75,46 +76,13 @@ secrets {
 `;
 }
 
-const CLIENT = (password: string, outer: 4 | 6 = 4, ike = '') => `connections {
-  office {
-    version = 1
-    aggressive = yes
-    local_addrs = ${outer === 4 ? LAB.client.v4 : LAB.client.v6}
-    remote_addrs = ${outer === 4 ? LAB.gw.v4 : LAB.gw.v6}
-    proposals = aes128-sha1-modp1024
-    vips = 0.0.0.0
-    ${ike}
-    local {
-      auth = psk
-      id = keyid:labgroup
-    }
-    local-xauth {
-      auth = xauth
-      xauth_id = labuser
-    }
-    remote {
-      auth = psk
-      id = gw.lab
-    }
-    children {
-      office {
-        remote_ts = 0.0.0.0/0
-        esp_proposals = aes128-sha1
-      }
-    }
-  }
-}
-secrets {
-  ike-office {
-    id = keyid:labgroup
-    secret = "labgroup-secret"
-  }
-  xauth-office {
-    id = labuser
-    secret = "${password}"
-  }
-}
-`;
+const CLIENT = (password: string, outer: 4 | 6 = 4, ike = '') =>
+  amXauthClientConf({
+    local: outer === 4 ? LAB.client.v4 : LAB.client.v6,
+    remote: outer === 4 ? LAB.gw.v4 : LAB.gw.v6,
+    password,
+    extra: ike,
+  });
 
 /** charon as the Cisco-style gateway: XAUTH generic, Unity (split include), Aggressive Mode PSK allowed. */
 const charonGateway = (l: typeof scenario.lab, gw = GW) =>
