@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pollFor, requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
+import { ikev1Conf } from './ikev1-configs.js';
 import { useLab } from './scenario.js';
 import { StrongSwanHost } from './strongswan-host.js';
 
@@ -13,36 +14,8 @@ const skip = requireScenarioSystem(['/usr/lib/ipsec/charon', 'swanctl']);
 const scenario = useLab('ike1err-', { skip });
 
 const PSK = 'esprit-ikev1-error-0123456789';
-const conf = (side: 'client' | 'gw', ike: string, esp: string): string => `connections {
-  v1 {
-    version = 1
-    ${side === 'client' ? 'local_addrs = 10.99.1.2\n    remote_addrs = 10.99.2.2' : 'local_addrs = 10.99.2.2'}
-    proposals = ${ike}
-    local {
-      auth = psk
-      id = ${side === 'client' ? 'client-v1.lab' : 'gw.lab'}
-    }
-    remote {
-      auth = psk
-      id = ${side === 'client' ? 'gw.lab' : 'client-v1.lab'}
-    }
-    children {
-      net {
-        local_ts = ${side === 'client' ? '10.99.4.1/32' : '10.99.3.0/24'}
-        remote_ts = ${side === 'client' ? '10.99.3.0/24' : '10.99.4.1/32'}
-        esp_proposals = ${esp}
-      }
-    }
-  }
-}
-secrets {
-  ike-v1 {
-    id-a = gw.lab
-    id-b = client-v1.lab
-    secret = "${PSK}"
-  }
-}
-`;
+const conf = (side: 'client' | 'gw', ike: string, esp: string): string =>
+  ikev1Conf(side, { psk: PSK, proposals: ike, esp });
 
 test('charon client -> esprit gateway: no IKE proposal in common, then no ESP transform in common: charon receives NO_PROPOSAL_CHOSEN each time and fails without retransmitting', {
   skip,

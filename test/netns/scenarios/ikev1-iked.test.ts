@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { LAB } from '../harness.js';
 import { pollFor, requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
+import { ikev1Conf } from './ikev1-configs.js';
 import { useLab } from './scenario.js';
 import { StrongSwanHost } from './strongswan-host.js';
 import { ping, waitForPing } from './traffic.js';
@@ -17,37 +18,8 @@ const skip = requireScenarioSystem(['/usr/lib/ipsec/charon', 'swanctl']);
 const scenario = useLab('ike1d-', { skip });
 
 const PSK = 'esprit-ikev1-iked-0123456789';
-const conf = (side: 'client' | 'gw', esp: string, extra = ''): string => `connections {
-  v1 {
-    version = 1
-    ${extra}
-    ${side === 'client' ? 'local_addrs = 10.99.1.2\n    remote_addrs = 10.99.2.2' : 'local_addrs = 10.99.2.2'}
-    proposals = aes128-sha256-modp2048, aes256-sha1-modp1024
-    local {
-      auth = psk
-      id = ${side === 'client' ? 'client-v1.lab' : 'gw.lab'}
-    }
-    remote {
-      auth = psk
-      id = ${side === 'client' ? 'gw.lab' : 'client-v1.lab'}
-    }
-    children {
-      net {
-        local_ts = ${side === 'client' ? '10.99.4.1/32' : '10.99.3.0/24'}
-        remote_ts = ${side === 'client' ? '10.99.3.0/24' : '10.99.4.1/32'}
-        esp_proposals = ${esp}
-      }
-    }
-  }
-}
-secrets {
-  ike-v1 {
-    id-a = gw.lab
-    id-b = client-v1.lab
-    secret = "${PSK}"
-  }
-}
-`;
+const conf = (side: 'client' | 'gw', esp: string, extra = ''): string =>
+  ikev1Conf(side, { psk: PSK, ike: extra, proposals: 'aes128-sha256-modp2048, aes256-sha1-modp1024', esp });
 
 test('esprit IKEv1 client behind the NAT -> strongSwan gateway: Main Mode PSK, Quick Mode with PFS, ping through the tunnel', {
   skip,

@@ -18,6 +18,7 @@ import { summarizeIsakmp } from '../../../src/wire/isakmp/isakmp-summary.js';
 import type { IsakmpMessage, IsakmpPayload } from '../../../src/wire/isakmp/isakmp-types.js';
 import { run } from '../harness.js';
 import { requireScenarioSystem } from './esprit-node.js';
+import { ikev1Conf } from './ikev1-configs.js';
 import { useLab } from './scenario.js';
 import { StrongSwanHost } from './strongswan-host.js';
 
@@ -32,36 +33,8 @@ const skip = requireScenarioSystem(['/usr/lib/ipsec/charon', 'swanctl']);
 const scenario = useLab('ike1ss-', { skip });
 
 const PSK = 'esprit-ikev1-keys-0123456789';
-const conf = (side: 'client' | 'gw'): string => `connections {
-  v1 {
-    version = 1
-    ${side === 'client' ? 'local_addrs = 10.99.1.2\n    remote_addrs = 10.99.2.2' : 'local_addrs = 10.99.2.2'}
-    proposals = aes256-sha1-modp1024
-    local {
-      auth = psk
-      id = ${side === 'client' ? 'client-v1.lab' : 'gw.lab'}
-    }
-    remote {
-      auth = psk
-      id = ${side === 'client' ? 'gw.lab' : 'client-v1.lab'}
-    }
-    children {
-      net {
-        local_ts = ${side === 'client' ? '10.99.4.1/32' : '10.99.3.0/24'}
-        remote_ts = ${side === 'client' ? '10.99.3.0/24' : '10.99.4.1/32'}
-        esp_proposals = aes128-sha1-modp1024
-      }
-    }
-  }
-}
-secrets {
-  ike-v1 {
-    id-a = gw.lab
-    id-b = client-v1.lab
-    secret = "${PSK}"
-  }
-}
-`;
+const conf = (side: 'client' | 'gw'): string =>
+  ikev1Conf(side, { psk: PSK, proposals: 'aes256-sha1-modp1024', esp: 'aes128-sha1-modp1024' });
 
 const hex = (s: string | undefined): Uint8Array => new Uint8Array(Buffer.from(s ?? '', 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
