@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LAB } from '../harness.js';
+import { type BigCertChain, bigCertChain } from './big-cert-chain.js';
 import { requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
 import { dropIpFragments, fragmentsDropped } from './ip-fragment-drop.js';
-import { type Issued, TestPki } from './pki.js';
 import { useLab } from './scenario.js';
 import { StrongSwanHost } from './strongswan-host.js';
 import { ping, waitForPing } from './traffic.js';
@@ -53,19 +53,7 @@ ${o.esprit ? `esprit {\n  ${o.esprit}\n}` : ''}
 /** esprit's short retransmission schedule: a setup that cannot come up fails quickly. */
 const QUICK = 'retransmit_timeout = 1\n  retransmit_tries = 2';
 
-let pki: TestPki | undefined;
-let gwCert: Issued | undefined;
-let clientCert: Issued | undefined;
-
-async function certs(): Promise<{ p: TestPki; gw: Issued; client: Issued }> {
-  if (!pki) {
-    pki = await TestPki.createChain(scenario.lab.tmp, 4096);
-    gwCert = await pki.issue('gw.esprit.test', 'rsa', 4096);
-    clientCert = await pki.issue('client.esprit.test', 'rsa', 4096);
-  }
-  assert.ok(pki && gwCert && clientCert);
-  return { p: pki, gw: gwCert, client: clientCert };
-}
+const certs = (): Promise<BigCertChain> => bigCertChain(scenario.lab.tmp);
 
 const SPLIT_ESPRIT = /splitting IKEv1 message \((\d+) bytes\) into (\d+) fragments/;
 // charon message.c: "splitting IKE message (%zu bytes) into %hu fragments", add_fragment_v1:

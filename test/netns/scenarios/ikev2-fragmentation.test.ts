@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeIkeMessage } from '../../../src/wire/ike/ike-decode.js';
 import { LAB, run } from '../harness.js';
+import { type BigCertChain, bigCertChain } from './big-cert-chain.js';
 import { requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
 import { certClientConf, certGwConf } from './ikev2-configs.js';
 import { dropIpFragments, fragmentsDropped } from './ip-fragment-drop.js';
-import { type Issued, TestPki } from './pki.js';
 import { useLab } from './scenario.js';
 import { StrongSwanHost } from './strongswan-host.js';
 import { waitForPing } from './traffic.js';
@@ -32,19 +32,7 @@ const gwConf = (o: { strongswan?: boolean; fragmentation?: 'yes' | 'no' }) =>
 const clientConf = (o: { strongswan?: boolean; fragmentation?: 'yes' | 'no' }) =>
   certClientConf({ ...o, sendCert: 'always', fragmentation: o.fragmentation ?? 'yes', esprit: QUICK });
 
-let pki: TestPki | undefined;
-let gwCert: Issued | undefined;
-let clientCert: Issued | undefined;
-
-async function certs(): Promise<{ p: TestPki; gw: Issued; client: Issued }> {
-  if (!pki) {
-    pki = await TestPki.createChain(scenario.lab.tmp, 4096);
-    gwCert = await pki.issue('gw.esprit.test', 'rsa', 4096);
-    clientCert = await pki.issue('client.esprit.test', 'rsa', 4096);
-  }
-  assert.ok(pki && gwCert && clientCert);
-  return { p: pki, gw: gwCert, client: clientCert };
-}
+const certs = (): Promise<BigCertChain> => bigCertChain(scenario.lab.tmp);
 
 interface WireFragment {
   src: string;
