@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { LAB } from '../harness.js';
+import { LAB, type LabProcess } from '../harness.js';
 import { pollFor, requireScenarioSystem } from './esprit-node.js';
 import { IkeHost } from './ike-host.js';
 import { useLab } from './scenario.js';
@@ -27,6 +27,38 @@ async function tcpThrough(l: typeof scenario.lab, vip: string): Promise<void> {
 }
 const skip = requireScenarioSystem(['vpnc', 'iperf3']);
 const scenario = useLab('ike1vpnc-', { skip });
+
+/**
+ * A vpnc that must give up against a fresh esprit gateway (`gwConf`, default GW): it exits
+ * non-zero and its output matches `says` (and, with `noConnect`, its script log never saw
+ * `end=connect`); then `check` looks at the gateway's side, whose monitor subscribed before
+ * vpnc started. Everything is stopped afterwards.
+ */
+async function vpncGivesUp(
+  o: { gwConf?: string; password?: string; secret?: string; why: string; says: RegExp; noConnect?: boolean },
+  check: (gw: IkeHost, mon: LabProcess) => Promise<void>,
+): Promise<void> {
+  const l = scenario.lab;
+  const gw = await IkeHost.start(l, 'gw', o.gwConf ?? GW);
+  const mon = gw.monitor();
+  // let the monitor subscribe before anything happens (as ikev2-lifecycle.test.ts does)
+  await new Promise((r) => setTimeout(r, 1000));
+  const v = await startVpnc(l, l.tmp, 'natt', o.password ?? 'labuser-password', o.secret);
+  try {
+    const exit = await vpncFailed(v.proc);
+    assert.ok(exit, `vpnc still running ${o.why}`);
+    assert.notEqual(exit.code, 0, 'vpnc exit status');
+    const out = v.proc.stderr + v.proc.lines.join('\n');
+    assert.match(out, o.says, out.slice(-3000));
+    if (o.noConnect) assert.ok(!readFileSync(v.log, 'utf8').includes('end=connect'));
+    await check(gw, mon);
+  } finally {
+    mon.kill('SIGTERM');
+    v.proc.kill('SIGTERM');
+    await v.proc.exited;
+    await gw.stop();
+  }
+}
 
 test('vpnc --natt-mode natt -> esprit gateway: Aggressive Mode group PSK, XAUTH, Mode Config with split include, ping and TCP through, ESP in UDP 4500 on the wire', {
   skip,
@@ -141,99 +173,76 @@ test('vpnc --natt-mode cisco-udp -> esprit gateway: port 10000 from Mode Config 
 test('a wrong XAUTH password: vpnc exits with an error, esprit reports auth-failed in monitor and keeps no SA', {
   skip,
 }, async () => {
-  const l = scenario.lab;
-  const gw = await IkeHost.start(l, 'gw', GW);
-  const mon = gw.monitor();
-  // let the monitor subscribe before anything happens (as ikev2-lifecycle.test.ts does)
-  await new Promise((r) => setTimeout(r, 1000));
-  const v = await startVpnc(l, l.tmp, 'natt', 'not-the-password');
-  try {
-    const exit = await vpncFailed(v.proc);
-    assert.ok(exit, 'vpnc still running after a wrong password');
-    assert.notEqual(exit.code, 0, 'vpnc exit status');
-    assert.match(v.proc.stderr + v.proc.lines.join('\n'), /authentication unsuccessful/);
-    assert.ok(!readFileSync(v.log, 'utf8').includes('end=connect'));
-    const failed = await pollFor(
-      async () =>
-        mon.lines.some((x) => /"kind":"auth-failed".*XAUTH failed for 'labuser'/.test(x)) ? true : undefined,
-      10_000,
-    );
-    assert.ok(failed, `no auth-failed event:\n${mon.lines.join('\n')}\n${gw.proc.stderr.slice(-4000)}`);
-    assert.ok(mon.lines.some((x) => /"kind":"auth-failed","conn":"vpnc".*"notify":"AUTHENTICATION-FAILED"/.test(x)));
-    assert.match(gw.proc.stderr, /XAUTH authentication of 'labuser' failed/);
-    // the gateway ended the ISAKMP SA with a Delete after the status (xauth-06 §6.3)
-    assert.match(gw.proc.stderr, /generating INFORMATIONAL_V1 request \d+ \[ HASH D \]/);
-    assert.ok(!mon.lines.some((x) => /"kind":"child-up"/.test(x)), 'no CHILD SA came up');
-    assert.deepEqual(await gw.listSas(), []);
-  } finally {
-    mon.kill('SIGTERM');
-    v.proc.kill('SIGTERM');
-    await v.proc.exited;
-    await gw.stop();
-  }
+  await vpncGivesUp(
+    {
+      password: 'not-the-password',
+      why: 'after a wrong password',
+      says: /authentication unsuccessful/,
+      noConnect: true,
+    },
+    async (gw, mon) => {
+      const failed = await pollFor(
+        async () =>
+          mon.lines.some((x) => /"kind":"auth-failed".*XAUTH failed for 'labuser'/.test(x)) ? true : undefined,
+        10_000,
+      );
+      assert.ok(failed, `no auth-failed event:\n${mon.lines.join('\n')}\n${gw.proc.stderr.slice(-4000)}`);
+      assert.ok(mon.lines.some((x) => /"kind":"auth-failed","conn":"vpnc".*"notify":"AUTHENTICATION-FAILED"/.test(x)));
+      assert.match(gw.proc.stderr, /XAUTH authentication of 'labuser' failed/);
+      // the gateway ended the ISAKMP SA with a Delete after the status (xauth-06 §6.3)
+      assert.match(gw.proc.stderr, /generating INFORMATIONAL_V1 request \d+ \[ HASH D \]/);
+      assert.ok(!mon.lines.some((x) => /"kind":"child-up"/.test(x)), 'no CHILD SA came up');
+      assert.deepEqual(await gw.listSas(), []);
+    },
+  );
 });
 
 test('a wrong group secret: vpnc finds HASH_R wrong and exits non-zero; the gateway reports the unfinished phase 1 in monitor and keeps no SA', {
   skip,
 }, async () => {
-  const l = scenario.lab;
-  const gw = await IkeHost.start(l, 'gw', GW);
-  const mon = gw.monitor();
-  await new Promise((r) => setTimeout(r, 1000));
-  const v = await startVpnc(l, l.tmp, 'natt', 'labuser-password', 'not-the-group-secret');
-  try {
-    const exit = await vpncFailed(v.proc);
-    assert.ok(exit, 'vpnc still running with a wrong group secret');
-    assert.notEqual(exit.code, 0, 'vpnc exit status');
-    assert.match(v.proc.stderr + v.proc.lines.join('\n'), /hash comparison failed.*\n?.*check group password/);
-    assert.ok(!readFileSync(v.log, 'utf8').includes('end=connect'));
-    // vpnc stops after AM2 without a word (RFC 2409 §5.4 gives it nothing to send); the
-    // gateway's half-open SA expires (30 s) and says so
-    const failed = await pollFor(
-      async () =>
-        mon.lines.some((x) => /"kind":"auth-failed".*"notify":"TIMEOUT".*not completed by the peer after AM2/.test(x))
-          ? true
-          : undefined,
-      45_000,
-    );
-    assert.ok(failed, `no auth-failed event:\n${mon.lines.join('\n')}\n${gw.proc.stderr.slice(-4000)}`);
-    assert.deepEqual(await gw.listSas(), []);
-  } finally {
-    mon.kill('SIGTERM');
-    v.proc.kill('SIGTERM');
-    await v.proc.exited;
-    await gw.stop();
-  }
+  await vpncGivesUp(
+    {
+      secret: 'not-the-group-secret',
+      why: 'with a wrong group secret',
+      says: /hash comparison failed.*\n?.*check group password/,
+      noConnect: true,
+    },
+    async (gw, mon) => {
+      // vpnc stops after AM2 without a word (RFC 2409 §5.4 gives it nothing to send); the
+      // gateway's half-open SA expires (30 s) and says so
+      const failed = await pollFor(
+        async () =>
+          mon.lines.some((x) => /"kind":"auth-failed".*"notify":"TIMEOUT".*not completed by the peer after AM2/.test(x))
+            ? true
+            : undefined,
+        45_000,
+      );
+      assert.ok(failed, `no auth-failed event:\n${mon.lines.join('\n')}\n${gw.proc.stderr.slice(-4000)}`);
+      assert.deepEqual(await gw.listSas(), []);
+    },
+  );
 });
 
 test('no phase 1 proposal in common: the gateway answers AM1 with an unprotected NO-PROPOSAL-CHOSEN, vpnc exits at once with an error', {
   skip,
 }, async () => {
-  const l = scenario.lab;
-  // vpnc with `IKE DH Group dh2` offers MODP-1024 only
-  const gw = await IkeHost.start(l, 'gw', GW.replace(/proposals = [^\n]*/, 'proposals = aes128-sha256-modp2048'));
-  const mon = gw.monitor();
-  await new Promise((r) => setTimeout(r, 1000));
-  const v = await startVpnc(l, l.tmp, 'natt', 'labuser-password');
-  try {
-    const exit = await vpncFailed(v.proc);
-    assert.ok(exit, 'vpnc still running without a common proposal');
-    assert.notEqual(exit.code, 0, 'vpnc exit status');
-    const out = v.proc.stderr + v.proc.lines.join('\n');
-    // vpnc expected AM2 and got an Informational (its "response was invalid [1]")
-    assert.match(out, /response was invalid \[1\]/, out.slice(-3000));
-    assert.match(gw.proc.stderr, /generating INFORMATIONAL_V1 request \d+ \[ N\(NO_PROP\) \]/);
-    const failed = await pollFor(
-      async () =>
-        mon.lines.some((x) => /"kind":"auth-failed".*"notify":"NO-PROPOSAL-CHOSEN"/.test(x)) ? true : undefined,
-      5_000,
-    );
-    assert.ok(failed, mon.lines.join('\n'));
-    assert.deepEqual(await gw.listSas(), []);
-  } finally {
-    mon.kill('SIGTERM');
-    v.proc.kill('SIGTERM');
-    await v.proc.exited;
-    await gw.stop();
-  }
+  await vpncGivesUp(
+    {
+      // vpnc with `IKE DH Group dh2` offers MODP-1024 only
+      gwConf: GW.replace(/proposals = [^\n]*/, 'proposals = aes128-sha256-modp2048'),
+      why: 'without a common proposal',
+      // vpnc expected AM2 and got an Informational (its "response was invalid [1]")
+      says: /response was invalid \[1\]/,
+    },
+    async (gw, mon) => {
+      assert.match(gw.proc.stderr, /generating INFORMATIONAL_V1 request \d+ \[ N\(NO_PROP\) \]/);
+      const failed = await pollFor(
+        async () =>
+          mon.lines.some((x) => /"kind":"auth-failed".*"notify":"NO-PROPOSAL-CHOSEN"/.test(x)) ? true : undefined,
+        5_000,
+      );
+      assert.ok(failed, mon.lines.join('\n'));
+      assert.deepEqual(await gw.listSas(), []);
+    },
+  );
 });
