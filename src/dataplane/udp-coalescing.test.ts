@@ -1,5 +1,5 @@
 /**
- * The TUN GRO's UDP runs (tcp-coalescer.ts addUdp/emitMergedUdp): datagrams are built with
+ * The TUN GRO's UDP runs (tcp-coalescer.ts addUdp/emitMerged): datagrams are built with
  * the wire/ip encoders and the RFC 1071 checksum of wire/ip/checksum.ts; a merged frame is
  * compared with the one big datagram a sender would have given the kernel for UDP GSO (RFC
  * 768 header over the whole run, the pseudo-header sum in the checksum field:
