@@ -109,5 +109,6 @@ __attribute__((visibility("default"))) napi_value napi_register_module_v1(napi_e
   return exports;
 }
 
-/* The N-API version this binding needs (node_api.h NAPI_MODULE_INIT declares it too); 1 covers every call above. */
-__attribute__((visibility("default"))) int node_api_module_get_api_version_v1(void) { return 1; }
+/* The N-API version this binding needs (node_api.h NAPI_MODULE_INIT declares it too): 3 for the
+   environment cleanup hooks (esprit-uv-poll.c); every other call is N-API 1. */
+__attribute__((visibility("default"))) int node_api_module_get_api_version_v1(void) { return 3; }

@@ -14,6 +14,12 @@
  *   pollStart(id) -> 0 or a negative libuv error;  pollStop(id) -> 0
  *   pollClose(id) -> 0: stops and frees the watcher (asynchronously, after libuv's close)
  *   callback events: UV_READABLE 1, UV_DISCONNECT 4; -1 when libuv reported an error
+ *
+ * Threads: the addon may be loaded in several threads (a data-plane worker, docs/dataplane.md
+ * §10.9). The table is process-wide: a slot is claimed and released atomically, and a watcher
+ * answers only to the thread (napi_env) that opened it, on that thread's own event loop.
+ * A watcher still open when its environment is torn down (a worker that exits) is closed by
+ * an environment cleanup hook: Node refuses to close an event loop with a live handle.
  */
 #include "napi-abi.h"
 
@@ -33,7 +39,17 @@ static watcher_t *watchers[MAX_WATCHERS];
 static watcher_t *lookup(napi_env env, napi_value v) {
   int id = -1;
   if (napi_get_value_int32(env, v, &id) != 0 || id < 0 || id >= MAX_WATCHERS) return 0;
-  return watchers[id];
+  watcher_t *w = __atomic_load_n(&watchers[id], __ATOMIC_ACQUIRE);
+  return w != 0 && w->env == env ? w : 0;
+}
+
+/* a free slot for w, claimed atomically (another thread may be opening one too), or -1 */
+static int claim(watcher_t *w) {
+  for (int id = 0; id < MAX_WATCHERS; id++) {
+    watcher_t *expected = 0;
+    if (__atomic_compare_exchange_n(&watchers[id], &expected, w, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return id;
+  }
+  return -1;
 }
 
 static void on_ready(uv_poll_t *h, int status, int events) {
@@ -59,14 +75,38 @@ static void on_ready(uv_poll_t *h, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
+/* uv_close callback: the watcher goes with its handle */
+static void on_closed(void *h) {
+  watcher_t *w = *(watcher_t **)h;
+  free(h);
+  free(w);
+}
+
+/* stop and free a watcher whose slot was already released */
+static void shut(napi_env env, watcher_t *w) {
+  if (w->active) uv_poll_stop((uv_poll_t *)w->handle);
+  w->active = 0;
+  napi_delete_reference(env, w->callback);
+  napi_async_destroy(env, w->async);
+  uv_close(w->handle, on_closed);
+}
+
+/* environment teardown with the watcher still open */
+static void on_env_cleanup(void *arg) {
+  watcher_t *w = (watcher_t *)arg;
+  for (int id = 0; id < MAX_WATCHERS; id++) {
+    watcher_t *expected = w;
+    if (__atomic_compare_exchange_n(&watchers[id], &expected, (watcher_t *)0, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      break;
+  }
+  shut(w->env, w);
+}
+
 static napi_value poll_open(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   int fd = -1;
   if (!esprit_args(env, info, 2, argv) || napi_get_value_int32(env, argv[0], &fd) != 0 || fd < 0)
     return esprit_int32(env, -22); /* UV_EINVAL */
-  int id = 0;
-  while (id < MAX_WATCHERS && watchers[id] != 0) id++;
-  if (id == MAX_WATCHERS) return esprit_int32(env, -24); /* UV_EMFILE */
   uv_loop_t *loop = 0;
   if (napi_get_uv_event_loop(env, &loop) != 0 || loop == 0) return esprit_int32(env, -22);
   watcher_t *w = (watcher_t *)malloc(sizeof(watcher_t));
@@ -94,7 +134,12 @@ static napi_value poll_open(napi_env env, napi_callback_info info) {
     free(w);
     return esprit_int32(env, -22);
   }
-  watchers[id] = w;
+  int id = claim(w);
+  if (id < 0) {
+    shut(env, w);
+    return esprit_int32(env, -24); /* UV_EMFILE */
+  }
+  napi_add_env_cleanup_hook(env, on_env_cleanup, w);
   return esprit_int32(env, id);
 }
 
@@ -117,25 +162,14 @@ static napi_value poll_stop(napi_env env, napi_callback_info info) {
   return esprit_int32(env, 0);
 }
 
-static void on_closed(void *h) {
-  watcher_t *w = *(watcher_t **)h;
-  free(h);
-  free(w);
-}
-
 static napi_value poll_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int id = -1;
-  if (!esprit_args(env, info, 1, argv) || napi_get_value_int32(env, argv[0], &id) != 0 || id < 0 ||
-      id >= MAX_WATCHERS || watchers[id] == 0)
-    return esprit_int32(env, -22);
-  watcher_t *w = watchers[id];
-  watchers[id] = 0;
-  if (w->active) uv_poll_stop((uv_poll_t *)w->handle);
-  w->active = 0;
-  napi_delete_reference(env, w->callback);
-  napi_async_destroy(env, w->async);
-  uv_close(w->handle, on_closed);
+  watcher_t *w = esprit_args(env, info, 1, argv) ? lookup(env, argv[0]) : 0;
+  if (w == 0 || napi_get_value_int32(env, argv[0], &id) != 0) return esprit_int32(env, -22);
+  __atomic_store_n(&watchers[id], (watcher_t *)0, __ATOMIC_RELEASE);
+  napi_remove_env_cleanup_hook(env, on_env_cleanup, w);
+  shut(env, w);
   return esprit_int32(env, 0);
 }
 

@@ -48,6 +48,9 @@ extern napi_status napi_make_callback(napi_env env, napi_async_context async_con
 extern napi_status napi_get_and_clear_last_exception(napi_env env, napi_value *result);
 extern napi_status napi_fatal_exception(napi_env env, napi_value err);
 extern napi_status napi_is_exception_pending(napi_env env, _Bool *result);
+/* N-API 3: run `fun(arg)` when the environment (the main thread's or a worker's) is torn down */
+extern napi_status napi_add_env_cleanup_hook(napi_env env, void (*fun)(void *arg), void *arg);
+extern napi_status napi_remove_env_cleanup_hook(napi_env env, void (*fun)(void *arg), void *arg);
 
 /* libuv (uv.h) */
 typedef struct uv_loop_s uv_loop_t;

@@ -20,7 +20,8 @@ export interface ControlServerOptions {
   readonly path: string;
   readonly mode?: number;
   readonly logger?: Logger;
-  readonly status: () => StatusReport;
+  /** may wait (a sealing thread's counters are fetched first) */
+  readonly status: () => StatusReport | Promise<StatusReport>;
   /** write-queue bound per connection; a status of 100k SAs is tens of MB (default 256 MiB) */
   readonly maxQueuedBytes?: number;
 }
@@ -37,16 +38,27 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const log = opts.logger ?? nullLogger;
   let requests = 0;
 
-  function answer(req: ControlRequest): ControlResponse {
+  async function answer(req: ControlRequest): Promise<ControlResponse> {
     switch (req.cmd) {
       case 'status':
-        return { ok: true, status: opts.status() };
+        return { ok: true, status: await opts.status() };
+    }
+  }
+
+  async function respond(line: string): Promise<ControlResponse> {
+    try {
+      return await answer(decodeControlRequest(line));
+    } catch (e) {
+      if (!(e instanceof WireError)) log.log('error', 'ctl', `request failed: ${(e as Error).stack ?? String(e)}`);
+      return { ok: false, error: (e as Error).message };
     }
   }
 
   function onConnection(conn: UnixConnection): void {
     let rest = new Uint8Array(0);
     let dead = false;
+    /** answers leave in the order of the requests, one at a time */
+    let queue: Promise<void> = Promise.resolve();
     conn.onData((chunk) => {
       if (dead) return;
       const buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
@@ -64,15 +76,11 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       for (const line of split.lines) {
         if (line.trim() === '') continue;
         requests++;
-        let res: ControlResponse;
-        try {
-          res = answer(decodeControlRequest(line));
-        } catch (e) {
-          if (!(e instanceof WireError)) log.log('error', 'ctl', `request failed: ${(e as Error).stack ?? String(e)}`);
-          res = { ok: false, error: (e as Error).message };
-        }
-        if (!conn.write(encodeControlLine(res)))
-          log.log('warn', 'ctl', `conn#${conn.id}: response dropped (client does not read)`);
+        queue = queue.then(async () => {
+          const res = await respond(line);
+          if (!conn.write(encodeControlLine(res)))
+            log.log('warn', 'ctl', `conn#${conn.id}: response dropped (client does not read)`);
+        });
       }
     });
   }

@@ -21,14 +21,23 @@
  *    address first, even a literal one), so udpSend copies the datagram into a pooled Buffer.
  * Either way udpSend returns false: the data plane keeps reusing its send buffer. TUN and raw
  * sends are synchronous system calls.
+ *
+ * With `sealerThread` (--dataplane-threads 2, docs/dataplane.md §10.9) a worker thread
+ * (seal-worker.ts) reads the TUN and seals on the same sockets; this thread keeps the key
+ * engine, the inbound path, IKE, keepalives and the timer, posts every SadChange to the
+ * worker (dataplane/sealer-link.ts) and applies the worker's events (ACQUIRE, lifetimes).
  */
 import { networkInterfaces } from 'node:os';
 import type { CryptoBackend } from '../crypto/backend.js';
+import type { NativePreference } from '../crypto/native-addon.js';
+import type { BackendPreference } from '../crypto/select.js';
 import { Dataplane, type DataplaneSink } from '../dataplane/dataplane.js';
 import type { Delivery, SadChange } from '../dataplane/key-hooks.js';
 import type { ListenerSpec } from '../dataplane/listener.js';
 import { type NativeOnesSum, OnesSum } from '../dataplane/ones-sum.js';
+import { applySealerEvents, forChange, forMainThread } from '../dataplane/sealer-link.js';
 import type { DataplaneStatus } from '../dataplane/status.js';
+import { mergeDataplaneStatus, sumCounters } from '../dataplane/status-merge.js';
 import { TcpCoalescer, type TcpCoalescerCounters } from '../dataplane/tcp-coalescer.js';
 import { TcpSegmenter, type TcpSegmenterCounters } from '../dataplane/tcp-segmenter.js';
 import type { DrainLoop } from '../io/drain-loop.js';
@@ -44,6 +53,8 @@ import type { Clock } from '../util/clock.js';
 import { type Logger, nullLogger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import type { IkeChannelEndpoint } from '../wire/ike-channel/ike-channel-frame.js';
+import { type SealWorker, startSealWorker } from './seal-worker-link.js';
+import type { SealerStatus } from './seal-worker-protocol.js';
 
 /**
  * Default TUN MTU: 1400 leaves room on a 1500-byte path for the outer IPv6 header (40), UDP
@@ -93,6 +104,14 @@ export interface DataplaneIoOptions {
    */
   readonly native?: NativeOnesSum & NativePoll;
   readonly keepaliveIntervalMs?: number;
+  /**
+   * Seal in a second thread (--dataplane-threads 2): a worker reads the TUN, seals and sends
+   * (udpIo 'mmsg' only); it loads its own crypto backend and native helper with these
+   * preferences (the same the main thread's came from).
+   */
+  readonly sealerThread?: { readonly crypto: BackendPreference; readonly native: NativePreference };
+  /** The sealing thread died while running: the daemon must stop (seal-worker-link.ts). */
+  readonly onFatal?: (err: Error) => void;
   /** PF_KEY messages from the data plane's hooks and the timer (the PF_KEY server's deliver) */
   readonly pfkey: (d: readonly Delivery[]) => void;
   /** IKE received from the network (the IKE channel's toClients) */
@@ -121,6 +140,8 @@ export interface DataplaneIoStatus {
   readonly raw: readonly { readonly family: 4 | 6; readonly counters: RawEspCounters }[];
   readonly sockets: readonly ListenerIoStatus[];
   readonly udpIo: UdpIo;
+  /** 2 with a sealing thread (its counters are summed in) */
+  readonly threads: 1 | 2;
   readonly dataplane: DataplaneStatus;
   readonly timerRuns: number;
 }
@@ -133,7 +154,10 @@ export interface DataplaneIo {
   /** re-arm the timer (after PF_KEY activity) */
   rearm(): void;
   sendIke(local: IkeChannelEndpoint, remote: IkeChannelEndpoint, ike: Uint8Array): void;
+  /** the counters as of now, with the sealing thread's as of the last refreshStatus() */
   status(): DataplaneIoStatus;
+  /** ask the sealing thread for its counters (resolves at once without one) */
+  refreshStatus(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -170,6 +194,9 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   let timerRuns = 0;
+  let sealer: SealWorker | undefined;
+  let sealerStatus: SealerStatus | undefined;
+  if (o.sealerThread && udpIo !== 'mmsg') throw new TypeError('a sealing thread needs udpIo mmsg');
   // readiness on the event loop when the native helper is loaded (else the pool-thread poller)
   const poller = o.native ? new UvPoller(o.native) : undefined;
   const withPoller = poller ? { poller } : {};
@@ -177,6 +204,8 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
   const cleanup = async (): Promise<void> => {
     closed = true;
     if (timer !== undefined) clearTimeout(timer);
+    // the worker stops touching the fds before they are closed (an fd number may be reused)
+    await sealer?.close();
     for (const l of loops) l.stop();
     tun?.close();
     for (const r of raws) r.close();
@@ -192,7 +221,8 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     const dev = tun;
     const cs = new OnesSum(o.native);
     if (dev.vnetHdrLen > 0) gro = new TcpCoalescer((frame) => dev.writeFrame(frame), cs);
-    if (vnetHdr && (o.tunTso ?? true)) tso = new TcpSegmenter(cs);
+    // with a sealing thread the TUN is read (and TSO frames cut) there
+    if (vnetHdr && (o.tunTso ?? true) && !o.sealerThread) tso = new TcpSegmenter(cs);
     const cutter = tso;
     const merger = gro;
     await setMtu(dev.name, mtu);
@@ -270,6 +300,9 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
         o.pfkey(d);
         rearm();
       },
+      peerMoved(old, to) {
+        sealer?.post({ kind: 'peer-moved', old, to });
+      },
     };
     dp = new Dataplane({
       keys: o.engine,
@@ -291,24 +324,62 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
       inBatch = true;
       plane.beginBatch();
     };
-    loops.push(
-      startTunReader(
-        dev,
-        cutter
-          ? (frame) => {
-              enterBatch();
-              cutter.split(frame, fromTun);
-            }
-          : (pkt) => {
-              enterBatch();
-              plane.fromTun(pkt);
-            },
-        // with TSO a read may be a 64 KB TCP segment plus the virtio_net_hdr
-        cutter
-          ? { bufferSize: 65536 + dev.vnetHdrLen, frames: true, batch: 32, onError, onBatchEnd: flushAll }
-          : { bufferSize: Math.max(mtu, 2048) + 256, onError, onBatchEnd: flushAll },
-      ),
-    );
+    if (o.sealerThread) {
+      sealer = await startSealWorker({
+        data: {
+          tun: { name: dev.name, fd: dev.fd, vnetHdrLen: dev.vnetHdrLen, tso: vnetHdr && (o.tunTso ?? true) },
+          packetBuffer: Math.max(mtu, 2048) + 256,
+          udp: batched.map((ep) => ({
+            fd: ep.fd,
+            family: ep.family,
+            address: ep.local.address,
+            port: ep.local.port,
+            gso: o.udpGso ?? true,
+          })),
+          raw: raws.map((r) => ({ family: r.family, fd: r.fd })),
+          listeners: o.listeners,
+          localAddresses: interfaceAddresses(),
+          crypto: o.sealerThread.crypto,
+          native: o.sealerThread.native,
+        },
+        logger: log,
+        onEvents: (events) => {
+          applySealerEvents(plane, events);
+          rearm();
+        },
+        onFatal: (err) => {
+          log.log('error', 'daemon', `data plane: ${err.message}`);
+          o.onFatal?.(err);
+        },
+      });
+      log.log(
+        'info',
+        'daemon',
+        `sealing thread started (crypto ${sealer.backend}${sealer.native ? ', native helper' : ''})`,
+      );
+      // what the key engine holds already: every SA, then the policies
+      for (const e of o.engine.sad.dump())
+        sealer.post(forChange({ kind: 'sa-added', entry: e, released: [] }, o.engine.spd));
+      sealer.post(forChange({ kind: 'spd-changed' }, o.engine.spd));
+    } else
+      loops.push(
+        startTunReader(
+          dev,
+          cutter
+            ? (frame) => {
+                enterBatch();
+                cutter.split(frame, fromTun);
+              }
+            : (pkt) => {
+                enterBatch();
+                plane.fromTun(pkt);
+              },
+          // with TSO a read may be a 64 KB TCP segment plus the virtio_net_hdr
+          cutter
+            ? { bufferSize: 65536 + dev.vnetHdrLen, frames: true, batch: 32, onError, onBatchEnd: flushAll }
+            : { bufferSize: Math.max(mtu, 2048) + 256, onError, onBatchEnd: flushAll },
+        ),
+      );
     for (const [i, ep] of batched.entries()) {
       loops.push(
         startUdpReader(
@@ -365,7 +436,11 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     dataplane: plane,
     tunName: dev.name,
     onSadChange(c) {
-      plane.onSadChange(c);
+      if (sealer) {
+        // the worker first: it seals the held packets an SA releases (one writer per SA)
+        sealer.post(forChange(c, o.engine.spd));
+        plane.onSadChange(forMainThread(c));
+      } else plane.onSadChange(c);
       rearm();
     },
     rearm,
@@ -373,20 +448,33 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
       plane.sendIke(local, remote, ike);
     },
     status() {
+      const w = sealerStatus;
+      const cut = w?.tso ?? tso?.counters;
       return {
         tun: {
           name: dev.name,
           mtu,
-          counters: { ...dev.counters },
+          counters: w ? sumCounters(dev.counters, w.tun) : { ...dev.counters },
           ...(gro ? { gro: { ...gro.counters } } : {}),
-          ...(tso ? { tso: { ...tso.counters } } : {}),
+          ...(cut ? { tso: { ...cut } } : {}),
         },
-        raw: raws.map((r) => ({ family: r.family, counters: { ...r.counters } })),
-        sockets: endpoints.map((e) => ({ address: e.local.address, port: e.local.port, socket: { ...e.counters } })),
+        raw: raws.map((r, i) => {
+          const wr = w?.raw[i];
+          return { family: r.family, counters: wr ? sumCounters(r.counters, wr) : { ...r.counters } };
+        }),
+        sockets: endpoints.map((e, i) => {
+          const ws = w?.sockets[i];
+          const socket = ws ? sumCounters<UdpCounters>(e.counters, ws) : { ...e.counters };
+          return { address: e.local.address, port: e.local.port, socket };
+        }),
         udpIo,
-        dataplane: plane.status(),
+        threads: sealer ? 2 : 1,
+        dataplane: w ? mergeDataplaneStatus(plane.status(), w.dataplane) : plane.status(),
         timerRuns,
       };
+    },
+    async refreshStatus() {
+      if (sealer) sealerStatus = (await sealer.status()) ?? sealerStatus;
     },
     close: cleanup,
   };

@@ -110,8 +110,9 @@ export async function startIpsecd(o: IpsecdOptions): Promise<Ipsecd> {
     control = await startControlServer({
       path: o.controlSocket,
       logger: log,
-      status: () =>
-        buildStatusReport({
+      status: async () => {
+        await io?.refreshStatus();
+        return buildStatusReport({
           sad: o.engine.sad,
           spd: o.engine.spd,
           engineStats: o.engine.stats,
@@ -126,7 +127,8 @@ export async function startIpsecd(o: IpsecdOptions): Promise<Ipsecd> {
           ...(io ? { dataplane: io.status() } : {}),
           ...(ike ? { ikeChannel: ike } : {}),
           memory: process.memoryUsage(),
-        }),
+        });
+      },
     });
   } catch (e) {
     await Promise.all([pfkey.close(), ike?.close(), io?.close()]);

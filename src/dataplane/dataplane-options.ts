@@ -5,6 +5,7 @@
  */
 import type { CryptoBackend } from '../crypto/backend.js';
 import type { Clock } from '../util/clock.js';
+import type { IpAddr } from '../util/ip-addr.js';
 import type { Logger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import type { DataplaneKeyHooks, Delivery } from './key-hooks.js';
@@ -36,6 +37,8 @@ export interface DataplaneSink {
   toIke(local: UdpAddress, remote: UdpAddress, ike: Uint8Array): void;
   /** PF_KEY messages the key engine produced for data-path events. */
   pfkey(deliveries: readonly Delivery[]): void;
+  /** A NAT rebinding moved a peer from address `old` to `to` (for a sealing thread's peerMoved). */
+  peerMoved?(old: string, to: IpAddr): void;
 }
 
 export interface DataplaneOptions {

@@ -36,8 +36,9 @@ import { sendDueKeepalives, trackKeepalive } from './keepalive-policy.js';
 import type { DataplaneKeyHooks, Delivery, SadChange } from './key-hooks.js';
 import { type Listener, type ListenerId, listenerFor, listenerForIke, makeListeners, sameBytes } from './listener.js';
 import { NatKeepalives } from './nat-keepalives.js';
+import { OutboundSaFinder } from './outbound-sa.js';
 import { copyTuple, ipTotalLength, newTuple, peekTuple, upperLayer } from './packet-view.js';
-import { AMBIGUOUS, hexSpi, InboundIndex, type InState, type OutState, sameCrypto, usable } from './sa-states.js';
+import { AMBIGUOUS, hexSpi, InboundIndex, type InState, type OutState, sameCrypto } from './sa-states.js';
 import { type DataplaneStatus, type DataplaneTotals, dataplaneStatus, newTotals } from './status.js';
 import { rebuildTransport } from './transport-rebuild.js';
 import { UsageBatch } from './usage-batch.js';
@@ -45,7 +46,6 @@ import { UsageBatch } from './usage-batch.js';
 export type { DataplaneOptions, DataplaneSink, UdpAddress } from './dataplane-options.js';
 
 const MIN_BUFFER = 2048;
-const MOVED_MAX = 1024;
 
 export class Dataplane {
   private readonly keys: DataplaneKeyHooks;
@@ -62,15 +62,11 @@ export class Dataplane {
   private readonly inStates = new Map<number, InState>();
   private readonly inIndex: InboundIndex;
   private readonly addrs = new AddrCache();
-  /** old peer address -> new one, after a NAT mapping change moved a peer's address */
-  private readonly moved = new Map<string, IpAddr>();
+  /** the outbound SA of a policy (per-policy cache, peers moved by NAT rebinding) */
+  private readonly outSa = new OutboundSaFinder();
   private readonly tuple = newTuple();
   /** SAD accounting of the current I/O batch (beginBatch/endBatch) */
   private readonly usage = new UsageBatch((e, b, p) => this.account(e, b, p));
-  /** outbound SA last used per tunnel-mode policy, with the SAD generation it was found in */
-  private readonly policySa = new WeakMap<Policy, { entry: SaEntry; gen: number }>();
-  /** bumped on every SAD/SPD change */
-  private gen = 0;
   private out = new Uint8Array(MIN_BUFFER);
 
   /** @throws ConfigError for a bad listener or local address, or a bad keepalive interval. */
@@ -129,33 +125,21 @@ export class Dataplane {
       this.drop('no-policy');
       return;
     }
-    // Linux af_key: the reqid binds only at level unique
-    const reqid = req.level === 'unique' ? req.reqid : 0;
-    let entry: SaEntry | undefined;
-    const sad = this.keys.sad;
-    if (req.mode === 'tunnel' && req.tunnel) {
-      const t = req.tunnel;
-      // per-policy cache, valid until the next SAD change (a rekey adds an SA: it takes over at once)
-      const c = this.policySa.get(policy);
-      if (c && c.gen === this.gen && usable(c.entry)) entry = c.entry;
-      else entry = sad.lookupOutbound({ src: t.src, dst: t.dst, reqid });
-      if (!entry && this.moved.size > 0) {
-        const now = this.moved.get(t.dst.text);
-        if (now) entry = sad.lookupOutbound({ src: t.src, dst: now, reqid });
-      }
-      if (entry && c?.entry !== entry) this.policySa.set(policy, { entry, gen: this.gen });
-      else if (c && entry) c.gen = this.gen;
-    } else {
-      entry = sad.lookupOutbound({ src: tuple.src, dst: tuple.dst, reqid });
-    }
+    const entry = this.outSa.find(this.keys.sad, policy, req, tuple);
     if (!entry || entry.mode !== req.mode) {
-      const r = this.hook(() => this.keys.onOutboundNoSa(policy, copyTuple(tuple), packet));
-      if (r) this.deliver(r.deliveries);
-      if (r?.held) this.totals.held++;
-      else this.drop('no-sa');
+      this.noSa(policy, packet);
       return;
     }
     this.seal(entry, packet, version, tuple.proto);
+  }
+
+  /** RFC 4301 §5.1 step 3a: no SA for an ipsec policy: ACQUIRE, maybe hold the packet. */
+  private noSa(policy: Policy, packet: Uint8Array): void {
+    const r = this.hook(() => this.keys.onOutboundNoSa(policy, copyTuple(this.tuple), packet));
+    if (r?.forwarded) return; // the key engine's thread counts it (acquireFrom)
+    if (r) this.deliver(r.deliveries);
+    if (r?.held) this.totals.held++;
+    else this.drop('no-sa');
   }
 
   private seal(entry: SaEntry, packet: Uint8Array, version: 4 | 6, protocol: number): void {
@@ -420,11 +404,17 @@ export class Dataplane {
     );
     if (d) this.deliver(d);
     if (!sameBytes(old.bytes, to.bytes)) {
-      if (this.moved.size >= MOVED_MAX) this.moved.clear();
-      for (const [k, v] of this.moved) if (v.text === old.text) this.moved.set(k, to);
-      this.moved.set(old.text, to);
-      this.moved.delete(to.text);
+      this.peerMoved(old.text, to);
+      this.sink.peerMoved?.(old.text, to);
     }
+  }
+
+  /**
+   * A peer's address changed (NAT rebinding, seen here or by the inbound thread): tunnel-mode
+   * policies naming the old address find the moved outbound SAs at the new one.
+   */
+  peerMoved(old: string, to: IpAddr): void {
+    this.outSa.peerMoved(old, to);
   }
 
   private inState(entry: SaEntry): InState | undefined {
@@ -486,7 +476,7 @@ export class Dataplane {
    * nonces (RFC 4106 §3.1), and reopen the inbound replay window. Held packets are sent.
    */
   onSadChange(c: SadChange): void {
-    this.gen++;
+    this.outSa.changed();
     if (c.kind === 'spd-changed') return;
     const e = c.entry;
     if (c.kind === 'sa-removed') {
@@ -510,6 +500,38 @@ export class Dataplane {
       this.totals.released++;
       this.fromTun(p);
     }
+  }
+
+  // ─────────── from a sealing thread (docs/dataplane.md §10.9) ───────────
+
+  /** A packet the sealing thread found no SA for (its replica forwarded it): as fromTun would. */
+  acquireFrom(packet: Uint8Array): void {
+    if (peekTuple(packet, this.tuple) === 0) {
+      this.drop('bad-packet');
+      return;
+    }
+    // the SPD as it is now: a policy change since the worker looked is applied here
+    const policy = this.keys.spd.lookup('out', this.tuple);
+    if (!policy || policy.action !== 'ipsec') {
+      this.drop(policy?.action === 'discard' ? 'policy-discard' : 'no-policy');
+      return;
+    }
+    this.noSa(policy, packet);
+  }
+
+  /** Traffic the sealing thread sent on SA `id` in one batch: SAD lifetimes and keepalive idleness. */
+  sealedElsewhere(id: number, bytes: number, packets: number): void {
+    const e = this.keys.sad.getById(id);
+    if (!e) return;
+    this.account(e, bytes, packets);
+    const m = this.keepalives.forSa(id);
+    if (m) this.keepalives.onSent(m, this.clock.now());
+  }
+
+  /** The sealing thread's ESP engine crossed SA `id`'s soft or hard lifetime. */
+  lifetimeElsewhere(id: number, which: 'soft' | 'hard'): void {
+    const e = this.keys.sad.getById(id);
+    if (e) this.hook(() => this.deliver(this.keys.onLifetimeEvent(e, which)));
   }
 
   // ───────────────────────────── timers ───────────────────────────────

@@ -7,25 +7,26 @@
  * packets the acquire table held for the SA (RFC 4301 §5.1 step 3a), to go out now.
  */
 import type { ClientId, Delivery, SadChange } from '../pfkey/key-engine.js';
-import type { Endpoint, SaEntry } from '../sad/sa-entry.js';
-import type { Sad } from '../sad/sad.js';
+import type { Endpoint, SadView, SaEntry } from '../sad/sa-entry.js';
 import type { PacketTuple } from '../sad/selector.js';
 import type { Policy, Spd } from '../sad/spd.js';
 
 export type { ClientId, Delivery, SadChange };
 
 export interface DataplaneKeyHooks {
-  readonly sad: Sad;
+  readonly sad: SadView;
   readonly spd: Spd;
   /**
    * An outbound packet matched an ipsec policy and no SA exists: ACQUIRE (rate-limited) and
    * maybe hold a copy of the packet (`held`). The packet is only borrowed for the call.
+   * `forwarded`: the key engine runs in another thread, which got a copy and counts the
+   * outcome (held or dropped) itself (replica-keys.ts).
    */
   onOutboundNoSa(
     policy: Policy,
     tuple: PacketTuple,
     packet: Uint8Array,
-  ): { readonly deliveries: readonly Delivery[]; readonly held: boolean };
+  ): { readonly deliveries: readonly Delivery[]; readonly held: boolean; readonly forwarded?: boolean };
   /** Traffic on an SA (SAD byte/packet lifetimes, RFC 2367 §2.3.3); EXPIRE deliveries when a limit was crossed. */
   onSaUsed(entry: SaEntry, bytes: number, packets: number): readonly Delivery[];
   /**

@@ -5,8 +5,7 @@
  */
 import type { EspSa } from '../esp/esp-sa.js';
 import type { Encapsulation, EncapType, SaConfig } from '../sad/sa-config.js';
-import type { SaEntry } from '../sad/sa-entry.js';
-import type { Sad } from '../sad/sad.js';
+import type { SadView, SaEntry } from '../sad/sa-entry.js';
 import type { IpAddr } from '../util/ip-addr.js';
 import { type Listener, sameBytes } from './listener.js';
 import type { Mapping } from './nat-keepalives.js';
@@ -102,7 +101,7 @@ export class InboundIndex {
    * the sender. Several left: AMBIGUOUS.
    */
   find(
-    sad: Sad,
+    sad: SadView,
     spi: number,
     dst: Uint8Array | undefined,
     family: 4 | 6,

@@ -17,7 +17,7 @@ import type { AddParams } from '../sad/sad-requests.js';
 import type { PacketTuple } from '../sad/selector.js';
 import { type Policy, type PolicySpec, Spd } from '../sad/spd.js';
 import type { FakeClock } from '../util/clock.js';
-import { parseIp } from '../util/ip-addr.js';
+import { type IpAddr, parseIp } from '../util/ip-addr.js';
 import { MemoryLogger } from '../util/logger.js';
 import { SeededRng } from '../util/rng.js';
 import { SADB_MSG } from '../wire/pfkey/constants.js';
@@ -127,6 +127,8 @@ export class Host {
   readonly ike: { local: UdpAddress; remote: UdpAddress; ike: Uint8Array }[] = [];
   readonly pfkey: Delivery[] = [];
   readonly behindNat: boolean;
+  /** the sink's peerMoved (a sealing thread's link listens here: sealer-link.test.ts) */
+  onPeerMoved: ((old: string, to: IpAddr) => void) | undefined;
 
   constructor(net: Net, clock: FakeClock, o: HostOptions) {
     this.name = o.name;
@@ -164,6 +166,7 @@ export class Host {
       pfkey: (d) => {
         this.pfkey.push(...d);
       },
+      peerMoved: (old, to) => this.onPeerMoved?.(old, to),
     };
     this.dp = new Dataplane({
       keys: o.hooks ?? this.keys,

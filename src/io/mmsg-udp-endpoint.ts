@@ -144,6 +144,8 @@ export class MmsgUdpEndpoint implements UdpEndpoint {
     sendSlotSize: number,
     gso: boolean,
     gro = false,
+    /** false: another thread of this process opened the fd and closes it (adoptMmsgUdpEndpoint) */
+    readonly ownsFd = true,
   ) {
     this.tx = new GsoSendBatch(sendBatch, sendSlotSize);
     this.gso = gso;
@@ -314,7 +316,7 @@ export class MmsgUdpEndpoint implements UdpEndpoint {
       this.flush();
       this.closed = true;
       this.poller.cancel(this.fd);
-      libc().close(this.fd);
+      if (this.ownsFd) libc().close(this.fd);
       this.tx.free();
     }
     return Promise.resolve();
@@ -393,6 +395,33 @@ export function openMmsgUdpEndpoint(o: MmsgUdpEndpointOptions): MmsgUdpEndpoint 
     Math.max(64, Math.min(65535, o.sendSlotSize ?? 2048)),
     o.gso ?? true,
     gro,
+  );
+}
+
+/**
+ * A UDP socket another thread of this process opened (openMmsgUdpEndpoint) and will close,
+ * for sending from a data-plane worker (daemon/seal-worker.ts): sendmmsg on one socket from
+ * two threads is safe, each call takes the socket lock. `close()` flushes and leaves the fd open.
+ */
+export function adoptMmsgUdpEndpoint(o: {
+  readonly fd: number;
+  readonly family: 4 | 6;
+  readonly local: { readonly address: string; readonly port: number };
+  readonly gso: boolean;
+  readonly sendBatch?: number;
+  readonly sendSlotSize?: number;
+  readonly poller?: Poller;
+}): MmsgUdpEndpoint {
+  return new MmsgUdpEndpoint(
+    o.fd,
+    o.family,
+    { address: o.local.address, port: o.local.port, family: o.family === 4 ? 'IPv4' : 'IPv6' },
+    o.poller ?? defaultPoller(),
+    Math.max(1, Math.min(1024, o.sendBatch ?? 64)),
+    Math.max(64, Math.min(65535, o.sendSlotSize ?? 2048)),
+    o.gso,
+    false,
+    false,
   );
 }
 

@@ -115,8 +115,9 @@ export class RawEspSocket extends PolledFd {
     readonly family: 4 | 6,
     fd: number,
     poller: Poller,
+    ownsFd = true,
   ) {
-    super(fd, poller);
+    super(fd, poller, ownsFd);
   }
 
   /**
@@ -217,6 +218,11 @@ export function openRawEsp(opts: RawEspOptions): RawEspSocket {
     }
   }
   return new RawEspSocket(opts.family, fd, opts.poller ?? defaultPoller());
+}
+
+/** A raw ESP socket another thread of this process opened and will close (for sending). */
+export function adoptRawEsp(family: 4 | 6, fd: number, poller?: Poller): RawEspSocket {
+  return new RawEspSocket(family, fd, poller ?? defaultPoller(), false);
 }
 
 export interface RawEspReaderOptions extends DrainLoopOptions {

@@ -141,8 +141,9 @@ class LinuxTun extends PolledFd implements TunDevice {
     fd: number,
     poller: Poller,
     readonly vnetHdrLen: number,
+    ownsFd = true,
   ) {
-    super(fd, poller);
+    super(fd, poller, ownsFd);
   }
 
   readBatch(bufs: readonly Uint8Array[], lens: Int32Array): number {
@@ -239,4 +240,18 @@ export function openTun(opts: TunOptions): TunDevice {
   while (end < IFNAMSIZ && ifr[end] !== 0) end++;
   const name = String.fromCharCode(...ifr.subarray(0, end));
   return new LinuxTun(name, fd, opts.poller ?? defaultPoller(), opts.vnetHdr ? VIRTIO_NET_HDR_LEN : 0);
+}
+
+/**
+ * A TUN queue fd that another thread of this process opened (openTun) and will close: the
+ * sealing worker reads the same queue the main thread writes (daemon/seal-worker.ts).
+ * `close()` stops its waiter and leaves the fd open.
+ */
+export function adoptTun(o: {
+  readonly name: string;
+  readonly fd: number;
+  readonly vnetHdrLen: number;
+  readonly poller?: Poller;
+}): TunDevice {
+  return new LinuxTun(o.name, o.fd, o.poller ?? defaultPoller(), o.vnetHdrLen, false);
 }

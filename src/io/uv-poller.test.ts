@@ -10,6 +10,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { loadNativeAddon, type NativeAddon } from '../crypto/native-addon.js';
 import { EFD_CLOEXEC, EFD_NONBLOCK, libc, POLLIN } from './libc.js';
 import { openMmsgUdpEndpoint, startUdpReader } from './mmsg-udp-endpoint.js';
@@ -132,6 +133,50 @@ if (addon) {
         await loop.done;
         p.close();
         peer.close();
+      }
+    });
+
+    it('serves a worker thread beside the main thread; a watcher answers only to its own thread; a worker killed with a watcher armed leaves the process running', async () => {
+      const c = libc();
+      const mainFd = eventfd();
+      const mainId = native.pollOpen(mainFd, () => {});
+      assert.ok(mainId >= 0);
+      const here = new URL('.', import.meta.url).href;
+      // the worker: its own poller and eventfd on its own event loop (docs/dataplane.md §10.9)
+      // (CommonJS: eval'd worker code is not a module on Node 20)
+      const code = `(async () => {
+        const { parentPort, workerData } = require('node:worker_threads');
+        const { loadNativeAddon } = await import(new URL('../crypto/native-addon.js', workerData.here).href);
+        const { UvPoller } = await import(new URL('./uv-poller.js', workerData.here).href);
+        const { libc, EFD_NONBLOCK, EFD_CLOEXEC } = await import(new URL('./libc.js', workerData.here).href);
+        const native = loadNativeAddon();
+        const foreign = native.pollStart(workerData.mainId);
+        const p = new UvPoller(native);
+        const fd = libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        const w = p.wait(fd);
+        libc().write(fd, Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0), 8);
+        const events = await w;
+        libc().read(fd, new Uint8Array(8), 8);
+        void p.wait(fd); // armed, never ready: only the environment cleanup hook closes it
+        parentPort.postMessage({ foreign, events });
+      })();`;
+      const worker = new Worker(code, { eval: true, workerData: { here, mainId } });
+      try {
+        const [msg] = (await once(worker, 'message')) as [{ foreign: number; events: number }];
+        assert.equal(msg.foreign, -22, "the main thread's watcher is not the worker's (UV_EINVAL)");
+        assert.equal(msg.events, POLLIN);
+        const exited = once(worker, 'exit');
+        await worker.terminate();
+        await exited;
+        // the main thread's watchers still work after the worker's environment was torn down
+        const p = new UvPoller(native);
+        const w = p.wait(mainFd);
+        assert.equal(c.write(mainFd, ONE, 8), 8);
+        assert.equal(await w, POLLIN);
+        p.close();
+      } finally {
+        assert.equal(native.pollClose(mainId), 0);
+        c.close(mainFd);
       }
     });
   });

@@ -95,6 +95,10 @@ test('soft then hard EXPIRE by addtime: to registered sockets only, seq 0 pid 0,
     [[km, toHex(expSoft)]],
   );
   assert.equal(engine.sad.dump()[0]?.state, 'dying');
+  // announced, so copies of the SAD (a sealing thread's SadReplica) see the SA dying
+  const last = changes.at(-1);
+  assert.equal(last?.kind, 'sa-updated');
+  assert.equal(last?.kind === 'sa-updated' ? last.entry.state : undefined, 'dying');
   clock.advance(10_000);
   const hard = engine.tick();
   const expHard = msg(
@@ -117,7 +121,7 @@ test('soft then hard EXPIRE by addtime: to registered sockets only, seq 0 pid 0,
 });
 
 test('EXPIRE by bytes and allocations through onSaUsed; usetime starts at the first use', () => {
-  const { clock, engine, km } = setup();
+  const { clock, engine, km, changes } = setup();
   addSa(engine, km, 0x2000, NAT, GW, lifetime(3, 10, 3000n, 0n, 0n), lifetime(4, 0, 1000n, 0n, 0n));
   const e = engine.sad.dump()[0];
   assert.ok(e);
@@ -126,6 +130,11 @@ test('EXPIRE by bytes and allocations through onSaUsed; usetime starts at the fi
   assert.equal(soft.length, 1);
   assert.equal(soft[0]?.message.header.type, 8);
   assert.ok(soft[0]?.message.extensions.some((x) => x.ext === 'LIFETIME_SOFT'));
+  assert.deepEqual(
+    changes.slice(-2).map((c) => c.kind),
+    ['sa-added', 'sa-updated'],
+    'the soft expiry is announced once',
+  );
   const hard = engine.onSaUsed(e, 1, 8); // 10 packets = hard allocations
   assert.equal(hard.length, 1);
   assert.ok(hard[0]?.message.extensions.some((x) => x.ext === 'LIFETIME_HARD'));

@@ -572,6 +572,8 @@ export class KeyEngine {
       saMessage(e, d, { type: SADB_MSG.EXPIRE, satype: SATYPE_ESP, seq: 0, pid: 0 }, { keys: false, limits: ev.which }),
     );
     if (ev.which === 'hard') this.removed(e);
+    // now dying: data-plane copies of the SAD (a sealing thread's SadReplica) prefer a mature SA
+    else if (this.announced.has(e.id)) this.changed({ kind: 'sa-updated', entry: e, released: [] });
   }
 
   private reject(out: Delivery[], c: Client, h: SadbMsgHeader, linuxErrno: number, detail: string): void {

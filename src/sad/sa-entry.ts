@@ -68,3 +68,49 @@ export interface MappingChange {
   /** outbound SAs that could not move: an SA with the same (dst, dport, SPI) already exists there */
   readonly conflicts: readonly SaEntry[];
 }
+
+/** An outbound lookup (Sad.lookupOutbound). */
+export interface OutboundQuery {
+  readonly src: IpAddr | Uint8Array;
+  readonly dst: IpAddr | Uint8Array;
+  /** when non-zero, the SA must carry this reqid */
+  readonly reqid?: number;
+  /** when given, the SA's NAT-T destination port (the peer's port) must equal it */
+  readonly dport?: number;
+}
+
+/**
+ * What the data path reads from a SAD: the Sad itself, or a SadReplica (sad-replica.ts) in a
+ * data-plane worker thread that only ever sees copies of the entries.
+ */
+export interface SadView {
+  lookupInbound(dst: IpAddr | Uint8Array, spi: number): SaEntry | undefined;
+  lookupOutbound(q: OutboundQuery): SaEntry | undefined;
+  /** the live entry with this id (SaEntry.id), if any */
+  getById(id: number): SaEntry | undefined;
+  dump(): SaEntry[];
+}
+
+/** An address as a map key (its bytes as a string); src key + dst key names an SA pair. */
+export function addrKey(a: IpAddr | Uint8Array): string {
+  const b = a instanceof Uint8Array ? a : a.bytes;
+  return String.fromCharCode(...b);
+}
+
+/** Mature and dying SAs carry traffic; larval ones have no keys, dead ones are gone. */
+export function usableSa(e: SaEntry): boolean {
+  return e.state === 'mature' || e.state === 'dying';
+}
+
+/**
+ * Outbound preference between two usable SAs of one pair: a mature one over a dying one,
+ * then the most recently added, then the newest entry (linux xfrm_state_find: km.dying,
+ * then curlft.add_time).
+ */
+export function betterOutbound(a: SaEntry, b: SaEntry): boolean {
+  const ad = a.state === 'dying' ? 1 : 0;
+  const bd = b.state === 'dying' ? 1 : 0;
+  if (ad !== bd) return ad < bd;
+  if (a.current.addtimeMs !== b.current.addtimeMs) return a.current.addtimeMs > b.current.addtimeMs;
+  return a.id > b.id;
+}

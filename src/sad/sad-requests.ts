@@ -49,15 +49,6 @@ export interface UpdateParams extends SaRef {
   readonly flags?: number;
 }
 
-export interface OutboundQuery {
-  readonly src: IpAddr | Uint8Array;
-  readonly dst: IpAddr | Uint8Array;
-  /** when non-zero, the SA must carry this reqid */
-  readonly reqid?: number;
-  /** when given, the SA's NAT-T destination port (the peer's port) must equal it */
-  readonly dport?: number;
-}
-
 const U32 = 0x1_0000_0000;
 
 export function inval(detail: string): never {

@@ -24,7 +24,17 @@ import type { IpAddr } from '../util/ip-addr.js';
 import type { Rng } from '../util/rng.js';
 import { Errno } from './errno.js';
 import type { Encapsulation, SaConfig } from './sa-config.js';
-import type { Endpoint, MappingChange, SadEvent, SaEntry, SaType } from './sa-entry.js';
+import {
+  addrKey,
+  betterOutbound,
+  type Endpoint,
+  type MappingChange,
+  type OutboundQuery,
+  type SadEvent,
+  type SadView,
+  type SaEntry,
+  type SaType,
+} from './sa-entry.js';
 import {
   counterReached,
   type ExpireReason,
@@ -41,7 +51,6 @@ import {
   type GetspiParams,
   inval,
   isU32,
-  type OutboundQuery,
   type SaRef,
   type UpdateParams,
 } from './sad-requests.js';
@@ -60,11 +69,6 @@ const EMPTY: readonly SadEvent[] = Object.freeze([]);
 const DEFAULT_MIN_SPI = 0x100;
 const DEFAULT_MAX_SPI = 0x0fffffff;
 
-function addrKey(a: IpAddr | Uint8Array): string {
-  const b = a instanceof Uint8Array ? a : a.bytes;
-  return String.fromCharCode(...b);
-}
-
 function bytesOf(a: IpAddr | Uint8Array): Uint8Array {
   return a instanceof Uint8Array ? a : a.bytes;
 }
@@ -81,7 +85,7 @@ function usable(e: Impl): boolean {
   return e.state === 'mature' || e.state === 'dying';
 }
 
-export class Sad {
+export class Sad implements SadView {
   private readonly clock: Clock;
   private readonly larvalTimeoutMs: number;
   /** every live entry, in creation order */
@@ -265,6 +269,11 @@ export class Sad {
   }
 
   /** SADB_DUMP: every SA (of the satype, when given) in creation order. */
+  /** The live entry with this id (SaEntry.id), if any. */
+  getById(id: number): SaEntry | undefined {
+    return this.all.get(id);
+  }
+
   dump(satype?: SaType): SaEntry[] {
     const out: SaEntry[] = [];
     for (const e of this.all.values()) if (satype === undefined || e.satype === satype) out.push(e);
@@ -300,7 +309,7 @@ export class Sad {
       if (!usable(e)) continue;
       if (q.reqid && e.reqid !== q.reqid) continue;
       if (q.dport !== undefined && e.encap.dport !== q.dport) continue;
-      if (!best || better(e, best)) best = e;
+      if (!best || betterOutbound(e, best)) best = e;
     }
     return best;
   }
@@ -509,12 +518,4 @@ export class Sad {
     }
     this.unlinkPair(e);
   }
-}
-
-function better(a: Impl, b: Impl): boolean {
-  const ad = a.state === 'dying' ? 1 : 0;
-  const bd = b.state === 'dying' ? 1 : 0;
-  if (ad !== bd) return ad < bd;
-  if (a.current.addtimeMs !== b.current.addtimeMs) return a.current.addtimeMs > b.current.addtimeMs;
-  return a.id > b.id;
 }

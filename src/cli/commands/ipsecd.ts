@@ -40,11 +40,15 @@ export const DEFAULT_KEEPALIVE_SECONDS = 20;
 /** The line the daemon writes to stderr once all sockets and the TUN are up. */
 export const READY_LINE = 'ipsecd: ready';
 
+/** The default of --dataplane-threads (1 or 2) when the flag is absent; ignored with --udp-io dgram. */
+export const THREADS_ENV = 'ESPRIT_DATAPLANE_THREADS';
+
 const USAGE = `usage: esprit ipsecd --tun NAME [--tun-address CIDR]... [--route CIDR]...
                      [--listen ADDR:PORT[/ROLE]]... [--no-raw-esp] [--mtu N]
                      [--pfkey-socket PATH [--pfkey-dialect linux|kame]]...
                      [--control-socket PATH] [--ike-socket PATH]
                      [--keepalive-interval S] [--crypto auto|evp|node] [--udp-io mmsg|dgram]
+                     [--dataplane-threads 1|2]
                      [--log-level L] [--run-dir DIR]
        esprit ipsecd --no-dataplane [--pfkey-socket PATH ...] [--control-socket PATH] [--log-level L]
   --tun NAME              run the data plane on TUN device NAME (a stale one is removed first)
@@ -60,6 +64,9 @@ const USAGE = `usage: esprit ipsecd --tun NAME [--tun-address CIDR]... [--route 
                           (default: $ESPRIT_CRYPTO, else auto)
   --udp-io IO             UDP sockets: mmsg (through the FFI, recvmmsg/sendmmsg batches; default)
                           or dgram (node:dgram)
+  --dataplane-threads N   1 (default) or 2: a second thread reads the TUN and seals while this
+                          one decrypts, runs the key engine and IKE (mmsg only; default from
+                          ${THREADS_ENV})
   --pfkey-socket PATH     serve PF_KEY here (repeatable; default ${DEFAULT_PFKEY_SOCKET})
   --pfkey-dialect D       dialect of the socket given before it: linux (default) or kame
   --control-socket PATH   control socket for \`esprit status\` (default ${DEFAULT_CONTROL_SOCKET})
@@ -87,6 +94,8 @@ export interface IpsecdArgs {
     /** ESPRIT_NATIVE: the EVP backend's native AEAD helper (off forces the koffi-only path) */
     native: NativePreference;
     udpIo: UdpIo;
+    /** 2: seal in a worker thread (docs/dataplane.md §10.9) */
+    threads: 1 | 2;
   };
 }
 
@@ -100,6 +109,7 @@ const DATAPLANE_FLAGS = new Set([
   '--keepalive-interval',
   '--crypto',
   '--udp-io',
+  '--dataplane-threads',
 ]);
 
 export function parseIpsecdArgs(
@@ -125,6 +135,7 @@ export function parseIpsecdArgs(
   let keepaliveSeconds = DEFAULT_KEEPALIVE_SECONDS;
   let crypto: BackendPreference | undefined;
   let udpIo: UdpIo = 'mmsg';
+  let threads: 1 | 2 | undefined;
   const dpFlags: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -214,6 +225,12 @@ export function parseIpsecdArgs(
         udpIo = kind;
         break;
       }
+      case '--dataplane-threads': {
+        const v = value();
+        if (v !== '1' && v !== '2') return { error: '--dataplane-threads must be 1 or 2', code: 2 };
+        threads = v === '2' ? 2 : 1;
+        break;
+      }
       case '--no-dataplane':
         noDataplane = true;
         break;
@@ -235,6 +252,13 @@ export function parseIpsecdArgs(
   } catch (e) {
     return { error: (e as Error).message, code: 2 };
   }
+  if (threads === 2 && udpIo !== 'mmsg') return { error: '--dataplane-threads 2 needs --udp-io mmsg', code: 2 };
+  if (threads === undefined) {
+    const t = env[THREADS_ENV];
+    if (t !== undefined && t !== '' && t !== '1' && t !== '2')
+      return { error: `${THREADS_ENV} must be 1 or 2`, code: 2 };
+    threads = t === '2' && udpIo === 'mmsg' ? 2 : 1;
+  }
   const ls = listeners.length > 0 ? listeners : defaultListeners();
   const keys = ls.map((l) => `${l.address}|${l.port}`);
   if (new Set(keys).size !== keys.length)
@@ -255,6 +279,7 @@ export function parseIpsecdArgs(
       crypto,
       native,
       udpIo,
+      threads,
     },
   };
 }
@@ -280,6 +305,13 @@ export async function run(argv: string[]): Promise<number> {
   const pfkeySockets: PfkeySocketSpec[] = o.sockets.map((s) => ({ path: s.path, dialect: s.dialect }));
   const d = o.dataplane;
   let daemon: Awaited<ReturnType<typeof startIpsecd>>;
+  // a signal, or a fatal data-plane error (the sealing thread died): close down either way
+  let fatal: (e: Error) => void = () => {};
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+    fatal = () => resolve('fatal');
+  });
   try {
     const backend = d ? selectBackend(d.crypto, LIBCRYPTO, d.native) : undefined;
     // the same helper serves the TUN offloads' checksums, whatever the crypto backend
@@ -301,6 +333,9 @@ export async function run(argv: string[]): Promise<number> {
               rawEsp: d.rawEsp,
               udpIo: d.udpIo,
               ...(native ? { native } : {}),
+              ...(d.threads === 2
+                ? { sealerThread: { crypto: d.crypto, native: d.native }, onFatal: (e: Error) => fatal(e) }
+                : {}),
               keepaliveIntervalMs: d.keepaliveSeconds * 1000,
               ikeSocket: d.ikeSocket,
               bindOnChange: (f) => {
@@ -322,11 +357,8 @@ export async function run(argv: string[]): Promise<number> {
   const mode = d ? `data plane on ${d.tun}` : 'key engine only';
   logger.log('info', 'daemon', `esprit ipsecd running (${mode}, pid ${process.pid})`);
   process.stderr.write(`${READY_LINE}\n`);
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await stopped;
   logger.log('info', 'daemon', `${signal}: closing sockets${d ? ` and ${d.tun}` : ''}`);
   await daemon.close();
-  return 0;
+  return signal === 'fatal' ? 1 : 0;
 }

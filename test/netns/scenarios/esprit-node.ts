@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { THREADS_ENV } from '../../../src/cli/commands/ipsecd.js';
 import { type ExecResult, type Lab, type LabProcess, type Role, requireSystem } from '../harness.js';
 
 /**
@@ -131,6 +132,12 @@ export class EspritNode {
         throw new Error(`ipsecd in ${role} not ready after ${o.readyTimeoutMs ?? 15_000} ms:\n${proc.stderr}`);
       }
       await sleep(50);
+    }
+    // the threaded pass of the suite (scripts/run-tests.mjs) must really run the sealing thread
+    const threads = o.env?.[THREADS_ENV] ?? process.env[THREADS_ENV];
+    if (threads === '2' && !argv.includes('dgram') && !/sealing thread started/.test(proc.stderr)) {
+      proc.kill('SIGKILL');
+      throw new Error(`ipsecd in ${role}: ${THREADS_ENV}=2 but no sealing thread:\n${proc.stderr}`);
     }
     return node;
   }
