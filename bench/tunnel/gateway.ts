@@ -13,6 +13,7 @@
  *   node dist/bench/tunnel/gateway.js [--clients N] [--reps N] [--time S] [--json] [--out FILE]
  *        [--gw-args '...']   (extra ipsecd arguments for the gateway only)
  *        [--gw-procs 1|2]    (two gateway ipsecd, the SAs split between them: a bound for two threads)
+ *        [--gw-threads 1|2]  (the gateway's data-plane threads: --dataplane-threads, docs/dataplane.md §10.9)
  *        [--perf]            (perf record of the gateway's and the first client's ipsecd during rep 1, by thread and DSO)
  *
  * Static keys (as esprit.ts): the gateway's SAs name each client's NAT port, since the NAT
@@ -46,6 +47,8 @@ export interface GatewayOptions {
    * an upper bound of what such threads could add (docs/dataplane.md §10.7).
    */
   readonly gwProcs: number;
+  /** data-plane threads of each gateway ipsecd (`--dataplane-threads`; default 1) */
+  readonly gwThreads?: number;
   /** record the gateway's and the first client's ipsecd with `perf record` during rep 1, summarised by thread and DSO */
   readonly perf?: boolean;
   readonly log?: (line: string) => void;
@@ -115,7 +118,8 @@ async function setup(lab: Lab, o: GatewayOptions): Promise<EspritNode[]> {
   for (let g = 0; g < o.gwProcs; g++) {
     const mine = CLIENT_ROLES.slice(0, n).flatMap((_, k) => (k % o.gwProcs === g ? [`${lanAddr(k)}/32`] : []));
     const only = g === 0 ? {} : { tun: `esp${g}`, listen: [`0.0.0.0:${4500 + g}/natt`] };
-    gws.push(await EspritNode.start(lab, 'gw', { routes: mine, extraArgs: o.gwArgs, ...only }));
+    const extraArgs = [...o.gwArgs, ...((o.gwThreads ?? 1) > 1 ? ['--dataplane-threads', String(o.gwThreads)] : [])];
+    gws.push(await EspritNode.start(lab, 'gw', { routes: mine, extraArgs, ...only }));
   }
   const nodes = [...clients, ...gws];
   const gwConf: string[][] = gws.map(() => []);
@@ -250,7 +254,7 @@ function markdown(o: GatewayOptions, samples: readonly GatewaySample[]): string 
   const lines = [
     `### Gateway mode: ${o.clients} clients, ${o.clients} TCP flows (${new Date().toISOString().slice(0, 16)}Z)`,
     '',
-    `gateway ipsecd processes: ${o.gwProcs}; arguments: ${o.gwArgs.length ? `\`${o.gwArgs.join(' ')}\`` : '(defaults)'}; ${o.reps} x ${o.seconds} s, medians`,
+    `gateway ipsecd processes: ${o.gwProcs}; data-plane threads each: ${o.gwThreads ?? 1}; arguments: ${o.gwArgs.length ? `\`${o.gwArgs.join(' ')}\`` : '(defaults)'}; ${o.reps} x ${o.seconds} s, medians`,
     '',
     '| aggregate Gbit/s | per flow Gbit/s (each run) | gw ipsecd CPU s | gw CPU s/GB | client ipsecd CPU s/GB | iperf3 CPU s/GB | gw share of a core | machine busy | retr |',
     '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -319,6 +323,7 @@ export function parseGatewayArgs(argv: readonly string[]): GatewayOptions & { js
     else if (a === '--reps') o = { ...o, reps: int(1, 100) };
     else if (a === '--time') o = { ...o, seconds: int(1, 600) };
     else if (a === '--gw-procs') o = { ...o, gwProcs: int(1, 2) };
+    else if (a === '--gw-threads') o = { ...o, gwThreads: int(1, 2) };
     else if (a === '--gw-args') o = { ...o, gwArgs: val().split(/\s+/).filter(Boolean) };
     else if (a === '--json') o = { ...o, json: true };
     else if (a === '--perf') o = { ...o, perf: true };

@@ -105,6 +105,8 @@ test('parseArgs: short/full defaults and overrides; unknown arguments throw', ()
   assert.throws(() => parseArgs(['--reps', '0']), /positive integer/);
   assert.throws(() => parseArgs(['--udp', '1G']), /RATE:LEN/);
   assert.throws(() => parseArgs(['--fast']), /unknown argument/);
+  assert.equal(parseArgs(['--esprit-threads', '2']).espritThreads, 2);
+  assert.throws(() => parseArgs(['--esprit-threads', '3']), /1 or 2/);
 });
 
 function r(path: ResultRow['path'], status: ResultRow['status']): ResultRow {

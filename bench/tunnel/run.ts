@@ -8,6 +8,7 @@
  *
  *   node dist/bench/tunnel/run.js [--short] [--reps N] [--time S] [--udp RATE:LEN,...|none]
  *        [--paths plain,strongswan,esprit] [--require esprit] [--json] [--out FILE]
+ *        [--esprit-threads 1|2]   (both ipsecd with --dataplane-threads N, docs/dataplane.md §10.9)
  *
  * Per run: receiver Gbit/s; packets/s (UDP: datagrams received; TCP: received bytes / MSS);
  * CPU seconds per GB received (1 GB = 1e9 bytes), from utime+stime of the tunnel processes at
@@ -44,6 +45,8 @@ export interface BenchOptions {
   /** seconds per iperf3 run (TCP and UDP) */
   readonly seconds: number;
   readonly udp: readonly UdpSpec[];
+  /** data-plane threads of both esprit ipsecd (--dataplane-threads; default 1) */
+  readonly espritThreads?: number;
   /** progress lines (default: stderr) */
   readonly log?: (line: string) => void;
   /** tunnel implementations by path (default: strongswan.ts, esprit.ts) */
@@ -95,6 +98,8 @@ export interface BenchReport {
   readonly date: string;
   readonly mode: 'short' | 'full';
   readonly machine: string;
+  /** data-plane threads of each esprit ipsecd */
+  readonly espritThreads?: number;
   readonly reps: number;
   readonly seconds: number;
   readonly rows: readonly ResultRow[];
@@ -176,6 +181,12 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       case '--paths':
         opts = { ...opts, paths: parsePaths(val()) };
         break;
+      case '--esprit-threads': {
+        const n = positiveInt(a, val());
+        if (n > 2) throw new Error(`--esprit-threads wants 1 or 2, got ${n}`);
+        opts = { ...opts, espritThreads: n };
+        break;
+      }
       case '--require':
         require.push(...parsePaths(val()));
         break;
@@ -343,7 +354,9 @@ export async function runTunnelBench(o: BenchOptions): Promise<BenchReport> {
   const tunnels: Record<PathName, TunnelUnderTest> = {
     plain: o.tunnels?.plain ?? plainPath,
     strongswan: o.tunnels?.strongswan ?? new StrongSwanTunnel(),
-    esprit: o.tunnels?.esprit ?? espritTunnel(),
+    esprit:
+      o.tunnels?.esprit ??
+      espritTunnel((o.espritThreads ?? 1) > 1 ? { extraArgs: ['--dataplane-threads', String(o.espritThreads)] } : {}),
   };
   const tests = testsOf(o);
   const samples = new Map<string, RunSample[]>();
@@ -408,6 +421,7 @@ export async function runTunnelBench(o: BenchOptions): Promise<BenchReport> {
     date: new Date().toISOString(),
     mode: o.short ? 'short' : 'full',
     machine: machineLine(),
+    ...(o.espritThreads !== undefined ? { espritThreads: o.espritThreads } : {}),
     reps: o.reps,
     seconds: o.seconds,
     rows: buildRows(o.paths, tests, samples, problems, unavailable),
@@ -494,7 +508,8 @@ const lossCell = (x: ResultRow): string =>
 /** The report as a markdown table (plus a heading line). */
 export function formatMarkdown(r: BenchReport): string {
   const lines = [
-    `Tunnel benchmark, ${r.mode} mode, ${r.date}: ${r.reps} repetition(s) of ${r.seconds} s per run, medians. ${r.machine}.`,
+    `Tunnel benchmark, ${r.mode} mode, ${r.date}: ${r.reps} repetition(s) of ${r.seconds} s per run, medians. ${r.machine}.` +
+      ((r.espritThreads ?? 1) > 1 ? ` esprit ipsecd with ${r.espritThreads} data-plane threads.` : ''),
     '',
     '| path | test | Gbit/s | kpkt/s | CPU s/GB tunnel | CPU s/GB total | × strongSwan | × plain | UDP loss / TCP retr | machine busy | runs (Gbit/s) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',

@@ -71,6 +71,7 @@ export function dataplaneReport(d: DataplaneIoStatus, ike?: IkeChannelServer): D
   const dp = d.dataplane;
   const { drops, ...totals } = dp.totals;
   return {
+    threads: d.threads,
     tun: {
       name: d.tun.name,
       mtu: d.tun.mtu,

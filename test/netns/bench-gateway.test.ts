@@ -5,18 +5,24 @@ import { requireSystem } from './harness.js';
 
 // System test: the tunnel benchmark's gateway mode (bench/tunnel/gateway.ts), short: four
 // clients behind the NAT, each with its own ipsecd, one TCP flow each to one gateway ipsecd,
-// one repetition of 2 s, with one gateway ipsecd and with two (the SAs split between them). It asserts that every flow carried data through its tunnel and the
-// row is well formed, never how fast anything was.
+// one repetition of 2 s, with one gateway ipsecd, with two (the SAs split between them) and
+// with one on two data-plane threads. It asserts that every flow carried data through its
+// tunnel and the row is well formed, never how fast anything was.
 const skip = requireSystem(['ip', 'nft', 'conntrack', 'ping', 'iperf3', '/dev/net/tun']);
 
-for (const gwProcs of [1, 2]) {
-  test(`bench:gateway short: 4 clients, 4 flows through 4 SA pairs to ${gwProcs} gateway ipsecd`, {
+for (const [gwProcs, gwThreads] of [
+  [1, 1],
+  [2, 1],
+  [1, 2],
+] as const) {
+  test(`bench:gateway short: 4 clients, 4 flows through 4 SA pairs to ${gwProcs} gateway ipsecd, ${gwThreads} data-plane thread(s) each`, {
     skip,
   }, async () => {
     const lines: string[] = [];
     const r = await runGatewayBench({
       clients: 4,
       gwProcs,
+      gwThreads,
       reps: 1,
       seconds: 2,
       gwArgs: [],
@@ -32,6 +38,7 @@ for (const gwProcs of [1, 2]) {
     assert.ok(s.cpuGw > 0 && s.cpuClients > 0, `gw ${s.cpuGw} s, clients ${s.cpuClients} s`);
     assert.ok(s.machineBusy >= 0 && s.machineBusy <= 1);
     assert.match(r.markdown, /^### Gateway mode: 4 clients, 4 TCP flows/);
+    assert.match(r.markdown, new RegExp(`data-plane threads each: ${gwThreads};`));
     assert.equal(r.markdown.split('\n').filter((l) => /^\| \d/.test(l)).length, 1);
   });
 }

@@ -90,6 +90,8 @@ export interface ListenerReport {
 
 /** The data plane of an ipsecd started with --tun. */
 export interface DataplaneReport {
+  /** 2 with a sealing thread (--dataplane-threads 2); absent from older daemons */
+  readonly threads?: number;
   readonly tun: { readonly name: string; readonly mtu: number; readonly counters: Readonly<Record<string, number>> };
   readonly rawEsp: readonly { readonly family: number; readonly counters: Readonly<Record<string, number>> }[];
   readonly listeners: readonly ListenerReport[];
