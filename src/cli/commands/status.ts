@@ -115,7 +115,10 @@ export function formatStatus(s: StatusReport): string {
         .filter(([, v]) => v !== 0)
         .map(([k, v]) => `${k}=${v}`)
         .join(',') || '-';
-    out.push('', `data plane: TUN ${d.tun.name} mtu ${d.tun.mtu}${(d.threads ?? 1) > 1 ? `, ${d.threads} threads` : ''}`);
+    out.push(
+      '',
+      `data plane: TUN ${d.tun.name} mtu ${d.tun.mtu}${(d.threads ?? 1) > 1 ? `, ${d.threads} threads` : ''}`,
+    );
     out.push(
       table(
         ['spi', 'dir', 'mode', 'reqid', 'framing', 'peer (mapping)', 'moved', 'nat', 'packets', 'bytes', 'drops'],
