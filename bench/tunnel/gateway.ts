@@ -82,7 +82,7 @@ export interface GatewayReport {
 
 const perfFile = (lab: Lab, who: string): string => `${lab.tmp}/${who}-perf.data`;
 
-/** A profile by thread and DSO, then the hottest symbols (perf report), the top lines. */
+/** A profile by thread, by DSO, then the hottest symbols (perf report), the top lines. */
 async function perfSummary(lab: Lab, who: string): Promise<string> {
   const report = async (sort: string, limit: string, lines: number) => {
     const r = await runCmd(
@@ -95,7 +95,8 @@ async function perfSummary(lab: Lab, who: string): Promise<string> {
       .slice(0, lines)
       .join('\n');
   };
-  return `${await report('comm,dso', '1.5', 12)}\n  hottest symbols:\n${await report('dso,sym', '1.5', 14)}`;
+  // by thread first: with --gw-threads 2 the sealing worker is a thread of its own
+  return `  by thread:\n${await report('pid', '1.5', 4)}\n${await report('comm,dso', '1.5', 12)}\n  hottest symbols:\n${await report('dso,sym', '1.5', 14)}`;
 }
 
 const lanAddr = (k: number): string => `10.99.4.${k + 1}`;

@@ -29,6 +29,13 @@ import type { Logger } from '../util/logger.js';
 import type { FromWorker, SealWorkerData, ToWorker } from './seal-worker-protocol.js';
 import { systemClock } from './system-clock.js';
 
+/**
+ * How long traffic sums may wait before they go to the main thread (SAD byte/packet
+ * lifetimes, keepalive idleness): one message per TUN batch cost the main thread a wakeup
+ * and a structured clone per batch (docs/dataplane.md §10.9).
+ */
+const USAGE_DELAY_MS = 50;
+
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('seal-worker.ts runs only as a worker thread');
@@ -75,12 +82,20 @@ function main(): void {
     localAddresses: d.localAddresses,
   });
 
-  /** end of a TUN batch or of a message: sends leave, accounting and events go to the main thread */
+  /** the events for the main thread: ACQUIRE and lifetime events at once, traffic sums within USAGE_DELAY_MS */
+  let usageTimer: ReturnType<typeof setTimeout> | undefined;
+  const sendEvents = (): void => {
+    if (usageTimer !== undefined) clearTimeout(usageTimer);
+    usageTimer = undefined;
+    if (keys.pending) post({ kind: 'events', events: keys.take() });
+  };
+  /** end of a TUN batch or of a message: sends leave, events go to the main thread */
   const flushAll = (): void => {
     inBatch = false;
     plane.endBatch();
     for (const ep of eps) if (ep.pending > 0) ep.flush();
-    if (keys.pending > 0) post({ kind: 'events', events: keys.take() });
+    if (keys.urgent) sendEvents();
+    else if (keys.pending && usageTimer === undefined) usageTimer = setTimeout(sendEvents, USAGE_DELAY_MS);
   };
   const enterBatch = (): void => {
     if (inBatch) return;
@@ -124,6 +139,7 @@ function main(): void {
         return;
       case 'close':
         // stop reading and release the watcher; the fds stay open for the main thread to close
+        sendEvents();
         loop.stop();
         tun.close();
         for (const e of eps) void e.close();

@@ -50,6 +50,8 @@ export class ReplicaKeys implements DataplaneKeyHooks {
   private policies = new Spd();
   private events: SealerEvent[] = [];
   private acquires = 0;
+  /** traffic per SA id since it was last taken: summed over batches, sent less often (`urgent`) */
+  private readonly used = new Map<number, { bytes: number; packets: number }>();
 
   get spd(): Spd {
     return this.policies;
@@ -62,16 +64,33 @@ export class ReplicaKeys implements DataplaneKeyHooks {
     this.policies = spd;
   }
 
-  /** The events since the last call (the worker posts them at the end of each I/O batch). */
+  /**
+   * The events since the last call, the traffic summed since then last. The worker takes
+   * them at the end of an I/O batch when `urgent`, else within a short while (traffic only:
+   * the SAD's byte and packet lifetimes may see it that much later; the ESP engine's own
+   * limits are checked per packet here and report at once).
+   */
   take(): SealerEvent[] {
     const e = this.events;
     this.events = [];
     this.acquires = 0;
+    this.moveUsed(e);
     return e;
   }
 
-  get pending(): number {
-    return this.events.length;
+  /** An ACQUIRE or a lifetime event waits: take() at the end of this batch. */
+  get urgent(): boolean {
+    return this.events.length > 0;
+  }
+
+  /** Anything to take, traffic included. */
+  get pending(): boolean {
+    return this.events.length > 0 || this.used.size > 0;
+  }
+
+  private moveUsed(into: SealerEvent[]): void {
+    for (const [id, u] of this.used) into.push({ kind: 'used', id, bytes: u.bytes, packets: u.packets });
+    this.used.clear();
   }
 
   onOutboundNoSa(
@@ -86,7 +105,11 @@ export class ReplicaKeys implements DataplaneKeyHooks {
   }
 
   onSaUsed(entry: SaEntry, bytes: number, packets: number): readonly Delivery[] {
-    this.events.push({ kind: 'used', id: entry.id, bytes, packets });
+    const u = this.used.get(entry.id);
+    if (u) {
+      u.bytes += bytes;
+      u.packets += packets;
+    } else this.used.set(entry.id, { bytes, packets });
     return NONE;
   }
 
@@ -96,6 +119,8 @@ export class ReplicaKeys implements DataplaneKeyHooks {
   }
 
   onLifetimeEvent(entry: SaEntry, which: 'soft' | 'hard'): readonly Delivery[] {
+    // the traffic before it first: the key engine sees the SA's packets in order
+    this.moveUsed(this.events);
     this.events.push({ kind: 'lifetime', id: entry.id, which });
     return NONE;
   }

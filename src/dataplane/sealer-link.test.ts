@@ -67,7 +67,7 @@ function split(net: Net, host: Host, listeners: readonly ListenerSpec[]): Split 
   };
   host.onPeerMoved = (old, to) => post({ kind: 'peer-moved', old, to });
   const events = (): void => {
-    if (keys.pending > 0) toMain.push(structuredClone(keys.take()));
+    if (keys.pending) toMain.push(structuredClone(keys.take()));
   };
   return {
     sealer,

@@ -71,3 +71,24 @@ test('parseIpsecdArgs: --run-dir sets all three sockets; explicit socket options
   assert.equal(a.dataplane?.ikeSocket, '/tmp/x/ike.sock');
   assert.deepEqual(parseIpsecdArgs(['--run-dir']), { error: '--run-dir needs a directory', code: 2 });
 });
+
+test('parseIpsecdArgs: --dataplane-threads 1|2, ESPRIT_DATAPLANE_THREADS as its default, mmsg only', () => {
+  const threads = (argv: string[], env: Record<string, string> = {}) => {
+    const a = parseIpsecdArgs(['--tun', 'esp9', ...argv], env);
+    return 'error' in a ? a.error : a.dataplane?.threads;
+  };
+  assert.equal(threads([]), 1);
+  assert.equal(threads(['--dataplane-threads', '2']), 2);
+  assert.equal(threads([], { ESPRIT_DATAPLANE_THREADS: '2' }), 2);
+  assert.equal(threads(['--dataplane-threads', '1'], { ESPRIT_DATAPLANE_THREADS: '2' }), 1, 'the flag wins');
+  // the environment's default does not apply to node:dgram sockets; the flag is refused with them
+  assert.equal(threads(['--udp-io', 'dgram'], { ESPRIT_DATAPLANE_THREADS: '2' }), 1);
+  assert.equal(threads(['--udp-io', 'dgram', '--dataplane-threads', '2']), '--dataplane-threads 2 needs --udp-io mmsg');
+  assert.equal(threads(['--dataplane-threads', '3']), '--dataplane-threads must be 1 or 2');
+  assert.equal(threads([], { ESPRIT_DATAPLANE_THREADS: 'two' }), 'ESPRIT_DATAPLANE_THREADS must be 1 or 2');
+  assert.equal(
+    'error' in parseIpsecdArgs(['--dataplane-threads', '2']) ? 'refused' : 'taken',
+    'refused',
+    'a data-plane flag needs --tun',
+  );
+});

@@ -43,6 +43,13 @@ export const READY_LINE = 'ipsecd: ready';
 /** The default of --dataplane-threads (1 or 2) when the flag is absent; ignored with --udp-io dgram. */
 export const THREADS_ENV = 'ESPRIT_DATAPLANE_THREADS';
 
+/** ESPRIT_DATAPLANE_THREADS: 1, 2, undefined when unset or empty, 'bad' otherwise. */
+export function threadsFromEnv(env: Readonly<Record<string, string | undefined>>): 1 | 2 | undefined | 'bad' {
+  const t = env[THREADS_ENV];
+  if (t === undefined || t === '') return undefined;
+  return t === '1' ? 1 : t === '2' ? 2 : 'bad';
+}
+
 const USAGE = `usage: esprit ipsecd --tun NAME [--tun-address CIDR]... [--route CIDR]...
                      [--listen ADDR:PORT[/ROLE]]... [--no-raw-esp] [--mtu N]
                      [--pfkey-socket PATH [--pfkey-dialect linux|kame]]...
@@ -254,10 +261,9 @@ export function parseIpsecdArgs(
   }
   if (threads === 2 && udpIo !== 'mmsg') return { error: '--dataplane-threads 2 needs --udp-io mmsg', code: 2 };
   if (threads === undefined) {
-    const t = env[THREADS_ENV];
-    if (t !== undefined && t !== '' && t !== '1' && t !== '2')
-      return { error: `${THREADS_ENV} must be 1 or 2`, code: 2 };
-    threads = t === '2' && udpIo === 'mmsg' ? 2 : 1;
+    const t = threadsFromEnv(env);
+    if (t === 'bad') return { error: `${THREADS_ENV} must be 1 or 2`, code: 2 };
+    threads = t === 2 && udpIo === 'mmsg' ? 2 : 1;
   }
   const ls = listeners.length > 0 ? listeners : defaultListeners();
   const keys = ls.map((l) => `${l.address}|${l.port}`);

@@ -8,8 +8,15 @@
  */
 
 import { configWarnings } from '../../config/swanctl/config-warnings.js';
+import { LIBCRYPTO } from '../../crypto/evp-backend.js';
+import { type NativePreference, nativeAddonFor } from '../../crypto/native-addon.js';
 import { NodeRng } from '../../crypto/random.js';
-import { selectBackend } from '../../crypto/select.js';
+import {
+  type BackendPreference,
+  backendPreferenceFromEnv,
+  nativePreferenceFromEnv,
+  selectBackend,
+} from '../../crypto/select.js';
 import { startIked } from '../../daemon/iked.js';
 import { connectIkedKernel } from '../../daemon/iked-kernel.js';
 import { startIpsecd } from '../../daemon/ipsecd.js';
@@ -22,6 +29,7 @@ import { KeyEngine } from '../../pfkey/key-engine.js';
 import type { Level } from '../../util/logger.js';
 import { loadConfigFile } from '../load-config.js';
 import { DEFAULT_RUN_DIR, runDirPaths, takeRunDir } from '../run-dir.js';
+import { THREADS_ENV, threadsFromEnv } from './ipsecd.js';
 
 export const READY_LINE = 'esprit: ready';
 
@@ -88,6 +96,13 @@ export async function run(argv: string[], name = 'start'): Promise<number> {
   const paths = runDirPaths(a.runDir);
   const ikedSocket = `${a.runDir}/iked.sock`;
   let ipsecd: Awaited<ReturnType<typeof startIpsecd>> | undefined;
+  // a signal, or a fatal data-plane error (the sealing thread died): close down either way
+  let fatal: (e: Error) => void = () => {};
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+    fatal = () => resolve('fatal');
+  });
   if (name === 'start') {
     const listeners: ListenerSpec[] = [];
     for (const l of config.host.listen) {
@@ -107,6 +122,23 @@ export async function run(argv: string[], name = 'start'): Promise<number> {
       if (listeners.some((l) => l.port === c.ciscoUdpPort)) continue;
       listeners.push({ address: '0.0.0.0', port: c.ciscoUdpPort, role: 'cisco-udp' });
     }
+    // ESPRIT_CRYPTO / ESPRIT_NATIVE as for ipsecd (crypto/select.ts)
+    let crypto: BackendPreference;
+    let native: NativePreference;
+    try {
+      crypto = backendPreferenceFromEnv(process.env);
+      native = nativePreferenceFromEnv(process.env);
+    } catch (e) {
+      console.error(`esprit start: ${(e as Error).message}`);
+      return 2;
+    }
+    const helper = nativeAddonFor(native);
+    const envThreads = threadsFromEnv(process.env);
+    if (envThreads === 'bad') {
+      console.error(`esprit start: ${THREADS_ENV} must be 1 or 2`);
+      return 2;
+    }
+    const threads = config.host.dataplaneThreads ?? envThreads ?? 1;
     let onChange: ((c: SadChange) => void) | undefined;
     const engine = new KeyEngine({ clock: systemClock, rng: new NodeRng(), logger, onChange: (c) => onChange?.(c) });
     try {
@@ -118,8 +150,11 @@ export async function run(argv: string[], name = 'start'): Promise<number> {
         logger,
         dataplane: {
           engine,
-          backend: selectBackend('auto'),
+          backend: selectBackend(crypto, LIBCRYPTO, native),
           rng: new NodeRng(),
+          // the helper's checksums and event-loop readiness, as ipsecd (ESPRIT_NATIVE=off: the fallbacks)
+          ...(helper ? { native: helper } : {}),
+          ...(threads === 2 ? { sealerThread: { crypto, native }, onFatal: (e: Error) => fatal(e) } : {}),
           tun: { name: config.host.tunName, mtu: config.host.tunMtu, addresses: [], routes: [] },
           listeners,
           rawEsp: true,
@@ -155,14 +190,11 @@ export async function run(argv: string[], name = 'start'): Promise<number> {
   }
   logger.log('info', 'daemon', `esprit ${name} running (config ${a.config}, run dir ${a.runDir}, pid ${process.pid})`);
   process.stderr.write(`${READY_LINE}\n`);
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await stopped;
   logger.log('info', 'daemon', `${signal}: deleting SAs and closing`);
   await iked.shutdown();
   // Let the Delete notifications leave before the listeners close.
   await new Promise((r) => setTimeout(r, 200));
   await ipsecd?.close();
-  return 0;
+  return signal === 'fatal' ? 1 : 0;
 }

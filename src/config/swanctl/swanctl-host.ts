@@ -68,6 +68,9 @@ export function hostSection(
       keepalive_interval: (v, t) => {
         t.keepaliveInterval = parseTime(v);
       },
+      dataplane_threads: (v, t) => {
+        t.dataplaneThreads = parseInteger(v, 1, 2);
+      },
       retransmit_timeout: (v, t) => {
         const n = Number(v.trim());
         if (!(n > 0 && n <= 3600)) throw new Error(`'${v}' is not seconds in (0, 3600]`);

@@ -378,11 +378,18 @@ test('more defaults of swanctl.conf(5) and strongswan.conf(5), 5.9.8; the esprit
   assert.deepEqual(frag.errors, []);
   const fh = frag.config?.host;
   assert.deepEqual([fh?.fragmentSize, fh?.fragmentSizeV4, fh?.fragmentSizeV6, fh?.maxPacket], [1400, 0, 1280, 20000]);
-  const bad = load('esprit {\n  fragment_size = 70000\n  max_packet = 0\n}\n');
+  const bad = load('esprit {\n  fragment_size = 70000\n  max_packet = 0\n  dataplane_threads = 3\n}\n');
   assert.deepEqual(
     bad.errors.map((e) => e.message.replace(/^[^:]*:\d+:\d+: /, '')),
-    ['esprit.fragment_size: 70000 is not in 0..65535', 'esprit.max_packet: 0 is not in 1..65535'],
+    [
+      'esprit.fragment_size: 70000 is not in 0..65535',
+      'esprit.max_packet: 0 is not in 1..65535',
+      'esprit.dataplane_threads: 3 is not in 1..2',
+    ],
   );
+  // docs/dataplane.md §10.9: unset (one thread, or ESPRIT_DATAPLANE_THREADS) unless asked for
+  assert.equal(h?.dataplaneThreads, undefined);
+  assert.equal(load('esprit {\n  dataplane_threads = 2\n}\n').config?.host.dataplaneThreads, 2);
 });
 
 test('the examples of docs/configuration.md load unchanged', () => {

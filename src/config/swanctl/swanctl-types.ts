@@ -155,6 +155,11 @@ export interface HostSettings {
   tunMtu: number;
   listen: string[];
   keepaliveInterval: number;
+  /**
+   * `esprit start`: data-plane threads (1, or 2: a sealing worker thread, docs/dataplane.md
+   * §10.9); unset: ESPRIT_DATAPLANE_THREADS, else 1
+   */
+  dataplaneThreads?: number;
   retransmitTimeout: number;
   retransmitBase: number;
   retransmitTries: number;

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { IkeSaListing } from '../../../src/cli/commands/ikectl.js';
+import { THREADS_ENV } from '../../../src/cli/commands/ipsecd.js';
 import type { ExecResult, Lab, LabProcess, Role } from '../harness.js';
 import { ESPRIT_MAIN } from './esprit-node.js';
 
@@ -71,6 +72,9 @@ export class IkeHost {
     }
     if (!this.proc.stderr.includes('esprit: ready'))
       throw new Error(`esprit start in ${this.role} not ready:\n${this.proc.stderr}`);
+    // the threaded pass of the suite (scripts/run-tests.mjs) must really run the sealing thread
+    if (process.env[THREADS_ENV] === '2' && !this.proc.stderr.includes('sealing thread started'))
+      throw new Error(`esprit start in ${this.role}: ${THREADS_ENV}=2 but no sealing thread:\n${this.proc.stderr}`);
   }
 
   /** Start again with the same config and run dir (after a kill). */
