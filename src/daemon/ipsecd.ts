@@ -92,6 +92,10 @@ export async function startIpsecd(o: IpsecdOptions): Promise<Ipsecd> {
       });
       const channel = ike;
       const { ikeSocket: _s, bindOnChange, ...rest } = d;
+      // a PF_KEY client may already change the SAD while the data plane starts (TUN setup,
+      // the sealing thread): its changes wait here and are applied in order once it runs
+      const early: SadChange[] = [];
+      bindOnChange((c) => early.push(c));
       io = await startDataplaneIo({
         ...rest,
         clock: o.clock,
@@ -101,6 +105,8 @@ export async function startIpsecd(o: IpsecdOptions): Promise<Ipsecd> {
       });
       const plane = io;
       bindOnChange((c) => plane.onSadChange(c));
+      // each is idempotent against the state the data plane read at its start (sad.dump())
+      for (const c of early) plane.onSadChange(c);
     }
   } catch (e) {
     await Promise.all([pfkey.close(), ike?.close()]);
