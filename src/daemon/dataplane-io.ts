@@ -3,7 +3,7 @@
  * listeners, the raw ESP sockets and the IKE channel, plus the one timer of the key engine
  * and the data plane.
  *
- *   TUN ──startTunReader──> dp.fromTun ──sink.udpSend──> UdpEndpoint[listener]
+ *   TUN ──startOutboundReader──> dp.fromTun ──sink.udpSend──> UdpEndpoint[listener]
  *                                     └──sink.rawSend──> RawEspSocket (v4 | v6)
  *   UdpEndpoint[i] ──dp.fromUdp(i)──> sink.tunWrite ──> TUN
  *   RawEspSocket ──dp.fromRawEsp──┘           sink.toIke ──> IKE channel clients
@@ -45,7 +45,6 @@ import { type MmsgUdpEndpoint, openMmsgUdpEndpoint, startUdpReader } from '../io
 import { addAddress, addRoute, linkUp, removeStaleTun, setMtu } from '../io/netlink-ip.js';
 import { openRawEsp, type RawEspCounters, type RawEspSocket, startRawEspReader } from '../io/raw-esp.js';
 import { openTun, type TunCounters, type TunDevice } from '../io/tun-device.js';
-import { startTunReader } from '../io/tun-reader.js';
 import { openUdpEndpoint, type UdpCounters, type UdpEndpoint } from '../io/udp-endpoint.js';
 import { type NativePoll, UvPoller } from '../io/uv-poller.js';
 import type { KeyEngine } from '../pfkey/key-engine.js';
@@ -53,6 +52,7 @@ import type { Clock } from '../util/clock.js';
 import { type Logger, nullLogger } from '../util/logger.js';
 import type { Rng } from '../util/rng.js';
 import type { IkeChannelEndpoint } from '../wire/ike-channel/ike-channel-frame.js';
+import { startOutboundReader } from './outbound-reader.js';
 import { type SealWorker, startSealWorker } from './seal-worker-link.js';
 import type { SealerStatus } from './seal-worker-protocol.js';
 
@@ -317,7 +317,8 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
     });
     const plane = dp;
     const onError = (err: unknown) => log.log('error', 'esp', `data path: ${(err as Error).stack ?? String(err)}`);
-    const fromTun = (pkt: Uint8Array): void => plane.fromTun(pkt);
+    // one packet's read buffer without TSO
+    const packetBuffer = Math.max(mtu, 2048) + 256;
     // a batch's first packet: sends and TUN writes queue, SAD accounting sums until flushAll
     const enterBatch = (): void => {
       if (inBatch) return;
@@ -328,7 +329,7 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
       sealer = await startSealWorker({
         data: {
           tun: { name: dev.name, fd: dev.fd, vnetHdrLen: dev.vnetHdrLen, tso: vnetHdr && (o.tunTso ?? true) },
-          packetBuffer: Math.max(mtu, 2048) + 256,
+          packetBuffer,
           udp: batched.map((ep) => ({
             fd: ep.fd,
             family: ep.family,
@@ -362,24 +363,7 @@ export async function startDataplaneIo(o: DataplaneIoOptions): Promise<Dataplane
         sealer.post(forChange({ kind: 'sa-added', entry: e, released: [] }, o.engine.spd));
       sealer.post(forChange({ kind: 'spd-changed' }, o.engine.spd));
     } else
-      loops.push(
-        startTunReader(
-          dev,
-          cutter
-            ? (frame) => {
-                enterBatch();
-                cutter.split(frame, fromTun);
-              }
-            : (pkt) => {
-                enterBatch();
-                plane.fromTun(pkt);
-              },
-          // with TSO a read may be a 64 KB TCP segment plus the virtio_net_hdr
-          cutter
-            ? { bufferSize: 65536 + dev.vnetHdrLen, frames: true, batch: 32, onError, onBatchEnd: flushAll }
-            : { bufferSize: Math.max(mtu, 2048) + 256, onError, onBatchEnd: flushAll },
-        ),
-      );
+      loops.push(startOutboundReader(dev, plane, { cutter, packetBuffer, enterBatch, onBatchEnd: flushAll, onError }));
     for (const [i, ep] of batched.entries()) {
       loops.push(
         startUdpReader(

@@ -23,9 +23,9 @@ import { TcpSegmenter } from '../dataplane/tcp-segmenter.js';
 import { adoptMmsgUdpEndpoint, type MmsgUdpEndpoint } from '../io/mmsg-udp-endpoint.js';
 import { adoptRawEsp } from '../io/raw-esp.js';
 import { adoptTun } from '../io/tun-device.js';
-import { startTunReader } from '../io/tun-reader.js';
 import { UvPoller } from '../io/uv-poller.js';
 import type { Logger } from '../util/logger.js';
+import { startOutboundReader } from './outbound-reader.js';
 import type { FromWorker, SealWorkerData, ToWorker } from './seal-worker-protocol.js';
 import { systemClock } from './system-clock.js';
 
@@ -104,23 +104,14 @@ function main(): void {
   };
   const onError = (err: unknown): void =>
     logger.log('error', 'esp', `sealing thread: ${(err as Error).stack ?? String(err)}`);
-  const fromTun = (pkt: Uint8Array): void => plane.fromTun(pkt);
   const cutter = d.tun.tso ? new TcpSegmenter(new OnesSum(native)) : undefined;
-  const loop = startTunReader(
-    tun,
-    cutter
-      ? (frame) => {
-          enterBatch();
-          cutter.split(frame, fromTun);
-        }
-      : (pkt) => {
-          enterBatch();
-          plane.fromTun(pkt);
-        },
-    cutter
-      ? { bufferSize: 65536 + tun.vnetHdrLen, frames: true, batch: 32, onError, onBatchEnd: flushAll }
-      : { bufferSize: d.packetBuffer, onError, onBatchEnd: flushAll },
-  );
+  const loop = startOutboundReader(tun, plane, {
+    cutter,
+    packetBuffer: d.packetBuffer,
+    enterBatch,
+    onBatchEnd: flushAll,
+    onError,
+  });
 
   port.on('message', (m: ToWorker) => {
     switch (m.kind) {
