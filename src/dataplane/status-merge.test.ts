@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DataplaneStatus, SaStatus } from './status.js';
+import { type DataplaneStatus, newTotals, type SaStatus } from './status.js';
 import { mergeDataplaneStatus, sumCounters } from './status-merge.js';
 
 function sa(id: number, direction: SaStatus['direction'], packets: number): SaStatus {
@@ -33,26 +33,8 @@ function status(
   espIn: number,
   drops: DataplaneStatus['totals']['drops'],
 ): DataplaneStatus {
-  const totals = {
-    tunIn,
-    tunOut: espIn,
-    espOut: tunIn,
-    espIn,
-    rawIn: 0,
-    rawOut: 0,
-    udpIn: espIn,
-    udpOut: tunIn,
-    ikeIn: 0,
-    ikeOut: 0,
-    keepalivesIn: 0,
-    keepalivesOut: 0,
-    held: 0,
-    released: 0,
-    natMappings: 0,
-    hookErrors: 0,
-    retainedBuffers: 0,
-    drops,
-  };
+  // the other totals at zero (a new data plane), then the few this test reads
+  const totals = { ...newTotals(), tunIn, tunOut: espIn, espOut: tunIn, espIn, udpIn: espIn, udpOut: tunIn, drops };
   return { sas, listeners: [], keepalives: [], totals };
 }
 

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LAB } from '../harness.js';
 import { type DataplaneSa, dataplaneSas, requireScenarioSystem, statusNumber } from './esprit-node.js';
-import { CLIENT_NODE, GW_NODE, keysAt, natTunnel, pingsPass, useLab } from './scenario.js';
+import { CLIENT_NODE, GW_NODE, keysAt, natTunnel, pingBurstAndTcpPass, useLab } from './scenario.js';
 import { KEYS } from './setkey-config.js';
-import { iperf3 } from './traffic.js';
-import { udpBurstArrives } from './udp-burst.js';
 
 // `esprit ipsecd --dataplane-threads 2` on both ends (docs/dataplane.md §10.9): a worker
 // thread reads the TUN and seals while the main thread decrypts, on the lab's RFC 3948
@@ -26,16 +23,7 @@ test('two data-plane threads: ping, a UDP burst byte for byte and TCP through th
     tunnel: natTunnel(K),
   });
   for (const n of [client, gw]) assert.match(n.proc.stderr, /sealing thread started \(crypto evp, native helper\)/);
-  await pingsPass(l, 5);
-  await udpBurstArrives(l);
-  const perf = await iperf3(l, {
-    clientRole: 'client',
-    serverRole: 'gw',
-    serverAddress: LAB.gw.protected4,
-    bindAddress: LAB.client.lan4,
-    seconds: 2,
-  });
-  assert.ok(perf.bytesReceived > 0, 'iperf3 TCP moved data through the tunnel');
+  await pingBurstAndTcpPass(l);
   for (const n of [client, gw]) {
     const st = await n.status();
     assert.equal(statusNumber(st, 'threads'), 2);

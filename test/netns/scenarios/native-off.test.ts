@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LAB } from '../harness.js';
 import { requireScenarioSystem, statusNumber } from './esprit-node.js';
-import { keysAt, natTunnel, pingsPass, useLab } from './scenario.js';
+import { keysAt, natTunnel, pingBurstAndTcpPass, useLab } from './scenario.js';
 import { KEYS } from './setkey-config.js';
-import { iperf3 } from './traffic.js';
-import { udpBurstArrives } from './udp-burst.js';
 
 // The fallbacks a machine without a C compiler runs (docs/dataplane.md §10.6, §10.8), on the
 // real network: both ipsecd with ESPRIT_NATIVE=off, i.e. fd readiness from poll() on a libuv
@@ -25,16 +22,7 @@ test('ESPRIT_NATIVE=off: ping, TCP and a UDP burst pass on the pool-thread polle
     assert.match(n.proc.stderr, /TUN offload checksums in JavaScript/);
     assert.doesNotMatch(n.proc.stderr, /with the native AEAD helper/);
   }
-  await pingsPass(l, 5);
-  await udpBurstArrives(l);
-  const perf = await iperf3(l, {
-    clientRole: 'client',
-    serverRole: 'gw',
-    serverAddress: LAB.gw.protected4,
-    bindAddress: LAB.client.lan4,
-    seconds: 2,
-  });
-  assert.ok(perf.bytesReceived > 0, 'iperf3 TCP moved data through the tunnel');
+  await pingBurstAndTcpPass(l);
   // the JavaScript checksums verified the segments the gw merged (TUN GRO)
   assert.ok((statusNumber(await gw.status(), 'groMerged') ?? 0) > 0);
 });

@@ -3,7 +3,8 @@ import { after, before } from 'node:test';
 import { LAB, Lab, type LabOptions, newPrefix } from '../harness.js';
 import { EspritNode, type EspritNodeOptions, type Framing, stopAll } from './esprit-node.js';
 import { type TunnelKeys, type TunnelPairSpec, tunnelPair } from './setkey-config.js';
-import { type PingResult, ping, waitForPing } from './traffic.js';
+import { iperf3, type PingResult, ping, waitForPing } from './traffic.js';
+import { udpBurstArrives } from './udp-burst.js';
 
 /**
  * The flow every scenario shares, so each test file holds only what it checks:
@@ -118,6 +119,24 @@ export async function pingsPass(
   const p = await ping(lab, 'client', src, dst, { count });
   assert.equal(p.received, count, p.output);
   return p;
+}
+
+/**
+ * The standard tunnel's data path end to end (client lan → gw protected): 5 pings all
+ * answered, the UDP burst byte for byte (udp-burst.ts), and a 2 s iperf3 TCP stream that moves
+ * data.
+ */
+export async function pingBurstAndTcpPass(lab: Lab): Promise<void> {
+  await pingsPass(lab, 5);
+  await udpBurstArrives(lab);
+  const perf = await iperf3(lab, {
+    clientRole: 'client',
+    serverRole: 'gw',
+    serverAddress: LAB.gw.protected4,
+    bindAddress: LAB.client.lan4,
+    seconds: 2,
+  });
+  assert.ok(perf.bytesReceived > 0, 'iperf3 TCP moved data through the tunnel');
 }
 
 export interface UseLabOptions extends Partial<LabOptions> {
