@@ -32,6 +32,7 @@ import { KeyEngine } from '../../pfkey/key-engine.js';
 import type { Level } from '../../util/logger.js';
 import type { PfkeyDialect } from '../../wire/pfkey/index.js';
 import { runDirPaths, takeRunDir } from '../run-dir.js';
+import { untilStopped } from '../stop-signal.js';
 import { DEFAULT_PFKEY_SOCKET } from './setkey.js';
 import { DEFAULT_CONTROL_SOCKET } from './status.js';
 
@@ -312,12 +313,7 @@ export async function run(argv: string[]): Promise<number> {
   const d = o.dataplane;
   let daemon: Awaited<ReturnType<typeof startIpsecd>>;
   // a signal, or a fatal data-plane error (the sealing thread died): close down either way
-  let fatal: (e: Error) => void = () => {};
-  const stopped = new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-    fatal = () => resolve('fatal');
-  });
+  const { stopped, fatal } = untilStopped();
   try {
     const backend = d ? selectBackend(d.crypto, LIBCRYPTO, d.native) : undefined;
     // the same helper serves the TUN offloads' checksums, whatever the crypto backend
@@ -339,9 +335,7 @@ export async function run(argv: string[]): Promise<number> {
               rawEsp: d.rawEsp,
               udpIo: d.udpIo,
               ...(native ? { native } : {}),
-              ...(d.threads === 2
-                ? { sealerThread: { crypto: d.crypto, native: d.native }, onFatal: (e: Error) => fatal(e) }
-                : {}),
+              ...(d.threads === 2 ? { sealerThread: { crypto: d.crypto, native: d.native }, onFatal: fatal } : {}),
               keepaliveIntervalMs: d.keepaliveSeconds * 1000,
               ikeSocket: d.ikeSocket,
               bindOnChange: (f) => {

@@ -29,6 +29,7 @@ import { KeyEngine } from '../../pfkey/key-engine.js';
 import type { Level } from '../../util/logger.js';
 import { loadConfigFile } from '../load-config.js';
 import { DEFAULT_RUN_DIR, runDirPaths, takeRunDir } from '../run-dir.js';
+import { untilStopped } from '../stop-signal.js';
 import { THREADS_ENV, threadsFromEnv } from './ipsecd.js';
 
 export const READY_LINE = 'esprit: ready';
@@ -97,12 +98,7 @@ export async function run(argv: string[], name = 'start'): Promise<number> {
   const ikedSocket = `${a.runDir}/iked.sock`;
   let ipsecd: Awaited<ReturnType<typeof startIpsecd>> | undefined;
   // a signal, or a fatal data-plane error (the sealing thread died): close down either way
-  let fatal: (e: Error) => void = () => {};
-  const stopped = new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-    fatal = () => resolve('fatal');
-  });
+  const { stopped, fatal } = untilStopped();
   if (name === 'start') {
     const listeners: ListenerSpec[] = [];
     for (const l of config.host.listen) {
@@ -154,7 +150,7 @@ export async function run(argv: string[], name = 'start'): Promise<number> {
           rng: new NodeRng(),
           // the helper's checksums and event-loop readiness, as ipsecd (ESPRIT_NATIVE=off: the fallbacks)
           ...(helper ? { native: helper } : {}),
-          ...(threads === 2 ? { sealerThread: { crypto, native }, onFatal: (e: Error) => fatal(e) } : {}),
+          ...(threads === 2 ? { sealerThread: { crypto, native }, onFatal: fatal } : {}),
           tun: { name: config.host.tunName, mtu: config.host.tunMtu, addresses: [], routes: [] },
           listeners,
           rawEsp: true,
