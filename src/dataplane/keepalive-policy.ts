@@ -2,12 +2,11 @@
  * The data plane's NAT-keepalive policy (RFC 3948 §4) over the timers of nat-keepalives.ts:
  * which SAs make a peer mapping need keepalives, and sending the due ones.
  */
-import type { SaEntry } from '../sad/sa-entry.js';
+import { type SaEntry, usableSa } from '../sad/sa-entry.js';
 import type { IpAddr } from '../util/ip-addr.js';
 import type { DataplaneSink } from './dataplane-options.js';
 import { type Listener, listenerFor } from './listener.js';
 import type { NatKeepalives } from './nat-keepalives.js';
-import { usable } from './sa-states.js';
 import type { DataplaneTotals } from './status.js';
 
 /** RFC 3948 §2.3: the one-octet 0xFF keepalive; cisco-udp sends four zero octets before it. */
@@ -28,7 +27,7 @@ export function trackKeepalive(
   const enc = e.encap;
   // Keepalives go toward the peer of an OUTBOUND SA (RFC 3948 §4): an SA whose destination
   // is one of our addresses is inbound, and keepalives "to" it would go to ourselves.
-  if (!usable(e) || e.cfg?.natKeepalive !== true || enc.type === 'none' || isLocal(e.dst)) {
+  if (!usableSa(e) || e.cfg?.natKeepalive !== true || enc.type === 'none' || isLocal(e.dst)) {
     k.untrack(e.id);
     return;
   }

@@ -8,11 +8,10 @@
  *    thread's inbound path or reported by the other thread, `peerMoved`), a tunnel policy
  *    naming the old address finds the moved SAs at the new one.
  */
-import type { SadView, SaEntry } from '../sad/sa-entry.js';
+import { type SadView, type SaEntry, usableSa } from '../sad/sa-entry.js';
 import type { PacketTuple } from '../sad/selector.js';
 import type { IpsecRequest, Policy } from '../sad/spd.js';
 import type { IpAddr } from '../util/ip-addr.js';
-import { usable } from './sa-states.js';
 
 const MOVED_MAX = 1024;
 
@@ -43,7 +42,7 @@ export class OutboundSaFinder {
     const t = req.tunnel;
     const c = this.policySa.get(policy);
     let entry: SaEntry | undefined;
-    if (c && c.gen === this.gen && usable(c.entry)) entry = c.entry;
+    if (c && c.gen === this.gen && usableSa(c.entry)) entry = c.entry;
     else entry = sad.lookupOutbound({ src: t.src, dst: t.dst, reqid });
     if (!entry && this.moved.size > 0) {
       const now = this.moved.get(t.dst.text);

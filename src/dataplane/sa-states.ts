@@ -5,7 +5,7 @@
  */
 import type { EspSa } from '../esp/esp-sa.js';
 import type { Encapsulation, EncapType, SaConfig } from '../sad/sa-config.js';
-import type { SadView, SaEntry } from '../sad/sa-entry.js';
+import { type SadView, type SaEntry, usableSa } from '../sad/sa-entry.js';
 import type { IpAddr } from '../util/ip-addr.js';
 import { type Listener, sameBytes } from './listener.js';
 import type { Mapping } from './nat-keepalives.js';
@@ -34,10 +34,6 @@ export interface InState {
   maxSeqLo: number;
   policyMismatch: number;
   badPacket: number;
-}
-
-export function usable(e: SaEntry): boolean {
-  return e.state === 'mature' || e.state === 'dying';
 }
 
 /** Same keys and ESP parameters: an EspSa built from `a` can keep serving `b`. */
@@ -121,7 +117,7 @@ export class InboundIndex {
     let fromSender: SaEntry | undefined;
     let nSender = 0;
     for (const e of list) {
-      if (!usable(e) || e.dst.family !== family || this.isLocal(e.src)) continue;
+      if (!usableSa(e) || e.dst.family !== family || this.isLocal(e.src)) continue;
       if (l && (e.encap.type === 'none' || e.encap.dport !== l.port)) continue;
       found = e;
       n++;

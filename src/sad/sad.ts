@@ -34,6 +34,7 @@ import {
   type SadView,
   type SaEntry,
   type SaType,
+  usableSa,
 } from './sa-entry.js';
 import {
   counterReached,
@@ -79,10 +80,6 @@ function identityPort(e: { encap: Encapsulation }): number {
 
 function sameAddr(a: IpAddr, b: IpAddr): boolean {
   return bytesEqual(a.bytes, b.bytes);
-}
-
-function usable(e: Impl): boolean {
-  return e.state === 'mature' || e.state === 'dying';
 }
 
 export class Sad implements SadView {
@@ -290,7 +287,7 @@ export class Sad implements SadView {
     const b = bytesOf(dst);
     for (let i = 0; i < list.length; i++) {
       const e = list[i] as Impl;
-      if (usable(e) && bytesEqual(e.dst.bytes, b)) return e;
+      if (usableSa(e) && bytesEqual(e.dst.bytes, b)) return e;
     }
     return undefined;
   }
@@ -306,7 +303,7 @@ export class Sad implements SadView {
     let best: Impl | undefined;
     for (let i = 0; i < list.length; i++) {
       const e = list[i] as Impl;
-      if (!usable(e)) continue;
+      if (!usableSa(e)) continue;
       if (q.reqid && e.reqid !== q.reqid) continue;
       if (q.dport !== undefined && e.encap.dport !== q.dport) continue;
       if (!best || betterOutbound(e, best)) best = e;
@@ -321,7 +318,7 @@ export class Sad implements SadView {
    */
   recordUse(entry: SaEntry, bytes: number | bigint, packets: number | bigint, nowMs: number): readonly SadEvent[] {
     const e = entry as Impl;
-    if (!e.live || !usable(e)) return EMPTY;
+    if (!e.live || !usableSa(e)) return EMPTY;
     const firstUse = e.current.firstUseMs === undefined;
     recordTraffic(e.current, bytes, packets, nowMs);
     if (firstUse) this.touch(e);
@@ -396,7 +393,7 @@ export class Sad implements SadView {
 
   updateMapping(entry: SaEntry, to: Endpoint, nowMs: number): MappingChange | undefined {
     const e = entry as Impl;
-    if (!e.live || !usable(e)) inval('mapping change on a larval or dead SA');
+    if (!e.live || !usableSa(e)) inval('mapping change on a larval or dead SA');
     if (e.encap.type === 'none') inval('mapping change on an SA without UDP encapsulation');
     if (to.addr.family !== e.src.family) inval('mapping change across address families');
     if (!Number.isInteger(to.port) || to.port <= 0 || to.port > 0xffff) inval(`bad NAT-T port ${to.port}`);
@@ -405,7 +402,7 @@ export class Sad implements SadView {
 
     const candidates: Impl[] = [];
     for (const o of this.byPair.get(addrKey(e.dst) + addrKey(old.addr)) ?? []) {
-      if (o === e || !usable(o) || o.encap.type === 'none') continue;
+      if (o === e || !usableSa(o) || o.encap.type === 'none') continue;
       if (o.encap.dport === old.port && o.encap.sport === e.encap.dport) candidates.push(o);
     }
 
@@ -444,7 +441,7 @@ export class Sad implements SadView {
    */
   expire(entry: SaEntry, which: 'soft' | 'hard', reason: ExpireReason): SadEvent | undefined {
     const e = entry as Impl;
-    if (!e.live || !usable(e)) return undefined;
+    if (!e.live || !usableSa(e)) return undefined;
     if (which === 'hard') {
       this.kill(e);
       return { kind: 'expire', which: 'hard', reason, entry: e };
