@@ -140,14 +140,19 @@ export class MmsgUdpEndpoint implements UdpEndpoint {
     readonly family: 4 | 6,
     readonly local: { readonly address: string; readonly port: number; readonly family: 'IPv4' | 'IPv6' },
     private readonly poller: Poller,
-    sendBatch: number,
-    sendSlotSize: number,
+    /** datagrams per sendmmsg (1..1024, default 64) */
+    sendBatch: number | undefined,
+    /** bytes per send slot (64..65535, default 2048); longer datagrams go out with send() */
+    sendSlotSize: number | undefined,
     gso: boolean,
     gro = false,
     /** false: another thread of this process opened the fd and closes it (adoptMmsgUdpEndpoint) */
     readonly ownsFd = true,
   ) {
-    this.tx = new GsoSendBatch(sendBatch, sendSlotSize);
+    this.tx = new GsoSendBatch(
+      Math.max(1, Math.min(1024, sendBatch ?? 64)),
+      Math.max(64, Math.min(65535, sendSlotSize ?? 2048)),
+    );
     this.gso = gso;
     this.gro = gro;
   }
@@ -391,8 +396,8 @@ export function openMmsgUdpEndpoint(o: MmsgUdpEndpointOptions): MmsgUdpEndpoint 
     family,
     { address: o.address, port, family: family === 4 ? 'IPv4' : 'IPv6' },
     o.poller ?? defaultPoller(),
-    Math.max(1, Math.min(1024, o.sendBatch ?? 64)),
-    Math.max(64, Math.min(65535, o.sendSlotSize ?? 2048)),
+    o.sendBatch,
+    o.sendSlotSize,
     o.gso ?? true,
     gro,
   );
@@ -417,8 +422,8 @@ export function adoptMmsgUdpEndpoint(o: {
     o.family,
     { address: o.local.address, port: o.local.port, family: o.family === 4 ? 'IPv4' : 'IPv6' },
     o.poller ?? defaultPoller(),
-    Math.max(1, Math.min(1024, o.sendBatch ?? 64)),
-    Math.max(64, Math.min(65535, o.sendSlotSize ?? 2048)),
+    o.sendBatch,
+    o.sendSlotSize,
     o.gso,
     false,
     false,
