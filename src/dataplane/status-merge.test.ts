@@ -67,6 +67,15 @@ describe('status of a data plane with a sealing thread', () => {
         [3, 'unused', 0],
       ],
     );
+    // an SA used both ways (both ends on this host) is listed out, then in, as dataplaneStatus does
+    const both = mergeDataplaneStatus(status([sa(4, 'in', 2)], 0, 2, {}), status([sa(4, 'out', 3)], 3, 0, {}));
+    assert.deepEqual(
+      both.sas.map((s) => [s.id, s.direction, s.packets]),
+      [
+        [4, 'out', 3],
+        [4, 'in', 2],
+      ],
+    );
     assert.equal(m.totals.tunIn, 9);
     assert.equal(m.totals.espIn, 7);
     assert.equal(m.totals.espOut, 9);

@@ -35,16 +35,12 @@ export function sumCounters<T extends object>(a: T, b: T): T {
 export function mergeDataplaneStatus(main: DataplaneStatus, sealer: DataplaneStatus): DataplaneStatus {
   const outById = new Map<number, SaStatus>();
   for (const s of sealer.sas) if (s.direction === 'out') outById.set(s.id, s);
-  const sas: SaStatus[] = [];
-  for (const s of main.sas) {
+  // in SAD order; an SA used both ways is listed out, then in, as dataplaneStatus does
+  const sas = main.sas.flatMap((s) => {
     const o = outById.get(s.id);
-    if (o && s.direction === 'unused') continue;
-    sas.push(s);
-  }
-  // in the main thread's order (SAD order) with the worker's outbound lines where they belong
-  const order = new Map(main.sas.map((s, i) => [s.id, i]));
-  for (const o of outById.values()) if (order.has(o.id)) sas.push(o);
-  sas.sort((x, y) => (order.get(x.id) ?? 0) - (order.get(y.id) ?? 0));
+    if (!o) return [s];
+    return s.direction === 'unused' ? [o] : [o, s];
+  });
   return {
     sas,
     listeners: main.listeners.map((l, i) => {
